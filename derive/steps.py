@@ -1,0 +1,136 @@
+"""The step graph: the one structure every output reads.
+
+A :class:`Step` is one quantity a student computes: its stable id, the SymPy formula
+that defines it in terms of earlier steps and the given numbers, and its value. A
+step's value is a function of its dependencies' values only, so any step can be
+recomputed from someone else's upstream answers (:meth:`StepGraph.recompute`).
+
+Values are SymPy numbers: exact rationals while the arithmetic stays rational (the
+inputs are decimals, so nets are exact), and 50-digit floats after a transcendental
+function (sigma, tanh, exp, log).
+
+Step ids (one sample): ``net_<node>``, ``out_<node>``, ``loss``, ``dloss_dout_<node>``,
+``dout_dnet_<node>``, ``delta_<node>``, ``grad_<param>``, ``new_<param>``. With several
+samples the per-sample steps end in ``_s1``, ``_s2``, ... (``net_h1_s2``, ``loss_s2``,
+``grad_w1_s2``) and ``loss``, ``grad_<param>``, ``new_<param>`` are the batch values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import sympy as sp
+
+#: Working precision (decimal digits) of every non-rational value.
+PRECISION = 50
+
+
+@dataclass
+class Step:
+    id: str
+    kind: str                 # net | out | loss | dloss_dout | dout_dnet | delta | grad | new
+    symbol: sp.Symbol
+    formula: sp.Expr          # in the symbols of ``deps`` and of given quantities
+    deps: tuple[str, ...]     # ids of the steps the formula reads
+    layer: int | None = None  # index into spec.layers (net, out, dout_dnet, delta)
+    node: int | None = None   # index of the node within its layer
+    sample: int | None = None # 0-based sample index for per-sample steps
+    param: str | None = None  # parameter name (grad, new)
+    chain: list = field(default_factory=list)   # grad steps: chain-rule paths, see symbolic.py
+    value: sp.Expr = None     # under the spec's carry policy (what the walkthrough shows)
+    exact: sp.Expr = None     # with full precision carried
+
+
+def to_number(v: sp.Expr) -> sp.Expr:
+    """Collapse an evaluated formula to a SymPy number: rationals stay exact."""
+    if v.is_Rational or v.is_Float:
+        return v
+    f = v.evalf(PRECISION)
+    if not f.is_number or not f.is_comparable:
+        raise ArithmeticError(f"cannot evaluate {v} to a real number")
+    return f
+
+
+def round_half_up(v: sp.Expr, decimals: int) -> sp.Rational:
+    """Round to ``decimals`` places the way a calculator user does (ties away from zero)."""
+    d = Decimal(str(sp.Float(v, PRECISION))) if not v.is_Rational else Decimal(v.p) / Decimal(v.q)
+    return sp.Rational(str(d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)))
+
+
+def fmt(v, decimals: int) -> str:
+    """The value as the walkthrough prints it: ``decimals`` places; tiny non-zero values
+    keep ``decimals`` significant figures rather than printing as 0."""
+    r = round_half_up(sp.sympify(v), decimals)
+    if r == 0 and v != 0:
+        s = f"{float(v):.{max(decimals, 1) - 1}e}"
+        mant, exp = s.split("e")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    s = f"{Decimal(r.p) / Decimal(r.q):.{decimals}f}"
+    return "0" + s[2:] if s.startswith("-0") and r == 0 else s
+
+
+class StepGraph:
+    """An ordered list of steps plus the given numbers they start from."""
+
+    def __init__(self, spec, steps: list[Step], given: dict[sp.Symbol, sp.Rational],
+                 latex_names: dict[sp.Symbol, str], leaves: dict[str, sp.Symbol]):
+        self.spec = spec
+        self.steps = steps
+        self.by_id = {s.id: s for s in steps}
+        self.given = given              # parameter, input, target and eta symbols -> values
+        self.latex_names = latex_names  # every symbol -> its LaTeX
+        self.leaves = leaves            # given quantity name (w1, i1, y_o1, eta) -> symbol
+        self.evaluate()
+
+    def __getitem__(self, step_id: str) -> Step:
+        return self.by_id[step_id]
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def __len__(self):
+        return len(self.steps)
+
+    @property
+    def ids(self) -> list[str]:
+        return [s.id for s in self.steps]
+
+    def values(self, exact: bool = False) -> dict[str, sp.Expr]:
+        return {s.id: (s.exact if exact else s.value) for s in self.steps}
+
+    def evaluate(self) -> None:
+        """Compute every step's ``exact`` value, and its ``value`` under the carry policy."""
+        exact = self.run()
+        for s in self.steps:
+            s.exact = exact[s.id]
+        if self.spec.carry == "rounded":
+            shown = self.run(decimals=self.spec.decimals)
+        else:
+            shown = exact
+        for s in self.steps:
+            s.value = shown[s.id]
+
+    def run(self, given: dict | None = None, decimals: int | None = None,
+            overrides: dict[str, sp.Expr] | None = None) -> dict[str, sp.Expr]:
+        """Evaluate all steps in order. ``decimals`` rounds each value before it is used
+        downstream; ``overrides`` replaces chosen steps' values (a student's answers)."""
+        env: dict[sp.Symbol, sp.Expr] = dict(self.given if given is None else given)
+        out = {}
+        for s in self.steps:
+            if overrides and s.id in overrides:
+                v = overrides[s.id]
+            else:
+                v = to_number(s.formula.xreplace(env))
+                if decimals is not None:
+                    v = round_half_up(v, decimals)
+            env[s.symbol] = out[s.id] = v
+        return out
+
+    def recompute(self, step_id: str, upstream: dict[str, sp.Expr]) -> sp.Expr:
+        """The value of one step from the given numbers and ``upstream`` values of its
+        dependencies (missing ones fall back to the key's values)."""
+        s = self.by_id[step_id]
+        env = dict(self.given)
+        for d in s.deps:
+            env[self.by_id[d].symbol] = upstream.get(d, self.by_id[d].value)
+        return to_number(s.formula.xreplace(env))
