@@ -94,10 +94,15 @@ class Spec:
         """Names of the trainable parameters, layer by layer, weights before biases."""
         names = []
         for layer in self.layers:
-            names += [n for row in self.weight_names[layer.name] for n in row]
+            names += sorted((n for row in self.weight_names[layer.name] for n in row), key=natural_key)
             if layer.bias != "none" and layer.train_bias:
                 names += _as_list(self.bias_names[layer.name])
         return names
+
+
+def natural_key(name: str) -> list:
+    """Sort key that puts w2 before w10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
 def _as_list(v) -> list:

@@ -57,10 +57,25 @@ def round_half_up(v: sp.Expr, decimals: int) -> sp.Rational:
     return sp.Rational(str(d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)))
 
 
-def fmt(v, decimals: int) -> str:
+def fmt(v, decimals: int, as_given: bool = False) -> str:
     """The value as the walkthrough prints it: ``decimals`` places; tiny non-zero values
-    keep ``decimals`` significant figures rather than printing as 0."""
-    r = round_half_up(sp.sympify(v), decimals)
+    keep ``decimals`` significant figures rather than printing as 0. With ``as_given``,
+    a terminating decimal (a number from the spec) is printed exactly as typed.
+
+    >>> fmt(sp.Rational(1, 2), 3), fmt(sp.Rational(1, 2), 3, as_given=True), fmt(sp.Rational(-1, 3), 3)
+    ('0.500', '0.5', '-0.333')
+    """
+    v = sp.sympify(v)
+    if as_given and v.is_Rational:
+        q = v.q
+        while q % 2 == 0:
+            q //= 2
+        while q % 5 == 0:
+            q //= 5
+        if q == 1:
+            d = Decimal(v.p) / Decimal(v.q)
+            return f"{d.normalize():f}" if d != 0 else "0"
+    r = round_half_up(v, decimals)
     if r == 0 and v != 0:
         s = f"{float(v):.{max(decimals, 1) - 1}e}"
         mant, exp = s.split("e")

@@ -61,6 +61,9 @@ class _Builder:
         self.loss = LOSSES[spec.loss]
         self.shortcut = spec.loss == "cross-entropy"   # softmax + CE: delta = out - y
         self.terms: dict[tuple[int, int, int], list[sp.Expr]] = {}   # (sample, layer, node) -> net terms
+        trainable = spec.trainable()
+        by_layer = [[p for p in trainable if p in _layer_params(spec, layer)] for layer in spec.layers]
+        self.order = [p for ps in reversed(by_layer) for p in ps]
 
     # ---- symbols
     def leaf(self, name: str, value, tex: str) -> sp.Symbol:
@@ -77,6 +80,7 @@ class _Builder:
         return f"^{{({s + 1})}}" if self.multi else ""
 
     def add(self, step_id: str, kind: str, formula: sp.Expr, tex: str, **meta) -> Step:
+        """Append a step; its dependencies are the step symbols its formula reads."""
         sym = sp.Symbol(step_id)
         self.latex[sym] = tex
         deps = tuple(sorted(str(f) for f in formula.free_symbols if str(f) not in self.leaves))
@@ -189,20 +193,22 @@ class _Builder:
                 for k, w in enumerate(self.W[li][j]):
                     dnet_dw = sp.diff(self.terms[(s, li, j)][k], w)   # = the input the weight multiplies
                     gid = f"grad_{w}{sfx}" if self.multi else f"grad_{w}"
-                    grads[str(w)] = self.add(gid, "grad", sp.Mul(dj, dnet_dw, evaluate=False),
-                                             r"\frac{\partial J%s}{\partial %s}" % (sup, self.latex[w]),
-                                             layer=li, node=j, sample=s, param=str(w),
-                                             chain=self.chain(li, j, prev[k]))
+                    grads[str(w)] = dict(step_id=gid, kind="grad", formula= sp.Mul(dj, dnet_dw, evaluate=False),
+                                         tex=r"\frac{\partial J%s}{\partial %s}" % (sup, self.latex[w]),
+                                         layer=li, node=j, sample=s, param=str(w),
+                                         chain=self.chain(li, j, prev[k]))
             if layer.bias != "none" and layer.train_bias:
                 for b in dict.fromkeys(self.B[li]):   # one entry for a shared bias
                     nodes = [j for j in range(layer.size) if self.B[li][j] == b]
                     terms = [sp.Mul(deltas[li][j].symbol, sp.diff(self.terms[(s, li, j)][-1], b), evaluate=False) for j in nodes]
                     f = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
                     gid = f"grad_{b}{sfx}" if self.multi else f"grad_{b}"
-                    grads[str(b)] = self.add(gid, "grad", f, r"\frac{\partial J%s}{\partial %s}" % (sup, self.latex[b]),
-                                             layer=li, node=nodes[0] if len(nodes) == 1 else None, sample=s, param=str(b),
-                                             chain=self.chain(li, nodes[0], sp.Integer(1)) if len(nodes) == 1 else [])
-        return grads
+                    grads[str(b)] = dict(step_id=gid, kind="grad", formula=f,
+                                         tex=r"\frac{\partial J%s}{\partial %s}" % (sup, self.latex[b]),
+                                         layer=li, node=nodes[0] if len(nodes) == 1 else None, sample=s, param=str(b),
+                                         chain=self.chain(li, nodes[0], sp.Integer(1)) if len(nodes) == 1 else [])
+        # Emitted in backprop order: output layer first, parameters in their numbering order.
+        return {p: self.add(**grads[p]) for p in self.order if p in grads}
 
     def dout(self, li, j, nets, outs, sfx, sup, s) -> Step:
         layer = self.spec.layers[li]
@@ -268,10 +274,17 @@ class _Builder:
         return next(s for s in reversed(self.steps) if s.id == step_id)
 
     def updates(self, grads: dict[str, Step]) -> None:
-        for p, g in grads.items():
-            sym = self.leaves[p]
+        for p in self.spec.trainable():
+            g, sym = grads[p], self.leaves[p]
             self.add(f"new_{p}", "new", sp.Add(sym, sp.Mul(-1, self.eta, g.symbol, evaluate=False), evaluate=False),
                      r"%s^{\text{new}}" % self.latex[sym], param=p)
+
+
+def _layer_params(spec: Spec, layer) -> set[str]:
+    names = {n for row in spec.weight_names[layer.name] for n in row}
+    if layer.bias != "none":
+        names |= set(_as_list(spec.bias_names[layer.name]))
+    return names
 
 
 def derive(spec: Spec) -> StepGraph:

@@ -1,0 +1,129 @@
+"""Command line: ``derive walkthrough SPEC``, ``derive verify SPEC``.
+
+Exit status: 0 on success, 1 when verification finds a disagreement, 2 for bad input
+(one line on stderr naming the file, the field and the problem; nothing written).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from .spec import SpecError, load_spec
+from .verify import VerificationError
+from .walkthrough import Walkthrough
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+def builtin_examples() -> dict[str, Path]:
+    """The example specs shipped with the package, by name (``four`` -> four.yaml)."""
+    for base in (resources.files("derive") / "worked", Path(__file__).resolve().parent.parent / "worked"):
+        if base.is_dir():
+            return {p.name[:-5]: Path(str(p)) for p in base.iterdir() if p.name.endswith(".yaml")}
+    return {}
+
+
+def resolve_spec(arg: str) -> Path:
+    """A spec path, or the name of a built-in example when no such file exists."""
+    p = Path(arg)
+    if not p.exists():
+        examples = builtin_examples()
+        if arg in examples:
+            return examples[arg]
+    return p
+
+
+def write_atomic(path: Path, text: str, protect: tuple[Path, ...] = ()) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place, so an
+    interrupted run never leaves half a file. Refuses to overwrite the input files."""
+    for q in protect:
+        if q.exists() and path.exists() and path.resolve() == q.resolve():
+            raise UsageError(f"{path}: refusing to overwrite the input spec")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write ({e.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _verify_table(wt: Walkthrough) -> str:
+    r = wt.report
+    head = f"{'step':<22} {'SymPy':>22} {'NumPy':>22} {'rel.diff':>9} {'finite diff':>22} {'rel.diff':>9}"
+    lines = [head, "-" * len(head)]
+    for row in r.rows:
+        fd = "" if row.fd is None else f"{row.fd:22.15g}"
+        rfd = "" if row.rel_fd is None else f"{row.rel_fd:9.1e}"
+        lines.append(f"{row.id:<22} {row.sympy:22.15g} {row.numpy:22.15g} {row.rel_numpy:9.1e} {fd:>22} {rfd:>9}")
+    lines.append("")
+    lines.append(f"{r.n_values} values: SymPy vs NumPy max rel. diff {r.max_numpy[0]:.1e} ({r.max_numpy[1]}), tolerance 1e-9")
+    if r.n_gradients:
+        lines.append(f"{r.n_gradients} gradients: vs finite differences max rel. diff {r.max_fd[0]:.1e} ({r.max_fd[1]}), tolerance 1e-6")
+    lines.append(f"loss over {wt.spec.steps} step(s): step graph vs NumPy max rel. diff {r.max_history[0]:.1e}, tolerance 1e-9")
+    lines += r.notes
+    lines.append("verified: all three agree" if r.ok else f"NOT VERIFIED: {len(r.failures)} disagreement(s)")
+    lines += [f"  {f}" for f in r.failures]
+    return "\n".join(lines) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="derive", description="Verified backpropagation walkthroughs.")
+    sub = p.add_subparsers(dest="command", required=True)
+    w = sub.add_parser("walkthrough", help="render the step-by-step walkthrough of a spec")
+    w.add_argument("spec", help="a spec file, or the name of a built-in example (four, ...)")
+    w.add_argument("--format", choices=("md", "tex", "json"), default="md")
+    w.add_argument("-o", "--output", help="write to this file instead of standard output")
+    v = sub.add_parser("verify", help="print the three-way comparison table; exit 1 on disagreement")
+    v.add_argument("spec")
+    return p
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    spec_path = resolve_spec(args.spec)
+    spec = load_spec(spec_path)
+    if args.command == "verify":
+        wt = Walkthrough(spec, strict=False)
+        sys.stdout.write(_verify_table(wt))
+        return 0 if wt.report.ok else 1
+    wt = Walkthrough(spec)
+    text = {"md": wt.markdown, "tex": wt.latex, "json": wt.json}[args.format]()
+    if args.output:
+        write_atomic(Path(args.output), text, protect=(spec_path,))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except (SpecError, UsageError) as e:
+        print(f"derive: {e}", file=sys.stderr)
+        return 2
+    except VerificationError as e:
+        print(f"derive: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

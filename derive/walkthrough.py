@@ -1,0 +1,50 @@
+"""The public object: a verified walkthrough of one spec.
+
+>>> wt = Walkthrough.from_file("worked/four.yaml")
+>>> round(float(wt.graph["out_o1"].value), 5)
+0.63954
+>>> wt.report.ok
+True
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .render import render, render_json
+from .spec import Spec, load_spec
+from .symbolic import derive
+from .verify import verify
+
+
+class Walkthrough:
+    """Derive, verify and render one spec. Raises ``VerificationError`` when the three
+    computations disagree; displays itself as Markdown in a notebook."""
+
+    def __init__(self, spec: Spec, strict: bool = True):
+        self.spec = spec
+        self.graph = derive(spec)
+        self.report = verify(self.graph, strict)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Walkthrough":
+        return cls(load_spec(path))
+
+    @property
+    def loss_history(self) -> list[float]:
+        return self.report.loss_history
+
+    @property
+    def final_parameters(self) -> dict[str, float]:
+        return self.report.final_parameters
+
+    def markdown(self) -> str:
+        return render(self, "md")
+
+    def latex(self) -> str:
+        return render(self, "tex")
+
+    def json(self) -> str:
+        return render_json(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
