@@ -94,7 +94,7 @@ def tex_escape(text: str) -> str:
     return "".join(c if ord(c) < 0x250 else "?" for c in out)
 
 
-_MD_RE = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
+_MD_RE = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
 
 
 def md_escape(text: str) -> str:

@@ -59,14 +59,15 @@ def round_half_up(v: sp.Expr, decimals: int) -> sp.Rational:
 
 def fmt(v, decimals: int, as_given: bool = False) -> str:
     """The value as the walkthrough prints it: ``decimals`` places; tiny non-zero values
-    keep ``decimals`` significant figures rather than printing as 0. With ``as_given``,
-    a terminating decimal (a number from the spec) is printed exactly as typed.
+    keep ``decimals`` significant figures rather than printing as 0. An exact value with
+    at most ``decimals`` places (and, with ``as_given``, any terminating decimal: a number
+    from the spec) is printed exactly, without padding zeros.
 
-    >>> fmt(sp.Rational(1, 2), 3), fmt(sp.Rational(1, 2), 3, as_given=True), fmt(sp.Rational(-1, 3), 3)
-    ('0.500', '0.5', '-0.333')
+    >>> fmt(sp.Rational(1, 2), 3), fmt(sp.Rational(1, 2000), 3, as_given=True), fmt(sp.Rational(-1, 3), 3)
+    ('0.5', '0.0005', '-0.333')
     """
     v = sp.sympify(v)
-    if as_given and v.is_Rational:
+    if v.is_Rational and (as_given or round_half_up(v, decimals) == v):
         q = v.q
         while q % 2 == 0:
             q //= 2

@@ -277,7 +277,8 @@ class _Builder:
         for p in self.spec.trainable():
             g, sym = grads[p], self.leaves[p]
             self.add(f"new_{p}", "new", sp.Add(sym, sp.Mul(-1, self.eta, g.symbol, evaluate=False), evaluate=False),
-                     r"%s^{\text{new}}" % self.latex[sym], param=p)
+                     r"{%s}^{\text{new}}" % self.latex[sym] if "^" in self.latex[sym] else r"%s^{\text{new}}" % self.latex[sym],
+                     param=p)
 
 
 def _layer_params(spec: Spec, layer) -> set[str]:
