@@ -82,7 +82,9 @@ class _Builder:
         self.values = {s.symbol: s.value for s in self.g}
         self.values.update(self.g.given)
         self.fp = Printer(self.names)
-        self.sp_ = Printer(self.names, self.values, self.d, set(self.g.given))
+        # printed as typed: the given numbers, and steps whose exact value is a short decimal
+        self.exact = set(self.g.given) | {st.symbol for st in self.g if _is_exact(st)}
+        self.sp_ = Printer(self.names, self.values, self.d, self.exact)
 
     # ---- helpers
     def tex(self, expr) -> str:
@@ -92,7 +94,7 @@ class _Builder:
         return self.sp_.doprint(expr)
 
     def val(self, step) -> str:
-        return fmt(step.value, self.d)
+        return fmt(step.value, self.d, step.symbol in self.exact)
 
     def given(self, sym) -> str:
         return fmt(self.g.given[sym], self.d, as_given=True)
@@ -260,8 +262,8 @@ class _Builder:
                 fr, nums = [], []
                 for top, bottom, ref in path:
                     fr.append(r"\frac{\partial %s}{\partial %s}" % (top, bottom or param_tex))
-                    v = self.g[ref].value if isinstance(ref, str) else self.values.get(ref, ref)
-                    s = fmt(v, self.d, not isinstance(ref, str) and ref in self.g.given)
+                    sym = self.g[ref].symbol if isinstance(ref, str) else ref
+                    s = fmt(self.values.get(sym, sym), self.d, sym in self.exact or sym.is_Number)
                     nums.append(f"({s})")
                 sym_paths.append(r" \cdot ".join(fr))
                 num_paths.append("".join(nums))
@@ -293,7 +295,7 @@ class _Builder:
             if st.kind == "new":
                 sec.blocks.append(self.eq(st))
                 sym = self.g.leaves[st.param]
-                rows.append([M(self.names[sym]), M(self.given(sym)), M(fmt(self.g["grad_" + st.param].value, self.d)), M(self.val(st))])
+                rows.append([M(self.names[sym]), M(self.given(sym)), M(self.val(self.g["grad_" + st.param])), M(self.val(st))])
         sec.blocks.append(Table([T("parameter"), T("before"), T("gradient"), T("after")], rows))
         frozen = [n for l in self.spec.layers if l.bias != "none" and not l.train_bias
                   for n in dict.fromkeys(l.bias_names if False else (self.spec.bias_names[l.name] if isinstance(self.spec.bias_names[l.name], list) else [self.spec.bias_names[l.name]]))]
@@ -355,6 +357,11 @@ class _Builder:
 
     def _grads(self, s):
         return [st for st in self.g if st.kind == "grad" and st.sample == s]
+
+
+def _is_exact(step) -> bool:
+    """True when the shown value is the exact one (not a rounding of it)."""
+    return step.value.is_Rational and step.value == step.exact
 
 
 def _log_rows(n: int) -> set[int]:

@@ -59,23 +59,17 @@ def round_half_up(v: sp.Expr, decimals: int) -> sp.Rational:
 
 def fmt(v, decimals: int, as_given: bool = False) -> str:
     """The value as the walkthrough prints it: ``decimals`` places; tiny non-zero values
-    keep ``decimals`` significant figures rather than printing as 0. An exact value with
-    at most ``decimals`` places (and, with ``as_given``, any terminating decimal: a number
-    from the spec) is printed exactly, without padding zeros.
+    keep ``decimals`` significant figures rather than printing as 0. With ``as_given``, an
+    exact short decimal (a number from the spec, or a step whose exact value is one) is
+    printed as it is, without padding zeros.
 
     >>> fmt(sp.Rational(1, 2), 3), fmt(sp.Rational(1, 2000), 3, as_given=True), fmt(sp.Rational(-1, 3), 3)
-    ('0.5', '0.0005', '-0.333')
+    ('0.500', '0.0005', '-0.333')
     """
     v = sp.sympify(v)
-    if v.is_Rational and (as_given or round_half_up(v, decimals) == v):
-        q = v.q
-        while q % 2 == 0:
-            q //= 2
-        while q % 5 == 0:
-            q //= 5
-        if q == 1:
-            d = Decimal(v.p) / Decimal(v.q)
-            return f"{d.normalize():f}" if d != 0 else "0"
+    if as_given and v.is_Rational and round_half_up(v, 15) == v:   # a short exact decimal
+        d = Decimal(v.p) / Decimal(v.q)
+        return f"{d.normalize():f}" if d != 0 else "0"
     r = round_half_up(v, decimals)
     if r == 0 and v != 0:
         s = f"{float(v):.{max(decimals, 1) - 1}e}"
