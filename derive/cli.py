@@ -6,13 +6,15 @@ Exit status: 0 on success, 1 when verification finds a disagreement, 2 for bad i
 from __future__ import annotations
 
 import argparse
+import decimal
 import os
 import sys
 import tempfile
+import warnings
 from importlib import resources
 from pathlib import Path
 
-from .spec import SpecError, load_spec
+from .spec import SpecError, _one_line, load_spec
 from .verify import VerificationError
 from .walkthrough import Walkthrough
 
@@ -43,8 +45,10 @@ def write_atomic(path: Path, text: str, protect: tuple[Path, ...] = ()) -> None:
     """Write ``text`` to a temporary file beside ``path`` and rename it into place, so an
     interrupted run never leaves half a file. Refuses to overwrite the input files."""
     for q in protect:
-        if q.exists() and path.exists() and path.resolve() == q.resolve():
+        if q.exists() and path.exists() and os.path.samefile(path, q):   # also through links
             raise UsageError(f"{path}: refusing to overwrite the input spec")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"{path}: folder {folder} does not exist")
@@ -56,6 +60,9 @@ def write_atomic(path: Path, text: str, protect: tuple[Path, ...] = ()) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"{path}: cannot write ({e.strerror})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -80,8 +87,15 @@ def _verify_table(wt: Walkthrough) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a bad command line in one line (exit status 2) instead of usage + exit."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="derive", description="Verified backpropagation walkthroughs.")
+    p = _Parser(prog="derive", description="Verified backpropagation walkthroughs.")
     sub = p.add_subparsers(dest="command", required=True)
     w = sub.add_parser("walkthrough", help="render the step-by-step walkthrough of a spec")
     w.add_argument("spec", help="a spec file, or the name of a built-in example (four, ...)")
@@ -96,12 +110,22 @@ def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     spec_path = resolve_spec(args.spec)
     spec = load_spec(spec_path)
-    if args.command == "verify":
-        wt = Walkthrough(spec, strict=False)
-        sys.stdout.write(_verify_table(wt))
-        return 0 if wt.report.ok else 1
-    wt = Walkthrough(spec)
-    text = {"md": wt.markdown, "tex": wt.latex, "json": wt.json}[args.format]()
+    try:
+        with warnings.catch_warnings():
+            # NumPy's overflow warnings would break the one-line report; verification
+            # still catches the inf/nan they leave behind.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if args.command == "verify":
+                wt = Walkthrough(spec, strict=False)
+                sys.stdout.write(_verify_table(wt))
+                return 0 if wt.report.ok else 1
+            wt = Walkthrough(spec)
+            text = {"md": wt.markdown, "tex": wt.latex, "json": wt.json}[args.format]()
+    except ArithmeticError as e:   # overflow, log(0), a decimal too long to round: extreme numbers
+        detail = ("overflow" if isinstance(e, OverflowError) else
+                  "a value too long to round" if isinstance(e, decimal.DecimalException) else str(e) or type(e).__name__)
+        raise SpecError(spec.source, "", f"cannot compute this walkthrough ({detail}); "
+                                         "are some weights, inputs or the learning rate extreme?") from None
     if args.output:
         write_atomic(Path(args.output), text, protect=(spec_path,))
     else:
@@ -113,10 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(argv)
     except (SpecError, UsageError) as e:
-        print(f"derive: {e}", file=sys.stderr)
+        print(f"derive: {_one_line(str(e))}", file=sys.stderr)
         return 2
     except VerificationError as e:
-        print(f"derive: {e}", file=sys.stderr)
+        print(f"derive: {_one_line(str(e))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)

@@ -41,7 +41,8 @@ class SpecError(ValueError):
 
     def __init__(self, source: str, where: str, what: str):
         self.source, self.where, self.what = source, where, what
-        super().__init__(f"{source}: {where}: {what}" if where else f"{source}: {what}")
+        msg = f"{source}: {where}: {what}" if where else f"{source}: {what}"
+        super().__init__(_one_line(msg))
 
 
 @dataclass(frozen=True)
@@ -128,15 +129,40 @@ def load_spec(path: str | Path) -> Spec:
     return load_spec_text(text, path.name)
 
 
+class _SafeLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader, except that a key given twice in one mapping is an
+    error (YAML forbids it; PyYAML silently keeps the last value)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"found duplicate key {key!r}", key_node.start_mark)
+                    seen.add(key)
+                except TypeError:   # unhashable key: SafeConstructor reports it
+                    pass
+        return super().construct_mapping(node, deep)
+
+
 def load_spec_text(text: str, source: str = "<spec>") -> Spec:
     """Validate a spec given as YAML text; ``source`` names it in messages."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SafeLoader)   # noqa: S506 -- a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(e, "problem", None) or "malformed"
         raise SpecError(source, "", f"not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise SpecError(source, "", "not valid YAML: nested too deeply") from None
+    except (ValueError, OverflowError) as e:   # a tagged or oversized scalar, e.g. !!float abc
+        raise SpecError(source, "", f"not valid YAML: {_short(str(e))}") from None
     if data is None:
         raise SpecError(source, "", "the file is empty")
     return _Validator(source).spec(data)
@@ -178,25 +204,26 @@ class _Validator:
             # repr gives the shortest decimal that round-trips: the digits the teacher typed.
             return sp.Rational(repr(v))
         if isinstance(v, str):
+            # "3/8" and "1e-3" (which YAML 1.1 reads as text, not as a number)
             s = v.strip()
-            if re.fullmatch(r"[-+]?\d+(\.\d*)?(/\d+)?|[-+]?\.\d+", s) and "/0" != s[-2:]:
+            if len(s) <= 100 and re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?|[-+]?\d+/\d+", s):
                 try:
-                    return sp.Rational(Fraction(s) if "/" in s else sp.Rational(s))
+                    return sp.Rational(Fraction(s))
                 except (ValueError, ZeroDivisionError):
                     pass
-            self.fail(where, f"expected a number, got {v!r}")
+            self.fail(where, f"expected a number, got {_show(v)}")
         self.fail(where, f"expected a number, got {_kind(v)}")
 
     def integer(self, v, where, low: int, high: int) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
-            self.fail(where, f"expected a whole number, got {_kind(v)}")
+            self.fail(where, f"expected a whole number, got {_show(v)}")
         if not low <= v <= high:
             self.fail(where, f"expected a whole number from {low} to {high}, got {v}")
         return v
 
     def choice(self, v, where, options):
         if v not in options:
-            self.fail(where, f"expected one of {', '.join(options)}, got {v!r}")
+            self.fail(where, f"expected one of {', '.join(options)}, got {_show(v)}")
         return v
 
     def text(self, v, where, limit=20000) -> str:
@@ -212,9 +239,9 @@ class _Validator:
 
     def name(self, v, where) -> str:
         if not isinstance(v, str) or not NAME_RE.match(v):
-            self.fail(where, f"{v!r} is not a plain name (a letter, then letters, digits or _)")
+            self.fail(where, f"{_show(v)} is not a plain name (a letter, then letters, digits or _)")
         if len(v) > 40:
-            self.fail(where, f"{v!r} is longer than 40 characters")
+            self.fail(where, f"{_show(v)} is longer than 40 characters")
         if v in RESERVED_NAMES or v.startswith(RESERVED_PREFIXES) or SAMPLE_SUFFIX.search(v):
             self.fail(where, f"{v!r} is reserved for the tool's own quantities")
         return v
@@ -223,7 +250,7 @@ class _Validator:
         if not isinstance(v, list):
             self.fail(where, f"expected a list of numbers, got {_kind(v)}")
         if n is not None and len(v) != n:
-            self.fail(where, f"expected {n} numbers, got {len(v)}")
+            self.fail(where, f"expected {_count(n, 'number')}, got {len(v)}")
         return [self.number(x, f"{where}[{i}]") for i, x in enumerate(v)]
 
     # ---- the whole spec
@@ -238,7 +265,7 @@ class _Validator:
         inputs = self.inputs(net["inputs"])
         train_biases = net.get("train_biases", True)
         if not isinstance(train_biases, bool):
-            self.fail("network.train_biases", f"expected true or false, got {_kind(train_biases)}")
+            self.fail("network.train_biases", f"expected true or false, got {_show(train_biases)}")
         layers = self.layers(net["layers"], train_biases)
         loss = self.choice(d["loss"], "loss", LOSSES)
         self.check_loss(loss, layers)
@@ -248,7 +275,7 @@ class _Validator:
         bias_names = self.bias_names(net.get("bias_names"), layers)
         params = self.mapping(d["parameters"], "parameters", required=("weights",), optional=("biases",))
         weights = self.weights(params["weights"], layers, sizes)
-        biases = self.biases(params.get("biases") or {}, layers)
+        biases = self.biases(_default(params.get("biases"), {}), layers)
 
         if ("sample" in d) == ("samples" in d):
             self.fail("sample", "give exactly one of sample: or samples:")
@@ -266,7 +293,7 @@ class _Validator:
         if lr <= 0:
             self.fail("learning_rate", f"must be positive, got {d['learning_rate']}")
         steps = self.integer(d.get("steps", 1), "steps", 1, 100000)
-        rounding = self.mapping(d.get("rounding") or {}, "rounding", optional=("decimals", "carry"))
+        rounding = self.mapping(_default(d.get("rounding"), {}), "rounding", optional=("decimals", "carry"))
         decimals = self.integer(rounding.get("decimals", 3), "rounding.decimals", 0, 12)
         carry = self.choice(rounding.get("carry", "exact"), "rounding.carry", ("exact", "rounded"))
         batch = self.choice(d.get("batch", "mean"), "batch", ("mean", "sum"))
@@ -315,7 +342,7 @@ class _Validator:
                 self.fail(f"{w}.alpha", f"expected 0 <= alpha < 1, got {raw['alpha']}")
             train = raw.get("train_bias", train_biases)
             if not isinstance(train, bool):
-                self.fail(f"{w}.train_bias", f"expected true or false, got {_kind(train)}")
+                self.fail(f"{w}.train_bias", f"expected true or false, got {_show(train)}")
             out.append(Layer(name, size, act, bias, alpha, train))
         names = [layer.name for layer in out]
         for i, n in enumerate(names):
@@ -340,7 +367,7 @@ class _Validator:
                 w = f"{where}.{layer.name}"
                 if not (isinstance(rows, list) and len(rows) == layer.size
                         and all(isinstance(r, list) and len(r) == n_in for r in rows)):
-                    self.fail(w, f"expected {layer.size} rows of {n_in} names, one row per node")
+                    self.fail(w, f"expected {_count(layer.size, 'row')} of {_count(n_in, 'name')}, one row per node")
                 names[layer.name] = [[self.name(x, f"{w}[{j}][{k}]") for k, x in enumerate(r)] for j, r in enumerate(rows)]
             return names
         style = self.choice(v, where, ("input-major", "neuron-major", "indexed"))
@@ -371,7 +398,7 @@ class _Validator:
                 if layer.name in given:
                     raw = given[layer.name]
                     if not isinstance(raw, list) or len(raw) != layer.size:
-                        self.fail(w, f"expected a list of {layer.size} names")
+                        self.fail(w, f"expected a list of {_count(layer.size, 'name')}")
                     names[layer.name] = [self.name(x, f"{w}[{j}]") for j, x in enumerate(raw)]
                 else:
                     names[layer.name] = [f"b_{n}" for n in layer.nodes]
@@ -386,13 +413,15 @@ class _Validator:
         for layer, n_in in zip(layers, sizes):
             w = f"{where}.{layer.name}"
             rows = v[layer.name]
+            expected = f"{_count(layer.size, 'row')} of {_count(n_in, 'number')}"
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                self.fail(w, f"expected {layer.size} rows of {n_in} numbers (one row per node of {layer.name}), got {_kind(rows)}")
+                got = "a list of numbers" if isinstance(rows, list) else _kind(rows)
+                self.fail(w, f"expected {expected} (one row per node of {layer.name}), got {got}")
             shape_ok = len(rows) == layer.size and all(len(r) == n_in for r in rows)
             if not shape_ok:
                 lens = sorted({len(r) for r in rows})
-                got = f"{len(rows)} rows of {lens[0]}" if len(lens) == 1 else f"{len(rows)} rows of {'/'.join(map(str, lens))}"
-                self.fail(w, f"expected {layer.size} rows of {n_in} numbers, got {got}")
+                got = _count(len(rows), "row") + (f" of {'/'.join(map(str, lens))}" if lens else "")
+                self.fail(w, f"expected {expected}, got {got}")
             out[layer.name] = [[self.number(x, f"{w}[{j}][{k}]") for k, x in enumerate(r)] for j, r in enumerate(rows)]
         return out
 
@@ -421,7 +450,9 @@ class _Validator:
         x = self.vector(v["x"], f"{where}.x", n_in)
         y_raw, label = v["y"], None
         if loss == "cross-entropy" and isinstance(y_raw, int) and not isinstance(y_raw, bool):
-            label = self.integer(y_raw, f"{where}.y", 0, last.size - 1)
+            label = y_raw
+            if not 0 <= label < last.size:
+                self.fail(f"{where}.y", f"class index must be from 0 to {last.size - 1}, got {label}")
             y = [sp.Integer(int(j == label)) for j in range(last.size)]
         else:
             if not isinstance(y_raw, list):
@@ -439,7 +470,7 @@ class _Validator:
 
         def claim(name, what):
             if name in seen:
-                self.fail(what, f"name {name!r} is already used by {seen[name]}")
+                self.fail(seen[name], f"name {name!r} is also used by {what}")
             seen[name] = what
 
         for k, n in enumerate(spec.inputs):
@@ -460,12 +491,38 @@ class _Validator:
     def published(self, v, spec: Spec):
         v = self.mapping(v, "published", required=("values",), optional=("source",))
         spec.published_source = self.text(v.get("source"), "published.source", 500)
-        vals = self.mapping(v["values"], "published.values", optional=list(v["values"] or {}))
+        raw = v["values"]
+        vals = self.mapping(raw, "published.values", optional=list(raw) if isinstance(raw, dict) else ())
         spec.published = {k: self.number(x, f"published.values.{k}") for k, x in vals.items()}
 
 
 def _join(where: str, key) -> str:
     return f"{where}.{key}" if where else str(key)
+
+
+def _default(v, empty):
+    """An absent or empty (``key:``) entry means the default; anything else is checked."""
+    return empty if v is None else v
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _short(s: str, limit: int = 80) -> str:
+    return s if len(s) <= limit else s[:limit - 3] + "..."
+
+
+def _show(v) -> str:
+    """A user value for a message: its repr for text and numbers, cut short; else its kind."""
+    if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return _short(repr(v))
+    return _kind(v)
+
+
+def _one_line(s: str) -> str:
+    """Escape line breaks and other control characters, so a message stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
 
 
 def _kind(v) -> str:
