@@ -9,18 +9,15 @@ import argparse
 import decimal
 import os
 import sys
-import tempfile
 import warnings
 from importlib import resources
 from pathlib import Path
 
+from .files import UsageError, write_atomic
+from .pdf import PdfError, compile_pdf
 from .spec import SpecError, _one_line, load_spec
 from .verify import VerificationError
 from .walkthrough import Walkthrough
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported in one line, exit status 2."""
 
 
 def builtin_examples() -> dict[str, Path]:
@@ -39,33 +36,6 @@ def resolve_spec(arg: str) -> Path:
         if arg in examples:
             return examples[arg]
     return p
-
-
-def write_atomic(path: Path, text: str, protect: tuple[Path, ...] = ()) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place, so an
-    interrupted run never leaves half a file. Refuses to overwrite the input files."""
-    for q in protect:
-        if q.exists() and path.exists() and os.path.samefile(path, q):   # also through links
-            raise UsageError(f"{path}: refusing to overwrite the input spec")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a folder; give a file name")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"{path}: folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as e:
-        raise UsageError(f"{path}: cannot write ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write ({e.strerror})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _verify_table(wt: Walkthrough) -> str:
@@ -99,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     w = sub.add_parser("walkthrough", help="render the step-by-step walkthrough of a spec")
     w.add_argument("spec", help="a spec file, or the name of a built-in example (four, ...)")
-    w.add_argument("--format", choices=("md", "tex", "json"), default="md")
+    w.add_argument("--format", choices=("md", "tex", "json", "pdf"), default="md",
+                   help="pdf needs pdflatex and -o")
     w.add_argument("-o", "--output", help="write to this file instead of standard output")
     v = sub.add_parser("verify", help="print the three-way comparison table; exit 1 on disagreement")
     v.add_argument("spec")
@@ -109,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     spec_path = resolve_spec(args.spec)
+    if getattr(args, "format", None) == "pdf" and not args.output:
+        raise UsageError("--format pdf needs -o FILE")
     spec = load_spec(spec_path)
     try:
         with warnings.catch_warnings():
@@ -120,13 +93,15 @@ def run(argv: list[str] | None = None) -> int:
                 sys.stdout.write(_verify_table(wt))
                 return 0 if wt.report.ok else 1
             wt = Walkthrough(spec)
-            text = {"md": wt.markdown, "tex": wt.latex, "json": wt.json}[args.format]()
+            text = {"md": wt.markdown, "tex": wt.latex, "json": wt.json, "pdf": wt.latex}[args.format]()
     except ArithmeticError as e:   # overflow, log(0), a decimal too long to round: extreme numbers
         detail = ("overflow" if isinstance(e, OverflowError) else
                   "a value too long to round" if isinstance(e, decimal.DecimalException) else str(e) or type(e).__name__)
         raise SpecError(spec.source, "", f"cannot compute this walkthrough ({detail}); "
                                          "are some weights, inputs or the learning rate extreme?") from None
-    if args.output:
+    if args.format == "pdf":
+        write_atomic(Path(args.output), compile_pdf(text), protect=(spec_path,))
+    elif args.output:
         write_atomic(Path(args.output), text, protect=(spec_path,))
     else:
         sys.stdout.write(text)
@@ -136,7 +111,7 @@ def run(argv: list[str] | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         return run(argv)
-    except (SpecError, UsageError) as e:
+    except (SpecError, UsageError, PdfError) as e:
         print(f"derive: {_one_line(str(e))}", file=sys.stderr)
         return 2
     except VerificationError as e:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from derive.cli import main
+from support import need
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).resolve().parent / "bad_specs"
@@ -176,7 +177,7 @@ def test_verify_four_real_process():
 @pytest.mark.parametrize("argv, expect", [
     ([], "required: command"),
     (["walkthrough"], "required: spec"),
-    (["walkthrough", "four", "--format", "pdf"], "invalid choice: 'pdf'"),
+    (["walkthrough", "four", "--format", "docx"], "invalid choice: 'docx'"),
     (["explain", "four"], "invalid choice: 'explain'"),
 ])
 def test_bad_command_line_is_one_line(argv, expect, capsys):
@@ -254,3 +255,16 @@ def test_extreme_numbers_real_process(tmp_path):
         assert "relu_overflow.yaml: " in assert_one_line(r.stderr)   # no NumPy warnings either
     else:
         assert r.stderr == ""
+
+
+def test_pdf_format_writes_a_pdf(tmp_path):
+    need("pdflatex")
+    out = tmp_path / "four.pdf"
+    assert main(["walkthrough", "four", "--format", "pdf", "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)   # an ordinary file, not mkstemp's 0600
+
+
+def test_pdf_format_needs_an_output_file(capsys):
+    assert main(["walkthrough", "four", "--format", "pdf"]) == 2
+    assert "needs -o" in capsys.readouterr().err

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,20 +10,10 @@ import pytest
 from derive import Walkthrough
 from derive.pdf import compile_pdf
 from derive.spec import load_spec_text
+from support import need
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "worked").glob("*.yaml"))
-IN_CI = os.environ.get("CI") == "true"
-
-
-def need(tool: str) -> None:
-    """Tests that need a program fail in CI (which must install it) and skip elsewhere."""
-    if shutil.which(tool) is None:
-        if IN_CI:
-            pytest.fail(f"{tool} is required in CI (.ci/run installs it)")
-        pytest.skip(f"{tool} not installed")
-
-
 @pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def wt(request):
     return Walkthrough.from_file(request.param)
