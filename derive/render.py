@@ -17,6 +17,7 @@ import jinja2
 import sympy as sp
 
 from .activations import ACTIVATIONS
+from .diagram import diagram_tikz
 from .latex import Printer, md_escape, tex_escape
 from .losses import LOSSES
 from .spec import natural_key
@@ -73,8 +74,9 @@ def P(*items) -> Parts:
 
 
 class _Builder:
-    def __init__(self, wt):
+    def __init__(self, wt, questions: dict[str, int] | None = None):
         self.wt = wt
+        self.questions = questions or {}   # answer keys: step id -> question number, boxed
         self.g = wt.graph
         self.spec = wt.spec
         self.d = self.spec.decimals
@@ -108,7 +110,15 @@ class _Builder:
         v = self.val(step)
         if v != lines[-1]:
             lines.append(v)
-        return Eq(lines, list(label))
+        return self._mark(step, Eq(lines, list(label)))
+
+    def _mark(self, step, eq: Eq) -> Eq:
+        """In an answer key, box the answer to each question and say which question it is."""
+        n = self.questions.get(step.id)
+        if n is not None:
+            eq.lines[-1] = r"\boxed{%s}" % eq.lines[-1]
+            eq.label = P(f"Question {n}:")
+        return eq
 
     # ---- the document
     def build(self) -> Doc:
@@ -274,7 +284,7 @@ class _Builder:
         if sub != f:
             lines.append(sub)
         lines.append(self.val(st))
-        return Eq(lines)
+        return self._mark(st, Eq(lines))
 
     def batch(self) -> Section:
         sec = Section("Batch gradients")
@@ -420,11 +430,16 @@ def make_env(fmt_name: str) -> jinja2.Environment:
     return env
 
 
-def render(wt, fmt_name: str) -> str:
+def document(wt, questions: dict[str, int] | None = None) -> Doc:
+    """The format-neutral walkthrough of ``wt``; ``questions`` boxes those steps' answers."""
+    return _Builder(wt, questions).build()
+
+
+def render(wt, fmt_name: str, questions: dict[str, int] | None = None) -> str:
     """The walkthrough as ``md`` or ``tex`` text."""
-    doc = _Builder(wt).build()
     tpl = make_env(fmt_name).get_template(f"walkthrough.{fmt_name}.j2")
-    return tpl.render(doc=doc, spec=wt.spec)
+    diagram = diagram_tikz(wt.spec) if fmt_name == "tex" else ""
+    return tpl.render(doc=document(wt, questions), spec=wt.spec, diagram=diagram)
 
 
 def render_json(wt) -> str:

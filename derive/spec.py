@@ -86,6 +86,7 @@ class Spec:
     batch: str = "mean"
     published: dict[str, sp.Rational] = field(default_factory=dict)
     published_source: str = ""
+    vary: dict = field(default_factory=dict)   # worksheet variants: see _Validator.vary
 
     @property
     def outputs(self) -> list[str]:
@@ -258,7 +259,7 @@ class _Validator:
         d = self.mapping(
             d, "",
             required=("network", "loss", "parameters", "learning_rate"),
-            optional=("title", "story", "sample", "samples", "steps", "rounding", "batch", "published"),
+            optional=("title", "story", "sample", "samples", "steps", "rounding", "batch", "published", "vary"),
         )
         net = self.mapping(d["network"], "network", required=("inputs", "layers"),
                            optional=("weight_names", "bias_names", "train_biases"))
@@ -307,6 +308,7 @@ class _Validator:
         self.check_unique_names(spec)
         if "published" in d:
             self.published(d["published"], spec)
+        spec.vary = self.vary(_default(d.get("vary"), {}))
         return spec
 
     def inputs(self, v) -> list[str]:
@@ -487,6 +489,33 @@ class _Validator:
                     claim(n, f"network.bias_names.{layer.name}")
         for n in [f"y_{o}" for o in spec.outputs]:
             claim(n, "the targets")
+
+    def vary(self, v) -> dict:
+        """How worksheet variants draw their numbers: ``weights``, ``biases`` and ``x`` each
+        ``{low, high, step}`` (a grid), ``max_net`` (largest |net| allowed, default 3)."""
+        v = self.mapping(v, "vary", optional=("weights", "biases", "x", "max_net"))
+        out = {}
+        for key in ("weights", "biases", "x"):
+            if key in v:
+                w = f"vary.{key}"
+                g = self.mapping(v[key], w, required=("low", "high", "step"))
+                low, high, step = (self.number(g[k], f"{w}.{k}") for k in ("low", "high", "step"))
+                if step <= 0:
+                    self.fail(f"{w}.step", f"must be positive, got {_show(g['step'])}")
+                if high < low:
+                    self.fail(f"{w}.high", f"must be at least low ({_show(g['low'])}), got {_show(g['high'])}")
+                count = (high - low) / step
+                if count.q != 1:
+                    self.fail(f"{w}.step", "high - low must be a whole number of steps")
+                if count > 100000:
+                    self.fail(f"{w}.step", f"the grid has {count + 1} points; at most 100001")
+                out[key] = (low, high, step)
+        if "max_net" in v:
+            m = self.number(v["max_net"], "vary.max_net")
+            if m <= 0:
+                self.fail("vary.max_net", f"must be positive, got {_show(v['max_net'])}")
+            out["max_net"] = m
+        return out
 
     def published(self, v, spec: Spec):
         v = self.mapping(v, "published", required=("values",), optional=("source",))

@@ -1,0 +1,173 @@
+"""Hand-friendly variants of a spec: new numbers on a grid, each one verified.
+
+The step graph's formulas do not depend on the numbers, so the graph is derived once and
+re-evaluated for every draw (:func:`rebind`). A draw is kept only when it is pleasant to
+work by hand and fully verified; the reasons for every rejection are counted.
+
+Variant ids read ``<stem>-s<seed>-v<index>`` (``four-s7-v03``). Index 0 is the spec's own
+numbers; index i >= 1 draws from its own random stream, so any variant can be rebuilt from
+its id alone (the earlier variants' numbers are redrawn, not re-rendered, to keep all
+variants distinct).
+
+>>> from derive.spec import load_spec
+>>> vs, rejected = make_variants(load_spec("worked/four.yaml"), "four", seed=7, count=2)
+>>> [v.id for v in vs]
+['four-s7-v01', 'four-s7-v02']
+>>> all(v.report.ok for v in vs)
+True
+"""
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .spec import Sample, Spec
+from .steps import StepGraph, round_half_up
+from .symbolic import derive
+from .verify import verify
+
+DEFAULTS = {
+    "weights": (sp.Rational(-9, 10), sp.Rational(9, 10), sp.Rational(1, 10)),
+    "biases": (sp.Rational(-5, 10), sp.Rational(5, 10), sp.Rational(1, 10)),
+    "x": (sp.Integer(0), sp.Integer(1), sp.Rational(1, 10)),
+    "max_net": sp.Integer(3),
+}
+MAX_DRAWS = 2000          # per variant; beyond this the ranges are called impossible
+ID_RE = re.compile(r"(?P<stem>.+)-s(?P<seed>\d+)-v(?P<index>\d+)\Z")
+
+
+class VariantError(ValueError):
+    """No acceptable variant within the draw budget, or a malformed variant id."""
+
+
+@dataclass
+class Variant:
+    id: str
+    index: int
+    spec: Spec
+    graph: StepGraph
+    report: object          # verify.Report
+
+    @property
+    def values(self) -> dict[str, sp.Expr]:
+        return self.graph.values()
+
+
+def variant_id(stem: str, seed: int, index: int) -> str:
+    return f"{stem}-s{seed}-v{index:02d}"
+
+
+def parse_variant_id(vid: str) -> tuple[str, int, int]:
+    m = ID_RE.match(vid)
+    if not m:
+        raise VariantError(f"{vid!r} is not a variant id like four-s7-v03")
+    return m["stem"], int(m["seed"]), int(m["index"])
+
+
+def rebind(graph: StepGraph, spec: Spec) -> StepGraph:
+    """The same step graph evaluated with ``spec``'s numbers (same structure, new values)."""
+    multi = len(spec.samples) > 1
+    values: dict[str, sp.Rational] = {"eta": spec.learning_rate}
+    for layer in spec.layers:
+        for names, row in zip(spec.weight_names[layer.name], spec.weights[layer.name]):
+            values.update(zip(names, row))
+        if layer.bias == "neuron":
+            values.update(zip(spec.bias_names[layer.name], spec.biases[layer.name]))
+        elif layer.bias == "shared":
+            values[spec.bias_names[layer.name]] = spec.biases[layer.name]
+    for s, smp in enumerate(spec.samples):
+        sfx = f"_s{s + 1}" if multi else ""
+        values.update({f"{n}{sfx}": v for n, v in zip(spec.inputs, smp.x)})
+        values.update({f"y_{o}{sfx}": v for o, v in zip(spec.outputs, smp.y)})
+    given = {graph.leaves[name]: v for name, v in values.items()}
+    steps = [dataclasses.replace(s, value=None, exact=None) for s in graph.steps]
+    return StepGraph(spec, steps, given, graph.latex_names, graph.leaves)
+
+
+def _grid(rule, rng: random.Random) -> sp.Rational:
+    low, high, step = rule
+    return low + step * rng.randint(0, int((high - low) / step))
+
+
+def _draw(spec: Spec, rng: random.Random, rules: dict) -> Spec:
+    weights = {l.name: [[_grid(rules["weights"], rng) for _ in row] for row in spec.weights[l.name]]
+               for l in spec.layers}
+    biases = {}
+    for l in spec.layers:
+        if l.bias == "neuron":
+            biases[l.name] = [_grid(rules["biases"], rng) for _ in range(l.size)]
+        elif l.bias == "shared":
+            biases[l.name] = _grid(rules["biases"], rng)
+    samples = [Sample(tuple(_grid(rules["x"], rng) for _ in s.x), s.y, s.label) for s in spec.samples]
+    return dataclasses.replace(spec, weights=weights, biases=biases, samples=samples, published={})
+
+
+def _key(spec: Spec) -> tuple:
+    """What makes two variants different: every number that was drawn."""
+    return (tuple(v for l in spec.layers for row in spec.weights[l.name] for v in row),
+            tuple(tuple(b) if isinstance(b, list) else (b,) for b in spec.biases.values()),
+            tuple(s.x for s in spec.samples))
+
+
+def _reject_reason(spec: Spec, graph: StepGraph, max_net) -> str | None:
+    """Why a draw is not hand-friendly, or None when it is."""
+    for l in spec.layers:
+        for row in spec.weights[l.name]:
+            if len(set(row)) < len(row):
+                return "two equal weights into one node"
+    for st in graph:
+        if st.kind == "net" and abs(st.exact) > max_net:
+            return f"|net| > {max_net} (a saturated unit)"
+    zero_inputs = {k for k in range(len(spec.inputs)) if all(s.x[k] == 0 for s in spec.samples)}
+    first = spec.layers[0]
+    structural = {spec.weight_names[first.name][j][k] for j in range(first.size) for k in zero_inputs}
+    multi = len(spec.samples) > 1
+    for st in graph:
+        if st.kind == "grad" and (st.sample is None or not multi) and st.param not in structural:
+            if round_half_up(st.exact, spec.decimals) == 0:
+                return "a gradient rounds to zero"
+    return None
+
+
+def make_variants(spec: Spec, stem: str, seed: int, count: int, upto: int | None = None,
+                  base: StepGraph | None = None) -> tuple[list[Variant], Counter]:
+    """Variants 1..count (or only up to index ``upto``), each verified. Index 0 (the
+    spec's own numbers) is returned when ``count`` is 0."""
+    base = base or derive(spec)
+    rules = {**DEFAULTS, **spec.vary}
+    rejected: Counter = Counter()
+    if count == 0:
+        return [Variant(variant_id(stem, seed, 0), 0, spec, base, verify(base))], rejected
+    seen = {_key(spec)}
+    out = []
+    last = count if upto is None else upto
+    for index in range(1, last + 1):
+        rng = random.Random(f"derive-worksheet:{seed}:{index}")
+        for _ in range(MAX_DRAWS):
+            cand = _draw(spec, rng, rules)
+            key = _key(cand)
+            if key in seen:
+                rejected["the same numbers as another variant"] += 1
+                continue
+            graph = rebind(base, cand)
+            reason = _reject_reason(cand, graph, rules["max_net"])
+            if reason is None:
+                report = verify(graph, strict=False)
+                if not report.ok:
+                    reason = "failed verification"
+            if reason:
+                rejected[reason] += 1
+                continue
+            seen.add(key)
+            out.append(Variant(variant_id(stem, seed, index), index, cand, graph, report))
+            break
+        else:
+            common = ", ".join(f"{r} ({n})" for r, n in rejected.most_common(2))
+            raise VariantError(f"vary: no acceptable variant {index} in {MAX_DRAWS} draws "
+                               f"(most common rejections: {common}); widen the ranges or raise max_net")
+    return out, rejected
