@@ -29,6 +29,13 @@ class Walkthrough:
     def from_file(cls, path: str | Path) -> "Walkthrough":
         return cls(load_spec(path))
 
+    @classmethod
+    def from_parts(cls, spec: Spec, graph, report) -> "Walkthrough":
+        """A walkthrough of an already derived and verified graph (worksheet variants)."""
+        wt = cls.__new__(cls)
+        wt.spec, wt.graph, wt.report = spec, graph, report
+        return wt
+
     @property
     def loss_history(self) -> list[float]:
         return self.report.loss_history
