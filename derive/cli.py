@@ -74,12 +74,37 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("-o", "--output", help="write to this file instead of standard output")
     v = sub.add_parser("verify", help="print the three-way comparison table; exit 1 on disagreement")
     v.add_argument("spec")
+    ws = sub.add_parser("worksheet", help="printable worksheets: variants, sheets, answer keys, templates")
+    ws.add_argument("spec", help="a spec file, or the name of a built-in example")
+    ws.add_argument("--variants", type=_count, default=1, help="how many random variants (0: the spec's own numbers)")
+    ws.add_argument("--seed", type=_count, default=0, help="seed of the variants (same seed, same files)")
+    ws.add_argument("--variant", help="regenerate exactly this variant id (e.g. four-s7-v03)")
+    ws.add_argument("--blanks", help="groups forward,loss,backward,update or step ids (default: all steps)")
+    ws.add_argument("--pdf", action="store_true", help="also compile every sheet and key, and class PDFs")
+    ws.add_argument("--moodle", action="store_true", help="also write moodle.xml (a Moodle XML question bank)")
+    ws.add_argument("--derivations", help="comma-separated derivation sheets to add to each sheet (e.g. sigmoid)")
+    ws.add_argument("--force", action="store_true", help="overwrite existing answer files")
+    ws.add_argument("-o", "--output", required=True, help="the output folder")
+    d = sub.add_parser("derivation", help="a derivative identity derived step by step, each line proven by SymPy")
+    d.add_argument("name", help="sigmoid, tanh, relu, softmax-cross-entropy, mse, ...")
+    d.add_argument("--format", choices=("md", "tex", "pdf"), default="md")
+    d.add_argument("-o", "--output", help="write to this file instead of standard output")
     return p
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or len(text) > 6:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 999999, got {text!r}")
+    return int(text)
 
 
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "derivation":
+        return _derivation(args)
     spec_path = resolve_spec(args.spec)
+    if args.command == "worksheet":
+        return _worksheet(args, spec_path)
     if getattr(args, "format", None) == "pdf" and not args.output:
         raise UsageError("--format pdf needs -o FILE")
     spec = load_spec(spec_path)
@@ -103,6 +128,45 @@ def run(argv: list[str] | None = None) -> int:
         write_atomic(Path(args.output), compile_pdf(text), protect=(spec_path,))
     elif args.output:
         write_atomic(Path(args.output), text, protect=(spec_path,))
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _worksheet(args, spec_path: Path) -> int:
+    from .variants import VariantError
+    from .worksheet import build_worksheet, variant_stem, worksheet_files, write_worksheet
+
+    spec = load_spec(spec_path)
+    options = {"variants": args.variants, "seed": args.seed, "variant": args.variant, "blanks": args.blanks,
+               "pdf": args.pdf, "moodle": args.moodle, "derivations": args.derivations}
+    derivations = [n.strip() for n in args.derivations.split(",") if n.strip()] if args.derivations else []
+    try:
+        ws = build_worksheet(spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant)
+        files = worksheet_files(ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations)
+    except VariantError as e:
+        raise SpecError(spec.source, "", str(e)) from None
+    except KeyError as e:   # an unknown derivation name
+        raise UsageError(f"--derivations: {e.args[0]}") from None
+    write_worksheet(files, Path(args.output), force=args.force)
+    n = len(ws.variants)
+    print(f"wrote {len(files)} files for {n} variant{'s' * (n != 1)} to {args.output} "
+          f"({sum(ws.rejected.values())} draws rejected)")
+    return 0
+
+
+def _derivation(args) -> int:
+    from .derivation import render_derivation
+
+    if args.format == "pdf" and not args.output:
+        raise UsageError("--format pdf needs -o FILE")
+    try:
+        text = render_derivation(args.name, "tex" if args.format == "pdf" else args.format)
+    except KeyError as e:
+        raise UsageError(f"derivation: {e.args[0]}") from None
+    data = compile_pdf(text) if args.format == "pdf" else text
+    if args.output:
+        write_atomic(Path(args.output), data)
     else:
         sys.stdout.write(text)
     return 0

@@ -1,0 +1,79 @@
+"""Moodle XML export: one numerical question per blank per variant.
+
+Each question's text is HTML with TeX math in ``\\( \\)`` (Moodle's MathJax filter renders
+it) and carries the variant's given numbers, so it stands on its own in a quiz. The
+tolerance follows the rounding policy: half a unit in the last asked place, widened
+by how far the rounded-carry chain drifts from the exact value.
+
+Format: https://docs.moodle.org/en/Moodle_XML_format (``<quiz>``, ``<question
+type="numerical">``, ``<answer fraction="100"><text/><tolerance/></answer>``).
+"""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+import sympy as sp
+
+from .steps import fmt, round_half_up
+
+
+def tolerance(step, decimals: int) -> sp.Rational:
+    """Accepted distance from the key: half a unit in the last place, plus the drift of a
+    rounded-carry chain from the exact value."""
+    half = sp.Rational(1, 2) * sp.Rational(10) ** (-decimals)
+    drift = abs(step.value - step.exact)
+    return half + round_half_up(drift, decimals + 2)
+
+
+def _given_html(view) -> str:
+    rows = "".join(f"<tr><td>\\({n}\\)</td><td>{escape(c)}</td><td>\\({v}\\)</td></tr>" for n, c, v in view.params)
+    samples = []
+    for i, (x, y) in enumerate(view.samples):
+        xs = ", ".join(f"{t} = {v}" for t, v in zip(view.inputs_tex, x))
+        ys = ", ".join(f"{t} = {v}" for t, v in zip(view.outputs_tex, y))
+        samples.append(f"<p>Sample {i + 1}: \\({xs}\\); target \\({ys}\\).</p>")
+    layers = "; ".join(f"layer {escape(n)} ({escape(nodes)}): \\({act}\\)" for n, nodes, act, _ in view.layers)
+    return (f"<p>{escape(view.title)} (variant {escape(view.id)}). {layers}. "
+            f"Loss \\({view.loss.latex}\\), learning rate \\(\\eta = {view.eta}\\).</p>"
+            f"<table border=\"1\"><tr><th>parameter</th><th>connects</th><th>value</th></tr>{rows}</table>"
+            + "".join(samples))
+
+
+def moodle_xml(ws) -> str:
+    """The whole worksheet as a Moodle question bank, one category per variant."""
+    from .worksheet import _View
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    for v in ws.variants:
+        view = _View(ws, v)
+        out += ["  <question type=\"category\">",
+                f"    <category><text>$course$/derive/{escape(v.id)}</text></category>",
+                "  </question>"]
+        given = _given_html(view)
+        for q in view.questions:
+            st = v.graph[q.id]
+            ask = (f"<p><b>Question {q.number}.</b> Compute \\({q.tex}\\), {escape(q.text)}. "
+                   f"Give it to {view.d} decimal places; {escape(view.instructions)}.</p>")
+            key = fmt(st.value, max(view.d, 6))
+            out += [
+                '  <question type="numerical">',
+                f"    <name><text>{escape(v.id)} Q{q.number} {escape(q.id)}</text></name>",
+                f'    <questiontext format="html"><text><![CDATA[{given}{ask}]]></text></questiontext>',
+                f'    <generalfeedback format="html"><text><![CDATA[<p>\\({q.tex} = {fmt(st.value, view.d)}\\)</p>]]></text></generalfeedback>',
+                "    <defaultgrade>1.0000000</defaultgrade>",
+                "    <penalty>0.3333333</penalty>",
+                "    <hidden>0</hidden>",
+                f"    <idnumber>{escape(v.id)}-{escape(q.id)}</idnumber>",
+                '    <answer fraction="100" format="moodle_auto_format">',
+                f"      <text>{key}</text>",
+                f"      <tolerance>{fmt(tolerance(st, view.d), view.d + 2)}</tolerance>",
+                '      <feedback format="html"><text>Correct.</text></feedback>',
+                "    </answer>",
+                "    <unitgradingtype>0</unitgradingtype>",
+                "    <unitpenalty>0.1000000</unitpenalty>",
+                "    <showunits>3</showunits>",
+                "    <unitsleft>0</unitsleft>",
+                "  </question>",
+            ]
+    out.append("</quiz>")
+    return "\n".join(out) + "\n"
