@@ -7,6 +7,7 @@ is a list of parts: ``("t", ours)`` (already safe in both formats), ``("u", user
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -407,6 +408,7 @@ def _template_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+@functools.lru_cache(maxsize=None)   # one environment per format, so templates compile once
 def make_env(fmt_name: str) -> jinja2.Environment:
     """The Jinja2 environment of one format: LaTeX gets ``\\VAR{}``/``\\BLOCK{}`` delimiters
     so that braces in LaTeX never clash with the template language."""
