@@ -35,7 +35,7 @@ def compile_pdf(tex: str, timeout: float = 120) -> bytes:
         src = Path(d) / "doc.tex"
         src.write_text(tex, encoding="utf-8")
         # longtable settles its column widths on the second pass
-        for _ in range(2 if "longtable" in tex else 1):
+        for _ in range(2 if r"\begin{longtable}" in tex else 1):
             try:
                 proc = subprocess.run(
                     [exe, "-no-shell-escape", "-halt-on-error", "-interaction=batchmode", "doc.tex"],
