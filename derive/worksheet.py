@@ -152,12 +152,14 @@ class _View:
         self.instructions = carry.format(d=self.d)
 
 
-def render_sheet(ws: Worksheet, variant, fmt_name: str) -> str:
+def render_sheet(ws: Worksheet, variant, fmt_name: str, derivations: str = "") -> str:
+    """One variant's problem sheet; ``derivations`` is a rendered section appended to it."""
     env = make_env(fmt_name)
     view = _View(ws, variant)
     if fmt_name == "tex":
-        return env.get_template("worksheet.tex.j2").render(sheets=[view], diagram=diagram_tikz(variant.spec))
-    return env.get_template("worksheet.md.j2").render(s=view, svg="network.svg")
+        return env.get_template("worksheet.tex.j2").render(sheets=[view], diagram=diagram_tikz(variant.spec),
+                                                           derivations=derivations)
+    return env.get_template("worksheet.md.j2").render(s=view, svg="network.svg", derivations=derivations)
 
 
 def _key_view(ws: Worksheet, variant):
@@ -179,7 +181,8 @@ def render_class(ws: Worksheet, kind: str) -> str:
     env = make_env("tex")
     diagram = diagram_tikz(ws.spec)
     if kind == "sheets":
-        return env.get_template("worksheet.tex.j2").render(sheets=[_View(ws, v) for v in ws.variants], diagram=diagram)
+        return env.get_template("worksheet.tex.j2").render(sheets=[_View(ws, v) for v in ws.variants], diagram=diagram,
+                                                           derivations="")
     docs = []
     for v in ws.variants:
         wt, questions = _key_view(ws, v)
@@ -229,10 +232,15 @@ def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, opti
                     derivations: list[str] | None = None) -> dict[str, str | bytes]:
     """Every output file of a worksheet run, by name."""
     files: dict[str, str | bytes] = {"network.svg": diagram_svg(ws.spec)}
+    extra = {"md": "", "tex": ""}
+    if derivations:
+        from .derivation import derivation_section
+
+        extra = {f: derivation_section(derivations, f) for f in ("md", "tex")}
     tex_jobs = {}
     for v in ws.variants:
-        files[f"{v.id}-sheet.md"] = render_sheet(ws, v, "md")
-        files[f"{v.id}-sheet.tex"] = tex_jobs[f"{v.id}-sheet.pdf"] = render_sheet(ws, v, "tex")
+        files[f"{v.id}-sheet.md"] = render_sheet(ws, v, "md", extra["md"])
+        files[f"{v.id}-sheet.tex"] = tex_jobs[f"{v.id}-sheet.pdf"] = render_sheet(ws, v, "tex", extra["tex"])
         files[f"{v.id}-key.md"] = render_key(ws, v, "md")
         files[f"{v.id}-key.tex"] = tex_jobs[f"{v.id}-key.pdf"] = render_key(ws, v, "tex")
         files[f"{v.id}-answers.yaml"] = answers_template(ws, v)

@@ -187,3 +187,25 @@ def test_pdf_class_set(tmp_path):
     first = (tmp_path / "class-keys.pdf").read_bytes()
     assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "7", "--pdf", "--force", "-o", str(tmp_path)]) == 0
     assert (tmp_path / "class-keys.pdf").read_bytes() == first          # byte-identical PDFs
+
+
+def test_derivation_sections_on_sheets(tmp_path):
+    assert main(["worksheet", str(FOUR), "--derivations", "sigmoid,half-sse", "-o", str(tmp_path)]) == 0
+    md = (tmp_path / "four-s0-v01-sheet.md").read_text()
+    tex = (tmp_path / "four-s0-v01-sheet.tex").read_text()
+    assert r"\sigma(x)\,\bigl(1 - \sigma(x)\bigr)" in md and r"\sigma(x)\,\bigl(1 - \sigma(x)\bigr)" in tex
+    assert "checked equal to the line before" in md
+
+
+def test_unknown_derivation_is_one_line(tmp_path, capsys):
+    assert main(["worksheet", str(FOUR), "--derivations", "swish", "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown derivation 'swish'" in err
+    assert main(["derivation", "swish"]) == 2
+
+
+def test_derivation_command(capsys, tmp_path):
+    assert main(["derivation", "tanh"]) == 0
+    assert r"&= 1 - \tanh^2(x)" in capsys.readouterr().out
+    assert main(["derivation", "sigmoid", "--format", "tex", "-o", str(tmp_path / "s.tex")]) == 0
+    assert (tmp_path / "s.tex").read_text().startswith(r"\documentclass")
