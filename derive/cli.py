@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     ws.add_argument("--derivations", help="comma-separated derivation sheets to add to each sheet (e.g. sigmoid)")
     ws.add_argument("--force", action="store_true", help="overwrite existing answer files")
     ws.add_argument("-o", "--output", required=True, help="the output folder")
+    c = sub.add_parser("check", help="mark answers step by step (follow-through, misconceptions)")
+    c.add_argument("spec", help="the spec the worksheet was made from (or a built-in example name)")
+    c.add_argument("answers", nargs="+", help="answer files (YAML/JSON), folders of them, or a CSV class list")
+    c.add_argument("--format", choices=("text", "md", "json"), default="text", help="report of one submission")
+    c.add_argument("-o", "--output", help="folder for a class: summary.csv, feedback/, misconceptions.md")
+    c.add_argument("--follow-through-credit", type=float, default=1.0, metavar="F",
+                   help="fraction of a step's points for a follow-through answer (default 1)")
+    c.add_argument("--points", help="points per step kind, e.g. grad=2,new=1 (default 1 each)")
+    c.add_argument("--rtol", type=float, default=0.0, help="extra relative tolerance")
+    c.add_argument("--sigfigs", type=int, help="judge precision by significant figures")
     d = sub.add_parser("derivation", help="a derivative identity derived step by step, each line proven by SymPy")
     d.add_argument("name", help="sigmoid, tanh, relu, softmax-cross-entropy, mse, ...")
     d.add_argument("--format", choices=("md", "tex", "pdf"), default="md")
@@ -105,6 +115,8 @@ def run(argv: list[str] | None = None) -> int:
     spec_path = resolve_spec(args.spec)
     if args.command == "worksheet":
         return _worksheet(args, spec_path)
+    if args.command == "check":
+        return _check(args, spec_path)
     if getattr(args, "format", None) == "pdf" and not args.output:
         raise UsageError("--format pdf needs -o FILE")
     spec = load_spec(spec_path)
@@ -152,6 +164,58 @@ def _worksheet(args, spec_path: Path) -> int:
     n = len(ws.variants)
     print(f"wrote {len(files)} files for {n} variant{'s' * (n != 1)} to {args.output} "
           f"({sum(ws.rejected.values())} draws rejected)")
+    return 0
+
+
+def _check(args, spec_path: Path) -> int:
+    import json
+
+    from .check import Checker, Options
+    from .homework import class_files, mark_all, read_submissions, report_text
+    from .worksheet import variant_stem
+
+    if not 0 <= args.follow_through_credit <= 1:
+        raise UsageError("--follow-through-credit: expected a number from 0 to 1")
+    points = {}
+    for item in (args.points or "").split(","):
+        if item.strip():
+            kind, _, val = item.partition("=")
+            try:
+                points[kind.strip()] = float(val)
+            except ValueError:
+                raise UsageError(f"--points: expected kind=number, got {item!r}") from None
+    spec = load_spec(spec_path)
+    checker = Checker(spec, variant_stem(spec_path),
+                      Options(args.follow_through_credit, points, args.rtol, args.sigfigs))
+    paths = [Path(a) for a in args.answers]
+    subs = read_submissions(paths)
+    marked = mark_all(checker, subs)
+    good = [r for _, r in marked if r is not None]
+    for sub, r in marked:
+        if r is None:
+            print(f"derive: {_one_line(sub.source)}: not marked: {_one_line(sub.problem or '')}", file=sys.stderr)
+    if not good:
+        return 2
+    single = len(marked) == 1 and not args.output
+    if single:
+        r = good[0]
+        if args.format == "json":
+            sys.stdout.write(json.dumps(r.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(report_text(r, spec.decimals, markdown=args.format == "md"))
+        return 0
+    if not args.output:
+        raise UsageError("several submissions: give -o DIR for summary.csv, feedback and misconceptions.md")
+    out = Path(args.output)
+    files = class_files(checker, marked)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder")
+    inputs = {p.resolve() for p in paths}
+    for name, text in files.items():
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text, protect=tuple(inputs))
+    print(f"marked {len(good)} of {len(marked)} submissions; wrote {len(files)} files to {out}")
     return 0
 
 
