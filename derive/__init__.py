@@ -10,12 +10,23 @@ result as Markdown, LaTeX or JSON.
 >>> wt.graph["delta_o1"].formula
 dloss_dout_o1*dout_dnet_o1
 """
-from .spec import Spec, SpecError, load_spec, load_spec_text
-from .steps import Step, StepGraph
-from .symbolic import derive
-from .verify import VerificationError, verify
-from .walkthrough import Walkthrough
+import importlib
 
-__all__ = ["Spec", "SpecError", "Step", "StepGraph", "VerificationError", "Walkthrough",
-           "derive", "load_spec", "load_spec_text", "verify"]
+# The public names, imported on first use so that `derive --help` and the light
+# commands start quickly (SymPy, NumPy and Jinja2 load only when needed). The function
+# verify is reached as derive.verify.verify: a package attribute of that name would be
+# replaced by the submodule as soon as it is imported.
+_EXPORTS = {
+    "Spec": "spec", "SpecError": "spec", "load_spec": "spec", "load_spec_text": "spec",
+    "Step": "steps", "StepGraph": "steps", "derive": "symbolic",
+    "VerificationError": "errors", "Walkthrough": "walkthrough",
+    "Checker": "check",
+}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'derive' has no attribute {name!r}")

@@ -14,10 +14,9 @@ from importlib import resources
 from pathlib import Path
 
 from .files import UsageError, write_atomic
+from .errors import VerificationError
 from .pdf import PdfError, compile_pdf
 from .spec import SpecError, _one_line, load_spec
-from .verify import VerificationError
-from .walkthrough import Walkthrough
 
 
 def builtin_examples() -> dict[str, Path]:
@@ -38,7 +37,7 @@ def resolve_spec(arg: str) -> Path:
     return p
 
 
-def _verify_table(wt: Walkthrough) -> str:
+def _verify_table(wt) -> str:
     r = wt.report
     head = f"{'step':<22} {'SymPy':>22} {'NumPy':>22} {'rel.diff':>9} {'finite diff':>22} {'rel.diff':>9}"
     lines = [head, "-" * len(head)]
@@ -120,6 +119,8 @@ def run(argv: list[str] | None = None) -> int:
     if getattr(args, "format", None) == "pdf" and not args.output:
         raise UsageError("--format pdf needs -o FILE")
     spec = load_spec(spec_path)
+    from .walkthrough import Walkthrough
+
     try:
         with warnings.catch_warnings():
             # NumPy's overflow warnings would break the one-line report; verification

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 
@@ -59,11 +60,25 @@ def run_steps(graph, n: int) -> tuple[list[float], dict[str, float]]:
     ids = graph.ids
     i_loss = ids.index("loss")
     news = [(i, graph.steps[i].param) for i in range(len(ids)) if graph.steps[i].kind == "new"]
+
+    def values():
+        # Where float arithmetic fails at a finite point, e.g. exp(1000) in a softmax or
+        # log(1 - 1.0) for a saturated bce output, the graph's own high-precision evaluation
+        # at the same point. (Parameters that diverged to inf stay so: Rational(inf) is 0.)
+        try:
+            vals = f(env)
+        except (OverflowError, ValueError, ZeroDivisionError):
+            vals = [math.nan] * len(ids)
+        if all(math.isfinite(v) for v in vals) or not all(math.isfinite(v) for v in env.values()):
+            return vals
+        exact = graph.run(given={sym: sp.Rational(env[str(sym)]) for sym in graph.given})
+        return [float(exact[i]) for i in ids]
+
     history = []
     for _ in range(n):
-        vals = f(env)
+        vals = values()
         history.append(vals[i_loss])
         for i, p in news:
             env[p] = vals[i]
-    history.append(f(env)[i_loss])
+    history.append(values()[i_loss])
     return history, {p: env[p] for _, p in news}

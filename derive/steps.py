@@ -23,6 +23,8 @@ import sympy as sp
 
 #: Working precision (decimal digits) of every non-rational value.
 PRECISION = 50
+#: The most digits a value near +-1 is carried with (see :func:`to_number`).
+MAX_DIGITS = 4000
 
 
 @dataclass
@@ -46,9 +48,33 @@ def to_number(v: sp.Expr) -> sp.Expr:
     if v.is_Rational or v.is_Float:
         return v
     f = v.evalf(PRECISION)
+    # bce's log(1 - out) and (1 - y)/(1 - out) need the gap 1 - out of a sigmoid near 1,
+    # which 50 digits of out keep only in part (net ~ 100: 1 - out ~ 1e-44) or not at all
+    # (net > ~115: out rounds to 1, and log(1 - out) would be log(0)). Carry enough digits
+    # (about net / ln 10 more, up to a cap) that 1 - |value| keeps 40 digits of its own.
+    digits = PRECISION
+    while f.is_Float and digits < MAX_DIGITS:
+        gap = abs(1 - abs(f))
+        if not gap.is_zero and gap >= sp.Float(10) ** (PRECISION - 10 - digits):
+            break
+        digits = min(4 * digits, MAX_DIGITS)
+        f = v.evalf(digits)
     if not f.is_number or not f.is_comparable:
         raise ArithmeticError(f"cannot evaluate {v} to a real number")
     return f
+
+
+def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
+    """The value of ``formula`` with ``env`` (symbol -> number) substituted."""
+    v = to_number(formula.xreplace(env))
+    if v.is_Float and formula.is_Add and abs(v) < 1e-20:
+        # A sum that cancels to within its rounding error, like 0.1 s + 0.2 s - 0.3 s for a
+        # 50-digit s = sigma(0.3) (3e-52), is 0 as far as the working precision can tell;
+        # its noise must not pick a side of a ReLU kink, so it is taken as exactly 0.
+        scale = max(abs(to_number(t.xreplace(env))) for t in formula.args)
+        if abs(v) <= scale * sp.Float(10) ** (5 - PRECISION):
+            return sp.Integer(0)
+    return v
 
 
 def round_half_up(v: sp.Expr, decimals: int) -> sp.Rational:
@@ -71,7 +97,7 @@ def fmt(v, decimals: int, as_given: bool = False) -> str:
         d = Decimal(v.p) / Decimal(v.q)
         return f"{d.normalize():f}" if d != 0 else "0"
     r = round_half_up(v, decimals)
-    if r == 0 and v != 0:
+    if r == 0 and not v.is_zero:   # a Float 0 is != 0 in SymPy >= 1.13
         s = f"{float(v):.{max(decimals, 1) - 1}e}"
         mant, exp = s.split("e")
         return f"{mant} \\times 10^{{{int(exp)}}}"
@@ -130,7 +156,7 @@ class StepGraph:
             if overrides and s.id in overrides:
                 v = overrides[s.id]
             else:
-                v = to_number(s.formula.xreplace(env))
+                v = evaluate(s.formula, env)
                 if decimals is not None:
                     v = round_half_up(v, decimals)
             env[s.symbol] = out[s.id] = v
@@ -143,4 +169,4 @@ class StepGraph:
         env = dict(self.given)
         for d in s.deps:
             env[self.by_id[d].symbol] = upstream.get(d, self.by_id[d].value)
-        return to_number(s.formula.xreplace(env))
+        return evaluate(s.formula, env)

@@ -29,7 +29,6 @@ import sympy as sp
 from .spec import Sample, Spec
 from .steps import StepGraph, round_half_up
 from .symbolic import derive
-from .verify import verify
 
 DEFAULTS = {
     "weights": (sp.Rational(-9, 10), sp.Rational(9, 10), sp.Rational(1, 10)),
@@ -138,6 +137,8 @@ def make_variants(spec: Spec, stem: str, seed: int, count: int, upto: int | None
                   base: StepGraph | None = None) -> tuple[list[Variant], Counter]:
     """Variants 1..count (or only up to index ``upto``), each verified. Index 0 (the
     spec's own numbers) is returned when ``count`` is 0."""
+    from .verify import verify   # NumPy is loaded only when variants are drawn
+
     base = base or derive(spec)
     rules = {**DEFAULTS, **spec.vary}
     rejected: Counter = Counter()

@@ -1,0 +1,409 @@
+"""Safe parsing of a student's typed answer: a number, a fraction, arithmetic or a formula.
+
+A value may be a plain number (``0.40``), a fraction (``3/8``), arithmetic
+(``0.5*(1-0.64)``, ``-(1-0.64)``) or, for formula questions, a symbolic answer in the
+spec's own symbol names (``out_o1*(1-out_o1)``). The text is never given to ``eval``,
+``sympify`` or ``parse_expr`` (they run Python): a plain number is read with a regular
+expression, anything else with :func:`ast.parse` (which only parses), and the SymPy
+expression is built node by node from a whitelist of node types, operators, functions
+(exp, log/ln, sqrt, sigma, tanh) and names. Length, nesting, exponents, digits and the
+size of intermediate numbers are capped; anything else is an :class:`AnswerError` whose
+message is a short reason for the student.
+
+>>> a = parse_answer("0.40")
+>>> a.value, a.exact, a.places, a.symbolic
+(0.4, 2/5, 2, False)
+>>> parse_answer("0.5 × (1 − 0.64)").exact
+9/50
+>>> import sympy as sp
+>>> out = sp.Symbol("out_o1")
+>>> b = parse_answer("out_o1*(1-out_o1)", {"out_o1": out})
+>>> b.symbolic, b.value, sp.expand(b.exact - out * (1 - out))
+(True, None, 0)
+>>> parse_answer("__import__('os').system('rm -rf /')")
+Traceback (most recent call last):
+    ...
+derive.answers.AnswerError: attribute access ('.') is not allowed
+>>> parse_answer("10**10**10")
+Traceback (most recent call last):
+    ...
+derive.answers.AnswerError: the exponent must be a plain number, e.g. x**2
+"""
+from __future__ import annotations
+
+import ast
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import sympy as sp
+
+from .activations import sigma
+
+__all__ = ["Answer", "AnswerError", "is_blank", "parse_answer",
+           "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_DIGITS"]
+
+MAX_LENGTH = 200      # characters of the stripped text
+MAX_DEPTH = 30        # levels of the expression tree
+MAX_NODES = 200       # expression nodes in the tree
+MAX_EXPONENT = 100    # |exponent| of a power
+MAX_DIGITS = 30       # significant digits of a number literal
+MAX_POWER_EXP10 = 999  # |e| in a literal such as 1.5e-3
+MAX_BITS = 20_000     # size of an exact rational built by a power
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be read; ``str(e)`` is a short one-line reason for the student."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str                 # as given (stripped)
+    value: float | None       # numeric value (None for a symbolic answer with free symbols)
+    exact: sp.Expr            # SymPy expression built from the answer (decimals as Rationals)
+    places: int | None        # stated decimal places of a plain decimal number, else None
+    symbolic: bool            # True when it contains symbol names
+
+
+def is_blank(v) -> bool:
+    """True for an answer that was not given: None, "" or only whitespace."""
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+# ---------------------------------------------------------------- plain numbers (fast path)
+
+_NUMBER = re.compile(r"([+-]?)\s*([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]{1,3}))?", re.ASCII)
+_COMMA_NUMBER = re.compile(r"[+-]?\s*[0-9]+,[0-9]+", re.ASCII)
+_LITERAL = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?", re.ASCII)
+
+
+def _rational(mantissa: str, exp10: int, negative: bool = False) -> sp.Rational:
+    """The exact value of a decimal literal, from its digits (never via float)."""
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    if len(digits) > MAX_DIGITS:
+        raise AnswerError(f"number has too many digits (at most {MAX_DIGITS})")
+    if abs(exp10) > MAX_POWER_EXP10:
+        raise AnswerError("number too large or too small")
+    m = int(digits or "0")
+    if negative:
+        m = -m
+    scale = exp10 - len(frac)
+    if scale >= 0:
+        return sp.Integer(m * 10 ** scale)
+    return sp.Rational(m, 10 ** -scale)
+
+
+def _plain(text: str, match: re.Match) -> Answer:
+    sign, mantissa, exp = match.groups()
+    exp10 = int(exp) if exp else 0
+    exact = _rational(mantissa, exp10, sign == "-")
+    value = float(f"{sign}{mantissa}e{exp10}")
+    if not math.isfinite(value):
+        raise AnswerError("number too large")
+    frac = mantissa.partition(".")[2]
+    return Answer(text, value, exact, max(0, len(frac) - exp10), False)
+
+
+# ---------------------------------------------------------------- student-friendly notation
+
+_TRANSLATE = str.maketrans({
+    "×": "*", "·": "*", "⋅": "*", "∗": "*",
+    "÷": "/", "∕": "/",
+    "−": "-", "–": "-", "—": "-",
+    "σ": "sigma",
+})
+
+
+def _normalize(text: str) -> str:
+    text = " ".join(text.translate(_TRANSLATE).split())   # every run of whitespace -> one space
+    return text.replace("^", "**")
+
+
+# ---------------------------------------------------------------- the whitelist
+
+def _sigma_float(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _log_float(x: float) -> float:
+    if x <= 0:
+        raise AnswerError("log of a number that is not positive")
+    return math.log(x)
+
+
+def _sqrt_float(x: float) -> float:
+    if x < 0:
+        raise AnswerError("square root of a negative number")
+    return math.sqrt(x)
+
+
+# name -> (SymPy function, float function used to check the domain and the size)
+FUNCTIONS: dict[str, tuple[Callable, Callable[[float], float]]] = {
+    "exp": (sp.exp, math.exp),
+    "log": (sp.log, _log_float),
+    "ln": (sp.log, _log_float),
+    "sqrt": (sp.sqrt, _sqrt_float),
+    "sigma": (sigma, _sigma_float),
+    "tanh": (sp.tanh, math.tanh),
+}
+
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+
+_NOT_ALLOWED = {   # how to name what is not allowed
+    "Attribute": "attribute access ('.')", "Subscript": "indexing ('[ ]')", "Slice": "a slice (':')",
+    "Lambda": "'lambda'", "List": "a list ('[ ]')", "Set": "braces ('{ }')", "Dict": "braces ('{ }')",
+    "Tuple": "a comma (write decimals with a point: 0.5)",
+    "ListComp": "a comprehension", "SetComp": "a comprehension", "DictComp": "a comprehension",
+    "GeneratorExp": "a comprehension", "Compare": "a comparison", "BoolOp": "'and'/'or'",
+    "IfExp": "'if ... else'", "NamedExpr": "':='", "JoinedStr": "a string", "FormattedValue": "a string",
+    "Await": "'await'", "Yield": "'yield'", "YieldFrom": "'yield'", "Starred": "'*' unpacking",
+    "FloorDiv": "'//'", "Mod": "'%'", "MatMult": "'@'", "LShift": "'<<'", "RShift": "'>>'",
+    "BitOr": "'|'", "BitAnd": "'&'", "BitXor": "'^'", "Invert": "'~'", "Not": "'not'",
+}
+
+
+def _not_allowed(node: ast.AST) -> AnswerError:
+    what = _NOT_ALLOWED.get(type(node).__name__, f"'{type(node).__name__}'")
+    return AnswerError(f"{what} is not allowed")
+
+
+def _check_size(tree: ast.Expression) -> None:
+    """At most MAX_NODES expression nodes, at most MAX_DEPTH deep (iteratively: no recursion)."""
+    count = 0
+    stack = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            raise AnswerError(f"too deeply nested (at most {MAX_DEPTH} levels)")
+        if count > MAX_NODES:
+            raise AnswerError(f"formula too long (at most {MAX_NODES} parts)")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
+                     if isinstance(child, ast.expr))
+
+
+class _Builder:
+    """Builds (SymPy expression, float value or None) from a whitelisted AST, bottom up.
+
+    The float runs alongside every numeric sub-expression, so that a number too large for
+    a float, log(0), sqrt(-1) or 1/0 is caught before SymPy is asked to build it."""
+
+    def __init__(self, source: str, symbols: Mapping[str, sp.Symbol]):
+        self.source = source.encode("utf-8")     # ast offsets count UTF-8 bytes
+        self.symbols = symbols
+        self.symbolic = False
+
+    def literal(self, node: ast.Constant) -> tuple[sp.Rational, float]:
+        v = node.value
+        if isinstance(v, bool) or v is None or v is Ellipsis:
+            raise AnswerError(f"'{v}' is not allowed")
+        if isinstance(v, complex):
+            raise AnswerError("imaginary numbers are not allowed")
+        if not isinstance(v, (int, float)):
+            raise AnswerError("a string is not allowed")
+        text = self.source[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+        m = _LITERAL.fullmatch(text)
+        if m is None:
+            raise AnswerError(f"number '{text[:20]}' is not allowed; write decimals like 0.5")
+        mantissa, exp = m.groups()
+        if exp is not None and len(exp.lstrip("+-").lstrip("0")) > 3:
+            raise AnswerError("number too large or too small")
+        exp10 = int(exp) if exp else 0
+        exact = _rational(mantissa, exp10)
+        value = float(f"{mantissa}e{exp10}")
+        if not math.isfinite(value):
+            raise AnswerError("number too large")
+        return exact, value
+
+    def exponent(self, node: ast.expr) -> sp.Rational:
+        negative = False
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            negative = isinstance(node.op, ast.USub)
+            node = node.operand
+        if not isinstance(node, ast.Constant):
+            raise AnswerError("the exponent must be a plain number, e.g. x**2")
+        e, fe = self.literal(node)
+        if abs(fe) > MAX_EXPONENT:
+            raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
+        return -e if negative else e
+
+    def build(self, node: ast.AST) -> tuple[sp.Expr, float | None]:
+        if isinstance(node, ast.Constant):
+            return self.literal(node)
+        if isinstance(node, ast.Name):
+            if node.id in self.symbols:
+                self.symbolic = True
+                return self.symbols[node.id], None
+            if node.id in FUNCTIONS:
+                raise AnswerError(f"function '{node.id}' needs its argument in parentheses, e.g. {node.id}(1)")
+            raise AnswerError(f"unknown name '{node.id[:30]}'")
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                e, f = self.build(node.operand)
+                return -e, (None if f is None else -f)
+            if isinstance(node.op, ast.UAdd):
+                return self.build(node.operand)
+            raise _not_allowed(node.op)
+        if isinstance(node, ast.BinOp):
+            if not isinstance(node.op, _BINOPS):
+                raise _not_allowed(node.op)
+            if isinstance(node.op, ast.Pow):
+                return self.power(node)
+            a, fa = self.build(node.left)
+            b, fb = self.build(node.right)
+            return self.arithmetic(node.op, a, fa, b, fb)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise _not_allowed(node)
+
+    @staticmethod
+    def arithmetic(op, a, fa, b, fb):
+        numeric = fa is not None and fb is not None
+        if isinstance(op, ast.Add):
+            e, f = sp.Add(a, b), (fa + fb if numeric else None)
+        elif isinstance(op, ast.Sub):
+            e, f = sp.Add(a, -b), (fa - fb if numeric else None)
+        elif isinstance(op, ast.Mult):
+            e, f = sp.Mul(a, b), (fa * fb if numeric else None)
+        else:
+            if b.is_zero or (fb == 0.0 and not b.is_Rational):
+                raise AnswerError("division by zero")
+            if numeric and fb == 0.0:          # a nonzero rational too small for a float
+                raise AnswerError("number too large")
+            e, f = sp.Mul(a, sp.Pow(b, -1)), (fa / fb if numeric else None)
+        if f is not None and not math.isfinite(f):
+            raise AnswerError("number too large")
+        return e, f
+
+    def power(self, node: ast.BinOp):
+        p = self.exponent(node.right)          # checked first: 10**10**10 builds nothing
+        b, fb = self.build(node.left)
+        f = None
+        if fb is not None:
+            if p.is_negative and (b.is_zero or fb == 0.0):
+                raise AnswerError("division by zero")
+            if not p.is_integer and (b.is_negative or fb < 0):
+                raise AnswerError("a negative number to a fractional power")
+            if b.is_Rational and max(b.p.bit_length(), b.q.bit_length()) * abs(p) > MAX_BITS:
+                raise AnswerError("number too large or too small")
+            try:
+                f = math.pow(fb, float(p))
+            except (OverflowError, ValueError, ZeroDivisionError):
+                raise AnswerError("number too large") from None
+            if not math.isfinite(f):
+                raise AnswerError("number too large")
+        return sp.Pow(b, p), f
+
+    def call(self, node: ast.Call):
+        func = node.func
+        if not isinstance(func, ast.Name):
+            if type(func).__name__ in _NOT_ALLOWED:        # x.y(...), x[0](...), (lambda: 1)(...)
+                raise _not_allowed(func)
+            raise AnswerError("only exp, log, ln, sqrt, sigma and tanh can be called; write * to multiply")
+        if func.id not in FUNCTIONS:
+            if func.id in self.symbols:
+                raise AnswerError(f"'{func.id}' is not a function; write * to multiply")
+            raise AnswerError(f"function '{func.id[:30]}' is not allowed")
+        if node.keywords:
+            raise AnswerError("keyword arguments are not allowed")
+        if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            raise AnswerError(f"function '{func.id}' takes exactly one argument")
+        make, check = FUNCTIONS[func.id]
+        a, fa = self.build(node.args[0])
+        f = None
+        if fa is not None:
+            if func.id in ("log", "ln") and a.is_Rational and a.is_positive:
+                f = math.log(a.p) - math.log(a.q)          # exact sign, even if fa underflowed
+            else:
+                try:
+                    f = check(fa)
+                except AnswerError:
+                    raise
+                except (OverflowError, ValueError):
+                    raise AnswerError("number too large") from None
+            if not math.isfinite(f):
+                raise AnswerError("number too large")
+        return make(a), f
+
+
+def _check_powers(expr: sp.Expr) -> None:
+    """SymPy merges (x**60)**2 into x**120: keep every power's exponent within the cap."""
+    for sub in sp.preorder_traversal(expr):
+        if sub.is_Pow and sub.exp.is_Number and abs(sub.exp) > MAX_EXPONENT:
+            raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
+
+
+def _value(expr: sp.Expr) -> float:
+    if expr.is_Rational:
+        try:
+            v = expr.p / expr.q                  # correctly rounded
+        except OverflowError:
+            raise AnswerError("number too large") from None
+    else:
+        n = expr.evalf(30)
+        if not n.is_real or not n.is_Number:
+            raise AnswerError("not a real number")
+        v = float(n)
+    if not math.isfinite(v):
+        raise AnswerError("number too large")
+    return v
+
+
+def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
+    """Read a typed answer (or an int/float read from YAML) into an :class:`Answer`.
+
+    Raises :class:`AnswerError` with a short reason when it is missing or not an allowed
+    number or formula; the text is never executed."""
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise AnswerError("not a number or formula")
+    if isinstance(text, float):
+        if not math.isfinite(text):
+            raise AnswerError("not a finite number")
+        text = repr(text)
+    elif isinstance(text, int):
+        text = str(text) if abs(text) < 10 ** (MAX_LENGTH + 1) else "9" * (MAX_LENGTH + 1)
+    text = text.strip()
+    if not text:
+        raise AnswerError("missing")
+    if len(text) > MAX_LENGTH:
+        raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
+
+    m = _NUMBER.fullmatch(text)                  # fast path: a plain number, no ast
+    if m is not None:
+        return _plain(text, m)
+    if "\\" in text:
+        raise AnswerError("LaTeX and backslashes are not allowed; type e.g. 0.5*(1-0.64)")
+    source = _normalize(text)
+    if _COMMA_NUMBER.fullmatch(source):          # a decimal comma: 0,593
+        source = source.replace(",", ".")
+    m = _NUMBER.fullmatch(source)
+    if m is not None:
+        return _plain(text, m)
+    if len(source) > 2 * MAX_LENGTH:
+        raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")     # parses only; nothing is run
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, Warning):
+        raise AnswerError("not a number or formula") from None
+    try:
+        _check_size(tree)
+        builder = _Builder(source, symbols)
+        exact, _ = builder.build(tree.body)
+        _check_powers(exact)
+        if exact.has(sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I):
+            raise AnswerError("not a real number")
+        value = None if exact.free_symbols else _value(exact)
+    except AnswerError:
+        raise
+    except (RecursionError, MemoryError, OverflowError, ValueError, ZeroDivisionError, TypeError):
+        raise AnswerError("not a number or formula") from None
+    return Answer(text, value, exact, None, builder.symbolic)

@@ -1,0 +1,240 @@
+"""The homework checker: marking, follow-through, misconceptions, class runs."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import sympy as sp
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from derive.check import Checker, Options
+from derive.cli import main
+from derive.misconceptions import CATALOGUE
+from derive.spec import load_spec, load_spec_text
+
+ROOT = Path(__file__).resolve().parent.parent
+W = ROOT / "worked"
+
+
+@pytest.fixture(scope="module")
+def four():
+    return Checker(load_spec(W / "four.yaml"), "four")
+
+
+def key_answers(checker, places=4, variant=None):
+    g = checker.graph_for(variant)
+    out = {s.id: f"{float(s.value):.{places}f}" for s in g}
+    if variant:
+        out["variant"] = variant
+    return out
+
+
+def test_the_key_scores_full_marks(four):
+    r = four.mark(key_answers(four))
+    assert r.score == r.max_score == len(four.base)
+    assert {s.verdict for s in r.steps.values()} == {"correct"}
+
+
+def test_one_wrong_upstream_value_makes_its_dependants_follow_through(four):
+    """The essay's out_h1 = 0.407 (it is 0.5929), and everything after worked from it."""
+    vals = four.base.run(overrides={"out_h1": sp.Rational("0.407")})
+    r = four.mark({k: f"{float(v):.4f}" for k, v in vals.items()})
+    assert r.steps["out_h1"].verdict == "wrong"
+    assert r.steps["out_h1"].expected == pytest.approx(0.59291, abs=1e-5)
+    for sid in ("net_o1", "out_o1", "loss", "delta_o1", "grad_w9", "new_w9", "grad_w1"):
+        assert r.steps[sid].verdict == "follow-through", sid
+    assert r.steps["net_o1"].follows == ["out_h1"]
+    assert r.steps["net_h1"].verdict == "correct"
+    assert r.score == r.max_score - 1                     # full follow-through credit by default
+
+
+def test_follow_through_credit_and_points_are_configurable():
+    ch = Checker(load_spec(W / "four.yaml"), "four", Options(follow_through_credit=0.5, points={"grad": 2}))
+    vals = ch.base.run(overrides={"out_o1": sp.Rational("0.7")})
+    r = ch.mark({k: f"{float(v):.4f}" for k, v in vals.items()})
+    assert r.steps["grad_w9"].points == 1.0 and r.steps["grad_w9"].max_points == 2.0
+    assert r.steps["loss"].points == 0.5
+
+
+def test_an_honest_chain_of_rounded_values_is_not_punished(four):
+    """Rounding every step to 2 places and carrying the rounded values is correct work."""
+    vals = four.base.run(decimals=2)
+    r = four.mark({k: f"{float(v):.2f}" for k, v in vals.items()})
+    assert all(s.verdict == "correct" for s in r.steps.values()), \
+        {k: s.verdict for k, s in r.steps.items() if s.verdict != "correct"}
+
+
+def test_missing_and_invalid_answers(four):
+    r = four.mark({"net_h1": "", "out_h1": None, "net_h2": "__import__('os').system('echo hi')",
+                   "out_h2": "0.5440", "typo_id": "1"})
+    assert r.steps["net_h1"].verdict == r.steps["out_h1"].verdict == "missing"
+    assert r.steps["net_h2"].verdict == "invalid" and r.steps["net_h2"].points == 0
+    assert r.steps["out_h2"].verdict == "correct"
+    assert any("typo_id" in p for p in r.problems)
+
+
+def test_fractions_arithmetic_and_formulas(four):
+    r = four.mark({"net_h1": "47/125", "dloss_dout_o1": "0.6395 - 1", "dout_dnet_o1": "out_o1*(1 - out_o1)"})
+    assert {s.verdict for s in r.steps.values()} == {"correct"}
+    r = four.mark({"dout_dnet_o1": "out_o1*(1 + out_o1)"})
+    assert r.steps["dout_dnet_o1"].verdict == "wrong"
+
+
+def test_stated_precision(four):
+    assert four.mark({"out_h1": "0.59"}).steps["out_h1"].verdict == "correct"     # right to its 2 places
+    assert "asks for 4" in four.mark({"out_h1": "0.59"}).steps["out_h1"].note
+    assert four.mark({"out_h1": "0.5920"}).steps["out_h1"].verdict == "wrong"
+
+
+# One hand-made wrong answer per misconception: (spec, step, answer written as the
+# misconceived student would, from the key's own values)
+def _cases():
+    def k(name):
+        g = Checker(load_spec(W / f"{name}.yaml"), name).base
+        return {s.id: float(s.value) for s in g}
+    f, sb, b = k("four"), k("shared-bias"), k("batch")
+    return {
+        "sigma-of-minus-x": ("four", "out_h1", f"{1 - f['out_h1']:.4f}"),
+        "activation-for-derivative": ("four", "dout_dnet_h1", f"{f['out_h1']:.4f}"),
+        "unit-loss-derivative": ("four", "dloss_dout_o1", "-1"),
+        "wrong-sign": ("four", "dloss_dout_o1", f"{-f['dloss_dout_o1']:.4f}"),
+        "half-dropped-or-doubled": ("four", "loss", f"{2 * f['loss']:.4f}"),
+        "mean-vs-sum": ("batch", "grad_w5", f"{2 * b['grad_w5']:.4f}"),
+        "plus-update": ("four", "new_w9", f"{0.6 + 0.1 * f['grad_w9']:.4f}"),
+        "no-learning-rate": ("four", "new_w1", f"{0.4 - f['grad_w1']:.4f}"),
+        "updated-weights-in-delta": ("four", "delta_h1", f"{f['dout_dnet_h1'] * f['new_w9'] * f['delta_o1']:.6f}"),
+        "missing-sum": ("shared-bias", "delta_h1", f"{sb['dout_dnet_h1'] * 0.40 * sb['delta_o1']:.5f}"),
+        "truncated": ("four", "grad_w9", "-0.0492"),                      # -0.049269 cut, not rounded
+        "rounded-too-early": ("four", "grad_w9", f"{-0.08 * 0.59:.4f}"),  # from delta 0.08, out 0.59
+    }
+
+
+CASES = _cases()
+
+
+def test_every_misconception_has_a_case():
+    assert set(CASES) == {m.name for m in CATALOGUE}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_misconception_is_diagnosed(name):
+    spec, sid, answer = CASES[name]
+    ch = Checker(load_spec(W / f"{spec}.yaml"), spec)
+    r = ch.mark({sid: answer}).steps[sid]
+    assert r.verdict == "wrong"
+    assert r.misconception == name, (r.misconception, r.given, r.expected)
+    assert r.diagnosis and r.diagnosis.endswith(".")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["net_h1", "out_h1", "net_o1", "out_o1", "loss", "delta_o1", "delta_h1",
+                                        "grad_w1", "grad_w9", "new_w9", "dout_dnet_h2"]),
+                       st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6),
+                                 st.text(max_size=30), st.none())))
+def test_random_answers_never_crash(answers):
+    ch = _FOUR_CHECKER
+    r = ch.mark(answers)
+    assert set(r.steps) == set(answers)
+    assert 0 <= r.score <= r.max_score
+
+
+_FOUR_CHECKER = Checker(load_spec(W / "four.yaml"), "four")
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_json_contract(tmp_path, capsys):
+    ans = tmp_path / "a.yaml"
+    ans.write_text(yaml.safe_dump({"net_h1": 0.376, "out_h1": "0.407", "net_o1": ""}))
+    before = ans.read_bytes()
+    assert main(["check", str(W / "four.yaml"), str(ans), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"steps", "score", "max_score"}
+    s = data["steps"]
+    assert s["net_h1"]["verdict"] == "correct" and s["net_o1"]["verdict"] == "missing"
+    assert s["out_h1"] == {**s["out_h1"], "verdict": "wrong", "given": "0.407", "follows": []}
+    assert "σ(−net)" in s["out_h1"]["diagnosis"]
+    assert (data["score"], data["max_score"]) == (1, 3)
+    assert ans.read_bytes() == before
+
+
+def test_text_and_markdown_reports(tmp_path, capsys):
+    ans = tmp_path / "a.yaml"
+    ans.write_text("net_h1: 0.376\nout_h1: 0.407\n")
+    assert main(["check", "four", str(ans)]) == 0
+    out = capsys.readouterr().out
+    assert "✓" in out and "✗" in out and "1 / 2" in out
+    assert main(["check", "four", str(ans), "--format", "md"]) == 0
+    assert "| net_h1 | ✓ | correct |" in capsys.readouterr().out
+
+
+def test_worksheet_round_trip(tmp_path):
+    """Answer files filled with a worksheet's key are marked all correct."""
+    out = tmp_path / "ws"
+    assert main(["worksheet", str(W / "four.yaml"), "--variants", "3", "--seed", "7", "-o", str(out)]) == 0
+    manifest = json.loads((out / "worksheet.json").read_text())
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for v in manifest["variants"]:
+        ans = yaml.safe_load((out / f"{v['id']}-answers.yaml").read_text())
+        for sid in ans:
+            if sid != "variant":
+                ans[sid] = round(v["key"][sid], 4)
+        (subs / f"{v['id']}.yaml").write_text(yaml.safe_dump(ans))
+    report = tmp_path / "report"
+    assert main(["check", str(W / "four.yaml"), str(subs), "-o", str(report)]) == 0
+    rows = list(csv.DictReader((report / "summary.csv").open()))
+    assert len(rows) == 3
+    for row in rows:
+        assert row["score"] == row["max_score"] == "34"
+        assert row["variant"].startswith("four-s7-v")
+
+
+def test_class_csv_with_problems(tmp_path, capsys):
+    g = _FOUR_CHECKER.base
+    ids = ["net_h1", "out_h1", "out_o1"]
+    good = {s: f"{float(g[s].value):.4f}" for s in ids}
+    path = tmp_path / "class.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", *ids, "not_a_step"])
+        w.writerow(["ada", *good.values(), "1"])
+        w.writerow(["bob", good["net_h1"], "0.4071", "0.6395"])
+        w.writerow(["cy", "x", "", "0.64", "", "extra"])
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "dee.yaml").write_text("out_h1: [unclosed\n")
+    (folder / "eve.json").write_text(json.dumps({"net_h1": "0.376"}))
+    out = tmp_path / "out"
+    assert main(["check", "four", str(path), str(folder), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "row 4" in err and "dee.yaml" in err
+    rows = {r["student"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    assert rows["ada"]["score"] == "3" and rows["bob"]["out_h1"] == "wrong"
+    assert rows["bob"]["out_o1"] in ("correct", "follow-through")
+    assert "not_a_step" in rows["ada"]["problems"]
+    assert rows["eve"]["score"] == "1"
+    assert "unreadable" in rows["dee"]["problems"]
+    mis = (out / "misconceptions.md").read_text()
+    assert "σ(−x) instead of σ(x)" in mis and "bob" in mis
+    assert (out / "feedback" / "bob.md").exists()
+
+
+def test_nothing_readable_is_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,net_h1\nx,1\n")
+    assert main(["check", "four", str(bad), str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "o")]) == 2
+    assert "student" in capsys.readouterr().err
+
+
+def test_variant_answers_use_the_variant_numbers(tmp_path):
+    ch = Checker(load_spec(W / "four.yaml"), "four")
+    ans = key_answers(ch, variant="four-s7-v02")
+    r = ch.mark(ans)
+    assert r.score == r.max_score
+    r0 = ch.mark({k: v for k, v in ans.items() if k != "variant"})   # against the spec's own numbers
+    assert r0.score < r0.max_score
