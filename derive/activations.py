@@ -19,6 +19,30 @@ from dataclasses import dataclass
 import sympy as sp
 
 
+def _arg(printer, x) -> str:
+    """A function's argument in LaTeX without a redundant outer pair of parentheses (a
+    negative number substituted into sigma(net) prints as sigma(-0.5), not sigma((-0.5)))."""
+    s = printer._print(x)
+    if s.startswith(r"\left(") and s.endswith(r"\right)"):
+        inner, depth = s[6:-7], 0
+        for i in range(len(inner)):
+            if inner.startswith(r"\left(", i):
+                depth += 1
+            elif inner.startswith(r"\right)", i):
+                depth -= 1
+                if depth < 0:
+                    return s
+        return inner
+    return s
+
+
+def _slope(printer, a) -> str:
+    """A leaky-ReLU slope as the decimal a teacher wrote (0.1, not 1/10)."""
+    if a.is_Rational and a.q in (1, 2, 4, 5, 8, 10, 20, 25, 50, 100, 1000):
+        return f"{float(a):g}"
+    return printer._print(a)
+
+
 class sigma(sp.Function):
     """The logistic sigmoid 1 / (1 + e^-x)."""
 
@@ -33,7 +57,7 @@ class sigma(sp.Function):
         return self.rewrite(sp.exp)._eval_evalf(prec)
 
     def _latex(self, printer, exp=None):
-        s = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        s = r"\sigma\left(%s\right)" % _arg(printer, self.args[0])
         return s if exp is None else r"%s^{%s}" % (s, exp)
 
 
@@ -46,7 +70,7 @@ class step(sp.Function):
             return sp.Integer(1) if x > 0 else sp.Integer(0)
 
     def _latex(self, printer, exp=None):
-        return r"\operatorname{step}\left(%s\right)" % printer._print(self.args[0])
+        return r"\operatorname{step}\left(%s\right)" % _arg(printer, self.args[0])
 
 
 class relu(sp.Function):
@@ -61,7 +85,7 @@ class relu(sp.Function):
         return step(self.args[0])
 
     def _latex(self, printer, exp=None):
-        return r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
+        return r"\operatorname{ReLU}\left(%s\right)" % _arg(printer, self.args[0])
 
 
 class leaky_step(sp.Function):
@@ -73,7 +97,7 @@ class leaky_step(sp.Function):
             return sp.Integer(1) if x > 0 else alpha
 
     def _latex(self, printer, exp=None):
-        x, a = (printer._print(a) for a in self.args)
+        x, a = _arg(printer, self.args[0]), _slope(printer, self.args[1])
         return r"\operatorname{step}_{%s}\left(%s\right)" % (a, x)
 
 
@@ -91,7 +115,7 @@ class leaky_relu(sp.Function):
         return leaky_step(*self.args)
 
     def _latex(self, printer, exp=None):
-        x, a = (printer._print(a) for a in self.args)
+        x, a = _arg(printer, self.args[0]), _slope(printer, self.args[1])
         return r"\operatorname{LReLU}_{%s}\left(%s\right)" % (a, x)
 
 

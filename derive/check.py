@@ -97,7 +97,7 @@ class _Compiled:
     """Float functions of one step graph's formulas (and of their partial derivatives)."""
 
     def __init__(self):
-        self.printer = _Printer({"fully_qualified_modules": False, "standard": "python3"})
+        self.printer = _Printer({"fully_qualified_modules": False, "standard": "python3", "order": "none"})
         self.cache: dict = {}
 
     def fn(self, key, build):

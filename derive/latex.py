@@ -20,6 +20,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from .activations import _arg
 from .steps import fmt
 
 #: Sums with more terms than this are printed with the middle elided.
@@ -65,7 +66,11 @@ class Printer(LatexPrinter):
         return out
 
     def _print_exp(self, expr, exp=None):
-        return r"e^{%s}" % self._print(expr.args[0])
+        return r"e^{%s}" % _arg(self, expr.args[0])
+
+    def _print_tanh(self, expr, exp=None):
+        s = r"\tanh\left(%s\right)" % _arg(self, expr.args[0])
+        return s if exp is None else r"\tanh^{%s}\left(%s\right)" % (exp, _arg(self, expr.args[0]))
 
 
 def formula(expr, names) -> str:

@@ -62,7 +62,8 @@ class _Builder:
         self.shortcut = spec.loss == "cross-entropy"   # softmax + CE: delta = out - y
         self.terms: dict[tuple[int, int, int], list[sp.Expr]] = {}   # (sample, layer, node) -> net terms
         trainable = spec.trainable()
-        by_layer = [[p for p in trainable if p in _layer_params(spec, layer)] for layer in spec.layers]
+        owned = [_layer_params(spec, layer) for layer in spec.layers]
+        by_layer = [[p for p in trainable if p in names] for names in owned]
         self.order = [p for ps in reversed(by_layer) for p in ps]
 
     # ---- symbols
