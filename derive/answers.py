@@ -34,10 +34,12 @@ from __future__ import annotations
 import ast
 import math
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+import mpmath
 import sympy as sp
 
 from .activations import sigma
@@ -122,36 +124,117 @@ def _normalize(text: str) -> str:
     return text.replace("^", "**")
 
 
-# ---------------------------------------------------------------- the whitelist
+# ---------------------------------------------------------------- numbers alongside the tree
 
-def _sigma_float(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+# Every numeric sub-expression also gets a value in a private mpmath context (113 bits, about
+# 34 digits; never the global mpmath precision). It is computed bottom up, so it costs one
+# operation per node, whereas SymPy's evalf (and its assumptions, which call evalf) can take
+# exponential time on nested sigma/exp; and it catches 1/0, log(0), sqrt(-1) and numbers too
+# large for a float before SymPy is asked to build them.
+_MP = mpmath.MPContext()
+_MP.prec = 113
+_ZERO = _MP.mpf(0)
+_HUGE = _MP.mpf(sys.float_info.max)
+_CANCEL = _MP.mpf(2) ** (8 - _MP.prec)   # a sum this much smaller than its terms is zero
+_EXP_MIN = -1_000_000                    # exp(x) for x below this is refused (slow, and absurd)
 
 
-def _log_float(x: float) -> float:
+def _finite(v):
+    if abs(v) > _HUGE:
+        raise AnswerError("number too large")
+    return v
+
+
+def _exp(x):
+    if x > 710:
+        raise AnswerError("number too large")
+    if x < _EXP_MIN:
+        raise AnswerError("number too large or too small")
+    return _MP.exp(x)
+
+
+def _log(x):
     if x <= 0:
         raise AnswerError("log of a number that is not positive")
-    return math.log(x)
+    return _MP.log(x)
 
 
-def _sqrt_float(x: float) -> float:
+def _sqrt(x):
     if x < 0:
         raise AnswerError("square root of a negative number")
-    return math.sqrt(x)
+    return _MP.sqrt(x)
 
 
-# name -> (SymPy function, float function used to check the domain and the size)
-FUNCTIONS: dict[str, tuple[Callable, Callable[[float], float]]] = {
-    "exp": (sp.exp, math.exp),
-    "log": (sp.log, _log_float),
-    "ln": (sp.log, _log_float),
-    "sqrt": (sp.sqrt, _sqrt_float),
-    "sigma": (sigma, _sigma_float),
-    "tanh": (sp.tanh, math.tanh),
+def _sigma(x):
+    if x >= 0:
+        return 1 / (1 + _exp(-x))
+    e = _exp(x)
+    return e / (1 + e)
+
+
+# name -> (SymPy function, its value on an mpf, checking the domain)
+FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
+    "exp": (sp.exp, _exp),
+    "log": (sp.log, _log),
+    "ln": (sp.log, _log),
+    "sqrt": (sp.sqrt, _sqrt),
+    "sigma": (sigma, _sigma),
+    "tanh": (sp.tanh, _MP.tanh),
 }
+_BY_CLASS = {sp.exp: _exp, sp.log: _log, sigma: _sigma, sp.tanh: _MP.tanh}
+
+
+def _mp_rational(r: sp.Rational):
+    return _MP.mpf(r.p) / r.q
+
+
+def _add(a, b, exact=None):
+    if exact is not None and exact.is_Rational:
+        return _mp_rational(exact)
+    v = a + b
+    if v != 0 and abs(v) < _CANCEL * max(abs(a), abs(b)):
+        v = _ZERO                 # cancelled to within working precision: sigma(0) - 1/2
+    return _finite(v)
+
+
+def _power(base, fb, p: sp.Rational):
+    """Checks for base**p (p a Rational within the cap) and its value, or None if symbolic."""
+    if fb is None:
+        return None
+    if p.is_negative and fb == 0:
+        raise AnswerError("division by zero")
+    if p.q != 1 and fb < 0:
+        raise AnswerError("a negative number to a fractional power")
+    if base.is_Rational and max(base.p.bit_length(), base.q.bit_length()) * abs(p) > MAX_BITS:
+        raise AnswerError("number too large or too small")
+    return _finite(_MP.power(fb, int(p)) if p.q == 1 else _MP.power(fb, _mp_rational(p)))
+
+
+def _mp_eval(expr: sp.Expr, memo: dict):
+    """The value of a SymPy expression without free symbols built from the whitelist (used
+    when symbols cancel, as in sigma(x - x)); linear in the size of the tree."""
+    if expr in memo:
+        return memo[expr]
+    if expr.is_Rational:
+        v = _mp_rational(expr)
+    elif expr is sp.E:
+        v = _MP.e
+    elif expr.is_Add or expr.is_Mul:
+        v = None
+        for arg in expr.args:
+            w = _mp_eval(arg, memo)
+            v = w if v is None else (_finite(v * w) if expr.is_Mul else _add(v, w))
+    elif expr.is_Pow and expr.exp.is_Rational:
+        v = _power(expr.base, _mp_eval(expr.base, memo), expr.exp)
+    elif expr.func in _BY_CLASS and len(expr.args) == 1:
+        v = _finite(_BY_CLASS[expr.func](_mp_eval(expr.args[0], memo)))
+    else:
+        raise AnswerError("not a number or formula")
+    memo[expr] = v
+    return v
+
+
+# ---------------------------------------------------------------- the whitelist
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
@@ -189,17 +272,18 @@ def _check_size(tree: ast.Expression) -> None:
 
 
 class _Builder:
-    """Builds (SymPy expression, float value or None) from a whitelisted AST, bottom up.
+    """Builds (SymPy expression, mpf value or None when symbolic) from a whitelisted AST.
 
-    The float runs alongside every numeric sub-expression, so that a number too large for
-    a float, log(0), sqrt(-1) or 1/0 is caught before SymPy is asked to build it."""
+    SymPy's assumptions (is_zero, is_negative, ...) are asked only of Rationals: on other
+    numbers they call evalf. Decisions use the mpf value instead."""
 
     def __init__(self, source: str, symbols: Mapping[str, sp.Symbol]):
         self.source = source.encode("utf-8")     # ast offsets count UTF-8 bytes
         self.symbols = symbols
         self.symbolic = False
+        self.memo: dict = {}
 
-    def literal(self, node: ast.Constant) -> tuple[sp.Rational, float]:
+    def literal(self, node: ast.Constant) -> tuple[sp.Rational, object]:
         v = node.value
         if isinstance(v, bool) or v is None or v is Ellipsis:
             raise AnswerError(f"'{v}' is not allowed")
@@ -214,12 +298,8 @@ class _Builder:
         mantissa, exp = m.groups()
         if exp is not None and len(exp.lstrip("+-").lstrip("0")) > 3:
             raise AnswerError("number too large or too small")
-        exp10 = int(exp) if exp else 0
-        exact = _rational(mantissa, exp10)
-        value = float(f"{mantissa}e{exp10}")
-        if not math.isfinite(value):
-            raise AnswerError("number too large")
-        return exact, value
+        exact = _rational(mantissa, int(exp) if exp else 0)
+        return exact, _finite(_mp_rational(exact))
 
     def exponent(self, node: ast.expr) -> sp.Rational:
         negative = False
@@ -228,12 +308,18 @@ class _Builder:
             node = node.operand
         if not isinstance(node, ast.Constant):
             raise AnswerError("the exponent must be a plain number, e.g. x**2")
-        e, fe = self.literal(node)
-        if abs(fe) > MAX_EXPONENT:
+        e, _ = self.literal(node)
+        if abs(e) > MAX_EXPONENT:
             raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
         return -e if negative else e
 
-    def build(self, node: ast.AST) -> tuple[sp.Expr, float | None]:
+    def build(self, node: ast.AST):
+        e, v = self._build(node)
+        if v is None and self.symbolic and not e.free_symbols:    # symbols cancelled: x - x
+            v = _mp_eval(e, self.memo)
+        return e, v
+
+    def _build(self, node: ast.AST):
         if isinstance(node, ast.Constant):
             return self.literal(node)
         if isinstance(node, ast.Name):
@@ -245,8 +331,8 @@ class _Builder:
             raise AnswerError(f"unknown name '{node.id[:30]}'")
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
-                e, f = self.build(node.operand)
-                return -e, (None if f is None else -f)
+                e, v = self.build(node.operand)
+                return -e, (None if v is None else -v)
             if isinstance(node.op, ast.UAdd):
                 return self.build(node.operand)
             raise _not_allowed(node.op)
@@ -254,7 +340,10 @@ class _Builder:
             if not isinstance(node.op, _BINOPS):
                 raise _not_allowed(node.op)
             if isinstance(node.op, ast.Pow):
-                return self.power(node)
+                p = self.exponent(node.right)        # checked first: 10**10**10 builds nothing
+                b, fb = self.build(node.left)
+                f = _power(b, fb, p)
+                return sp.Pow(b, p), f
             a, fa = self.build(node.left)
             b, fb = self.build(node.right)
             return self.arithmetic(node.op, a, fa, b, fb)
@@ -266,39 +355,16 @@ class _Builder:
     def arithmetic(op, a, fa, b, fb):
         numeric = fa is not None and fb is not None
         if isinstance(op, ast.Add):
-            e, f = sp.Add(a, b), (fa + fb if numeric else None)
-        elif isinstance(op, ast.Sub):
-            e, f = sp.Add(a, -b), (fa - fb if numeric else None)
-        elif isinstance(op, ast.Mult):
-            e, f = sp.Mul(a, b), (fa * fb if numeric else None)
-        else:
-            if b.is_zero or (fb == 0.0 and not b.is_Rational):
-                raise AnswerError("division by zero")
-            if numeric and fb == 0.0:          # a nonzero rational too small for a float
-                raise AnswerError("number too large")
-            e, f = sp.Mul(a, sp.Pow(b, -1)), (fa / fb if numeric else None)
-        if f is not None and not math.isfinite(f):
-            raise AnswerError("number too large")
-        return e, f
-
-    def power(self, node: ast.BinOp):
-        p = self.exponent(node.right)          # checked first: 10**10**10 builds nothing
-        b, fb = self.build(node.left)
-        f = None
-        if fb is not None:
-            if p.is_negative and (b.is_zero or fb == 0.0):
-                raise AnswerError("division by zero")
-            if not p.is_integer and (b.is_negative or fb < 0):
-                raise AnswerError("a negative number to a fractional power")
-            if b.is_Rational and max(b.p.bit_length(), b.q.bit_length()) * abs(p) > MAX_BITS:
-                raise AnswerError("number too large or too small")
-            try:
-                f = math.pow(fb, float(p))
-            except (OverflowError, ValueError, ZeroDivisionError):
-                raise AnswerError("number too large") from None
-            if not math.isfinite(f):
-                raise AnswerError("number too large")
-        return sp.Pow(b, p), f
+            e = sp.Add(a, b)
+            return e, (_add(fa, fb, e) if numeric else None)
+        if isinstance(op, ast.Sub):
+            e = sp.Add(a, -b)
+            return e, (_add(fa, -fb, e) if numeric else None)
+        if isinstance(op, ast.Mult):
+            return sp.Mul(a, b), (_finite(fa * fb) if numeric else None)
+        if b is sp.S.Zero or (fb is not None and fb == 0):
+            raise AnswerError("division by zero")
+        return sp.Mul(a, sp.Pow(b, -1)), (_finite(fa / fb) if numeric else None)
 
     def call(self, node: ast.Call):
         func = node.func
@@ -314,22 +380,9 @@ class _Builder:
             raise AnswerError("keyword arguments are not allowed")
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise AnswerError(f"function '{func.id}' takes exactly one argument")
-        make, check = FUNCTIONS[func.id]
+        make, value = FUNCTIONS[func.id]
         a, fa = self.build(node.args[0])
-        f = None
-        if fa is not None:
-            if func.id in ("log", "ln") and a.is_Rational and a.is_positive:
-                f = math.log(a.p) - math.log(a.q)          # exact sign, even if fa underflowed
-            else:
-                try:
-                    f = check(fa)
-                except AnswerError:
-                    raise
-                except (OverflowError, ValueError):
-                    raise AnswerError("number too large") from None
-            if not math.isfinite(f):
-                raise AnswerError("number too large")
-        return make(a), f
+        return make(a), (None if fa is None else _finite(value(fa)))
 
 
 def _check_powers(expr: sp.Expr) -> None:
@@ -337,22 +390,6 @@ def _check_powers(expr: sp.Expr) -> None:
     for sub in sp.preorder_traversal(expr):
         if sub.is_Pow and sub.exp.is_Number and abs(sub.exp) > MAX_EXPONENT:
             raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
-
-
-def _value(expr: sp.Expr) -> float:
-    if expr.is_Rational:
-        try:
-            v = expr.p / expr.q                  # correctly rounded
-        except OverflowError:
-            raise AnswerError("number too large") from None
-    else:
-        n = expr.evalf(30)
-        if not n.is_real or not n.is_Number:
-            raise AnswerError("not a real number")
-        v = float(n)
-    if not math.isfinite(v):
-        raise AnswerError("number too large")
-    return v
 
 
 def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
@@ -397,11 +434,16 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
     try:
         _check_size(tree)
         builder = _Builder(source, symbols)
-        exact, _ = builder.build(tree.body)
+        exact, v = builder.build(tree.body)
         _check_powers(exact)
         if exact.has(sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I):
             raise AnswerError("not a real number")
-        value = None if exact.free_symbols else _value(exact)
+        if v is None:
+            value = None
+        elif exact.is_Rational:
+            value = exact.p / exact.q            # correctly rounded
+        else:
+            value = float(v)
     except AnswerError:
         raise
     except (RecursionError, MemoryError, OverflowError, ValueError, ZeroDivisionError, TypeError):

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-DEBIAN_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern"
+DEBIAN_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern texlive-pictures"
 
 
 class PdfError(RuntimeError):

@@ -209,3 +209,17 @@ def test_derivation_command(capsys, tmp_path):
     assert r"&= 1 - \tanh^2(x)" in capsys.readouterr().out
     assert main(["derivation", "sigmoid", "--format", "tex", "-o", str(tmp_path / "s.tex")]) == 0
     assert (tmp_path / "s.tex").read_text().startswith(r"\documentclass")
+
+
+def test_worksheet_pdf_with_hostile_title(tmp_path):
+    need("pdflatex")
+    need("pdftotext")
+    import subprocess
+    spec = tmp_path / "evil.yaml"
+    spec.write_text(FOUR.read_text().replace("title: Is it a four?",
+                                             "title: '\\input{/etc/passwd} \\write18{touch /tmp/derive-ws-pwned} 100% & #'"))
+    assert main(["worksheet", str(spec), "--variants", "1", "--pdf", "-o", str(tmp_path / "o")]) == 0
+    text = subprocess.run(["pdftotext", str(tmp_path / "o" / "evil-s0-v01-sheet.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert r"\input{/etc/passwd}" in text and "root:" not in text
+    assert not Path("/tmp/derive-ws-pwned").exists()
