@@ -282,6 +282,7 @@ class _Builder:
         self.symbols = symbols
         self.symbolic = False
         self.memo: dict = {}
+        self.lazy: set = set()
 
     def literal(self, node: ast.Constant) -> tuple[sp.Rational, object]:
         v = node.value
@@ -319,6 +320,14 @@ class _Builder:
             v = _mp_eval(e, self.memo)
         return e, v
 
+    # SymPy simplifies as it builds (exp(x)**-1 -> exp(-x), tanh(-x) -> -tanh(x)) by asking
+    # assumptions, which run evalf and take time exponential in the nesting of functions
+    # (tanh(1-tanh(1-...)), 1/exp(1/exp(...))). So an expression that contains exp, log,
+    # sigma or tanh is built unevaluated (``self.lazy`` holds them); polynomials and
+    # rationals in the symbols, and all exact arithmetic on numbers, are evaluated.
+    def _lazy(self, *parts) -> bool:
+        return any(p in self.lazy for p in parts)
+
     def _build(self, node: ast.AST):
         if isinstance(node, ast.Constant):
             return self.literal(node)
@@ -332,7 +341,7 @@ class _Builder:
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
                 e, v = self.build(node.operand)
-                return -e, (None if v is None else -v)
+                return self.neg(e), (None if v is None else -v)
             if isinstance(node.op, ast.UAdd):
                 return self.build(node.operand)
             raise _not_allowed(node.op)
@@ -342,8 +351,7 @@ class _Builder:
             if isinstance(node.op, ast.Pow):
                 p = self.exponent(node.right)        # checked first: 10**10**10 builds nothing
                 b, fb = self.build(node.left)
-                f = _power(b, fb, p)
-                return sp.Pow(b, p), f
+                return self.power(b, fb, p)
             a, fa = self.build(node.left)
             b, fb = self.build(node.right)
             return self.arithmetic(node.op, a, fa, b, fb)
@@ -351,20 +359,38 @@ class _Builder:
             return self.call(node)
         raise _not_allowed(node)
 
-    @staticmethod
-    def arithmetic(op, a, fa, b, fb):
+    def power(self, b, fb, p: sp.Rational):
+        f = _power(b, fb, p)
+        if p.q != 1 and not (b.is_Rational or b.is_Symbol) and not self._lazy(b):
+            # a root of a non-rational: SymPy's denesting of 1-sqrt(1-sqrt(...)) is exponential
+            e = sp.Pow(b, p, evaluate=False)
+            self.lazy.add(e)
+            return e, f
+        return self.make(sp.Pow, b, p), f
+
+    def make(self, cls, *args):
+        if self._lazy(*args):
+            e = cls(*args, evaluate=False)
+            self.lazy.add(e)
+            return e
+        return cls(*args)
+
+    def neg(self, e):
+        return self.make(sp.Mul, sp.S.NegativeOne, e) if self._lazy(e) else -e
+
+    def arithmetic(self, op, a, fa, b, fb):
         numeric = fa is not None and fb is not None
         if isinstance(op, ast.Add):
-            e = sp.Add(a, b)
+            e = self.make(sp.Add, a, b)
             return e, (_add(fa, fb, e) if numeric else None)
         if isinstance(op, ast.Sub):
-            e = sp.Add(a, -b)
+            e = self.make(sp.Add, a, self.neg(b))
             return e, (_add(fa, -fb, e) if numeric else None)
         if isinstance(op, ast.Mult):
-            return sp.Mul(a, b), (_finite(fa * fb) if numeric else None)
+            return self.make(sp.Mul, a, b), (_finite(fa * fb) if numeric else None)
         if b is sp.S.Zero or (fb is not None and fb == 0):
             raise AnswerError("division by zero")
-        return sp.Mul(a, sp.Pow(b, -1)), (_finite(fa / fb) if numeric else None)
+        return self.make(sp.Mul, a, self.make(sp.Pow, b, sp.S.NegativeOne)), (_finite(fa / fb) if numeric else None)
 
     def call(self, node: ast.Call):
         func = node.func
@@ -382,7 +408,14 @@ class _Builder:
             raise AnswerError(f"function '{func.id}' takes exactly one argument")
         make, value = FUNCTIONS[func.id]
         a, fa = self.build(node.args[0])
-        return make(a), (None if fa is None else _finite(value(fa)))
+        if func.id == "sqrt":
+            if fa is not None and fa < 0:
+                raise AnswerError("square root of a negative number")
+            return self.power(a, fa, sp.S.Half)  # sqrt(4) -> 2, sqrt(8) -> 2*sqrt(2)
+        f = None if fa is None else _finite(value(fa))
+        e = make(a, evaluate=False)            # see _lazy
+        self.lazy.add(e)
+        return e, f
 
 
 def _check_powers(expr: sp.Expr) -> None:
@@ -397,6 +430,8 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
 
     Raises :class:`AnswerError` with a short reason when it is missing or not an allowed
     number or formula; the text is never executed."""
+    if text is None:
+        raise AnswerError("missing")
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise AnswerError("not a number or formula")
     if isinstance(text, float):
@@ -404,7 +439,9 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
             raise AnswerError("not a finite number")
         text = repr(text)
     elif isinstance(text, int):
-        text = str(text) if abs(text) < 10 ** (MAX_LENGTH + 1) else "9" * (MAX_LENGTH + 1)
+        if abs(text).bit_length() > 4 * MAX_LENGTH:         # str() of a huge int is slow
+            raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
+        text = str(text)
     text = text.strip()
     if not text:
         raise AnswerError("missing")

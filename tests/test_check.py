@@ -238,3 +238,9 @@ def test_variant_answers_use_the_variant_numbers(tmp_path):
     assert r.score == r.max_score
     r0 = ch.mark({k: v for k, v in ans.items() if k != "variant"})   # against the spec's own numbers
     assert r0.score < r0.max_score
+
+
+def test_formula_answers_may_write_out_their_inputs(four):
+    for answer in ("sigma(net_o1)*(1 - sigma(net_o1))", "out_o1 - out_o1^2"):
+        assert four.mark({"dout_dnet_o1": answer}).steps["dout_dnet_o1"].verdict == "correct", answer
+    assert four.mark({"dout_dnet_o1": "sigma(net_o1)"}).steps["dout_dnet_o1"].verdict == "wrong"
