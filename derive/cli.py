@@ -94,6 +94,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--points", help="points per step kind, e.g. grad=2,new=1 (default 1 each)")
     c.add_argument("--rtol", type=float, default=0.0, help="extra relative tolerance")
     c.add_argument("--sigfigs", type=int, help="judge precision by significant figures")
+    t = sub.add_parser("train", help="train a network on real or synthetic data (NumPy core)")
+    t.add_argument("data", help="digits, xor, circles, moons, blobs, or a spec file (its network is the start)")
+    t.add_argument("--data", dest="dataset", help="with a spec file: the dataset to train on (default digits)")
+    t.add_argument("--hidden", default="32", help="hidden layer sizes, e.g. 32 or 64,32 (default 32)")
+    t.add_argument("--activation", default="sigmoid", choices=("sigmoid", "tanh", "relu", "leaky-relu", "identity"))
+    t.add_argument("--loss", default="cross-entropy", choices=("cross-entropy", "mse"))
+    t.add_argument("--optimizer", default="sgd", choices=("sgd", "momentum", "adam"))
+    t.add_argument("--lr", type=float, default=0.1)
+    t.add_argument("--epochs", type=_count, default=50)
+    t.add_argument("--batch", type=_count, default=32)
+    t.add_argument("--seed", type=_count, default=0)
+    t.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    t.add_argument("--compare-losses", action="store_true", help="train with squared error and cross-entropy, one figure")
+    t.add_argument("-o", "--output", required=True, help="folder for summary.json and curves.png")
+    fg = sub.add_parser("figure", help="pictures of gradient descent and decision boundaries (matplotlib)")
+    fg.add_argument("kind", help="tangent, surface, boundary or curves")
+    fg.add_argument("-o", "--output", required=True, help="FILE.png, .svg, .pdf (or .gif for tangent and surface)")
+    fg.add_argument("--dataset", default="xor", help="boundary: xor or circles (default xor)")
+    fg.add_argument("--summary", help="curves: a summary.json written by derive train")
+    fg.add_argument("--seed", type=_count, default=0)
     d = sub.add_parser("derivation", help="a derivative identity derived step by step, each line proven by SymPy")
     d.add_argument("name", help="sigmoid, tanh, relu, softmax-cross-entropy, mse, ...")
     d.add_argument("--format", choices=("md", "tex", "pdf"), default="md")
@@ -111,6 +131,10 @@ def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "derivation":
         return _derivation(args)
+    if args.command == "figure":
+        return _figure(args)
+    if args.command == "train":
+        return _train(args)
     spec_path = resolve_spec(args.spec)
     if args.command == "worksheet":
         return _worksheet(args, spec_path)
@@ -217,6 +241,136 @@ def _check(args, spec_path: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text, protect=tuple(inputs))
     print(f"marked {len(good)} of {len(marked)} submissions; wrote {len(files)} files to {out}")
+    return 0
+
+
+def _plots_available() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("figures need matplotlib: pip install 'derive[plots]'") from None
+
+
+def _train(args) -> int:
+    import json
+
+    from .datasets import NAMES, DataError, load
+    from .train import TrainError, TrainOptions, network_from_spec, train
+
+    try:
+        hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
+    except ValueError:
+        raise UsageError(f"--hidden: expected sizes like 32 or 64,32, got {args.hidden!r}") from None
+    if not hidden or any(not 1 <= h <= 4096 for h in hidden):
+        raise UsageError(f"--hidden: each size must be from 1 to 4096, got {args.hidden!r}")
+    if not (0 < args.lr < 1e3):
+        raise UsageError(f"--lr: expected a positive learning rate, got {args.lr:g}")
+    if args.epochs < 1 or args.batch < 1:
+        raise UsageError("--epochs and --batch must be at least 1")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise UsageError(f"{out}: folder {out.parent} does not exist")
+    _plots_available()
+    start = None
+    if args.data in NAMES:
+        if args.dataset:
+            raise UsageError("--data is for a spec file; the dataset is already named")
+        name = args.data
+    else:
+        path = resolve_spec(args.data)
+        if not path.exists():
+            raise UsageError(f"train: {args.data!r} is neither a dataset ({', '.join(NAMES)}) nor a spec file")
+        spec = load_spec(path)
+        name = args.dataset or "digits"
+        if name not in NAMES:
+            raise UsageError(f"--data: unknown dataset {name!r} (known: {', '.join(NAMES)})")
+    try:
+        data = load(name, seed=args.seed)
+        if args.data not in NAMES:
+            start = network_from_spec(spec, data)
+    except (DataError, TrainError) as e:
+        raise UsageError(str(e)) from None
+    losses = ("mse", "cross-entropy") if args.compare_losses else (args.loss,)
+    runs = {}
+    for loss in losses:
+        opts = TrainOptions(hidden=hidden, activation=args.activation, loss=loss, optimizer=args.optimizer,
+                            lr=args.lr, epochs=args.epochs, batch=args.batch, seed=args.seed, dtype=args.dtype)
+        bar = _ProgressBar(f"{name} {loss}", args.epochs)
+        try:
+            _, hist = train(data, opts, network=start, progress=bar.update)
+        except TrainError as e:
+            raise UsageError(str(e)) from None
+        finally:
+            bar.close()
+        runs[loss] = (opts, hist)
+        print(f"{name} ({loss}, {args.optimizer}, hidden {args.hidden}): train accuracy "
+              f"{hist.train_accuracy[-1]:.4f}, test accuracy {hist.test_accuracy[-1]:.4f}, {hist.seconds:.2f} s")
+    summaries = {loss: _summary(name, opts, hist) for loss, (opts, hist) in runs.items()}
+    summary = summaries[losses[0]] if len(losses) == 1 else {"compare_losses": summaries}
+    from .figures import figure
+
+    out.mkdir(exist_ok=True)
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    if len(losses) == 1:
+        figure("curves", out / "curves.png", history=runs[losses[0]][1])
+    else:
+        figure("curves", out / "curves.png",
+               histories={"squared error": runs["mse"][1], "cross-entropy": runs["cross-entropy"][1]})
+    return 0
+
+
+def _summary(name, opts, hist) -> dict:
+    import dataclasses
+
+    return {"dataset": name, "train_accuracy": hist.train_accuracy[-1], "test_accuracy": hist.test_accuracy[-1],
+            "loss_history": hist.loss, "train_accuracy_history": hist.train_accuracy,
+            "test_accuracy_history": hist.test_accuracy, "seconds": hist.seconds,
+            "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(opts).items()}}
+
+
+class _ProgressBar:
+    """An epoch counter on standard error, only when it is a terminal."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total = label, total
+        self.on = sys.stderr.isatty()
+
+    def update(self, epoch: int, total: int, loss: float) -> None:
+        if self.on:
+            done = int(30 * epoch / max(total, 1))
+            sys.stderr.write(f"\r{self.label} [{'#' * done}{'.' * (30 - done)}] {epoch}/{total} loss {loss:.4f}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on:
+            sys.stderr.write("\n")
+
+
+def _figure(args) -> int:
+    import json
+
+    _plots_available()
+    from .figures import KINDS, FigureError, figure
+
+    if args.kind not in KINDS:
+        raise UsageError(f"figure: unknown kind {args.kind!r} (known: {', '.join(KINDS)})")
+    history = None
+    if args.kind == "curves":
+        if not args.summary:
+            raise UsageError("figure curves needs --summary DIR/summary.json (from derive train)")
+        try:
+            history = json.loads(Path(args.summary).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{args.summary}: cannot read a summary ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        if args.kind == "curves" and "compare_losses" in history:
+            figure("curves", Path(args.output), histories=history["compare_losses"])
+        else:
+            figure(args.kind, Path(args.output), dataset=args.dataset, seed=args.seed, history=history)
+    except FigureError as e:
+        raise UsageError(str(e)) from None
     return 0
 
 
