@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     ws.add_argument("--pdf", action="store_true", help="also compile every sheet and key, and class PDFs")
     ws.add_argument("--moodle", action="store_true", help="also write moodle.xml (a Moodle XML question bank)")
     ws.add_argument("--derivations", help="comma-separated derivation sheets to add to each sheet (e.g. sigmoid)")
+    ws.add_argument("--figures", help="figures to add to each sheet by name: tangent, surface, boundary")
     ws.add_argument("--force", action="store_true", help="overwrite existing answer files")
     ws.add_argument("-o", "--output", required=True, help="the output folder")
     c = sub.add_parser("check", help="mark answers step by step (follow-through, misconceptions)")
@@ -176,11 +177,18 @@ def _worksheet(args, spec_path: Path) -> int:
 
     spec = load_spec(spec_path)
     options = {"variants": args.variants, "seed": args.seed, "variant": args.variant, "blanks": args.blanks,
-               "pdf": args.pdf, "moodle": args.moodle, "derivations": args.derivations}
+               "pdf": args.pdf, "moodle": args.moodle, "derivations": args.derivations, "figures": args.figures}
     derivations = [n.strip() for n in args.derivations.split(",") if n.strip()] if args.derivations else []
+    figures = [n.strip() for n in args.figures.split(",") if n.strip()] if args.figures else []
+    bad = [f for f in figures if f not in ("tangent", "surface", "boundary")]
+    if bad:
+        raise UsageError(f"--figures: unknown figure {bad[0]!r} (known: tangent, surface, boundary)")
+    if figures:
+        _plots_available()
     try:
         ws = build_worksheet(spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant)
-        files = worksheet_files(ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations)
+        files = worksheet_files(ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations,
+                                figures=figures)
     except VariantError as e:
         raise SpecError(spec.source, "", str(e)) from None
     except KeyError as e:   # an unknown derivation name

@@ -27,11 +27,14 @@ def pdflatex() -> str:
     return exe
 
 
-def compile_pdf(tex: str, timeout: float = 120) -> bytes:
-    """The PDF of a complete LaTeX document, as bytes."""
+def compile_pdf(tex: str, timeout: float = 120, assets: dict[str, bytes] | None = None) -> bytes:
+    """The PDF of a complete LaTeX document, as bytes; ``assets`` are files (images) the
+    document includes, by name, placed beside it."""
     exe = pdflatex()
     env = dict(os.environ, openin_any="p", openout_any="p", shell_escape="f")
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as d:
+        for name, data in (assets or {}).items():
+            (Path(d) / Path(name).name).write_bytes(data)
         src = Path(d) / "doc.tex"
         src.write_text(tex, encoding="utf-8")
         # longtable settles its column widths on the second pass

@@ -152,14 +152,16 @@ class _View:
         self.instructions = carry.format(d=self.d)
 
 
-def render_sheet(ws: Worksheet, variant, fmt_name: str, derivations: str = "") -> str:
-    """One variant's problem sheet; ``derivations`` is a rendered section appended to it."""
+def render_sheet(ws: Worksheet, variant, fmt_name: str, derivations: str = "", figures: tuple = ()) -> str:
+    """One variant's problem sheet; ``derivations`` is a rendered section appended to it and
+    ``figures`` are names of figure files (figure-<kind>.png) shown after the questions."""
     env = make_env(fmt_name)
     view = _View(ws, variant)
     if fmt_name == "tex":
         return env.get_template("worksheet.tex.j2").render(sheets=[view], diagram=diagram_tikz(variant.spec),
-                                                           derivations=derivations)
-    return env.get_template("worksheet.md.j2").render(s=view, svg="network.svg", derivations=derivations)
+                                                           derivations=derivations, figures=figures)
+    return env.get_template("worksheet.md.j2").render(s=view, svg="network.svg", derivations=derivations,
+                                                      figures=figures)
 
 
 def _key_view(ws: Worksheet, variant):
@@ -182,7 +184,7 @@ def render_class(ws: Worksheet, kind: str) -> str:
     diagram = diagram_tikz(ws.spec)
     if kind == "sheets":
         return env.get_template("worksheet.tex.j2").render(sheets=[_View(ws, v) for v in ws.variants], diagram=diagram,
-                                                           derivations="")
+                                                           derivations="", figures=())
     docs = []
     for v in ws.variants:
         wt, questions = _key_view(ws, v)
@@ -228,10 +230,27 @@ def _frozen(spec: Spec) -> list[str]:
     return out
 
 
+def figure_files(kinds: list[str]) -> dict[str, bytes]:
+    """The named figures (``tangent``, ``surface``, ``boundary``) as still PNGs, by file name."""
+    import tempfile
+
+    from .figures import figure
+
+    out = {}
+    with tempfile.TemporaryDirectory() as d:
+        for kind in kinds:
+            name = f"figure-{kind}.png"
+            out[name] = figure(kind, Path(d) / name).read_bytes()
+    return out
+
+
 def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, options: dict | None = None,
-                    derivations: list[str] | None = None) -> dict[str, str | bytes]:
+                    derivations: list[str] | None = None, figures: list[str] | None = None) -> dict[str, str | bytes]:
     """Every output file of a worksheet run, by name."""
     files: dict[str, str | bytes] = {"network.svg": diagram_svg(ws.spec)}
+    pictures = figure_files(figures) if figures else {}
+    files.update(pictures)
+    names = tuple(pictures)
     extra = {"md": "", "tex": ""}
     if derivations:
         from .derivation import derivation_section
@@ -239,8 +258,8 @@ def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, opti
         extra = {f: derivation_section(derivations, f) for f in ("md", "tex")}
     tex_jobs = {}
     for v in ws.variants:
-        files[f"{v.id}-sheet.md"] = render_sheet(ws, v, "md", extra["md"])
-        files[f"{v.id}-sheet.tex"] = tex_jobs[f"{v.id}-sheet.pdf"] = render_sheet(ws, v, "tex", extra["tex"])
+        files[f"{v.id}-sheet.md"] = render_sheet(ws, v, "md", extra["md"], names)
+        files[f"{v.id}-sheet.tex"] = tex_jobs[f"{v.id}-sheet.pdf"] = render_sheet(ws, v, "tex", extra["tex"], names)
         files[f"{v.id}-key.md"] = render_key(ws, v, "md")
         files[f"{v.id}-key.tex"] = tex_jobs[f"{v.id}-key.pdf"] = render_key(ws, v, "tex")
         files[f"{v.id}-answers.yaml"] = answers_template(ws, v)
@@ -254,7 +273,7 @@ def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, opti
         from .pdf import compile_pdf
 
         with ThreadPoolExecutor(max_workers=2) as pool:   # pdflatex runs in its own process
-            results = dict(zip(tex_jobs, pool.map(compile_pdf, tex_jobs.values())))
+            results = dict(zip(tex_jobs, pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())))
         files.update(results)
     files["worksheet.json"] = manifest(ws, options or {})
     return files

@@ -223,3 +223,12 @@ def test_worksheet_pdf_with_hostile_title(tmp_path):
                           capture_output=True, text=True, check=True).stdout
     assert r"\input{/etc/passwd}" in text and "root:" not in text
     assert not Path("/tmp/derive-ws-pwned").exists()
+
+
+def test_figures_on_sheets_by_name(tmp_path, capsys):
+    assert main(["worksheet", str(FOUR), "--figures", "tangent", "-o", str(tmp_path)]) == 0
+    assert (tmp_path / "figure-tangent.png").read_bytes()[:4] == b"\x89PNG"
+    assert "![figure-tangent.png](figure-tangent.png)" in (tmp_path / "four-s0-v01-sheet.md").read_text()
+    assert r"\includegraphics[width=\textwidth]{figure-tangent.png}" in (tmp_path / "four-s0-v01-sheet.tex").read_text()
+    assert main(["worksheet", str(FOUR), "--figures", "spiral", "-o", str(tmp_path / "x")]) == 2
+    assert "unknown figure 'spiral'" in capsys.readouterr().err
