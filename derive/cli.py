@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_count, default=0)
     t.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     t.add_argument("--compare-losses", action="store_true", help="train with squared error and cross-entropy, one figure")
-    t.add_argument("-o", "--output", required=True, help="folder for summary.json and curves.png")
+    t.add_argument("-o", "--output", help="folder for summary.json and curves.png (without it: print only)")
     fg = sub.add_parser("figure", help="pictures of gradient descent and decision boundaries (matplotlib)")
     fg.add_argument("kind", help="tangent, surface, boundary or curves")
     fg.add_argument("-o", "--output", required=True, help="FILE.png, .svg, .pdf (or .gif for tangent and surface)")
@@ -275,12 +275,13 @@ def _train(args) -> int:
         raise UsageError(f"--lr: expected a positive learning rate, got {args.lr:g}")
     if args.epochs < 1 or args.batch < 1:
         raise UsageError("--epochs and --batch must be at least 1")
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: exists and is not a folder")
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise UsageError(f"{out}: folder {out.parent} does not exist")
-    _plots_available()
+    out = Path(args.output) if args.output else None
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{out}: exists and is not a folder")
+        if not (out.parent if str(out.parent) else Path(".")).is_dir():
+            raise UsageError(f"{out}: folder {out.parent} does not exist")
+        _plots_available()
     start = None
     if args.data in NAMES:
         if args.dataset:
@@ -315,6 +316,8 @@ def _train(args) -> int:
         runs[loss] = (opts, hist)
         print(f"{name} ({loss}, {args.optimizer}, hidden {args.hidden}): train accuracy "
               f"{hist.train_accuracy[-1]:.4f}, test accuracy {hist.test_accuracy[-1]:.4f}, {hist.seconds:.2f} s")
+    if out is None:
+        return 0
     summaries = {loss: _summary(name, opts, hist) for loss, (opts, hist) in runs.items()}
     summary = summaries[losses[0]] if len(losses) == 1 else {"compare_losses": summaries}
     from .figures import figure

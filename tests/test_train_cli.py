@@ -87,3 +87,11 @@ def test_figure_command(tmp_path, kind, suffix):
     out = tmp_path / f"{kind}.{suffix}"
     assert main(["figure", kind, "-o", str(out)]) == 0
     assert out.stat().st_size > 5000
+
+
+def test_train_without_an_output_folder_only_prints(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "xor", "--hidden", "8", "--optimizer", "adam", "--lr", "0.01", "--activation", "tanh",
+                 "--epochs", "100"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
