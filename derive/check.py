@@ -143,10 +143,10 @@ def _equivalent(a: sp.Expr, b: sp.Expr) -> bool:
 class Checker:
     """Marks submissions against one spec (and any of its worksheet variants)."""
 
-    def __init__(self, spec: Spec, stem: str, options: Options | None = None):
+    def __init__(self, spec: Spec, stem: str, options: Options | None = None, base=None):
         self.spec, self.stem = spec, stem
         self.options = options or Options()
-        self.base = derive(spec)
+        self.base = base or derive(spec)
         self.compiled = _Compiled()
         self.symbols = {str(s): s for s in self.base.given} | {s.id: s.symbol for s in self.base}
         self._variants: dict[int, list] = {}          # seed -> variants 1..n

@@ -87,7 +87,8 @@ _TEX_SPECIAL = {
 }
 _TEX_RE = re.compile("|".join(re.escape(k) for k in _TEX_SPECIAL))
 #: Characters pdflatex (with inputenc utf8 and T1) cannot typeset directly.
-_UNICODE = {"×": r"$\times$", "σ": r"$\sigma$", "η": r"$\eta$", "δ": r"$\delta$", "→": r"$\to$",
+_UNICODE = {"×": r"$\times$", "σ": r"$\sigma$", "η": r"$\eta$", "δ": r"$\delta$", "→": r"$\to$", "′": r"$'$",
+            "½": r"$\tfrac12$", "±": r"$\pm$", "∂": r"$\partial$", "ŷ": r"$\hat y$", "Σ": r"$\Sigma$",
             "−": "-", "≤": r"$\le$", "≥": r"$\ge$", "·": r"$\cdot$", "²": r"$^2$", "…": r"\ldots{}"}
 
 

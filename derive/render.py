@@ -330,16 +330,33 @@ class _Builder:
         return sec
 
     def published(self) -> Section:
+        """The printed numbers marked like a student's answers: right to the digits shown,
+        a follow-through of an earlier printed slip, or wrong with the misconception."""
+        from .check import Checker
+        from .misconceptions import BY_NAME
+
         spec = self.spec
         sec = Section("Checking the published numbers")
         src = spec.published_source or "the source"
-        sec.blocks.append(Para(P("The numbers printed in ", ("u", src), " compared with the verified values (a printed number counts as right when it agrees to the digits it shows):")))
+        sec.blocks.append(Para(P("The numbers printed in ", ("u", src), " marked like a student's answers: right when the "
+                                 "verified value rounds to the digits printed, a follow-through when the number is right "
+                                 "for the printed numbers it was computed from, and otherwise wrong, with the known "
+                                 "mistake that reproduces it where there is one.")))
+        marks = Checker(spec, "", base=self.g).mark({pid: fmt(pv, 15, True) for pid, pv in spec.published.items()}).steps
         rows = []
         for pid, pv in spec.published.items():
-            st = self.g[pid]
-            ok = _agrees(pv, st.exact)
+            st, m = self.g[pid], marks[pid]
+            if _agrees(pv, st.exact):
+                verdict = P("right")
+            elif m.verdict == "correct":   # explained by the rounding of printed inputs, not by the true value
+                verdict = P("off in the last digit, but consistent with the rounded numbers printed before it")
+            elif m.verdict == "follow-through":
+                verdict = P("follows from the printed ", ("m", ", ".join(self.names[self.g[f].symbol] for f in m.follows)))
+            else:
+                # the catalogue's titles use σ, η and ½: escaped per format like user text
+                verdict = P("wrong", ("u", f": {BY_NAME[m.misconception].title}" if m.misconception else ""))
             rows.append([M(self.names[st.symbol]), M(fmt(pv, self.d, True)), M(fmt(st.exact, max(self.d, _places(pv)))),
-                         T("right" if ok else "wrong")])
+                         verdict])
         sec.blocks.append(Table([T("quantity"), T("printed"), T("verified"), T("verdict")], rows))
         return sec
 

@@ -56,7 +56,8 @@ def test_four_matches_the_issue():
         assert i in ids
     md = wt.markdown()
     # the essay's sigma(0.376) = 0.407 is flagged, and the right value printed
-    assert r"| $\mathrm{out}_{h1}$ | $0.407$ | $0.5929$ | wrong |" in md
+    assert r"| $\mathrm{out}_{h1}$ | $0.407$ | $0.5929$ | wrong: σ(−x) instead of σ(x) |" in md
+    assert r"| $w_{9}^{\text{new}}$ | $0.603$ | $0.6049$ | follows from the printed $\frac{\partial J}{\partial w_{9}}$ |" in md
     assert r"\sigma\left(0.376\right) = 0.5929" in md
 
 
