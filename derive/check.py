@@ -23,7 +23,6 @@ from .spec import Spec
 from .symbolic import derive
 from .variants import VariantError, make_variants, parse_variant_id
 
-VERDICTS = ("correct", "follow-through", "wrong", "missing", "invalid")
 SYMBOL = {"correct": "✓", "follow-through": "↪", "wrong": "✗", "missing": "–", "invalid": "?"}
 TINY = 1e-12
 

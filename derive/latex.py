@@ -73,14 +73,6 @@ class Printer(LatexPrinter):
         return s if exp is None else r"\tanh^{%s}\left(%s\right)" % (exp, _arg(self, expr.args[0]))
 
 
-def formula(expr, names) -> str:
-    return Printer(names).doprint(expr)
-
-
-def substituted(expr, names, values, decimals, given=()) -> str:
-    return Printer(names, values, decimals, given).doprint(expr)
-
-
 _TEX_SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
     "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",

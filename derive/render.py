@@ -308,8 +308,7 @@ class _Builder:
                 sym = self.g.leaves[st.param]
                 rows.append([M(self.names[sym]), M(self.given(sym)), M(self.val(self.g["grad_" + st.param])), M(self.val(st))])
         sec.blocks.append(Table([T("parameter"), T("before"), T("gradient"), T("after")], rows))
-        frozen = [n for l in self.spec.layers if l.bias != "none" and not l.train_bias
-                  for n in dict.fromkeys(l.bias_names if False else (self.spec.bias_names[l.name] if isinstance(self.spec.bias_names[l.name], list) else [self.spec.bias_names[l.name]]))]
+        frozen = self.spec.frozen()
         if frozen:
             sec.blocks.append(Para(P("Frozen (not trained): ", ("m", ", ".join(self.names[self.g.leaves[n]] for n in frozen)), ".")))
         return sec

@@ -92,6 +92,11 @@ class Spec:
     def outputs(self) -> list[str]:
         return self.layers[-1].nodes
 
+    def frozen(self) -> list[str]:
+        """Names of the biases that are kept fixed (train_bias: false)."""
+        return [n for layer in self.layers if layer.bias != "none" and not layer.train_bias
+                for n in _as_list(self.bias_names[layer.name])]
+
     def trainable(self) -> list[str]:
         """Names of the trainable parameters, layer by layer, weights before biases."""
         names = []

@@ -211,23 +211,13 @@ def manifest(ws: Worksheet, options: dict) -> str:
         "variants": [{
             "id": v.id,
             "index": v.index,
-            "parameters": {p: float(v.graph.given[v.graph.leaves[p]]) for p in v.spec.trainable()
-                           + [n for n in _frozen(v.spec)]},
+            "parameters": {p: float(v.graph.given[v.graph.leaves[p]]) for p in v.spec.trainable() + v.spec.frozen()},
             "samples": [{"x": [float(a) for a in s.x], "y": [float(a) for a in s.y]} for s in v.spec.samples],
             "key": {s.id: float(s.value) for s in v.graph},
             "verified": v.report.ok,
         } for v in ws.variants],
     }
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
-
-
-def _frozen(spec: Spec) -> list[str]:
-    out = []
-    for l in spec.layers:
-        if l.bias != "none" and not l.train_bias:
-            names = spec.bias_names[l.name]
-            out += names if isinstance(names, list) else [names]
-    return out
 
 
 def figure_files(kinds: list[str]) -> dict[str, bytes]:
