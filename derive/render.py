@@ -29,9 +29,15 @@ Parts = list  # of (kind, text)
 
 @dataclass
 class Eq:
-    lines: list[str]          # LaTeX pieces joined by '='; the first is the left-hand side
+    lines: list[str]          # LaTeX pieces joined by '=' (a piece starting with '+' continues
+                              # the one before); the first is the left-hand side
     label: Parts = field(default_factory=list)   # optional text before the equation
     kind: str = "eq"
+
+    @property
+    def multiline(self) -> bool:
+        """Too long for one line, or a sum split over lines (Markdown shows it aligned)."""
+        return sum(map(len, self.lines)) > 160 or any(line.startswith("+ ") for line in self.lines)
 
 
 @dataclass
@@ -278,7 +284,9 @@ class _Builder:
                     nums.append(f"({s})")
                 sym_paths.append(r" \cdot ".join(fr))
                 num_paths.append("".join(nums))
-            lines += [" + ".join(sym_paths), " + ".join(num_paths)]
+            # one path a line: a line that starts with "+" continues the sum above it
+            lines += [sym_paths[0], *("+ " + p for p in sym_paths[1:]),
+                      num_paths[0], *("+ " + p for p in num_paths[1:])]
         f = self.tex(st.formula)
         lines.append(f)
         sub = self.num(st.formula)
