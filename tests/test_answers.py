@@ -382,13 +382,13 @@ def _check_robust(text):
     return time.perf_counter() - start
 
 
-@settings(max_examples=500, deadline=200)
+@settings(max_examples=500, deadline=None)
 @given(st.text(max_size=300))
 def test_random_text_never_crashes(text):
     _check_robust(text)
 
 
-@settings(max_examples=500, deadline=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(formula_like())
 def test_formula_like_text_never_crashes(text):
     _check_robust(text)
@@ -402,15 +402,16 @@ NESTED = [f"{pre}{f}(" * 14 + leaf + ")" * 14
     "sigma(1-tanh(" * 7 + "0.5" + "))" * 7, "1/exp(" * 14 + "0.5" + ")" * 14]
 
 
-@settings(max_examples=150, deadline=200)
+@settings(max_examples=150, deadline=None)
 @given(st.sampled_from(NESTED))
-def test_nested_functions_stay_fast(text):
+def test_nested_functions_are_parsed(text):
     # SymPy's own simplification of nested functions takes exponential time; the parser
-    # builds such expressions unevaluated and computes values bottom up.
+    # builds such expressions unevaluated and computes values bottom up (were it not, this
+    # test would hang: tests never assert wall-clock times, so no deadline here).
     _check_robust(text)
 
 
-@settings(max_examples=200, deadline=200)
+@settings(max_examples=200, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_random_floats_round_trip(x):
     assert parse_answer(repr(x)).value == x
@@ -418,7 +419,7 @@ def test_random_floats_round_trip(x):
     assert parse_answer(x).exact == sp.Rational(repr(x))
 
 
-@settings(max_examples=200, deadline=200)
+@settings(max_examples=200, deadline=None)
 @given(st.integers(-10**6, 10**6), st.integers(0, 8))
 def test_decimals_keep_their_places(n, places):
     text = f"{n / 10 ** places:.{places}f}" if n >= 0 else f"-{-n / 10 ** places:.{places}f}"
