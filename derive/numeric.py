@@ -130,7 +130,7 @@ def _ratio(num, den):
     """num/den with 0/anything = 0: a term whose coefficient is 0 has no derivative.
     A saturated prediction against its target still gives +-inf (honestly); the
     output deltas never use these values for cross-entropy or bce."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):   # 1/1e-320 overflows to inf: the same honest inf
         return np.divide(num, den, out=np.zeros_like(num), where=num != 0)
 
 
