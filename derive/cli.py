@@ -1,7 +1,8 @@
 """Command line: ``derive walkthrough SPEC``, ``derive verify SPEC``.
 
 Exit status: 0 on success, 1 when verification finds a disagreement, 2 for bad input
-(one line on stderr naming the file, the field and the problem; nothing written).
+(one line on stderr naming the file, the field and the problem; nothing written), 3 for an
+internal error (a bug; DERIVE_DEBUG=1 shows the traceback).
 """
 from __future__ import annotations
 
@@ -416,6 +417,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:   # a bug, not bad input: one line, and the traceback on request
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        print(f"derive: internal error ({type(e).__name__}: {_one_line(str(e))[:200]}); "
+              "please report it, with DERIVE_DEBUG=1 for the details", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":
