@@ -17,6 +17,7 @@ one line naming the file, the field and what is wrong.
 """
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,11 @@ NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: The step graph's own symbols; a spec name may not look like one.
 RESERVED_PREFIXES = ("net_", "out_", "delta_", "grad_", "new_", "dloss_", "dout_", "y_")
 RESERVED_NAMES = ("loss", "eta", "J")
+#: Names a formula, an answer or the compiled float code already uses for something else:
+#: functions, SymPy's constants and Python's keywords.
+FUNCTION_NAMES = frozenset({"env", "exp", "log", "ln", "sqrt", "tanh", "sigma", "max", "float", "math", "step",
+                            "relu", "leaky_relu", "leaky_step", "rnd", "trunc", "round", "E", "I", "pi", "oo",
+                            "nan", "zoo", "S", "N", "O", "Q"}) | frozenset(keyword.kwlist)
 SAMPLE_SUFFIX = re.compile(r"_s\d+\Z")   # per-sample ids end in _s1, _s2, ...
 
 
@@ -250,6 +256,8 @@ class _Validator:
             self.fail(where, f"{_show(v)} is longer than 40 characters")
         if v in RESERVED_NAMES or v.startswith(RESERVED_PREFIXES) or SAMPLE_SUFFIX.search(v):
             self.fail(where, f"{v!r} is reserved for the tool's own quantities")
+        if v in FUNCTION_NAMES:
+            self.fail(where, f"{v!r} is reserved (a function, constant or Python keyword); choose another name")
         return v
 
     def vector(self, v, where, n=None) -> list[sp.Rational]:
