@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 
-import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from .activations import _arg

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,7 +20,6 @@ from .activations import ACTIVATIONS
 from .diagram import diagram_tikz
 from .latex import Printer, md_escape, tex_escape
 from .losses import LOSSES
-from .spec import natural_key
 from .steps import fmt
 
 Parts = list  # of (kind, text)
@@ -167,19 +165,8 @@ class _Builder:
                          P(("u", bias)), P(("u", ", ".join(prev)))])
         sec.blocks.append(Table([T("layer"), T("nodes"), T("activation"), T("bias"), T("inputs from")], rows))
 
-        rows = []
-        for li, layer in enumerate(spec.layers):
-            prev = spec.inputs if li == 0 else spec.layers[li - 1].nodes
-            conn = {name: (prev[k], node) for j, node in enumerate(layer.nodes)
-                    for k, name in enumerate(spec.weight_names[layer.name][j])}
-            for name in sorted(conn, key=natural_key):
-                sym = g.leaves[name]
-                rows.append([M(self.names[sym]), P(("u", "{} → {}".format(*conn[name]))), M(self.given(sym))])
-            if layer.bias != "none":
-                for name in dict.fromkeys(spec.bias_names[layer.name] if isinstance(spec.bias_names[layer.name], list) else [spec.bias_names[layer.name]]):
-                    sym = g.leaves[name]
-                    to = layer.name if layer.bias == "shared" else layer.nodes[spec.bias_names[layer.name].index(name)]
-                    rows.append([M(self.names[sym]), P(("u", f"bias of {to}" + ("" if layer.train_bias else " (frozen)"))), M(self.given(sym))])
+        rows = [[M(self.names[g.leaves[name]]), P(("u", what)), M(self.given(g.leaves[name]))]
+                for name, what, _ in spec.parameters()]
         sec.blocks.append(Para(T("The parameters before training:")))
         sec.blocks.append(Table([T("parameter"), T("connects"), T("value")], rows))
 
@@ -226,11 +213,10 @@ class _Builder:
         return sec
 
     def backward(self, s: int, suffix: str) -> Section:
-        spec, g = self.spec, self.g
+        spec = self.spec
         sec = Section("Backward pass" + suffix)
         L = len(spec.layers) - 1
         last = spec.layers[L]
-        sfx = self._sfx(s)
         sec.blocks.append(Para(P("The error signal of a node is ", ("m", r"\delta_j = \frac{\partial J}{\partial \mathrm{net}_j}"),
                                  ". It is found at the output first and then passed back, layer by layer.")))
         if spec.loss == "cross-entropy":

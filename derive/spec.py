@@ -98,6 +98,23 @@ class Spec:
     def outputs(self) -> list[str]:
         return self.layers[-1].nodes
 
+    def parameters(self) -> list[tuple[str, str, sp.Rational]]:
+        """Every parameter as (name, what it connects, value), layer by layer, weights in
+        their numbering order and then the biases: the table a problem starts from."""
+        out = []
+        for li, layer in enumerate(self.layers):
+            prev = self.inputs if li == 0 else self.layers[li - 1].nodes
+            weights = {n: (f"{prev[k]} → {node}", self.weights[layer.name][j][k])
+                       for j, node in enumerate(layer.nodes) for k, n in enumerate(self.weight_names[layer.name][j])}
+            out += [(n, *weights[n]) for n in sorted(weights, key=natural_key)]
+            frozen = "" if layer.train_bias else " (frozen)"
+            if layer.bias == "neuron":
+                out += [(n, f"bias of {node}{frozen}", b) for n, node, b
+                        in zip(self.bias_names[layer.name], layer.nodes, self.biases[layer.name])]
+            elif layer.bias == "shared":
+                out.append((self.bias_names[layer.name], f"bias of layer {layer.name}{frozen}", self.biases[layer.name]))
+        return out
+
     def frozen(self) -> list[str]:
         """Names of the biases that are kept fixed (train_bias: false)."""
         return [n for layer in self.layers if layer.bias != "none" and not layer.train_bias

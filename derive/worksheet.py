@@ -17,7 +17,7 @@ from .diagram import diagram_svg, diagram_tikz
 from .files import UsageError, write_atomic
 from .losses import LOSSES
 from .render import document, make_env, render
-from .spec import Spec, natural_key
+from .spec import Spec
 from .steps import fmt
 from .symbolic import derive, latex_name
 from .variants import make_variants, parse_variant_id
@@ -122,21 +122,7 @@ class _View:
         self.d = spec.decimals
         self.questions = ws.questions(variant)
         blank = set(ws.blanks)
-        self.params = []
-        for li, layer in enumerate(spec.layers):
-            prev = spec.inputs if li == 0 else spec.layers[li - 1].nodes
-            conn = {n: f"{prev[k]} → {node}" for j, node in enumerate(layer.nodes)
-                    for k, n in enumerate(spec.weight_names[layer.name][j])}
-            rows = spec.weights[layer.name]
-            value = {n: rows[j][k] for j, r in enumerate(spec.weight_names[layer.name]) for k, n in enumerate(r)}
-            for n in sorted(conn, key=natural_key):
-                self.params.append((latex_name(n), conn[n], fmt(value[n], self.d, True)))
-            if layer.bias == "neuron":
-                for n, node, b in zip(spec.bias_names[layer.name], layer.nodes, spec.biases[layer.name]):
-                    self.params.append((latex_name(n), f"bias of {node}", fmt(b, self.d, True)))
-            elif layer.bias == "shared":
-                n = spec.bias_names[layer.name]
-                self.params.append((latex_name(n), f"bias of layer {layer.name}", fmt(spec.biases[layer.name], self.d, True)))
+        self.params = [(latex_name(n), what, fmt(v, self.d, True)) for n, what, v in spec.parameters()]
         multi = len(spec.samples) > 1
         self.inputs_tex = [latex_name(n) for n in spec.inputs]
         self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs]
