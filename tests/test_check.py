@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from derive.check import Checker, Options
 from derive.cli import main
 from derive.misconceptions import CATALOGUE
-from derive.spec import load_spec, load_spec_text
+from derive.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 W = ROOT / "worked"
@@ -244,3 +244,14 @@ def test_formula_answers_may_write_out_their_inputs(four):
     for answer in ("sigma(net_o1)*(1 - sigma(net_o1))", "out_o1 - out_o1^2"):
         assert four.mark({"dout_dnet_o1": answer}).steps["dout_dnet_o1"].verdict == "correct", answer
     assert four.mark({"dout_dnet_o1": "sigma(net_o1)"}).steps["dout_dnet_o1"].verdict == "wrong"
+
+
+def test_relative_tolerance_and_significant_figures():
+    spec = load_spec(W / "four.yaml")
+    off = f"{0.59291 * 1.01:.4f}"                               # 1% high
+    assert Checker(spec, "four").mark({"out_h1": off}).steps["out_h1"].verdict == "wrong"
+    assert Checker(spec, "four", Options(rtol=0.02)).mark({"out_h1": off}).steps["out_h1"].verdict == "correct"
+    # judged to 2 significant figures, 0.5988 is 0.60 and 0.5929 is 0.59: still wrong; 0.5931 is right
+    sig = Checker(spec, "four", Options(sigfigs=2))
+    assert sig.mark({"out_h1": "0.5931"}).steps["out_h1"].verdict == "correct"
+    assert sig.mark({"out_h1": "0.5988"}).steps["out_h1"].verdict == "wrong"
