@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch", type=_count, default=32)
     t.add_argument("--seed", type=_count, default=0)
     t.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    t.add_argument("--init", default="auto", choices=("auto", "xavier", "he"),
+                   help="initial weights: auto (He for ReLU layers, Xavier otherwise), xavier or he")
     t.add_argument("--compare-losses", action="store_true", help="train with squared error and cross-entropy, one figure")
     t.add_argument("-o", "--output", help="folder for summary.json and curves.png (without it: print only)")
     fg = sub.add_parser("figure", help="pictures of gradient descent and decision boundaries (matplotlib)")
@@ -306,7 +308,8 @@ def _train(args) -> int:
     runs = {}
     for loss in losses:
         opts = TrainOptions(hidden=hidden, activation=args.activation, loss=loss, optimizer=args.optimizer,
-                            lr=args.lr, epochs=args.epochs, batch=args.batch, seed=args.seed, dtype=args.dtype)
+                            lr=args.lr, epochs=args.epochs, batch=args.batch, seed=args.seed, dtype=args.dtype,
+                            init=args.init)
         bar = _ProgressBar(f"{name} {loss}", args.epochs)
         try:
             _, hist = train(data, opts, network=start, progress=bar.update)
