@@ -103,3 +103,14 @@ def test_markdown_escapes_user_text():
 def test_walkthrough_displays_in_a_notebook():
     wt = Walkthrough.from_file(ROOT / "worked" / "four.yaml")
     assert wt._repr_markdown_() == wt.markdown()
+
+
+def test_readme_excerpt_is_current():
+    """Every math line the README quotes from worked/four.md is still in it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("## An excerpt", 1)[1].split("## Commands", 1)[0]
+    four = (ROOT / "worked" / "four.md").read_text(encoding="utf-8")
+    lines = [ln for ln in excerpt.splitlines() if ln.startswith(("$$\\", "&=", "\\frac"))]
+    assert len(lines) >= 5
+    for ln in lines:
+        assert ln in four, ln
