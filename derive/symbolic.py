@@ -57,6 +57,7 @@ class _Builder:
         self.latex: dict[sp.Symbol, str] = {}
         self.given: dict[sp.Symbol, sp.Rational] = {}
         self.leaves: dict[str, sp.Symbol] = {}
+        self.values = given_values(spec)
         self.multi = len(spec.samples) > 1
         self.loss = LOSSES[spec.loss]
         self.shortcut = spec.loss == "cross-entropy"   # softmax + CE: delta = out - y
@@ -67,9 +68,10 @@ class _Builder:
         self.order = [p for ps in reversed(by_layer) for p in ps]
 
     # ---- symbols
-    def leaf(self, name: str, value, tex: str) -> sp.Symbol:
+    def leaf(self, name: str, tex: str) -> sp.Symbol:
+        """The symbol of a given number (parameter, input, target, eta), valued from the spec."""
         sym = sp.Symbol(name)
-        self.given[sym] = value
+        self.given[sym] = self.values[name]
         self.latex[sym] = tex
         self.leaves[name] = sym
         return sym
@@ -92,16 +94,14 @@ class _Builder:
     # ---- the graph
     def build(self) -> StepGraph:
         spec = self.spec
-        self.eta = self.leaf("eta", spec.learning_rate, r"\eta")
+        self.eta = self.leaf("eta", r"\eta")
         self.W, self.B = [], []
         for layer in spec.layers:
-            rows = spec.weights[layer.name]
-            self.W.append([[self.leaf(n, rows[j][k], latex_name(n)) for k, n in enumerate(r)]
-                           for j, r in enumerate(spec.weight_names[layer.name])])
+            self.W.append([[self.leaf(n, latex_name(n)) for n in r] for r in spec.weight_names[layer.name]])
             if layer.bias == "neuron":
-                self.B.append([self.leaf(n, v, latex_name(n)) for n, v in zip(spec.bias_names[layer.name], spec.biases[layer.name])])
+                self.B.append([self.leaf(n, latex_name(n)) for n in spec.bias_names[layer.name]])
             elif layer.bias == "shared":
-                b = self.leaf(spec.bias_names[layer.name], spec.biases[layer.name], latex_name(spec.bias_names[layer.name]))
+                b = self.leaf(spec.bias_names[layer.name], latex_name(spec.bias_names[layer.name]))
                 self.B.append([b] * layer.size)
             else:
                 self.B.append(None)
@@ -117,7 +117,7 @@ class _Builder:
     def sample(self, s: int) -> dict[str, Step]:
         """Forward and backward steps of sample ``s``; returns its per-parameter gradient steps."""
         spec, sfx, sup = self.spec, self.sfx(s), self.sup(s)
-        x = [self.leaf(f"{n}{sfx}", v, latex_name(n) + sup) for n, v in zip(spec.inputs, spec.samples[s].x)]
+        x = [self.leaf(f"{n}{sfx}", latex_name(n) + sup) for n in spec.inputs]
         prev = x
         nets, outs = [], []
         for li, layer in enumerate(spec.layers):
@@ -145,7 +145,7 @@ class _Builder:
             prev = [o.symbol for o in out_steps]
 
         last = spec.layers[-1]
-        ys = [self.leaf(f"y_{o}{sfx}", v, r"y_{%s}%s" % (o, sup)) for o, v in zip(last.nodes, spec.samples[s].y)]
+        ys = [self.leaf(f"y_{o}{sfx}", r"y_{%s}%s" % (o, sup)) for o in last.nodes]
         yhat = [o.symbol for o in outs[-1]]
         loss_expr = self.loss.expr(yhat, ys)
         self.add(f"loss{sfx}", "loss", loss_expr, "J" + sup, sample=s)
@@ -280,6 +280,25 @@ class _Builder:
             self.add(f"new_{p}", "new", sp.Add(sym, sp.Mul(-1, self.eta, g.symbol, evaluate=False), evaluate=False),
                      r"{%s}^{\text{new}}" % self.latex[sym] if "^" in self.latex[sym] else r"%s^{\text{new}}" % self.latex[sym],
                      param=p)
+
+
+def given_values(spec: Spec) -> dict[str, sp.Rational]:
+    """Every given number by the name of its symbol: eta, weights, biases, and each
+    sample's inputs and targets (``i1``, ``y_o1``; ``i1_s2`` with several samples)."""
+    multi = len(spec.samples) > 1
+    values: dict[str, sp.Rational] = {"eta": spec.learning_rate}
+    for layer in spec.layers:
+        for names, row in zip(spec.weight_names[layer.name], spec.weights[layer.name]):
+            values.update(zip(names, row))
+        if layer.bias == "neuron":
+            values.update(zip(spec.bias_names[layer.name], spec.biases[layer.name]))
+        elif layer.bias == "shared":
+            values[spec.bias_names[layer.name]] = spec.biases[layer.name]
+    for s, smp in enumerate(spec.samples):
+        sfx = f"_s{s + 1}" if multi else ""
+        values.update({f"{n}{sfx}": v for n, v in zip(spec.inputs, smp.x)})
+        values.update({f"y_{o}{sfx}": v for o, v in zip(spec.outputs, smp.y)})
+    return values
 
 
 def _layer_params(spec: Spec, layer) -> set[str]:

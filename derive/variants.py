@@ -28,7 +28,7 @@ import sympy as sp
 
 from .spec import Sample, Spec
 from .steps import StepGraph, round_half_up
-from .symbolic import derive
+from .symbolic import derive, given_values
 
 DEFAULTS = {
     "weights": (sp.Rational(-9, 10), sp.Rational(9, 10), sp.Rational(1, 10)),
@@ -70,20 +70,7 @@ def parse_variant_id(vid: str) -> tuple[str, int, int]:
 
 def rebind(graph: StepGraph, spec: Spec) -> StepGraph:
     """The same step graph evaluated with ``spec``'s numbers (same structure, new values)."""
-    multi = len(spec.samples) > 1
-    values: dict[str, sp.Rational] = {"eta": spec.learning_rate}
-    for layer in spec.layers:
-        for names, row in zip(spec.weight_names[layer.name], spec.weights[layer.name]):
-            values.update(zip(names, row))
-        if layer.bias == "neuron":
-            values.update(zip(spec.bias_names[layer.name], spec.biases[layer.name]))
-        elif layer.bias == "shared":
-            values[spec.bias_names[layer.name]] = spec.biases[layer.name]
-    for s, smp in enumerate(spec.samples):
-        sfx = f"_s{s + 1}" if multi else ""
-        values.update({f"{n}{sfx}": v for n, v in zip(spec.inputs, smp.x)})
-        values.update({f"y_{o}{sfx}": v for o, v in zip(spec.outputs, smp.y)})
-    given = {graph.leaves[name]: v for name, v in values.items()}
+    given = {graph.leaves[name]: v for name, v in given_values(spec).items()}
     steps = [dataclasses.replace(s, value=None, exact=None) for s in graph.steps]
     return StepGraph(spec, steps, given, graph.latex_names, graph.leaves)
 

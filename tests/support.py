@@ -1,6 +1,7 @@
 """Shared test helpers."""
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
@@ -16,3 +17,35 @@ def need(tool: str) -> None:
         if IN_CI:
             pytest.fail(f"{tool} is required in CI (.ci/run installs it)")
         pytest.skip(f"{tool} not installed")
+
+
+def need_module(name: str, extra: str) -> None:
+    """The same for a Python package from an optional extra (e.g. scikit-learn for the digits)."""
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI (pip install '.[{extra}]')")
+        pytest.skip(f"{name} not installed (pip install '.[{extra}]')")
+
+
+#: A network hypothesis found: net_h2_s2 is exactly 0 (a leaky-ReLU kink) but 1.3e-17 in
+#: NumPy's floats. Format with the number of steps.
+KINK_SPEC = """
+network:
+  inputs: 2
+  layers:
+    - {{name: h, size: 3, activation: leaky-relu, alpha: 0.1}}
+    - {{name: o, size: 1, activation: leaky-relu, bias: neuron}}
+loss: mse
+parameters:
+  weights:
+    h: [[0.79, 1], [0.4, 0.4], [0.62, 0.32]]
+    o: [[0.2, 0.3, 0.3]]
+  biases: {{o: [0.3]}}
+samples:
+  - {{x: [0.4, 0.7], y: [1]}}
+  - {{x: [0.9, -0.9], y: [0.51]}}
+learning_rate: 0.5
+steps: {steps}
+"""

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from derive.spec import load_spec_text
 from derive.symbolic import derive
 from derive.verify import verify
+from support import KINK_SPEC
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "identity"]
 SQUARED = ["half-sse", "sse", "mse", "half-mse"]
@@ -124,23 +125,6 @@ def test_exact_kink_verifies_with_notes():
     """A case hypothesis found: net_h2_s2 is exactly 0 but 1.3e-17 in NumPy's floats. It
     verifies because verify gives the NumPy backward pass the exact 0, skips the finite
     differences that straddle the kink and compares the loss history before the update only."""
-    text = """
-network:
-  inputs: 2
-  layers:
-    - {name: h, size: 3, activation: leaky-relu, alpha: 0.1}
-    - {name: o, size: 1, activation: leaky-relu, bias: neuron}
-loss: mse
-parameters:
-  weights:
-    h: [[0.79, 1], [0.4, 0.4], [0.62, 0.32]]
-    o: [[0.2, 0.3, 0.3]]
-  biases: {o: [0.3]}
-samples:
-  - {x: [0.4, 0.7], y: [1]}
-  - {x: [0.9, -0.9], y: [0.51]}
-learning_rate: 0.5
-steps: 2
-"""
+    text = KINK_SPEC.format(steps=2)
     report = check(text)
     assert any("net_h2_s2" in n and "kink" in n for n in report.notes)

@@ -7,7 +7,6 @@ its own loss, the NumPy oracle derive/numeric.py, and the SymPy derivation
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from derive import numeric
 from derive.datasets import NAMES, DataError, Dataset, load
 from derive.spec import load_spec, load_spec_text
+from support import need_module
 from derive.train import (History, Network, TrainError, TrainOptions, gradients, log_softmax,
                           loss_from_logits, network_from_spec, sigmoid, softmax, train)
 
@@ -25,14 +25,8 @@ WORKED = Path(__file__).resolve().parent.parent / "worked"
 
 
 def need_sklearn():
-    """The digits need scikit-learn: in CI (CI=true) its absence fails the test, on a
-    developer machine without it the test is skipped."""
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("scikit-learn is required in CI (pip install '.[data]')")
-        pytest.skip("scikit-learn not installed (pip install '.[data]')")
+    """The digits need scikit-learn: required in CI, skipped without it elsewhere."""
+    need_module("sklearn", "data")
 
 
 @pytest.fixture(scope="module")

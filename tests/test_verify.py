@@ -12,6 +12,7 @@ from derive import numeric
 from derive.spec import load_spec, load_spec_text
 from derive.symbolic import derive
 from derive.verify import VerificationError, verify
+from support import KINK_SPEC
 
 # The module (derive.verify is also the name of the function).
 verify_module = importlib.import_module("derive.verify")
@@ -184,24 +185,7 @@ def test_saturated_bce_values_are_right():
 
 # --------------------------------------------------------------------------- ReLU kinks
 
-KINK = """
-network:
-  inputs: 2
-  layers:
-    - {name: h, size: 3, activation: leaky-relu, alpha: 0.1}
-    - {name: o, size: 1, activation: leaky-relu, bias: neuron}
-loss: mse
-parameters:
-  weights:
-    h: [[0.79, 1], [0.4, 0.4], [0.62, 0.32]]
-    o: [[0.2, 0.3, 0.3]]
-  biases: {o: [0.3]}
-samples:
-  - {x: [0.4, 0.7], y: [1]}
-  - {x: [0.9, -0.9], y: [0.51]}
-learning_rate: 0.5
-steps: 3
-"""
+KINK = KINK_SPEC.format(steps=3)
 
 
 def test_exact_kink_takes_the_left_branch_everywhere():
