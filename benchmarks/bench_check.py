@@ -25,8 +25,8 @@ FOUR = ROOT / "worked" / "four.yaml"
 
 def make_class(path: Path, n: int, seed: int = 1) -> None:
     """Students who are right, slip once (the error then carries forward), or round early."""
-    from derive.spec import load_spec
-    from derive.symbolic import derive
+    from derive.model.spec import load_spec
+    from derive.graph.builder import derive
 
     g = derive(load_spec(FOUR))
     ids = g.ids
@@ -48,8 +48,8 @@ def make_class(path: Path, n: int, seed: int = 1) -> None:
 
 def naive(path: Path) -> float:
     """Per step: SymPy recomputation from the student's answers (the straightforward checker)."""
-    from derive.spec import load_spec
-    from derive.symbolic import derive
+    from derive.model.spec import load_spec
+    from derive.graph.builder import derive
 
     g = derive(load_spec(FOUR))
     rows = list(csv.DictReader(path.open()))
@@ -63,9 +63,9 @@ def naive(path: Path) -> float:
 
 
 def ours(path: Path) -> float:
-    from derive.check import Checker
-    from derive.homework import mark_all, read_submissions
-    from derive.spec import load_spec
+    from derive.teach.marking import Checker
+    from derive.teach.homework import mark_all, read_submissions
+    from derive.model.spec import load_spec
 
     t = time.perf_counter()
     checker = Checker(load_spec(FOUR), "four")

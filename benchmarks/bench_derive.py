@@ -78,7 +78,7 @@ learning_rate: 0.5
 
 
 def load(net: str, seed: int):
-    from derive.spec import load_spec_text
+    from derive.model.spec import load_spec_text
     return load_spec_text(spec_text(net, seed), f"bench-{net}.yaml")
 
 
@@ -90,8 +90,8 @@ def n_weights(spec) -> int:
 
 
 def worker_ours(net: str, seed: int) -> dict:
-    from derive.symbolic import derive
-    from derive.verify import verify
+    from derive.graph.builder import derive
+    from derive.verify.three_way import verify
 
     spec = load(net, seed)
     c0, t0 = time.process_time(), time.perf_counter()
@@ -195,8 +195,8 @@ def profile(net: str, seed: int, top: int = 25) -> None:
     import cProfile
     import pstats
 
-    from derive.symbolic import derive
-    from derive.verify import verify
+    from derive.graph.builder import derive
+    from derive.verify.three_way import verify
 
     spec = load(net, seed)
     graph = None

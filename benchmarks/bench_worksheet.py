@@ -35,10 +35,10 @@ def command(n: int, pdf: bool) -> float:
 def from_scratch(n: int) -> float:
     """The same files, but each variant derived and verified as if it were a new spec
     (the variants' numbers are drawn beforehand and not timed)."""
-    from derive.render import render
-    from derive.spec import load_spec
-    from derive.walkthrough import Walkthrough
-    from derive.worksheet import build_worksheet, render_sheet
+    from derive.present.render import render
+    from derive.model.spec import load_spec
+    from derive.present.walkthrough import Walkthrough
+    from derive.present.worksheet import build_worksheet, render_sheet
 
     ws = build_worksheet(load_spec(FOUR), "four", variants=n, seed=7)
     questions = {sid: i + 1 for i, sid in enumerate(ws.blanks)}
@@ -51,8 +51,8 @@ def from_scratch(n: int) -> float:
 
 
 def ours_in_process(n: int) -> float:
-    from derive.spec import load_spec
-    from derive.worksheet import build_worksheet, worksheet_files
+    from derive.model.spec import load_spec
+    from derive.present.worksheet import build_worksheet, worksheet_files
 
     t = time.perf_counter()
     worksheet_files(build_worksheet(load_spec(FOUR), "four", variants=n, seed=7))

@@ -13,14 +13,12 @@ dloss_dout_o1*dout_dnet_o1
 import importlib
 
 # The public names, imported on first use so that `derive --help` and the light
-# commands start quickly (SymPy, NumPy and Jinja2 load only when needed). The function
-# verify is reached as derive.verify.verify: a package attribute of that name would be
-# replaced by the submodule as soon as it is imported.
+# commands start quickly (SymPy, NumPy and Jinja2 load only when needed).
 _EXPORTS = {
-    "Spec": "spec", "SpecError": "spec", "load_spec": "spec", "load_spec_text": "spec",
-    "Step": "steps", "StepGraph": "steps", "derive": "symbolic",
-    "VerificationError": "errors", "Walkthrough": "walkthrough",
-    "Checker": "check",
+    "Spec": "model.spec", "SpecError": "model.spec", "load_spec": "model.spec", "load_spec_text": "model.spec",
+    "Step": "graph.steps", "StepGraph": "graph.steps", "derive": "graph.builder",
+    "VerificationError": "errors", "Walkthrough": "present.walkthrough",
+    "Checker": "teach.marking",
 }
 __all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"

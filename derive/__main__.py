@@ -1,6 +1,6 @@
 """python -m derive: the same as the derive command."""
 import sys
 
-from .cli import main
+from derive.cli import main
 
 sys.exit(main())

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sympy.parsing.sympy_parser as sympy_parser
-from derive.activations import sigma
-from derive.answers import Answer, AnswerError, is_blank, parse_answer
+from derive.graph.activations import sigma
+from derive.teach.answers import Answer, AnswerError, is_blank, parse_answer
 
 OUT = sp.Symbol("out_o1")
 NET = sp.Symbol("net_o1")

@@ -10,10 +10,10 @@ import sympy as sp
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from derive.check import Checker, Options
+from derive.teach.marking import Checker, Options
 from derive.cli import main
-from derive.misconceptions import CATALOGUE
-from derive.spec import load_spec
+from derive.teach.misconceptions import CATALOGUE
+from derive.model.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 W = ROOT / "worked"

@@ -7,13 +7,13 @@ import re
 import pytest
 import sympy as sp
 
-from derive.activations import ACTIVATIONS, leaky_step, sigma, step
-from derive.derivation import (
+from derive.graph.activations import ACTIVATIONS, leaky_step, sigma, step
+from derive.present.derivation import (
     CLOSING, DERIVATIONS, N_CLASSES, Derivation, DerivationError, Line, check, derivation_section,
     equal, get, prove, render_derivation, why_tex,
 )
-from derive.losses import LOSSES
-from derive.pdf import compile_pdf
+from derive.graph.losses import LOSSES
+from derive.present.pdf import compile_pdf
 from support import need
 
 REQUIRED = ["sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax-cross-entropy", "sigmoid-bce",
@@ -284,7 +284,7 @@ def test_standalone_latex_compiles():
 
 def test_section_compiles_inside_a_document():
     need("pdflatex")
-    from derive.render import make_env
+    from derive.present.render import make_env
     preamble = make_env("tex").get_template("preamble.tex.j2").render()
     body = derivation_section(list(DERIVATIONS), "tex", level=3)
     pdf = compile_pdf(preamble + "\\begin{document}\n\\section*{Derivations}\n" + body + "\\end{document}\n")

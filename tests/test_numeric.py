@@ -8,7 +8,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from derive.numeric import (ACTIVATIONS, Layer, backward, finite_difference_gradients, forward,
+from derive.verify.oracle import (ACTIVATIONS, Layer, backward, finite_difference_gradients, forward,
                             loss_value, train, update)
 
 HIDDEN = [a for a in ACTIVATIONS if a != "softmax"]

@@ -5,9 +5,9 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.spec import load_spec_text
-from derive.symbolic import derive
-from derive.verify import verify
+from derive.model.spec import load_spec_text
+from derive.graph.builder import derive
+from derive.verify.three_way import verify
 from support import KINK_SPEC
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "identity"]

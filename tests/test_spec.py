@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.spec import Spec, SpecError, load_spec, load_spec_text
+from derive.model.spec import Spec, SpecError, load_spec, load_spec_text
 
 R = sp.Rational
 

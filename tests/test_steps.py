@@ -7,11 +7,11 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.activations import relu, sigma
-from derive.compiled import compile_graph, run_steps
-from derive.spec import load_spec, load_spec_text
-from derive.steps import PRECISION, evaluate, fmt, round_half_up, to_number
-from derive.symbolic import derive
+from derive.graph.activations import relu, sigma
+from derive.graph.compile import compile_graph, run_steps
+from derive.model.spec import load_spec, load_spec_text
+from derive.graph.steps import PRECISION, evaluate, fmt, round_half_up, to_number
+from derive.graph.builder import derive
 
 FOUR = Path(__file__).resolve().parent.parent / "worked" / "four.yaml"
 

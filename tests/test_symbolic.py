@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derive.activations import ACTIVATIONS, leaky_step, sigma, step
-from derive.losses import LOSSES
-from derive.spec import load_spec, load_spec_text
-from derive.steps import round_half_up
-from derive.symbolic import derive
+from derive.graph.activations import ACTIVATIONS, leaky_step, sigma, step
+from derive.graph.losses import LOSSES
+from derive.model.spec import load_spec, load_spec_text
+from derive.graph.steps import round_half_up
+from derive.graph.builder import derive
 
 FOUR = Path(__file__).resolve().parent.parent / "worked" / "four.yaml"
 x = sp.Symbol("x", real=True)

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from derive import numeric
-from derive.datasets import NAMES, DataError, Dataset, load
-from derive.spec import load_spec, load_spec_text
+from derive.verify import oracle as numeric
+from derive.train.datasets import NAMES, DataError, Dataset, load
+from derive.model.spec import load_spec, load_spec_text
 from support import need_module
-from derive.train import (History, Network, TrainError, TrainOptions, gradients, log_softmax,
+from derive.train.core import (History, Network, TrainError, TrainOptions, gradients, log_softmax,
                           loss_from_logits, network_from_spec, sigmoid, softmax, train)
 
 WORKED = Path(__file__).resolve().parent.parent / "worked"
@@ -177,7 +177,7 @@ def _spec_yaml(net: Network, x: np.ndarray, label: int) -> str:
 
 
 def test_digits_gradients_equal_the_symbolic_derivation(digits):
-    from derive.symbolic import derive
+    from derive.graph.builder import derive
 
     opts = TrainOptions(hidden=(32,), activation="sigmoid", loss="cross-entropy", optimizer="sgd",
                         lr=0.1, epochs=1, batch=32, track=False)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from derive import Walkthrough
-from derive.pdf import compile_pdf
-from derive.spec import load_spec_text
+from derive.present.pdf import compile_pdf
+from derive.model.spec import load_spec_text
 from support import need
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,10 +10,10 @@ import sympy as sp
 import yaml
 
 from derive.cli import main
-from derive.spec import load_spec, load_spec_text
-from derive.steps import round_half_up
-from derive.variants import DEFAULTS, make_variants
-from derive.worksheet import build_worksheet, worksheet_files
+from derive.model.spec import load_spec, load_spec_text
+from derive.graph.steps import round_half_up
+from derive.teach.variants import DEFAULTS, make_variants
+from derive.present.worksheet import build_worksheet, worksheet_files
 from support import need
 
 ROOT = Path(__file__).resolve().parent.parent

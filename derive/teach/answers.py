@@ -23,11 +23,11 @@ message is a short reason for the student.
 >>> parse_answer("__import__('os').system('rm -rf /')")
 Traceback (most recent call last):
     ...
-derive.answers.AnswerError: attribute access ('.') is not allowed
+derive.teach.answers.AnswerError: attribute access ('.') is not allowed
 >>> parse_answer("10**10**10")
 Traceback (most recent call last):
     ...
-derive.answers.AnswerError: the exponent must be a plain number, e.g. x**2
+derive.teach.answers.AnswerError: the exponent must be a plain number, e.g. x**2
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from typing import Callable, Mapping
 import mpmath
 import sympy as sp
 
-from .activations import sigma
+from derive.graph.activations import sigma
 
 __all__ = ["Answer", "AnswerError", "is_blank", "parse_answer",
            "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_DIGITS"]

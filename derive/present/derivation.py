@@ -36,9 +36,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .activations import leaky_relu, leaky_step, relu, sigma, step
-from .latex import tex_escape
-from .losses import LOSSES
+from derive.graph.activations import leaky_relu, leaky_step, relu, sigma, step
+from derive.present.notation import tex_escape
+from derive.graph.losses import LOSSES
 
 #: The sums over classes (or outputs) are proven with this many symbolic classes.
 N_CLASSES = 3
@@ -493,7 +493,7 @@ CLOSING = ("Every line was checked equal to the line before it by SymPy: "
 
 
 def _env(fmt: str):
-    from .render import make_env     # imported late: render imports much of the package
+    from derive.present.render import make_env     # imported late: render imports much of the package
     if fmt not in ("md", "tex"):
         raise ValueError(f"unknown format {fmt!r}; use md or tex")
     return make_env(fmt)

@@ -9,7 +9,7 @@ numbers; index i >= 1 draws from its own random stream, so any variant can be re
 its id alone (the earlier variants' numbers are redrawn, not re-rendered, to keep all
 variants distinct).
 
->>> from derive.spec import load_spec
+>>> from derive.model.spec import load_spec
 >>> vs, rejected = make_variants(load_spec("worked/four.yaml"), "four", seed=7, count=2)
 >>> [v.id for v in vs]
 ['four-s7-v01', 'four-s7-v02']
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .spec import Sample, Spec
-from .steps import StepGraph, round_half_up
-from .symbolic import derive, given_values
+from derive.model.spec import Sample, Spec
+from derive.graph.steps import StepGraph, round_half_up
+from derive.graph.builder import derive, given_values
 
 DEFAULTS = {
     "weights": (sp.Rational(-9, 10), sp.Rational(9, 10), sp.Rational(1, 10)),
@@ -124,7 +124,7 @@ def make_variants(spec: Spec, stem: str, seed: int, count: int, upto: int | None
                   base: StepGraph | None = None) -> tuple[list[Variant], Counter]:
     """Variants 1..count (or only up to index ``upto``), each verified. Index 0 (the
     spec's own numbers) is returned when ``count`` is 0."""
-    from .verify import verify   # NumPy is loaded only when variants are drawn
+    from derive.verify.three_way import verify   # NumPy is loaded only when variants are drawn
 
     base = base or derive(spec)
     rules = {**DEFAULTS, **spec.vary}

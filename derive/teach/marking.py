@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass, field
 
 import sympy as sp
 
-from .answers import AnswerError, is_blank, parse_answer
-from .compiled import _FloatPrinter, _sigma
-from .misconceptions import CATALOGUE, Misconception
-from .spec import Spec
-from .symbolic import derive
-from .variants import VariantError, make_variants, parse_variant_id
+from derive.teach.answers import AnswerError, is_blank, parse_answer
+from derive.graph.compile import _FloatPrinter, _sigma
+from derive.teach.misconceptions import CATALOGUE, Misconception
+from derive.model.spec import Spec
+from derive.graph.builder import derive
+from derive.teach.variants import VariantError, make_variants, parse_variant_id
 
 SYMBOL = {"correct": "✓", "follow-through": "↪", "wrong": "✗", "missing": "–", "invalid": "?"}
 TINY = 1e-12

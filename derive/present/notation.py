@@ -19,8 +19,8 @@ import re
 
 from sympy.printing.latex import LatexPrinter
 
-from .activations import _arg
-from .steps import fmt
+from derive.graph.activations import _arg
+from derive.graph.steps import fmt
 
 #: Sums with more terms than this are printed with the middle elided.
 MAX_TERMS = 8

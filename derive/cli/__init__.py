@@ -14,15 +14,15 @@ import warnings
 from importlib import resources
 from pathlib import Path
 
-from .files import UsageError, write_atomic
-from .errors import VerificationError
-from .pdf import PdfError, compile_pdf
-from .spec import SpecError, _one_line, load_spec
+from derive.present.files import UsageError, write_atomic
+from derive.errors import VerificationError
+from derive.present.pdf import PdfError, compile_pdf
+from derive.model.spec import SpecError, _one_line, load_spec
 
 
 def builtin_examples() -> dict[str, Path]:
     """The example specs shipped with the package, by name (``four`` -> four.yaml)."""
-    for base in (resources.files("derive") / "worked", Path(__file__).resolve().parent.parent / "worked"):
+    for base in (resources.files("derive") / "worked", Path(__file__).resolve().parents[2] / "worked"):
         if base.is_dir():
             return {p.name[:-5]: Path(str(p)) for p in base.iterdir() if p.name.endswith(".yaml")}
     return {}
@@ -147,7 +147,7 @@ def run(argv: list[str] | None = None) -> int:
     if getattr(args, "format", None) == "pdf" and not args.output:
         raise UsageError("--format pdf needs -o FILE")
     spec = load_spec(spec_path)
-    from .walkthrough import Walkthrough
+    from derive.present.walkthrough import Walkthrough
 
     try:
         with warnings.catch_warnings():
@@ -175,8 +175,8 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _worksheet(args, spec_path: Path) -> int:
-    from .variants import VariantError
-    from .worksheet import build_worksheet, variant_stem, worksheet_files, write_worksheet
+    from derive.teach.variants import VariantError
+    from derive.present.worksheet import build_worksheet, variant_stem, worksheet_files, write_worksheet
 
     spec = load_spec(spec_path)
     options = {"variants": args.variants, "seed": args.seed, "variant": args.variant, "blanks": args.blanks,
@@ -206,9 +206,9 @@ def _worksheet(args, spec_path: Path) -> int:
 def _check(args, spec_path: Path) -> int:
     import json
 
-    from .check import Checker, Options
-    from .homework import class_files, mark_all, read_submissions, report_text
-    from .worksheet import variant_stem
+    from derive.teach.marking import Checker, Options
+    from derive.teach.homework import class_files, mark_all, read_submissions, report_text
+    from derive.present.worksheet import variant_stem
 
     if not 0 <= args.follow_through_credit <= 1:
         raise UsageError("--follow-through-credit: expected a number from 0 to 1")
@@ -265,8 +265,8 @@ def _plots_available() -> None:
 def _train(args) -> int:
     import json
 
-    from .datasets import NAMES, DataError, load
-    from .train import TrainError, TrainOptions, network_from_spec, train
+    from derive.train.datasets import NAMES, DataError, load
+    from derive.train.core import TrainError, TrainOptions, network_from_spec, train
 
     try:
         hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
@@ -324,7 +324,7 @@ def _train(args) -> int:
         return 0
     summaries = {loss: _summary(name, opts, hist) for loss, (opts, hist) in runs.items()}
     summary = summaries[losses[0]] if len(losses) == 1 else {"compare_losses": summaries}
-    from .figures import figure
+    from derive.figures import figure
 
     out.mkdir(exist_ok=True)
     write_atomic(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
@@ -367,7 +367,7 @@ def _figure(args) -> int:
     import json
 
     _plots_available()
-    from .figures import KINDS, FigureError, figure
+    from derive.figures import KINDS, FigureError, figure
 
     if args.kind not in KINDS:
         raise UsageError(f"figure: unknown kind {args.kind!r} (known: {', '.join(KINDS)})")
@@ -390,7 +390,7 @@ def _figure(args) -> int:
 
 
 def _derivation(args) -> int:
-    from .derivation import render_derivation
+    from derive.present.derivation import render_derivation
 
     if args.format == "pdf" and not args.output:
         raise UsageError("--format pdf needs -o FILE")

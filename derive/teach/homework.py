@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from .check import SYMBOL, Checker, Result
-from .variants import VariantError
+from derive.teach.marking import SYMBOL, Checker, Result
+from derive.teach.variants import VariantError
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -175,7 +175,7 @@ def class_files(checker: Checker, marked: list) -> dict[str, str]:
             if s.misconception:
                 seen[s.misconception].append((r.student, sid))
     files["summary.csv"] = buf.getvalue()
-    from .misconceptions import BY_NAME
+    from derive.teach.misconceptions import BY_NAME
 
     lines = ["# Misconceptions in this class", "",
              f"{sum(1 for _, r in marked if r)} submissions marked, {sum(1 for _, r in marked if r is None)} unreadable.", "",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .render import render, render_json
-from .spec import Spec, load_spec
-from .symbolic import derive
-from .verify import verify
+from derive.present.render import render, render_json
+from derive.model.spec import Spec, load_spec
+from derive.graph.builder import derive
+from derive.verify.three_way import verify
 
 
 class Walkthrough:

@@ -16,11 +16,11 @@ from pathlib import Path
 import jinja2
 import sympy as sp
 
-from .activations import ACTIVATIONS
-from .diagram import diagram_tikz
-from .latex import Printer, md_escape, tex_escape
-from .losses import LOSSES
-from .steps import fmt
+from derive.graph.activations import ACTIVATIONS
+from derive.present.diagram import diagram_tikz
+from derive.present.notation import Printer, md_escape, tex_escape
+from derive.graph.losses import LOSSES
+from derive.graph.steps import fmt
 
 Parts = list  # of (kind, text)
 
@@ -325,8 +325,8 @@ class _Builder:
     def published(self) -> Section:
         """The printed numbers marked like a student's answers: right to the digits shown,
         a follow-through of an earlier printed slip, or wrong with the misconception."""
-        from .check import Checker
-        from .misconceptions import BY_NAME
+        from derive.teach.marking import Checker
+        from derive.teach.misconceptions import BY_NAME
 
         spec = self.spec
         sec = Section("Checking the published numbers")
@@ -415,7 +415,7 @@ def _template_dir() -> Path:
     installed = resources.files("derive") / "templates"
     if installed.is_dir():
         return Path(str(installed))
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 @functools.lru_cache(maxsize=None)   # one environment per format, so templates compile once

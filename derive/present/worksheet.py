@@ -12,15 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .activations import ACTIVATIONS
-from .diagram import diagram_svg, diagram_tikz
-from .files import UsageError, write_atomic
-from .losses import LOSSES
-from .render import document, make_env, render
-from .spec import Spec
-from .steps import fmt
-from .symbolic import derive, latex_name
-from .variants import make_variants, parse_variant_id
+from derive.graph.activations import ACTIVATIONS
+from derive.present.diagram import diagram_svg, diagram_tikz
+from derive.present.files import UsageError, write_atomic
+from derive.graph.losses import LOSSES
+from derive.present.render import document, make_env, render
+from derive.model.spec import Spec
+from derive.graph.steps import fmt
+from derive.graph.builder import derive, latex_name
+from derive.teach.variants import make_variants, parse_variant_id
 
 #: ``--blanks`` groups, by step kind, in the order a student works.
 GROUPS = {
@@ -152,7 +152,7 @@ def render_sheet(ws: Worksheet, variant, fmt_name: str, derivations: str = "", f
 
 def _key_view(ws: Worksheet, variant):
     """The variant as a walkthrough titled as its answer key."""
-    from .walkthrough import Walkthrough
+    from derive.present.walkthrough import Walkthrough
 
     spec = dataclasses.replace(variant.spec, title=f"{variant.spec.title}: answer key {variant.id}")
     wt = Walkthrough.from_parts(spec, variant.graph, variant.report)
@@ -210,7 +210,7 @@ def figure_files(kinds: list[str]) -> dict[str, bytes]:
     """The named figures (``tangent``, ``surface``, ``boundary``) as still PNGs, by file name."""
     import tempfile
 
-    from .figures import figure
+    from derive.figures import figure
 
     out = {}
     with tempfile.TemporaryDirectory() as d:
@@ -229,7 +229,7 @@ def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, opti
     names = tuple(pictures)
     extra = {"md": "", "tex": ""}
     if derivations:
-        from .derivation import derivation_section
+        from derive.present.derivation import derivation_section
 
         extra = {f: derivation_section(derivations, f) for f in ("md", "tex")}
     tex_jobs = {}
@@ -240,13 +240,13 @@ def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, opti
         files[f"{v.id}-key.tex"] = tex_jobs[f"{v.id}-key.pdf"] = render_key(ws, v, "tex")
         files[f"{v.id}-answers.yaml"] = answers_template(ws, v)
     if moodle:
-        from .moodle import moodle_xml
+        from derive.present.moodle import moodle_xml
 
         files["moodle.xml"] = moodle_xml(ws)
     if pdf:
         tex_jobs["class-sheets.pdf"] = render_class(ws, "sheets")
         tex_jobs["class-keys.pdf"] = render_class(ws, "keys")
-        from .pdf import compile_pdf
+        from derive.present.pdf import compile_pdf
 
         with ThreadPoolExecutor(max_workers=2) as pool:   # pdflatex runs in its own process
             results = dict(zip(tex_jobs, pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())))

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 import sympy as sp
 
-from .steps import fmt, round_half_up
+from derive.graph.steps import fmt, round_half_up
 
 
 def tolerance(step, decimals: int) -> sp.Rational:
@@ -41,7 +41,7 @@ def _given_html(view) -> str:
 
 def moodle_xml(ws) -> str:
     """The whole worksheet as a Moodle question bank, one category per variant."""
-    from .worksheet import _View
+    from derive.present.worksheet import _View
 
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for v in ws.variants:

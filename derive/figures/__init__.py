@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import UsageError, write_atomic
+from derive.present.files import UsageError, write_atomic
 
 KINDS = ("tangent", "surface", "boundary", "curves")
 ANIMATED = ("tangent", "surface")
@@ -556,7 +556,7 @@ def boundary_models(dataset: str = "xor", *, seed: int = 0, activation: str = "t
     Returns ``(data, [identity_model, nonlinear_model])`` as :class:`BoundaryModel`. Same hidden
     size, seed, optimizer and epochs, so the activation is the only difference.
     """
-    from . import datasets, train
+    from derive.train import core as train, datasets
 
     if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
         hidden = (int(hidden),)

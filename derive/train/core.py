@@ -41,7 +41,7 @@ measured just before its update, as scikit-learn's ``loss_curve_`` reports it);
 ``train_accuracy`` and ``test_accuracy`` are measured after each epoch on the whole
 train and test sets (skipped when ``TrainOptions.track`` is false).
 
->>> from derive.datasets import load
+>>> from derive.train.datasets import load
 >>> net, hist = train(load("blobs"), TrainOptions(hidden=(4,), epochs=5, lr=0.5))
 >>> len(hist.loss), hist.loss[-1] < hist.loss[0], hist.test_accuracy[-1] > 0.9
 (5, True, True)
@@ -739,7 +739,7 @@ def network_from_spec(spec, data=None) -> Network:
     must be softmax (cross-entropy) or sigmoid (mse).
     """
     if isinstance(spec, (str, Path)):
-        from .spec import load_spec
+        from derive.model.spec import load_spec
         spec = load_spec(spec)
     weights, acts, alphas, modes, trainable = [], [], [], [], []
     for layer in spec.layers:

@@ -8,7 +8,7 @@ the work grows linearly with the number of weights:
     delta_j (hidden)  = dout_j/dnet_j * sum_m dnet_m/dout_j * delta_m
     dJ/dw_jk          = delta_j * dnet_j/dw_jk           (= delta_j * out_k)
 
->>> from derive.spec import load_spec
+>>> from derive.model.spec import load_spec
 >>> g = derive(load_spec("worked/four.yaml"))
 >>> g["grad_w9"].formula
 delta_o1*out_h1
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
-from .losses import LOSSES
-from .spec import Spec, SpecError, _as_list
-from .steps import Step, StepGraph
+from derive.graph.activations import ACTIVATIONS
+from derive.graph.losses import LOSSES
+from derive.model.spec import Spec, SpecError, _as_list
+from derive.graph.steps import Step, StepGraph
 
 #: Above this many chain-rule paths a gradient is shown in delta form only.
 MAX_PATHS = 6

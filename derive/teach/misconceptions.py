@@ -5,8 +5,8 @@ the formula a student with that misconception would use. The checker evaluates e
 rewrite on the key's values and on the student's own upstream values; a rewrite that
 reproduces a wrong answer names the misconception.
 
->>> from derive.spec import load_spec
->>> from derive.symbolic import derive
+>>> from derive.model.spec import load_spec
+>>> from derive.graph.builder import derive
 >>> g = derive(load_spec("worked/four.yaml"))
 >>> BY_NAME["sigma-of-minus-x"].alternatives(g, g["out_h1"], 3, 3)
 [sigma(-net_h1)]
@@ -18,7 +18,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .activations import sigma
+from derive.graph.activations import sigma
 
 
 class rnd(sp.Function):

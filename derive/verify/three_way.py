@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import numeric
-from .errors import VerificationError  # noqa: F401 (raised here, caught by the CLI)
-from .compiled import run_steps
-from .spec import Spec
+from derive.verify import oracle as numeric
+from derive.errors import VerificationError  # noqa: F401 (raised here, caught by the CLI)
+from derive.graph.compile import run_steps
+from derive.model.spec import Spec
 
 RTOL_NUMPY, ATOL_NUMPY = 1e-9, 1e-12
 RTOL_FD = 1e-6

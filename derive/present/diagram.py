@@ -4,7 +4,7 @@ One layout serves both: a column per layer, nodes spaced evenly, every edge labe
 its weight's name in the spec's notation. Layers wider than ``MAX_SHOWN`` nodes show the
 first and last few and a vertical ellipsis between them, as textbooks draw them.
 
->>> from derive.spec import load_spec
+>>> from derive.model.spec import load_spec
 >>> svg = diagram_svg(load_spec("worked/four.yaml"))
 >>> svg.startswith("<svg") and svg.count("<circle") == 7
 True
@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from .spec import Spec
-from .symbolic import latex_name
+from derive.model.spec import Spec
+from derive.graph.builder import latex_name
 
 MAX_SHOWN = 8            # a layer with more nodes is elided
 HEAD, TAIL = 3, 2        # nodes kept at the top and bottom of an elided layer

@@ -1,0 +1,6 @@
+"""python -m derive.cli: the same as the derive command."""
+import sys
+
+from derive.cli import main
+
+sys.exit(main())
