@@ -38,7 +38,8 @@ def from_scratch(n: int) -> float:
     from derive.present.render import render
     from derive.model.spec import load_spec
     from derive.present.walkthrough import Walkthrough
-    from derive.present.worksheet import build_worksheet, render_sheet
+    from derive.present.worksheet import render_sheet
+    from derive.teach.worksheet import build_worksheet
 
     ws = build_worksheet(load_spec(FOUR), "four", variants=n, seed=7)
     questions = {sid: i + 1 for i, sid in enumerate(ws.blanks)}
@@ -52,7 +53,8 @@ def from_scratch(n: int) -> float:
 
 def ours_in_process(n: int) -> float:
     from derive.model.spec import load_spec
-    from derive.present.worksheet import build_worksheet, worksheet_files
+    from derive.present.worksheet import worksheet_files
+    from derive.teach.worksheet import build_worksheet
 
     t = time.perf_counter()
     worksheet_files(build_worksheet(load_spec(FOUR), "four", variants=n, seed=7))

@@ -8,10 +8,9 @@ import pytest
 import sympy as sp
 
 from derive.graph.activations import ACTIVATIONS, leaky_step, sigma, step
-from derive.present.derivation import (
-    CLOSING, DERIVATIONS, N_CLASSES, Derivation, DerivationError, Line, check, derivation_section,
-    equal, get, prove, render_derivation, why_tex,
-)
+from derive.graph.derivations import DERIVATIONS, N_CLASSES, Derivation, Line, get
+from derive.present.derivation import CLOSING, derivation_section, render_derivation, why_tex
+from derive.verify.proofs import DerivationError, check, equal, prove
 from derive.graph.losses import LOSSES
 from derive.present.pdf import compile_pdf
 from support import need
@@ -284,7 +283,7 @@ def test_standalone_latex_compiles():
 
 def test_section_compiles_inside_a_document():
     need("pdflatex")
-    from derive.present.render import make_env
+    from derive.present.env import make_env
     preamble = make_env("tex").get_template("preamble.tex.j2").render()
     body = derivation_section(list(DERIVATIONS), "tex", level=3)
     pdf = compile_pdf(preamble + "\\begin{document}\n\\section*{Derivations}\n" + body + "\\end{document}\n")

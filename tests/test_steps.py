@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.graph.activations import relu, sigma
-from derive.graph.compile import compile_graph, run_steps
+from derive.graph.compile import compile_graph
+from derive.verify.history import run_steps
 from derive.model.spec import load_spec, load_spec_text
 from derive.graph.steps import PRECISION, evaluate, fmt, round_half_up, to_number
 from derive.graph.builder import derive

@@ -13,7 +13,8 @@ from derive.cli import main
 from derive.model.spec import load_spec, load_spec_text
 from derive.graph.steps import round_half_up
 from derive.teach.variants import DEFAULTS, make_variants
-from derive.present.worksheet import build_worksheet, worksheet_files
+from derive.present.worksheet import worksheet_files
+from derive.teach.worksheet import build_worksheet
 from support import need
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from derive.present.files import UsageError, write_atomic
+from derive.files import UsageError, write_atomic
+from derive.errors import DeriveError
 
 KINDS = ("tangent", "surface", "boundary", "curves")
 ANIMATED = ("tangent", "surface")
@@ -68,7 +69,7 @@ _STYLE = {
 }
 
 
-class FigureError(ValueError):
+class FigureError(DeriveError, ValueError):
     """A figure that cannot be drawn as asked: one line, for the command line to print."""
 
 

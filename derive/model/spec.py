@@ -17,7 +17,6 @@ one line naming the file, the field and what is wrong.
 """
 from __future__ import annotations
 
-import keyword
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,28 +26,17 @@ from pathlib import Path
 import sympy as sp
 import yaml
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax")
-LOSSES = ("half-sse", "sse", "mse", "half-mse", "cross-entropy", "bce")
-BIAS_MODES = ("none", "neuron", "shared")
-NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-#: The step graph's own symbols; a spec name may not look like one.
-RESERVED_PREFIXES = ("net_", "out_", "delta_", "grad_", "new_", "dloss_", "dout_", "y_")
-RESERVED_NAMES = ("loss", "eta", "J")
-#: Names a formula, an answer or the compiled float code already uses for something else:
-#: functions, SymPy's constants and Python's keywords.
-FUNCTION_NAMES = frozenset({"env", "exp", "log", "ln", "sqrt", "tanh", "sigma", "max", "float", "math", "step",
-                            "relu", "leaky_relu", "leaky_step", "rnd", "trunc", "round", "E", "I", "pi", "oo",
-                            "nan", "zoo", "S", "N", "O", "Q"}) | frozenset(keyword.kwlist)
-SAMPLE_SUFFIX = re.compile(r"_s\d+\Z")   # per-sample ids end in _s1, _s2, ...
+from derive.errors import DeriveError, one_line
+from derive.model.names import (ACTIVATIONS, BIAS_MODES, CARRY_MODES, LOSSES, MAX_NAME, NAME_RE, REDUCTIONS,
+                                WEIGHT_NAMING, natural_key, reserved)
 
-
-class SpecError(ValueError):
+class SpecError(DeriveError, ValueError):
     """A spec problem; ``str(err)`` is the one-line message for the user."""
 
     def __init__(self, source: str, where: str, what: str):
         self.source, self.where, self.what = source, where, what
         msg = f"{source}: {where}: {what}" if where else f"{source}: {what}"
-        super().__init__(_one_line(msg))
+        super().__init__(one_line(msg))
 
 
 @dataclass(frozen=True)
@@ -128,11 +116,6 @@ class Spec:
             if layer.bias != "none" and layer.train_bias:
                 names += _as_list(self.bias_names[layer.name])
         return names
-
-
-def natural_key(name: str) -> list:
-    """Sort key that puts w2 before w10."""
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
 def _as_list(v) -> list:
@@ -269,12 +252,11 @@ class _Validator:
     def name(self, v, where) -> str:
         if not isinstance(v, str) or not NAME_RE.match(v):
             self.fail(where, f"{_show(v)} is not a plain name (a letter, then letters, digits or _)")
-        if len(v) > 40:
-            self.fail(where, f"{_show(v)} is longer than 40 characters")
-        if v in RESERVED_NAMES or v.startswith(RESERVED_PREFIXES) or SAMPLE_SUFFIX.search(v):
-            self.fail(where, f"{v!r} is reserved for the tool's own quantities")
-        if v in FUNCTION_NAMES:
-            self.fail(where, f"{v!r} is reserved (a function, constant or Python keyword); choose another name")
+        if len(v) > MAX_NAME:
+            self.fail(where, f"{_show(v)} is longer than {MAX_NAME} characters")
+        why = reserved(v)
+        if why:
+            self.fail(where, f"{v!r} is {why}")
         return v
 
     def vector(self, v, where, n=None) -> list[sp.Rational]:
@@ -326,8 +308,8 @@ class _Validator:
         steps = self.integer(d.get("steps", 1), "steps", 1, 100000)
         rounding = self.mapping(_default(d.get("rounding"), {}), "rounding", optional=("decimals", "carry"))
         decimals = self.integer(rounding.get("decimals", 3), "rounding.decimals", 0, 12)
-        carry = self.choice(rounding.get("carry", "exact"), "rounding.carry", ("exact", "rounded"))
-        batch = self.choice(d.get("batch", "mean"), "batch", ("mean", "sum"))
+        carry = self.choice(rounding.get("carry", "exact"), "rounding.carry", CARRY_MODES)
+        batch = self.choice(d.get("batch", "mean"), "batch", REDUCTIONS)
 
         spec = Spec(
             source=self.source, title=self.text(d.get("title"), "title", 300) or "Backpropagation walkthrough",
@@ -402,7 +384,7 @@ class _Validator:
                     self.fail(w, f"expected {_count(layer.size, 'row')} of {_count(n_in, 'name')}, one row per node")
                 names[layer.name] = [[self.name(x, f"{w}[{j}][{k}]") for k, x in enumerate(r)] for j, r in enumerate(rows)]
             return names
-        style = self.choice(v, where, ("input-major", "neuron-major", "indexed"))
+        style = self.choice(v, where, WEIGHT_NAMING)
         offset = 0
         for li, (layer, n_in) in enumerate(zip(layers, sizes)):
             n_out = layer.size
@@ -577,11 +559,6 @@ def _show(v) -> str:
     if isinstance(v, (str, int, float)) and not isinstance(v, bool):
         return _short(repr(v))
     return _kind(v)
-
-
-def _one_line(s: str) -> str:
-    """Escape line breaks and other control characters, so a message stays one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
 
 
 def _kind(v) -> str:

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 import sympy as sp
 
 from derive.graph.steps import fmt, round_half_up
+from derive.present.problem import ProblemView
 
 
 def tolerance(step, decimals: int) -> sp.Rational:
@@ -41,11 +42,9 @@ def _given_html(view) -> str:
 
 def moodle_xml(ws) -> str:
     """The whole worksheet as a Moodle question bank, one category per variant."""
-    from derive.present.worksheet import _View
-
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for v in ws.variants:
-        view = _View(ws, v)
+        view = ProblemView(ws, v)
         out += ["  <question type=\"category\">",
                 f"    <category><text>$course$/derive/{escape(v.id)}</text></category>",
                 "  </question>"]

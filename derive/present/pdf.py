@@ -13,10 +13,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from derive.errors import DeriveError
+
 DEBIAN_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern texlive-pictures"
 
 
-class PdfError(RuntimeError):
+class PdfError(DeriveError, RuntimeError):
     """pdflatex is missing, failed, or took too long."""
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from derive.present.render import render, render_json
-from derive.model.spec import Spec, load_spec
+from functools import cached_property
+
 from derive.graph.builder import derive
+from derive.model.spec import Spec, load_spec
+from derive.present.render import render, render_json
+from derive.teach.published import PublishedMark, mark_published
 from derive.verify.three_way import verify
 
 
@@ -35,6 +38,11 @@ class Walkthrough:
         wt = cls.__new__(cls)
         wt.spec, wt.graph, wt.report = spec, graph, report
         return wt
+
+    @cached_property
+    def published_marks(self) -> list[PublishedMark]:
+        """The spec's ``published:`` numbers, marked like a student's answers."""
+        return mark_published(self.spec, self.graph)
 
     @property
     def loss_history(self) -> list[float]:

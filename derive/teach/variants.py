@@ -29,6 +29,7 @@ import sympy as sp
 from derive.model.spec import Sample, Spec
 from derive.graph.steps import StepGraph, round_half_up
 from derive.graph.builder import derive, given_values
+from derive.errors import DeriveError
 
 DEFAULTS = {
     "weights": (sp.Rational(-9, 10), sp.Rational(9, 10), sp.Rational(1, 10)),
@@ -40,7 +41,7 @@ MAX_DRAWS = 2000          # per variant; beyond this the ranges are called impos
 ID_RE = re.compile(r"(?P<stem>.+)-s(?P<seed>\d+)-v(?P<index>\d+)\Z")
 
 
-class VariantError(ValueError):
+class VariantError(DeriveError, ValueError):
     """No acceptable variant within the draw budget, or a malformed variant id."""
 
 

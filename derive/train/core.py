@@ -56,6 +56,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from derive.errors import DeriveError
+
 LOSSES = ("cross-entropy", "mse")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "identity")
@@ -65,7 +67,7 @@ DTYPES = ("float64", "float32")
 BIAS_MODES = ("neuron", "shared", "none")
 
 
-class TrainError(ValueError):
+class TrainError(DeriveError, ValueError):
     """A training problem; ``str(err)`` is a one-line message for the user."""
 
 

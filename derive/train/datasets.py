@@ -24,12 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from derive.errors import DeriveError
+
 NAMES = ("digits", "xor", "circles", "moons", "blobs")
 #: Points per synthetic set (split into train and test).
 N_SYNTHETIC = 400
 
 
-class DataError(ValueError):
+class DataError(DeriveError, ValueError):
     """A data problem; ``str(err)`` is a one-line message for the user."""
 
 

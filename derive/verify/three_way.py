@@ -30,32 +30,35 @@ import numpy as np
 
 from derive.verify import oracle as numeric
 from derive.errors import VerificationError  # noqa: F401 (raised here, caught by the CLI)
-from derive.graph.compile import run_steps
+from derive.verify.history import run_steps
+from derive.model.names import RELU_FAMILY
 from derive.model.spec import Spec
 
 RTOL_NUMPY, ATOL_NUMPY = 1e-9, 1e-12
 RTOL_FD = 1e-6
 FD_H = 1e-5   # the finite differences' step
 RTOL_HISTORY = 1e-9
-RELU_FAMILY = ("relu", "leaky-relu")
-
-
 
 
 @dataclass
 class Row:
+    """One step's three values. The relative differences are the figures each check compares
+    with its rtol: ``|a - b| / (max(|a|, |b|) + atol / rtol)``, so a value near 0 is measured
+    against the absolute floor, exactly as :func:`_close` decides."""
+
     id: str
     sympy: float
     numpy: float
     fd: float | None = None
+    fd_atol: float = 1e-9
 
     @property
     def rel_numpy(self) -> float:
-        return _rel(self.sympy, self.numpy)
+        return _rel(self.sympy, self.numpy, ATOL_NUMPY / RTOL_NUMPY)
 
     @property
     def rel_fd(self) -> float | None:
-        return None if self.fd is None else _rel(self.sympy, self.fd)
+        return None if self.fd is None else _rel(self.sympy, self.fd, self.fd_atol / RTOL_FD)
 
 
 @dataclass
@@ -82,9 +85,12 @@ class Report:
         return sum(r.fd is not None for r in self.rows)
 
 
-def _rel(a: float, b: float) -> float:
-    scale = max(abs(a), abs(b))
-    return 0.0 if scale == 0 else abs(a - b) / scale
+def _rel(a: float, b: float, floor: float = 0.0) -> float:
+    """``|a - b|`` relative to the larger magnitude, or to ``floor`` when both are smaller."""
+    scale = max(abs(a), abs(b)) + floor
+    if a == b:
+        return 0.0
+    return abs(a - b) / scale if np.isfinite(scale) and scale > 0 else float("inf")
 
 
 def _close(a, b, rtol, atol) -> bool:
@@ -209,14 +215,15 @@ def verify(graph, strict: bool = True) -> Report:
             nv = param_value(new_layers, st.param)
         else:   # pragma: no cover - every kind is listed above
             raise AssertionError(st.kind)
-        row = Row(st.id, float(st.exact), float(nv), None if fdv is None else float(fdv))
+        fd_atol = 1e-9 * max(1.0, fwd.loss)
+        row = Row(st.id, float(st.exact), float(nv), None if fdv is None else float(fdv), fd_atol)
         report.rows.append(row)
         if not _close(row.sympy, row.numpy, RTOL_NUMPY, ATOL_NUMPY):
             report.failures.append(f"{st.id}: SymPy gives {row.sympy!r}, NumPy gives {row.numpy!r}")
         if row.rel_numpy >= report.max_numpy[0]:
             report.max_numpy = (row.rel_numpy, st.id)
         if row.fd is not None:
-            if not _close(row.sympy, row.fd, RTOL_FD, 1e-9 * max(1.0, fwd.loss)):
+            if not _close(row.sympy, row.fd, RTOL_FD, fd_atol):
                 report.failures.append(f"{st.id}: SymPy gives {row.sympy!r}, finite differences give {row.fd!r}")
             if row.rel_fd >= report.max_fd[0]:
                 report.max_fd = (row.rel_fd, st.id)
@@ -242,8 +249,9 @@ def verify(graph, strict: bool = True) -> Report:
         if not _close(a, b, RTOL_HISTORY, ATOL_NUMPY):
             report.failures.append(f"loss after step {i}: step graph gives {a!r}, NumPy gives {b!r}")
             break
-        if _rel(a, b) >= report.max_history[0]:
-            report.max_history = (_rel(a, b), f"loss after step {i}")
+        rel = _rel(a, b, ATOL_NUMPY / RTOL_HISTORY)
+        if rel >= report.max_history[0]:
+            report.max_history = (rel, f"loss after step {i}")
     report.loss_history = history
     report.final_parameters = final
     if strict and report.failures:

@@ -5,9 +5,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from derive.errors import UsageError
 
-class UsageError(Exception):
-    """Bad command-line input or an unwritable output: one line, exit status 2."""
+__all__ = ["UsageError", "write_atomic"]
 
 
 def write_atomic(path: Path, data: str | bytes, protect: tuple[Path, ...] = ()) -> None:

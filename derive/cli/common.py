@@ -1,0 +1,66 @@
+"""What several commands share: finding a spec (a file or a built-in example), whole-number
+options, optional extras and a progress bar. Light on purpose: ``derive --help`` imports
+this and nothing heavier (no SymPy, NumPy or Jinja2)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from derive.errors import UsageError
+
+
+def builtin_examples() -> dict[str, Path]:
+    """The example specs shipped with the package, by name (``four`` -> four.yaml)."""
+    for base in (resources.files("derive") / "worked", Path(__file__).resolve().parents[2] / "worked"):
+        if base.is_dir():
+            return {p.name[:-5]: Path(str(p)) for p in base.iterdir() if p.name.endswith(".yaml")}
+    return {}
+
+
+def resolve_spec(arg: str) -> Path:
+    """A spec path, or the name of a built-in example when no such file exists."""
+    p = Path(arg)
+    if not p.exists():
+        examples = builtin_examples()
+        if arg in examples:
+            return examples[arg]
+    return p
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number from 0 to 999999."""
+    if not text.isdigit() or len(text) > 6:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 999999, got {text!r}")
+    return int(text)
+
+
+def names(option: str | None) -> list[str]:
+    """A comma-separated option as a list of names (empty entries dropped)."""
+    return [n.strip() for n in option.split(",") if n.strip()] if option else []
+
+
+def plots_available() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("figures need matplotlib: pip install 'derive[plots]'") from None
+
+
+class ProgressBar:
+    """An epoch counter on standard error, only when it is a terminal."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total = label, total
+        self.on = sys.stderr.isatty()
+
+    def update(self, epoch: int, total: int, loss: float) -> None:
+        if self.on:
+            done = int(30 * epoch / max(total, 1))
+            sys.stderr.write(f"\r{self.label} [{'#' * done}{'.' * (30 - done)}] {epoch}/{total} loss {loss:.4f}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on:
+            sys.stderr.write("\n")

@@ -1,0 +1,57 @@
+"""``derive worksheet SPEC``: variants, problem sheets, answer keys, templates, class PDFs, Moodle."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from derive.cli.common import count, names, plots_available, resolve_spec
+from derive.errors import UsageError
+
+HELP = "printable worksheets: variants, sheets, answer keys, templates"
+FIGURES = ("tangent", "surface", "boundary")
+
+
+def add_arguments(ws) -> None:
+    ws.add_argument("spec", help="a spec file, or the name of a built-in example")
+    ws.add_argument("--variants", type=count, default=1, help="how many random variants (0: the spec's own numbers)")
+    ws.add_argument("--seed", type=count, default=0, help="seed of the variants (same seed, same files)")
+    ws.add_argument("--variant", help="regenerate exactly this variant id (e.g. four-s7-v03)")
+    ws.add_argument("--blanks", help="groups forward,loss,backward,update or step ids (default: all steps)")
+    ws.add_argument("--pdf", action="store_true", help="also compile every sheet and key, and class PDFs")
+    ws.add_argument("--moodle", action="store_true", help="also write moodle.xml (a Moodle XML question bank)")
+    ws.add_argument("--derivations", help="comma-separated derivation sheets to add to each sheet (e.g. sigmoid)")
+    ws.add_argument("--figures", help="figures to add to each sheet by name: " + ", ".join(FIGURES))
+    ws.add_argument("--force", action="store_true", help="overwrite existing answer files")
+    ws.add_argument("-o", "--output", required=True, help="the output folder")
+
+
+def run(args) -> int:
+    from derive.graph.derivations import DERIVATIONS
+    from derive.model.spec import SpecError, load_spec
+    from derive.present.worksheet import worksheet_files, write_worksheet
+    from derive.teach.variants import VariantError
+    from derive.teach.worksheet import build_worksheet, variant_stem
+
+    spec_path = resolve_spec(args.spec)
+    spec = load_spec(spec_path)
+    options = {"variants": args.variants, "seed": args.seed, "variant": args.variant, "blanks": args.blanks,
+               "pdf": args.pdf, "moodle": args.moodle, "derivations": args.derivations, "figures": args.figures}
+    derivations, figures = names(args.derivations), names(args.figures)
+    unknown = [d for d in derivations if d not in DERIVATIONS]
+    if unknown:
+        raise UsageError(f"--derivations: unknown derivation {unknown[0]!r}; known: {', '.join(DERIVATIONS)}")
+    bad = [f for f in figures if f not in FIGURES]
+    if bad:
+        raise UsageError(f"--figures: unknown figure {bad[0]!r} (known: {', '.join(FIGURES)})")
+    if figures:
+        plots_available()
+    try:
+        ws = build_worksheet(spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant)
+    except VariantError as e:
+        raise SpecError(spec.source, "", str(e)) from None
+    files = worksheet_files(ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations,
+                            figures=figures)
+    write_worksheet(files, Path(args.output), force=args.force)
+    n = len(ws.variants)
+    print(f"wrote {len(files)} files for {n} variant{'s' * (n != 1)} to {args.output} "
+          f"({sum(ws.rejected.values())} draws rejected)")
+    return 0

@@ -1,0 +1,98 @@
+"""The project's vocabularies and the grammar of step ids, written once.
+
+Every list of activations, losses, bias modes and the like is here; the layers above
+import these names instead of retyping them. A step id names one quantity a student
+computes: its kind, the node or parameter it belongs to, and, with several samples, the
+sample (``grad_w1_s2`` is the gradient of sample 2's loss with respect to w1).
+
+>>> StepId.parse("dout_dnet_h1_s2")
+StepId(kind='dout_dnet', subject='h1', sample=1)
+>>> str(StepId("grad", "w9")), str(StepId("loss", sample=0))
+('grad_w9', 'loss_s1')
+>>> sample_suffix(None), sample_suffix(2)
+('', '_s3')
+"""
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+
+#: Activation functions, in the order the documentation lists them.
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax")
+#: Activations whose derivative is a convention at 0 (a kink).
+RELU_FAMILY = ("relu", "leaky-relu")
+#: Losses of one sample (n = number of outputs).
+LOSSES = ("half-sse", "sse", "mse", "half-mse", "cross-entropy", "bce")
+#: How a layer's bias is shared: none, one per node, one per layer.
+BIAS_MODES = ("none", "neuron", "shared")
+#: How the per-sample losses of a batch combine.
+REDUCTIONS = ("mean", "sum")
+#: How rounded values are used downstream.
+CARRY_MODES = ("exact", "rounded")
+#: How weights are numbered when the spec does not name them.
+WEIGHT_NAMING = ("input-major", "neuron-major", "indexed")
+
+#: Step kinds, in the order a student works through one sample.
+STEP_KINDS = ("net", "out", "loss", "dloss_dout", "dout_dnet", "delta", "grad", "new")
+#: Kinds whose subject is a node, and kinds whose subject is a parameter.
+NODE_KINDS = ("net", "out", "dloss_dout", "dout_dnet", "delta")
+PARAM_KINDS = ("grad", "new")
+
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+MAX_NAME = 40
+#: The step graph's own symbols; a spec name may not look like one.
+RESERVED_PREFIXES = tuple(f"{k}_" for k in STEP_KINDS if k != "loss") + ("y_",)
+RESERVED_NAMES = ("loss", "eta", "J")
+#: Names a formula, an answer or the compiled float code already uses for something else:
+#: functions, SymPy's constants and Python's keywords.
+FUNCTION_NAMES = frozenset({"env", "exp", "log", "ln", "sqrt", "tanh", "sigma", "max", "float", "math", "step",
+                            "relu", "leaky_relu", "leaky_step", "softplus", "rnd", "trunc", "round", "E", "I",
+                            "pi", "oo", "nan", "zoo", "S", "N", "O", "Q"}) | frozenset(keyword.kwlist)
+_SAMPLE = re.compile(r"_s(\d+)\Z")
+
+
+def sample_suffix(sample: int | None) -> str:
+    """The suffix of a per-sample id: ``_s1`` for sample index 0; none for a batch value."""
+    return "" if sample is None else f"_s{sample + 1}"
+
+
+def reserved(name: str) -> str | None:
+    """Why ``name`` may not name an input, node or parameter, or None when it may."""
+    if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES) or _SAMPLE.search(name):
+        return "reserved for the tool's own quantities"
+    if name in FUNCTION_NAMES:
+        return "reserved (a function, constant or Python keyword); choose another name"
+    return None
+
+
+@dataclass(frozen=True)
+class StepId:
+    """A parsed step id: ``kind``, its node or parameter (``subject``, none for the loss) and
+    the 0-based ``sample`` of a per-sample step (None for one sample or a batch value)."""
+
+    kind: str
+    subject: str | None = None
+    sample: int | None = None
+
+    def __str__(self) -> str:
+        head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
+        return head + sample_suffix(self.sample)
+
+    @classmethod
+    def parse(cls, text: str) -> "StepId":
+        """The parts of a step id; ValueError for text that is not one."""
+        m = _SAMPLE.search(text)
+        sample = int(m.group(1)) - 1 if m else None
+        body = text[:m.start()] if m else text
+        if body == "loss":
+            return cls("loss", None, sample)
+        for kind in sorted(STEP_KINDS, key=len, reverse=True):   # dloss_dout before delta
+            if body.startswith(kind + "_") and len(body) > len(kind) + 1:
+                return cls(kind, body[len(kind) + 1:], sample)
+        raise ValueError(f"{text!r} is not a step id")
+
+
+def natural_key(name: str) -> list:
+    """Sort key that puts w2 before w10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]

@@ -1,0 +1,36 @@
+"""The problem statement of one variant, written once for every format that states it:
+sheets (Markdown and LaTeX) and Moodle questions."""
+from __future__ import annotations
+
+from derive.graph.activations import ACTIVATIONS
+from derive.graph.builder import latex_name
+from derive.graph.losses import LOSSES
+from derive.graph.steps import fmt
+
+
+class ProblemView:
+    """What a template needs to show one variant's problem."""
+
+    def __init__(self, ws, variant):
+        self.ws, self.v = ws, variant
+        spec, g = variant.spec, variant.graph
+        self.id = variant.id
+        self.title = spec.title
+        self.story = spec.story
+        self.d = spec.decimals
+        self.questions = ws.questions(variant)
+        blank = set(ws.blanks)
+        self.params = [(latex_name(n), what, fmt(v, self.d, True)) for n, what, v in spec.parameters()]
+        multi = len(spec.samples) > 1
+        self.inputs_tex = [latex_name(n) for n in spec.inputs]
+        self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs]
+        self.samples = [([fmt(v, self.d, True) for v in s.x], [fmt(v, self.d, True) for v in s.y]) for s in spec.samples]
+        self.multi = multi
+        self.eta = fmt(spec.learning_rate, self.d, True)
+        self.loss = LOSSES[spec.loss]
+        self.layers = [(l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation) for l in spec.layers]
+        self.known = [(g.latex_names[s.symbol], fmt(s.value, self.d)) for s in g if s.id not in blank]
+        carry = ("round each answer to {d} decimal places and use the rounded values in later steps"
+                 if spec.carry == "rounded" else
+                 "give each answer to {d} decimal places, but keep full precision for later steps")
+        self.instructions = carry.format(d=self.d)
