@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Iterator
 
 import sympy as sp
 import yaml
@@ -60,6 +61,22 @@ class Sample:
     label: int | None = None   # the class index, when the spec gave one
 
 
+@dataclass(frozen=True)
+class Param:
+    """One weight or bias: its name, which layer it belongs to and which of the layer's
+    nodes it feeds (one node for a weight or a neuron bias, all of them for a shared bias),
+    the input index ``k`` of a weight, its value, and whether it is trained."""
+
+    name: str
+    kind: str                  # weight | bias
+    layer: int
+    nodes: tuple[int, ...]
+    k: int | None
+    value: sp.Rational
+    trainable: bool
+    connects: str              # "i1 → h1", "bias of h1", "bias of layer h"
+
+
 @dataclass
 class Spec:
     source: str
@@ -86,36 +103,34 @@ class Spec:
     def outputs(self) -> list[str]:
         return self.layers[-1].nodes
 
-    def parameters(self) -> list[tuple[str, str, sp.Rational]]:
-        """Every parameter as (name, what it connects, value), layer by layer, weights in
-        their numbering order and then the biases: the table a problem starts from."""
-        out = []
+    def iter_parameters(self) -> Iterator[Param]:
+        """Every weight and bias, layer by layer: weights in their numbering order, then the
+        layer's biases (one per node, or the one shared by the layer). The one walk over the
+        naming and bias modes; everything that needs the parameters reads it."""
         for li, layer in enumerate(self.layers):
             prev = self.inputs if li == 0 else self.layers[li - 1].nodes
-            weights = {n: (f"{prev[k]} → {node}", self.weights[layer.name][j][k])
-                       for j, node in enumerate(layer.nodes) for k, n in enumerate(self.weight_names[layer.name][j])}
-            out += [(n, *weights[n]) for n in sorted(weights, key=natural_key)]
+            weights = [Param(n, "weight", li, (j,), k, self.weights[layer.name][j][k], True, f"{prev[k]} → {node}")
+                       for j, node in enumerate(layer.nodes) for k, n in enumerate(self.weight_names[layer.name][j])]
+            yield from sorted(weights, key=lambda p: natural_key(p.name))
             frozen = "" if layer.train_bias else " (frozen)"
             if layer.bias == "neuron":
-                out += [(n, f"bias of {node}{frozen}", b) for n, node, b
-                        in zip(self.bias_names[layer.name], layer.nodes, self.biases[layer.name])]
+                for j, (n, node, b) in enumerate(zip(self.bias_names[layer.name], layer.nodes, self.biases[layer.name])):
+                    yield Param(n, "bias", li, (j,), None, b, layer.train_bias, f"bias of {node}{frozen}")
             elif layer.bias == "shared":
-                out.append((self.bias_names[layer.name], f"bias of layer {layer.name}{frozen}", self.biases[layer.name]))
-        return out
+                yield Param(self.bias_names[layer.name], "bias", li, tuple(range(layer.size)), None,
+                            self.biases[layer.name], layer.train_bias, f"bias of layer {layer.name}{frozen}")
+
+    def parameters(self) -> list[tuple[str, str, sp.Rational]]:
+        """Every parameter as (name, what it connects, value): the table a problem starts from."""
+        return [(p.name, p.connects, p.value) for p in self.iter_parameters()]
 
     def frozen(self) -> list[str]:
         """Names of the biases that are kept fixed (train_bias: false)."""
-        return [n for layer in self.layers if layer.bias != "none" and not layer.train_bias
-                for n in _as_list(self.bias_names[layer.name])]
+        return [p.name for p in self.iter_parameters() if not p.trainable]
 
     def trainable(self) -> list[str]:
         """Names of the trainable parameters, layer by layer, weights before biases."""
-        names = []
-        for layer in self.layers:
-            names += sorted((n for row in self.weight_names[layer.name] for n in row), key=natural_key)
-            if layer.bias != "none" and layer.train_bias:
-                names += _as_list(self.bias_names[layer.name])
-        return names
+        return [p.name for p in self.iter_parameters() if p.trainable]
 
 
 def _as_list(v) -> list:
