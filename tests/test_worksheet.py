@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -233,3 +234,27 @@ def test_figures_on_sheets_by_name(tmp_path, capsys):
     assert r"\includegraphics[width=\textwidth]{figure-tangent.png}" in (tmp_path / "four-s0-v01-sheet.tex").read_text()
     assert main(["worksheet", str(FOUR), "--figures", "spiral", "-o", str(tmp_path / "x")]) == 2
     assert "unknown figure 'spiral'" in capsys.readouterr().err
+
+
+SATURATED = """
+network: {inputs: 1, layers: [{name: o, size: 1, activation: sigmoid}]}
+loss: half-sse
+parameters: {weights: {o: [[40]]}}
+sample: {x: [1], y: [1]}
+learning_rate: 0.1
+"""
+
+
+def test_moodle_answers_are_plain_decimals_even_when_tiny():
+    """A saturated unit has values near 1e-18; Moodle must get a decimal, not LaTeX."""
+    ws = build_worksheet(load_spec_text(SATURATED, "saturated.yaml"), "saturated", variants=0)
+    root = ET.fromstring(worksheet_files(ws, moodle=True)["moodle.xml"])
+    answers = root.findall("question[@type='numerical']/answer")
+    tiny = 0
+    for ans, sid in zip(answers, ws.blanks):
+        text, tol = ans.find("text").text, ans.find("tolerance").text
+        assert re.fullmatch(r"-?\d+\.\d+", text) and re.fullmatch(r"\d+\.\d+", tol), (sid, text, tol)
+        value = float(ws.variants[0].graph[sid].value)
+        assert abs(float(text) - value) <= 1e-6 * abs(value) + 1e-12
+        tiny += 0 < abs(value) < 1e-12
+    assert tiny >= 2       # the test really covers tiny values (dloss_dout, delta, grad)

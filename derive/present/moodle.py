@@ -1,7 +1,8 @@
 """Moodle XML export: one numerical question per blank per variant.
 
 Each question's text is HTML with TeX math in ``\\( \\)`` (Moodle's MathJax filter renders
-it) and carries the variant's given numbers, so it stands on its own in a quiz. The
+it) and carries the variant's given numbers, so it stands on its own in a quiz. Answers and
+tolerances are plain decimals (:mod:`derive.present.numbers`), never display notation. The
 tolerance follows the rounding policy: half a unit in the last asked place, widened
 by how far the rounded-carry chain drifts from the exact value.
 
@@ -15,6 +16,7 @@ from xml.sax.saxutils import escape
 import sympy as sp
 
 from derive.graph.steps import fmt, round_half_up
+from derive.present.numbers import plain_decimal
 from derive.present.problem import ProblemView
 
 
@@ -53,7 +55,7 @@ def moodle_xml(ws) -> str:
             st = v.graph[q.id]
             ask = (f"<p><b>Question {q.number}.</b> Compute \\({q.tex}\\), {escape(q.text)}. "
                    f"Give it to {view.d} decimal places; {escape(view.instructions)}.</p>")
-            key = fmt(st.value, max(view.d, 6))
+            key = plain_decimal(st.value, max(view.d, 6))
             out += [
                 '  <question type="numerical">',
                 f"    <name><text>{escape(v.id)} Q{q.number} {escape(q.id)}</text></name>",
@@ -65,7 +67,7 @@ def moodle_xml(ws) -> str:
                 f"    <idnumber>{escape(v.id)}-{escape(q.id)}</idnumber>",
                 '    <answer fraction="100" format="moodle_auto_format">',
                 f"      <text>{key}</text>",
-                f"      <tolerance>{fmt(tolerance(st, view.d), view.d + 2)}</tolerance>",
+                f"      <tolerance>{plain_decimal(tolerance(st, view.d), view.d + 2)}</tolerance>",
                 '      <feedback format="html"><text>Correct.</text></feedback>',
                 "    </answer>",
                 "    <unitgradingtype>0</unitgradingtype>",

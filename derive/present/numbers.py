@@ -1,0 +1,42 @@
+"""Numbers for data files: plain decimals that any program reads (JSON, CSV, Moodle XML).
+
+The walkthrough's display format (:func:`derive.graph.steps.fmt`) writes tiny values as
+``2.12 \\times 10^{-18}``, which is LaTeX; a data file must never carry it. A plain decimal
+keeps the asked places and, for a value smaller than their last unit, enough further
+places to keep ``sig`` significant digits, never an exponent.
+
+>>> import sympy as sp
+>>> plain_decimal(sp.Rational(1, 3), 4), plain_decimal(sp.Float("2.124183e-18"), 6)
+('0.3333', '0.00000000000000000212418')
+>>> plain_decimal(-0.5, 2), plain_decimal(0, 3), float(plain_decimal(sp.Float("-7.5e-9"), 3))
+('-0.50', '0.000', -7.5e-09)
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import sympy as sp
+
+
+def _decimal(v) -> Decimal:
+    v = sp.sympify(v)
+    if v.is_Rational:
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return Decimal(v.p) / Decimal(v.q)
+    return Decimal(str(sp.Float(v, 30)))
+
+
+def plain_decimal(v, places: int, sig: int = 6) -> str:
+    """``v`` as a decimal with at least ``places`` places; a non-zero value that would round
+    to 0 there gets the places that show ``sig`` significant digits instead."""
+    d = _decimal(v)
+    unit = Decimal(1).scaleb(-places)
+    if d != 0 and abs(d) < unit / 2:
+        places = -d.adjusted() + sig - 1
+        unit = Decimal(1).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = max(60, places + 20)
+        q = d.quantize(unit, rounding=ROUND_HALF_UP)
+    s = f"{q:f}"
+    return s[1:] if s.startswith("-") and q == 0 else s
