@@ -4,6 +4,7 @@ new subpackage could otherwise drop out of ``pip install .`` without any other t
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,7 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+    # from a clean copy: a build/ folder left by an earlier build would hide a missing package
+    src = out / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__",
+                                                             ".hypothesis", ".pytest_cache", "out"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
                     "-q", "-w", str(out)], check=True, capture_output=True, timeout=600)
     (whl,) = out.glob("derive-*.whl")
     unpacked = out / "site"
