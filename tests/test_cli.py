@@ -4,6 +4,7 @@ the problem, exit status 2, no traceback, nothing written.
 Every file in tests/bad_specs/ starts with ``# expect: <text>``: a piece of the one-line
 message it must produce (the empty file, which cannot hold the comment, expects "empty").
 """
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from derive.cli import main
-from support import need
+from support import KINK_SPEC, need
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).resolve().parent / "bad_specs"
@@ -268,3 +269,29 @@ def test_pdf_format_writes_a_pdf(tmp_path):
 def test_pdf_format_needs_an_output_file(capsys):
     assert main(["walkthrough", "four", "--format", "pdf"]) == 2
     assert "needs -o" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["walkthrough", "--help"], ["train", "--help"], ["check", "--help"]])
+def test_help_imports_no_heavy_library(args):
+    """``derive --help`` answers at once: SymPy, NumPy and Jinja2 load only when a command runs."""
+    code = ("import sys\nfrom derive.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('sympy', 'numpy', 'jinja2', 'yaml', 'matplotlib') if m in sys.modules))" % args)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "usage: derive" in r.stdout
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_verify_prints_the_figure_it_checked(capsys, tmp_path):
+    """A value near 0 is measured against the absolute floor, as the check does: no
+    "max rel. diff 1.0e+00, tolerance 1e-9" above "verified" (out_h2_s2 of the kink spec is
+    exactly 0 in SymPy and 1.3e-17 in NumPy)."""
+    spec = tmp_path / "kink.yaml"
+    spec.write_text(KINK_SPEC.format(steps=1))
+    assert main(["verify", str(spec)]) == 0
+    out = capsys.readouterr().out
+    for line in out.splitlines():
+        m = re.search(r"max rel. diff ([0-9.e+-]+) .*tolerance ([0-9.e+-]+)", line)
+        if m:
+            assert float(m.group(1)) <= float(m.group(2)), line
+    assert "verified: all three agree" in out
