@@ -295,3 +295,20 @@ def test_verify_prints_the_figure_it_checked(capsys, tmp_path):
         if m:
             assert float(m.group(1)) <= float(m.group(2)), line
     assert "verified: all three agree" in out
+
+
+def test_a_bug_inside_the_worksheet_build_is_not_called_bad_input(monkeypatch, tmp_path, capsys):
+    """Only an unknown --derivations name is bad input (exit 2); a KeyError raised by a bug
+    while the sheets are built is an internal error (exit 3), not a bad option."""
+    import derive.present.worksheet as sheets
+
+    def broken(*args, **kwargs):
+        raise KeyError("net_h9")
+
+    monkeypatch.setattr(sheets, "worksheet_files", broken)
+    assert main(["worksheet", "four", "--derivations", "sigmoid", "-o", str(tmp_path / "a")]) == 3
+    assert "internal error" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert main(["worksheet", "four", "--derivations", "swish", "-o", str(tmp_path / "b")]) == 2
+    assert "unknown derivation 'swish'" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
