@@ -34,7 +34,7 @@ class _Node:
 def _layout(spec: Spec):
     """Columns of shown nodes (None marks an ellipsis) and the edges between shown nodes."""
     names = [spec.inputs] + [layer.nodes for layer in spec.layers]
-    cols = []
+    cols: list[list[int | None]] = []
     for c, col in enumerate(names):
         idx = list(range(len(col)))
         if len(col) > MAX_SHOWN:
@@ -42,21 +42,16 @@ def _layout(spec: Spec):
         cols.append(idx)
     height = max(len(c) for c in cols)
     nodes: dict[tuple[int, int], _Node] = {}
-    ellipses = []
+    ellipses: list[tuple[int, float]] = []
+    # the bias that feeds node j of layer l, by (l, j)
+    bias = {(p.layer, j): p.name for p in spec.iter_parameters() if p.kind == "bias" for j in p.nodes}
     for c, idx in enumerate(cols):
         offset = (height - len(idx)) / 2
         for r, k in enumerate(idx):
             if k is None:
                 ellipses.append((c, r + offset))
                 continue
-            bias = None
-            if c > 0:
-                layer = spec.layers[c - 1]
-                if layer.bias == "neuron":
-                    bias = spec.bias_names[layer.name][k]
-                elif layer.bias == "shared":
-                    bias = spec.bias_names[layer.name]
-            nodes[(c, k)] = _Node(names[c][k], c, r + offset, bias)
+            nodes[(c, k)] = _Node(names[c][k], c, r + offset, bias.get((c - 1, k)))
     edges = []
     for li, layer in enumerate(spec.layers):
         wn = spec.weight_names[layer.name]
