@@ -28,6 +28,11 @@ def tolerance(step, decimals: int) -> sp.Rational:
     return half + round_half_up(drift, decimals + 2)
 
 
+def _html(parts) -> str:
+    """Document parts as HTML: text escaped, math in MathJax's inline delimiters."""
+    return "".join(f"\\({text}\\)" if kind == "m" else escape(text) for kind, text in parts)
+
+
 def _given_html(view) -> str:
     rows = "".join(f"<tr><td>\\({n}\\)</td><td>{escape(c)}</td><td>\\({v}\\)</td></tr>" for n, c, v in view.params)
     samples = []
@@ -37,7 +42,7 @@ def _given_html(view) -> str:
         samples.append(f"<p>Sample {i + 1}: \\({xs}\\); target \\({ys}\\).</p>")
     layers = "; ".join(f"layer {escape(n)} ({escape(nodes)}): \\({act}\\)" for n, nodes, act, _ in view.layers)
     return (f"<p>{escape(view.title)} (variant {escape(view.id)}). {layers}. "
-            f"Loss \\({view.loss.latex}\\), learning rate \\(\\eta = {view.eta}\\).</p>"
+            f"{_html(view.statement)}</p>"
             f"<table border=\"1\"><tr><th>parameter</th><th>connects</th><th>value</th></tr>{rows}</table>"
             + "".join(samples))
 

@@ -1,11 +1,28 @@
-"""The problem statement of one variant, written once for every format that states it:
-sheets (Markdown and LaTeX) and Moodle questions."""
+"""The problem statement, written once for every format that states it: walkthroughs, sheets
+(Markdown and LaTeX) and Moodle questions. :func:`statement` is the sentence about the loss,
+the learning rate and the update rule; :class:`ProblemView` is what a sheet shows of one
+variant."""
 from __future__ import annotations
 
 from derive.graph.activations import ACTIVATIONS
 from derive.graph.builder import latex_name
 from derive.graph.losses import LOSSES
 from derive.graph.steps import fmt
+from derive.present.document import P, Parts
+
+
+def statement(spec) -> Parts:
+    """The loss (per sample, and over a batch), the learning rate and the update rule."""
+    loss = LOSSES[spec.loss]
+    parts = P("The loss is ", ("u", loss.text), ", ", ("m", loss.latex))
+    if len(spec.samples) > 1:
+        batch = (r"J = \tfrac{1}{%d}\sum_s J^{(s)}" % len(spec.samples) if spec.batch == "mean"
+                 else r"J = \sum_s J^{(s)}")
+        parts += P(" for one sample; the batch loss is the ", ("u", spec.batch), " over the samples, ", ("m", batch))
+    parts += P(". The learning rate is ", ("m", r"\eta = " + fmt(spec.learning_rate, spec.decimals, True)),
+               ", and one gradient-descent step updates every trainable parameter by ",
+               ("m", r"p^{\text{new}} = p - \eta\, \frac{\partial J}{\partial p}"), ".")
+    return parts
 
 
 class ProblemView:
@@ -26,8 +43,7 @@ class ProblemView:
         self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs]
         self.samples = [([fmt(v, self.d, True) for v in s.x], [fmt(v, self.d, True) for v in s.y]) for s in spec.samples]
         self.multi = multi
-        self.eta = fmt(spec.learning_rate, self.d, True)
-        self.loss = LOSSES[spec.loss]
+        self.statement = statement(spec)
         self.layers = [(l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation) for l in spec.layers]
         self.known = [(g.latex_names[s.symbol], fmt(s.value, self.d)) for s in g if s.id not in blank]
         carry = ("round each answer to {d} decimal places and use the rounded values in later steps"
