@@ -4,15 +4,18 @@ network fails on XOR where the tanh one succeeds, the comparison title names the
 from __future__ import annotations
 
 import struct
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import derive.figures as figures
-from derive.figures import KINDS, FigureError, figure
-from derive.train.core import History
+from derive.figures import KINDS, FigureError, boundary, curves, figure, tangent
+from derive.figures.base import load_matplotlib
+from derive.train import History
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # figsize (inches) of each kind times the still dpi
@@ -154,6 +157,17 @@ def test_missing_matplotlib(tmp_path, monkeypatch):
     assert not list(tmp_path.iterdir())
 
 
+def test_importing_the_package_leaves_matplotlib_and_training_alone():
+    # matplotlib is an optional extra: it is imported when a figure is drawn, not before; the
+    # training core when a boundary figure trains its networks
+    code = ("import sys, derive.figures; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'mpl_toolkits', 'PIL') "
+            "or m.startswith('derive.train')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(figures.__file__).parents[2])
+    assert out.stdout.strip() == "[]"
+
+
 # --------------------------------------------------------------------------- tangent
 
 def test_slope_is_the_derivative():
@@ -174,9 +188,9 @@ def test_tangent_iterates_reach_the_minimum_from_both_sides():
         assert np.all(np.diff(figures.cost_1d(xs)) < 0)                      # every step goes down
     # the left run sees negative slopes (blue), the right run positive ones (red)
     left, right = (figures.tangent_iterates(s) for s in figures.TANGENT_STARTS)
-    assert figures._slope_colour(figures.slope_1d(left[0])) == figures.NEGATIVE
-    assert figures._slope_colour(figures.slope_1d(right[0])) == figures.POSITIVE
-    assert figures._slope_colour(figures.slope_1d(right[-1])) == figures.FLAT
+    assert tangent._slope_colour(figures.slope_1d(left[0])) == figures.NEGATIVE
+    assert tangent._slope_colour(figures.slope_1d(right[0])) == figures.POSITIVE
+    assert tangent._slope_colour(figures.slope_1d(right[-1])) == figures.FLAT
 
 
 # --------------------------------------------------------------------------- surface
@@ -239,7 +253,7 @@ def test_boundary_linear_fails_nonlinear_succeeds(dataset):
 
 
 def test_boundary_titles_state_the_accuracies():
-    fig = figures._boundary(figures._matplotlib(), "xor", 0)
+    fig = boundary.draw(load_matplotlib(), "xor", 0)
     _, (lin, non) = figures.boundary_models("xor")
     titles = [ax.get_title() for ax in fig.axes]
     assert f"test accuracy {lin.test_accuracy:.2f}" in titles[0] and "identity" in titles[0]
@@ -284,7 +298,7 @@ def test_curves_needs_exactly_one_of_history_and_histories(tmp_path):
 
 
 def test_compare_title_names_the_winner_with_numbers():
-    fig = figures._curves(figures._matplotlib(), None, {"mse": H_SE, "cross-entropy": H_CE})
+    fig = curves.draw(load_matplotlib(), None, {"mse": H_SE, "cross-entropy": H_CE})
     title = _unwrap(fig.get_suptitle())
     assert title == ("cross-entropy reached the higher final test accuracy: 0.930 vs 0.400 (squared error), "
                      "53.0 percentage points higher")
@@ -303,7 +317,7 @@ def test_compare_title_other_winner_and_tie():
 
 
 def test_single_curves_title_and_epochs():
-    fig = figures._curves(figures._matplotlib(), H_CE, None)
+    fig = curves.draw(load_matplotlib(), H_CE, None)
     assert _unwrap(fig.get_suptitle()) == "training loss and accuracy per epoch: final test accuracy 0.930"
     loss_line = fig.axes[0].get_lines()[0]
     assert list(loss_line.get_xdata()) == [1, 2, 3, 4]
@@ -311,10 +325,10 @@ def test_single_curves_title_and_epochs():
 
 
 def test_curves_from_real_training(tmp_path):
-    from derive.train import datasets, core as train
+    from derive.train import TrainOptions, train
+    from derive.train.datasets import load
 
-    data = datasets.load("xor")
-    _, hist = train.train(data, train.TrainOptions(hidden=(4,), activation="tanh", epochs=5, optimizer="adam",
-                                                   lr=0.01))
+    data = load("xor")
+    _, hist = train(data, TrainOptions(hidden=(4,), activation="tanh", epochs=5, optimizer="adam", lr=0.01))
     out = figure("curves", tmp_path / "c.png", histories={"mse": hist, "cross-entropy": hist})
     assert _png_size(out.read_bytes()) == PNG_SIZE["curves"]
