@@ -25,7 +25,7 @@ def run(args) -> int:
 
     if args.kind not in KINDS:
         raise UsageError(f"figure: unknown kind {args.kind!r} (known: {', '.join(KINDS)})")
-    history = None
+    history: dict = {}
     if args.kind == "curves":
         if not args.summary:
             raise UsageError("figure curves needs --summary DIR/summary.json (from derive train)")
@@ -33,8 +33,8 @@ def run(args) -> int:
             history = json.loads(Path(args.summary).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise UsageError(f"{args.summary}: cannot read a summary ({getattr(e, 'strerror', None) or e})") from None
-    if args.kind == "curves" and "compare_losses" in history:
+    if "compare_losses" in history:
         figure("curves", Path(args.output), histories=history["compare_losses"])
     else:
-        figure(args.kind, Path(args.output), dataset=args.dataset, seed=args.seed, history=history)
+        figure(args.kind, Path(args.output), dataset=args.dataset, seed=args.seed, history=history or None)
     return 0

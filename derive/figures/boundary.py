@@ -8,10 +8,14 @@ The training core is imported when the networks are trained, not when this modul
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from derive.figures.base import FigureError, suptitle
+
+if TYPE_CHECKING:   # for the annotation only: training loads when a boundary is drawn
+    from derive.train import Network
 
 OPTIONS = {"activation", "hidden", "epochs", "lr", "optimizer", "batch"}
 CLASS_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
@@ -21,7 +25,7 @@ UNSURE, SURE_0, SURE_1 = "#ffffff", "#f4a6a6", "#a6c8ec"     # shades of P(class
 @dataclass
 class BoundaryModel:
     activation: str
-    network: object           # a derive.train.Network
+    network: Network          # as trained
     history: object           # its derive.train.History
     test_accuracy: float      # measured here on the test split, not read from the history
 

@@ -213,7 +213,8 @@ def _draw_minima(ax3, ax2, paths, minima) -> None:
 
 
 def _path_label(p: DescentPath, steps: int) -> str:
-    end = {"global": "global minimum", "local": "local minimum"}.get(p.minimum, f"no minimum after {steps} steps")
+    names = {"global": "global minimum", "local": "local minimum"}
+    end = names[p.minimum] if p.minimum in names else f"no minimum after {steps} steps"
     return f"start ({p.start[0]:g}, {p.start[1]:g}) → {end}"
 
 

@@ -36,10 +36,10 @@ def _layout(spec: Spec):
     names = [spec.inputs] + [layer.nodes for layer in spec.layers]
     cols: list[list[int | None]] = []
     for c, col in enumerate(names):
-        idx = list(range(len(col)))
+        shown: list[int | None] = list(range(len(col)))
         if len(col) > MAX_SHOWN:
-            idx = idx[:HEAD] + [None] + idx[-TAIL:]
-        cols.append(idx)
+            shown = shown[:HEAD] + [None] + shown[-TAIL:]
+        cols.append(shown)
     height = max(len(c) for c in cols)
     nodes: dict[tuple[int, int], _Node] = {}
     ellipses: list[tuple[int, float]] = []

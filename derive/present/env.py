@@ -21,7 +21,7 @@ def _template_dir() -> Path:
 def make_env(fmt_name: str) -> jinja2.Environment:
     """The Jinja2 environment of one format: LaTeX gets ``\\VAR{}``/``\\BLOCK{}`` delimiters
     so that braces in LaTeX never clash with the template language."""
-    opts = dict(loader=jinja2.FileSystemLoader(str(_template_dir())), undefined=jinja2.StrictUndefined,
+    opts: dict = dict(loader=jinja2.FileSystemLoader(str(_template_dir())), undefined=jinja2.StrictUndefined,
                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     if fmt_name == "tex":
         opts.update(block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",

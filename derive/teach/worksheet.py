@@ -49,7 +49,7 @@ class Worksheet:
 
     def questions(self, variant) -> list[Question]:
         g = variant.graph
-        out = []
+        out: list[Question] = []
         for sid in self.blanks:
             st = g[sid]
             node = None
@@ -69,7 +69,8 @@ def select_blanks(graph, option: str | None) -> list[str]:
     wanted = [w.strip() for w in option.split(",") if w.strip()]
     if not wanted:
         raise UsageError("--blanks: give groups (forward, loss, backward, update) or step ids")
-    kinds, ids = set(), set()
+    kinds: set[str] = set()
+    ids: set[str] = set()
     for w in wanted:
         if w in GROUPS:
             kinds.update(GROUPS[w])
