@@ -54,7 +54,7 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 
 from derive.train.datasets import load  # noqa: E402
-from derive.train.core import TrainOptions, train  # noqa: E402
+from derive.train import TrainOptions, train  # noqa: E402
 
 HIDDEN, EPOCHS, BATCH = 32, 50, 32
 SETTINGS = {

@@ -12,7 +12,7 @@ from PIL import Image
 
 import derive.figures as figures
 from derive.figures import KINDS, FigureError, figure
-from derive.train.core import History
+from derive.train import History
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # figsize (inches) of each kind times the still dpi
@@ -311,7 +311,8 @@ def test_single_curves_title_and_epochs():
 
 
 def test_curves_from_real_training(tmp_path):
-    from derive.train import datasets, core as train
+    from derive import train
+    from derive.train import datasets
 
     data = datasets.load("xor")
     _, hist = train.train(data, train.TrainOptions(hidden=(4,), activation="tanh", epochs=5, optimizer="adam",

@@ -557,7 +557,8 @@ def boundary_models(dataset: str = "xor", *, seed: int = 0, activation: str = "t
     Returns ``(data, [identity_model, nonlinear_model])`` as :class:`BoundaryModel`. Same hidden
     size, seed, optimizer and epochs, so the activation is the only difference.
     """
-    from derive.train import core as train, datasets
+    from derive import train
+    from derive.train import datasets
 
     if isinstance(hidden, (int, np.integer)) and not isinstance(hidden, bool):
         hidden = (int(hidden),)

@@ -64,15 +64,16 @@ def sigmoid(x, out=None) -> np.ndarray:
 
 def softmax(z, out=None, *, work=None) -> np.ndarray:
     """Row-wise softmax ``exp(z - max) / sum exp(z - max)``; ``exp`` never sees a positive
-    argument. With ``work`` (an (S, 1) array) the row sums are left in it, and ``z`` itself
-    is shifted in place (its rows minus their maxima: the same logits for softmax), which is
-    what :func:`cross_entropy_shifted` reads afterwards."""
+    argument. With ``work`` (an (S, 1) array) nothing is allocated: ``z`` itself is shifted
+    in place (its rows less their maxima: the same logits for softmax) and the row sums are
+    left in ``work``, which is what :func:`cross_entropy_shifted` reads afterwards."""
     z = np.asarray(z)
     if work is None:
         z = z - z.max(axis=-1, keepdims=True)
         work = np.empty(z.shape[:-1] + (1,), dtype=z.dtype)
     else:
-        np.subtract(z, z.max(axis=-1, keepdims=True), out=z)
+        np.maximum.reduce(z, axis=-1, keepdims=True, out=work)
+        np.subtract(z, work, out=z)
     out = _target(z, out)
     np.exp(z, out=out)
     np.add.reduce(out, axis=-1, keepdims=True, out=work)
@@ -80,51 +81,84 @@ def softmax(z, out=None, *, work=None) -> np.ndarray:
     return out
 
 
+# Each activation as f(net, out, alpha) writing into out, and its derivative as
+# f(out, d, alpha) writing d out / d net into d, from the output alone.
+
+def _tanh(x, out, alpha):
+    np.tanh(x, out=out)
+
+
+def _relu(x, out, alpha):
+    np.maximum(x, 0.0, out=out)
+
+
+def _leaky_relu(x, out, alpha):                  # max(z, alpha z) for 0 <= alpha < 1
+    np.maximum(x, np.multiply(x, alpha), out=out)
+
+
+def _identity(x, out, alpha):
+    if out is not x:
+        np.copyto(out, x)
+
+
+def _d_sigmoid(y, d, alpha):                     # s' = s (1 - s)
+    np.subtract(1.0, y, out=d)
+    np.multiply(d, y, out=d)
+
+
+def _d_tanh(y, d, alpha):                        # tanh' = 1 - tanh^2
+    np.square(y, out=d)
+    np.subtract(1.0, d, out=d)
+
+
+def _d_relu(y, d, alpha):                        # 1 where net > 0, 0 at and below the kink
+    np.sign(y, out=d)                            # (out >= 0, so its sign is 1 or 0; faster than a compare)
+
+
+def _d_leaky_relu(y, d, alpha):                  # 1 where net > 0, alpha at and below the kink
+    np.greater(y, 0.0, out=d)
+    np.multiply(d, 1.0 - alpha, out=d)
+    np.add(d, alpha, out=d)
+
+
+def _d_identity(y, d, alpha):
+    d.fill(1.0)
+
+
+def _d_softmax(y, d, alpha):                     # a full Jacobian, not element-wise: see output_delta
+    d.fill(np.nan)
+
+
+ACTIVATE = {"sigmoid": lambda x, out, alpha: sigmoid(x, out), "tanh": _tanh, "relu": _relu,
+            "leaky-relu": _leaky_relu, "identity": _identity, "softmax": lambda x, out, alpha: softmax(x, out)}
+DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "leaky-relu": _d_leaky_relu,
+              "identity": _d_identity, "softmax": _d_softmax}
+
+
+def _check_activation(name: str) -> None:
+    if name not in ACTIVATE:
+        raise ValueError(f"unknown activation {name!r} (choose from {', '.join(ACTIVATIONS)})")
+
+
 def activate(name: str, net, alpha: float = 0.01, out=None) -> np.ndarray:
     """The activation ``name`` (one of :data:`derive.model.names.ACTIVATIONS`) of ``net``;
     ``alpha`` is the leaky-ReLU slope for net <= 0."""
+    _check_activation(name)
     net = np.asarray(net)
-    if name == "sigmoid":
-        return sigmoid(net, out)
-    if name == "softmax":
-        return softmax(net, out)
+    if out is None and name == "sigmoid":
+        return sigmoid(net)                      # silences exp's overflow to inf (the right limit)
     out = _target(net, out)
-    if name == "tanh":
-        np.tanh(net, out=out)
-    elif name == "relu":
-        np.maximum(net, 0.0, out=out)
-    elif name == "leaky-relu":                   # max(z, alpha z) for 0 <= alpha < 1
-        np.maximum(net, np.multiply(net, alpha), out=out)
-    elif name == "identity":
-        np.copyto(out, net)
-    else:
-        raise ValueError(f"unknown activation {name!r} (choose from {', '.join(ACTIVATIONS)})")
+    ACTIVATE[name](net, out, alpha)
     return out
 
 
 def derivative(name: str, out, alpha: float = 0.01, into=None) -> np.ndarray:
     """d out / d net element-wise, from the activation's output ``out``. softmax has a full
     Jacobian instead (see :func:`output_delta`): its element-wise entry is NaN."""
+    _check_activation(name)
     out = np.asarray(out)
     d = _target(out, into)
-    if name == "sigmoid":                        # s' = s (1 - s)
-        np.subtract(1.0, out, out=d)
-        np.multiply(d, out, out=d)
-    elif name == "tanh":                         # tanh' = 1 - tanh^2
-        np.square(out, out=d)
-        np.subtract(1.0, d, out=d)
-    elif name == "relu":                         # 1 where net > 0, 0 at and below the kink
-        np.greater(out, 0.0, out=d)
-    elif name == "leaky-relu":                   # 1 where net > 0, alpha at and below the kink
-        np.greater(out, 0.0, out=d)
-        np.multiply(d, 1.0 - alpha, out=d)
-        np.add(d, alpha, out=d)
-    elif name == "identity":
-        d.fill(1.0)
-    elif name == "softmax":
-        d.fill(np.nan)
-    else:
-        raise ValueError(f"unknown activation {name!r} (choose from {', '.join(ACTIVATIONS)})")
+    DERIVATIVE[name](out, d, alpha)
     return d
 
 
@@ -132,7 +166,9 @@ def times_derivative(name: str, d, out, alpha: float = 0.01, work=None) -> np.nd
     """``d *= d out / d net`` in place (the step of the delta recursion); ``work`` is a
     scratch array shaped like ``d``. Nothing to do for identity."""
     if name != "identity":
-        np.multiply(d, derivative(name, out, alpha, work), out=d)
+        work = np.empty_like(d) if work is None else work
+        DERIVATIVE[name](out, work, alpha)
+        np.multiply(d, work, out=d)
     return d
 
 
@@ -151,11 +187,15 @@ def log_softmax(z) -> np.ndarray:
     return z - logsumexp(z)
 
 
-def cross_entropy_shifted(shifted, sums, Y) -> np.ndarray:
+def cross_entropy_shifted(shifted, sums, Y, one_hot: bool = False) -> np.ndarray:
     """Per-sample cross-entropy ``-sum_j y_j log softmax_j`` from the logits less their row
     maxima and the row sums of their exponentials (what :func:`softmax` leaves with
-    ``work``): ``sum(y) log(sums) - sum_j y_j shifted_j``."""
-    return Y.sum(axis=-1) * np.log(sums[..., 0]) - np.einsum("ij,ij->i", Y, shifted)
+    ``work``): ``sum(y) log(sums) - sum_j y_j shifted_j``, where ``one_hot`` promises
+    ``sum(y) = 1``."""
+    log_sums = np.log(sums[..., 0])
+    if not one_hot:
+        log_sums *= Y.sum(axis=-1)
+    return log_sums - np.einsum("ij,ij->i", Y, shifted)
 
 
 def bce(z, Y) -> np.ndarray:
