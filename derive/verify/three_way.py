@@ -151,8 +151,7 @@ def verify(graph, strict: bool = True) -> Report:
     # convention (the left-hand one: 0, or alpha). The NumPy core's float net there is
     # rounding error (0.9*0.4 - 0.9*0.4 is 1.3e-17 with a fused multiply-add) whose sign
     # would pick the branch by chance, so its backward pass is given the exact 0 (net and
-    # out alike: the derivative is read from the output). The forward values are still
-    # compared as NumPy computed them.
+    # out: derivatives are read from outputs). Forward values are compared as computed.
     kinks = _exact_kinks(graph)
     fwd_b = fwd
     if any(fwd.nets[st.layer][st.sample, st.node] != 0 for st in kinks):
