@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from derive.graph.builder import derive
 from derive.model.names import HIDDEN_ACTIVATIONS
@@ -430,6 +433,28 @@ def test_in_place_kernels_equal_the_plain_forms(name):
     d = np.ones_like(x) * 2.5
     kernels.times_derivative(name, d, y, 0.2, np.empty_like(d))
     np.testing.assert_array_equal(d, 2.5 * kernels.derivative(name, y, 0.2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 4)), elements=st.floats(-1e4, 1e4)),
+       st.integers(0, 3))
+def test_kernels_are_finite_and_silent_for_any_logits(z, label):
+    """Logits from anywhere in +-1e4: no overflow, no invalid value, no log(0); outputs in
+    range, probabilities summing to 1, losses finite and >= 0, deltas finite."""
+    Y = np.eye(z.shape[1])[np.full(len(z), label % z.shape[1])]
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        s, p = kernels.sigmoid(z), kernels.softmax(z)
+        losses = [kernels.loss_per_sample(loss, z, p if loss == "cross-entropy" else s, Y)
+                  for loss in ("cross-entropy", "bce", "mse")]
+        deltas = [kernels.output_delta("cross-entropy", "softmax", p, Y),
+                  kernels.output_delta("bce", "sigmoid", s, Y), kernels.output_delta("sse", "softmax", p, Y)]
+    buf = z.copy()
+    with np.errstate(over="ignore"):      # the in-place form leaves exp's overflow (to inf) to its caller
+        kernels.sigmoid(buf, buf)
+    assert np.all((0 <= s) & (s <= 1)) and np.array_equal(buf, s)
+    assert np.allclose(p.sum(axis=1), 1.0) and np.all(p >= 0)
+    assert all(np.all(np.isfinite(v)) and np.all(v >= 0) for v in losses)
+    assert all(np.all(np.isfinite(d)) for d in deltas)
 
 
 def test_a_diverging_run_is_reported():

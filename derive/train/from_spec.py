@@ -62,7 +62,14 @@ def spec_defaults(spec) -> dict:
 
 def check_trainable(spec, loss: str | None = None) -> None:
     """Raise TrainError unless the core can train the spec's network with ``loss`` (by
-    default the spec's own): the message names the spec file and the field."""
+    default the spec's own): the message names the spec file and the field.
+
+    >>> from derive.model.spec import load_spec
+    >>> check_trainable(load_spec("worked/tanh.yaml"))
+    Traceback (most recent call last):
+    ...
+    derive.train.options.TrainError: tanh.yaml: network.layers[1].activation: the training core trains classifiers, whose output layer is softmax or sigmoid; got identity
+    """
     last = len(spec.layers) - 1
     output = spec.layers[last].activation
     if output not in OUTPUT_ACTIVATIONS:

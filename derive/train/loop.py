@@ -40,6 +40,12 @@ def train(data, opts: TrainOptions | None = None, network: Network | None = None
     (``opts.hidden``, ``activation`` and ``init`` are ignored) and a copy in ``opts.dtype``
     is trained; the argument is not changed. ``progress(epoch, epochs, loss)`` is called
     after every epoch. Returns the trained network and its :class:`History`.
+
+    >>> from derive.train.datasets import load
+    >>> net, hist = train(load("xor"), TrainOptions(hidden=(8,), activation="tanh", optimizer="adam", lr=0.05,
+    ...                                            epochs=30))
+    >>> net, hist.test_accuracy[-1] > 0.9
+    (Network(2-8-2, tanh-softmax, float64), True)
     """
     start = time.perf_counter()
     opts = opts or TrainOptions()
@@ -161,7 +167,14 @@ class FitError(TrainError):
 
 def check_fits(network: Network, data) -> None:
     """Raise :class:`FitError` unless the network has one input per feature of the data set
-    and one output per class (or one sigmoid output for two classes)."""
+    and one output per class (or one sigmoid output for two classes).
+
+    >>> from derive.train.datasets import load
+    >>> check_fits(Network.initialise([2, 3], output="sigmoid"), load("xor"))
+    Traceback (most recent call last):
+    ...
+    derive.train.loop.FitError: the network has 3 outputs but xor has 2 classes (one output per class, or one sigmoid output for two)
+    """
     if network.n_inputs != data.n_features:
         raise FitError(f"the network has {network.n_inputs} inputs but {data.name} has "
                        f"{data.n_features} features", "inputs")

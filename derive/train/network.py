@@ -102,8 +102,9 @@ class Network:
         the same random stream as :func:`derive.train.train` for this seed); biases are kept.
 
         >>> net = Network.initialise([2, 3, 2], seed=5)
-        >>> bool((net.redrawn(seed=5).theta == net.theta).all())
-        True
+        >>> fresh = net.redrawn("he", seed=1)
+        >>> fresh.sizes == net.sizes, bool((fresh.weights[0][0] != net.weights[0][0]).all())
+        (True, True)
         """
         shapes = [P[:, :-1].shape for P in self.params]
         drawn = draw_weights(shapes, self.activations, init, streams(seed)[0])

@@ -47,6 +47,16 @@ def refusal(output: str, loss: str) -> str | None:
 
 @dataclass
 class TrainOptions:
+    """How to train: the new network's shape (``hidden``, ``activation``, ``init``), the loss,
+    the optimizer and its settings, the schedule and the arithmetic.
+
+    >>> TrainOptions(optimizer="adam", lr=1e-3).check()
+    >>> TrainOptions(lr=0).check()
+    Traceback (most recent call last):
+    ...
+    derive.train.options.TrainError: the learning rate must be a positive number, got 0
+    """
+
     hidden: tuple[int, ...] = (32,)
     activation: str = "sigmoid"      # hidden layers of a new network: one of HIDDEN_ACTIVATIONS
     loss: str = "cross-entropy"      # one of LOSSES that fits the output layer (see refusal)

@@ -50,7 +50,11 @@ def _target(x, out):
 
 
 def sigmoid(x, out=None) -> np.ndarray:
-    """1 / (1 + e^-x) element-wise (see the module notes on the tails)."""
+    """1 / (1 + e^-x) element-wise (see the module notes on the tails).
+
+    >>> [f"{v:.6e}" for v in sigmoid(np.array([-40.0, 0.0]))]
+    ['4.248354e-18', '5.000000e-01']
+    """
     x = np.asarray(x)
     if out is None:
         with np.errstate(over="ignore"):
@@ -66,7 +70,11 @@ def softmax(z, out=None, *, work=None) -> np.ndarray:
     """Row-wise softmax ``exp(z - max) / sum exp(z - max)``; ``exp`` never sees a positive
     argument. With ``work`` (an (S, 1) array) nothing is allocated: ``z`` itself is shifted
     in place (its rows less their maxima: the same logits for softmax) and the row sums are
-    left in ``work``, which is what :func:`cross_entropy_shifted` reads afterwards."""
+    left in ``work``, which is what :func:`cross_entropy_shifted` reads afterwards.
+
+    >>> softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])).round(6).tolist()
+    [[0.5, 0.5], [0.25, 0.75]]
+    """
     z = np.asarray(z)
     if work is None:
         z = z - z.max(axis=-1, keepdims=True)
@@ -164,7 +172,11 @@ def derivative(name: str, out, alpha: float = 0.01, into=None) -> np.ndarray:
 
 def times_derivative(name: str, d, out, alpha: float = 0.01, work=None) -> np.ndarray:
     """``d *= d out / d net`` in place (the step of the delta recursion); ``work`` is a
-    scratch array shaped like ``d``. Nothing to do for identity."""
+    scratch array shaped like ``d``. Nothing to do for identity.
+
+    >>> times_derivative("sigmoid", np.array([2.0, 2.0]), np.array([0.5, 0.9])).round(6).tolist()
+    [0.5, 0.18]
+    """
     if name != "identity":
         work = np.empty_like(d) if work is None else work
         DERIVATIVE[name](out, work, alpha)
@@ -176,7 +188,11 @@ def times_derivative(name: str, d, out, alpha: float = 0.01, work=None) -> np.nd
 
 
 def logsumexp(z) -> np.ndarray:
-    """log sum_j exp(z_j) per row, as an (S, 1) column; never overflows."""
+    """log sum_j exp(z_j) per row, as an (S, 1) column; never overflows.
+
+    >>> logsumexp(np.array([[1000.0, 1000.0]])).round(6).tolist()
+    [[1000.693147]]
+    """
     m = z.max(axis=-1, keepdims=True)
     return m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
 
@@ -191,7 +207,12 @@ def cross_entropy_shifted(shifted, sums, Y, one_hot: bool = False) -> np.ndarray
     """Per-sample cross-entropy ``-sum_j y_j log softmax_j`` from the logits less their row
     maxima and the row sums of their exponentials (what :func:`softmax` leaves with
     ``work``): ``sum(y) log(sums) - sum_j y_j shifted_j``, where ``one_hot`` promises
-    ``sum(y) = 1``."""
+    ``sum(y) = 1``.
+
+    >>> z, sums = np.array([[0.0, -1000.0]]), np.array([[1.0]])
+    >>> cross_entropy_shifted(z, sums, np.array([[0.0, 1.0]])).tolist()
+    [1000.0]
+    """
     log_sums = np.log(sums[..., 0])
     if not one_hot:
         log_sums *= Y.sum(axis=-1)
@@ -200,12 +221,20 @@ def cross_entropy_shifted(shifted, sums, Y, one_hot: bool = False) -> np.ndarray
 
 def bce(z, Y) -> np.ndarray:
     """Per-sample binary cross-entropy of sigmoid outputs, from the logits ``z``:
-    ``sum_j y_j log(1 + e^-z_j) + (1 - y_j) log(1 + e^z_j)`` (never log(0))."""
+    ``sum_j y_j log(1 + e^-z_j) + (1 - y_j) log(1 + e^z_j)`` (never log(0)).
+
+    >>> bce(np.array([[-1000.0, 0.0]]), np.array([[1.0, 1.0]])).round(6).tolist()
+    [1000.693147]
+    """
     return (Y * np.logaddexp(0.0, -z) + (1.0 - Y) * np.logaddexp(0.0, z)).sum(axis=-1)
 
 
 def squared(loss: str, yhat, Y) -> np.ndarray:
-    """Per-sample squared error: the loss's multiple of sum_j (y_j - yhat_j)^2."""
+    """Per-sample squared error: the loss's multiple of sum_j (y_j - yhat_j)^2.
+
+    >>> [float(squared(loss, np.array([[0.5, 0.0]]), np.array([[1.0, 1.0]]))[0]) for loss in SQUARED]
+    [0.625, 1.25, 0.625, 0.3125]
+    """
     diff = np.subtract(Y, yhat)
     return SQUARED[loss](Y.shape[-1]) * np.einsum("ij,ij->i", diff, diff)
 
@@ -235,7 +264,11 @@ def _ratio(num, den):
 def dloss_dout(loss: str, yhat, Y, out=None) -> np.ndarray:
     """dJ_s / d yhat_j for every sample. The squared losses' ``2 c(n) (yhat - y)`` can be
     written into ``out``; the log losses' ratios (-y / yhat, ...) are for display only,
-    since their output deltas never go through them (see :func:`output_delta`)."""
+    since their output deltas never go through them (see :func:`output_delta`).
+
+    >>> dloss_dout("half-sse", np.array([[0.25]]), np.array([[1.0]])).tolist()
+    [[-0.75]]
+    """
     if loss in SQUARED:
         out = _target(yhat, out)
         np.subtract(yhat, Y, out=out)
@@ -255,6 +288,12 @@ def output_delta(loss: str, activation: str, yhat, Y, alpha: float = 0.01, out=N
     sigma' would be unstable); softmax + a squared loss: the Jacobian-vector product
     ``yhat (g - sum_k g_k yhat_k)`` with ``g = dJ/dyhat``; otherwise ``g * f'(out)``.
     ``out`` must not be ``yhat`` for the squared losses; ``work`` is scratch like ``yhat``.
+
+    >>> yhat, y = np.array([[0.25, 0.75]]), np.array([[0.0, 1.0]])
+    >>> output_delta("cross-entropy", "softmax", yhat, y).tolist()
+    [[0.25, -0.25]]
+    >>> output_delta("half-sse", "sigmoid", yhat, y).tolist()
+    [[0.046875, -0.046875]]
     """
     if loss in OUTPUT_FOR and activation != OUTPUT_FOR[loss]:
         raise ValueError(f"{loss} needs a {OUTPUT_FOR[loss]} output, got {activation}")
