@@ -139,9 +139,9 @@ def _from_spec(args) -> _Setup:
     if args.compare_losses:
         raise UsageError(f"--compare-losses trains new networks on a data set; {spec.source} fixes its own loss")
     check_trainable(spec)
-    if args.loss is not None and refusal(spec.layers[-1].activation, args.loss):
-        raise UsageError(f"--loss {args.loss}: {refusal(spec.layers[-1].activation, args.loss)} "
-                         f"(the output layer of {spec.source})")
+    why = refusal(spec.layers[-1].activation, args.loss) if args.loss is not None else None
+    if why:
+        raise UsageError(f"--loss {args.loss}: {why} (the output layer of {spec.source})")
     name = args.dataset or "digits"
     if name not in NAMES:
         raise UsageError(f"--data: unknown data set {name!r} (known: {', '.join(NAMES)})")
