@@ -2,7 +2,7 @@
 
     python benchmarks/bench_train.py [--seeds 10] [--repeats 3]
 
-Same work for everyone: the UCI digits (derive.datasets.load("digits"), seed 0 split:
+Same work for everyone: the UCI digits (derive.train.datasets.load("digits"), seed 0 split:
 1347 train, 450 test images, pixels / 16), a 64-32-10 network, softmax cross-entropy,
 mini-batches of 32 reshuffled every epoch, 50 epochs, no weight decay, float64, and
 two settings:
@@ -54,7 +54,7 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 
 from derive.train.datasets import load  # noqa: E402
-from derive.train.core import TrainOptions, train  # noqa: E402
+from derive.train import TrainOptions, train  # noqa: E402
 
 HIDDEN, EPOCHS, BATCH = 32, 50, 32
 SETTINGS = {

@@ -1,8 +1,10 @@
-"""Tests for the training core (derive/train.py) and its data sets (derive/datasets.py).
+"""Tests for the training core (derive/train/) and its data sets (derive/train/datasets.py).
 
-The core is compared with three independent references: central finite differences of
-its own loss, the NumPy oracle derive/numeric.py, and the SymPy derivation
-(derive/symbolic.py) on the digits network after a real training step.
+The core computes with the oracle's kernels (derive/verify/kernels.py), so the oracle is
+no independent check of it. Its references here are the SymPy step graph
+(derive.graph.builder.derive of a spec written from the network, on small networks with
+every hidden activation, output layer and loss the core trains, and on the digits network
+after a real training step) and central finite differences of its own loss.
 """
 from __future__ import annotations
 
@@ -13,13 +15,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from derive.verify import oracle as numeric
-from derive.train.datasets import NAMES, DataError, Dataset, load
+from derive.graph.builder import derive
+from derive.model.names import HIDDEN_ACTIVATIONS
 from derive.model.spec import load_spec, load_spec_text
+from derive.train import History, Network, TrainError, TrainOptions, gradients, network_from_spec, train
+from derive.train.datasets import NAMES, DataError, Dataset, load
+from derive.verify import kernels
 from support import need_module
-from derive.train.core import (History, Network, TrainError, TrainOptions, gradients, log_softmax,
-                          loss_from_logits, network_from_spec, sigmoid, softmax, train)
 
 WORKED = Path(__file__).resolve().parent.parent / "worked"
 
@@ -40,49 +46,69 @@ def subset(data: Dataset, n: int) -> Dataset:
     return dataclasses.replace(data, X_train=data.X_train[:n], y_train=data.y_train[:n])
 
 
-def random_net(rng, acts, sizes=(3, 4, 3), bias=None, scale=1.0, dtype="float64"):
+def random_net(rng, acts, sizes=(3, 4, 3), bias=None, scale=1.0, dtype="float64", train_bias=None):
     weights = [(rng.normal(0, scale, (k, m)), rng.normal(0, scale, k)) for m, k in zip(sizes[:-1], sizes[1:])]
     if bias:
         weights = [(W, np.full_like(b, b[0]) if mode == "shared" else b) for (W, b), mode in zip(weights, bias)]
-    return Network(weights, acts, alpha=0.1, bias=bias, dtype=dtype)
+    return Network(weights, acts, alpha=0.1, bias=bias, dtype=dtype, train_bias=train_bias)
 
 
-def as_numeric(net: Network) -> list[numeric.Layer]:
-    """The same network as the oracle's layers (written here, not in train.py, so that the
-    trainer never imports the oracle it is checked against)."""
-    layers = []
-    for (W, b), act, mode, trainable, alpha in zip(net.weights, net.activations, net.bias,
-                                                   net.train_bias, net.alphas):
-        bval = {"none": None, "neuron": np.array(b, float), "shared": float(b[0])}[mode]
-        layers.append(numeric.Layer(np.array(W, float), act, mode, bval, alpha, trainable))
-    return layers
+# --------------------------------------------------------------------------- the symbolic reference
+
+LAYER_NAMES = ["h", "g", "k", "m", "p", "q", "r"]
 
 
-# --------------------------------------------------------------------------- gradients
+def _vec(a) -> str:
+    return "[" + ", ".join(repr(float(v)) for v in np.ravel(a)) + "]"
 
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "identity"]
-OUTPUT = {"cross-entropy": "softmax", "mse": "sigmoid"}
+def spec_text(net: Network, X, Y, loss: str, lr: float = 0.1) -> str:
+    """The network, samples (X, target rows Y) and loss as a spec (indexed weight names,
+    layers h, g, ..., o), written here from the network's own numbers: repr gives the
+    shortest decimal that reads back as the same float."""
+    names = LAYER_NAMES[:len(net.weights) - 1] + ["o"]
+    layers, weights, biases = [], [], []
+    for name, (W, b), act, mode, trained, alpha in zip(names, net.weights, net.activations, net.bias,
+                                                       net.train_bias, net.alphas):
+        slope = f", alpha: {alpha!r}" if act == "leaky-relu" else ""
+        layers.append(f"    - {{name: {name}, size: {W.shape[0]}, activation: {act}, bias: {mode}, "
+                      f"train_bias: {str(trained).lower()}{slope}}}")
+        weights.append(f"    {name}: [{', '.join(_vec(row) for row in W)}]")
+        if mode != "none":
+            biases.append(f"{name}: {_vec(b) if mode == 'neuron' else repr(float(b[0]))}")
+    samples = [f"  - {{x: {_vec(x)}, y: {_vec(y)}}}" for x, y in zip(np.atleast_2d(X), np.atleast_2d(Y))]
+    return "\n".join(["network:", f"  inputs: {net.sizes[0]}", "  layers:", *layers, "  weight_names: indexed",
+                      f"loss: {loss}", "parameters:", "  weights:", *weights, f"  biases: {{{', '.join(biases)}}}",
+                      "samples:", *samples, "batch: mean", f"learning_rate: {lr!r}", ""])
 
 
-@pytest.mark.parametrize("loss", ["cross-entropy", "mse"])
-@pytest.mark.parametrize("hidden", HIDDEN)
-def test_gradients_equal_numeric_oracle_and_finite_differences(hidden, loss):
-    rng = np.random.default_rng(HIDDEN.index(hidden) * 7 + len(loss))
-    net = random_net(rng, [hidden, hidden, OUTPUT[loss]], sizes=(3, 5, 4, 3))
-    X = rng.normal(size=(6, 3))
-    y = rng.integers(3, size=6)
-    Y = np.eye(3)[y]
-    ours = gradients(net, X, y, loss)
+def symbolic_gradients(net: Network, X, Y, loss: str):
+    """The step graph's batch gradients, shaped like gradients(): [(dW, db)] per layer, read
+    through Spec.iter_parameters (0 for a bias that is not trained)."""
+    spec = load_spec_text(spec_text(net, X, Y, loss), "symbolic.yaml")
+    graph = derive(spec)
+    out = [(np.zeros(W.shape), np.zeros(b.shape)) for W, b in net.weights]
+    for p in spec.iter_parameters():
+        if p.trainable:
+            dW, db = out[p.layer]
+            value = float(graph[f"grad_{p.name}"].exact)
+            if p.kind == "weight":
+                dW[p.nodes[0], p.k] = value
+            else:
+                db[list(p.nodes)] = value
+    return out
 
-    oracle = numeric.backward(as_numeric(net), X, Y, loss)
-    for (dW, db), gW, gb in zip(ours, oracle.grad_W, oracle.grad_b):
-        np.testing.assert_allclose(dW, gW, rtol=1e-10, atol=1e-14)
-        np.testing.assert_allclose(db, gb, rtol=1e-10, atol=1e-14)
 
-    # central differences of the trainer's own loss, for every weight and bias
-    h = 1e-6
-    for (dW, db), P in zip(ours, net.params):
+def assert_gradients_equal(ours, reference, rtol=1e-9, atol=1e-13):
+    for (dW, db), (rW, rb) in zip(ours, reference):
+        np.testing.assert_allclose(dW, rW, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(db, rb, rtol=rtol, atol=atol)
+
+
+def finite_differences(net: Network, X, y, loss: str, h: float = 1e-6):
+    """Central differences of the trainer's own mean loss for every weight and bias."""
+    out = []
+    for P in net.params:
         fd = np.zeros(P.shape)
         for idx in np.ndindex(P.shape):
             keep = P[idx]
@@ -92,55 +118,93 @@ def test_gradients_equal_numeric_oracle_and_finite_differences(hidden, loss):
             down = net.loss(X, y, loss)
             P[idx] = keep
             fd[idx] = (up - down) / (2 * h)
+        out.append(fd)
+    return out
+
+
+def random_targets(rng, loss: str, S: int, n: int):
+    if loss == "cross-entropy":
+        return np.eye(n)[rng.integers(n, size=S)]
+    if loss == "bce":
+        return rng.uniform(size=(S, n))          # bce takes any target in [0, 1]
+    return rng.normal(0.5, 0.5, size=(S, n))
+
+
+# --------------------------------------------------------------------------- gradients
+
+SQUARED = ("half-sse", "sse", "mse", "half-mse")
+#: Every hidden activation with softmax + cross-entropy, and every other loss the core
+#: trains on each output layer it trains it on (hidden activations taken in turn).
+CASES = [(h, "softmax", "cross-entropy") for h in HIDDEN_ACTIVATIONS]
+CASES += [(HIDDEN_ACTIVATIONS[i % len(HIDDEN_ACTIVATIONS)], out, loss)
+          for i, (out, loss) in enumerate([("sigmoid", "bce")] + [(o, s) for s in SQUARED for o in ("sigmoid", "softmax")])]
+
+
+@pytest.mark.parametrize("hidden, output, loss", CASES)
+def test_gradients_equal_the_step_graph_and_finite_differences(hidden, output, loss):
+    rng = np.random.default_rng(CASES.index((hidden, output, loss)))
+    net = random_net(rng, [hidden, hidden, output], sizes=(3, 4, 3, 3))
+    X = rng.normal(size=(4, 3))
+    Y = random_targets(rng, loss, 4, 3)
+    ours = gradients(net, X, Y, loss)
+    assert_gradients_equal(ours, symbolic_gradients(net, X, Y, loss))
+    for (dW, db), fd in zip(ours, finite_differences(net, X, Y, loss)):
         np.testing.assert_allclose(np.column_stack([dW, db]), fd, rtol=1e-5, atol=1e-8)
 
 
 def test_gradient_check_can_fail():
-    """The comparison above is not vacuous: a network that differs in one weight gives
-    gradients that the oracle of the original network rejects."""
+    """The comparison above is not vacuous: a network that differs in one weight by 1e-3
+    gives gradients that the step graph of the original network rejects."""
     rng = np.random.default_rng(5)
     net = random_net(rng, ["sigmoid", "softmax"])
-    X, y = rng.normal(size=(4, 3)), rng.integers(3, size=4)
-    oracle = numeric.backward(as_numeric(net), X, np.eye(3)[y], "cross-entropy")
+    X, Y = rng.normal(size=(3, 3)), np.eye(3)[[0, 2, 1]]
+    reference = symbolic_gradients(net, X, Y, "cross-entropy")
     net.weights[0][0][1, 2] += 1e-3
-    ours = gradients(net, X, y, "cross-entropy")
-    assert not np.allclose(ours[0][0], oracle.grad_W[0], rtol=1e-10, atol=1e-14)
+    with pytest.raises(AssertionError):
+        assert_gradients_equal(gradients(net, X, Y, "cross-entropy"), reference)
 
 
-@pytest.mark.parametrize("modes", [("shared", "shared"), ("none", "neuron"), ("neuron", "none")])
-def test_bias_modes_match_numeric(modes):
+@pytest.mark.parametrize("modes, trained", [(("shared", "shared"), (True, True)), (("none", "neuron"), (True, True)),
+                                            (("neuron", "shared"), (False, True)), (("shared", "neuron"), (True, False))])
+def test_bias_modes_equal_the_step_graph(modes, trained):
     rng = np.random.default_rng(11)
-    net = random_net(rng, ["tanh", "softmax"], bias=list(modes))
-    X, y = rng.normal(size=(5, 3)), rng.integers(3, size=5)
-    ours = gradients(net, X, y)
-    oracle = numeric.backward(as_numeric(net), X, np.eye(3)[y], "cross-entropy")
-    for (dW, db), gW, gb, mode in zip(ours, oracle.grad_W, oracle.grad_b, modes):
-        np.testing.assert_allclose(dW, gW, rtol=1e-10, atol=1e-14)
-        if mode == "none":
-            assert gb is None and np.all(db == 0)
+    net = random_net(rng, ["tanh", "sigmoid"], bias=list(modes), train_bias=list(trained))
+    X, Y = rng.normal(size=(3, 3)), rng.uniform(size=(3, 3))
+    ours = gradients(net, X, Y, "half-sse")
+    assert_gradients_equal(ours, symbolic_gradients(net, X, Y, "half-sse"))
+    for (_, db), mode, t in zip(ours, modes, trained):
+        if mode == "none" or not t:
+            assert np.all(db == 0)
         elif mode == "shared":
-            # (a shared softmax bias has gradient sum_j (p_j - y_j) = 0: compare absolutely too)
-            np.testing.assert_allclose(db, np.full(db.shape, gb), rtol=1e-10, atol=1e-14)
-        else:
-            np.testing.assert_allclose(db, gb, rtol=1e-10, atol=1e-14)
+            assert np.all(db == db[0]) and db[0] != 0
 
 
-def test_one_training_step_is_numeric_update_for_a_spec_with_fixed_shared_biases():
-    """worked/shared-bias.yaml: shared biases, kept fixed; sigmoid outputs. One step of the
-    trainer (mse, the spec's input with class 1 as a one-sample data set) equals the
-    oracle's update, and the biases stay shared and unchanged."""
+def test_one_training_step_is_the_walkthroughs_step_for_a_spec_with_fixed_shared_biases():
+    """worked/shared-bias.yaml: neuron-major weight names, shared biases kept fixed, sigmoid
+    outputs and half-sse. Its gradients are the step graph's; and one step of the trainer
+    on its input (class 1, target [0, 1]) is the walkthrough's update of the same spec with
+    that target: every new_<weight> of the graph, biases unchanged."""
     spec = load_spec(WORKED / "shared-bias.yaml")
     net = network_from_spec(spec)
     assert net.bias == ["shared", "shared"] and net.train_bias == [False, False]
-    x = np.array([[float(v) for v in spec.samples[0].x]])
-    data = Dataset("sample", x, np.array([1]), x, np.array([1]), 2, 2)
-    lr = 0.5
-    trained, _ = train(data, TrainOptions(loss="mse", lr=lr, epochs=1, batch=1, track=False), network=net)
-    expected = numeric.update(as_numeric(net), numeric.backward(as_numeric(net), x, np.eye(2)[[1]], "mse"), lr)
-    for (W, b), layer, (_, b0) in zip(trained.weights, expected, net.weights):
-        np.testing.assert_allclose(W, layer.W, rtol=1e-12)
-        np.testing.assert_array_equal(b, b0)        # train_biases: false
-    assert not np.allclose(trained.theta, net.theta)
+    graph = derive(spec)
+    x, y = np.array([[float(v) for v in spec.samples[0].x]]), np.array([[float(v) for v in spec.samples[0].y]])
+    ours = gradients(net, x, y, "half-sse")
+    for p in spec.iter_parameters():
+        if p.kind == "weight":
+            assert ours[p.layer][0][p.nodes[0], p.k] == pytest.approx(float(graph[f"grad_{p.name}"].exact), rel=1e-12)
+
+    text = (WORKED / "shared-bias.yaml").read_text().replace("y: [0.01, 0.99]", "y: [0, 1]")
+    one_hot = load_spec_text(text, "shared-bias-one-hot.yaml")
+    stepped, _ = train(Dataset("sample", x, np.array([1]), x, np.array([1]), 2, 2),
+                       TrainOptions(loss="half-sse", lr=0.5, epochs=1, batch=1, track=False), network=net)
+    walk = derive(one_hot)
+    for p in one_hot.iter_parameters():
+        W, b = stepped.weights[p.layer]
+        if p.kind == "weight":
+            assert W[p.nodes[0], p.k] == pytest.approx(float(walk[f"new_{p.name}"].exact), rel=1e-12)
+        else:
+            assert np.all(b == float(p.value))          # train_biases: false
     # a trainable shared bias stays one value under Adam (element-wise, same gradient)
     free = Network(net.weights, net.activations, bias=net.bias)
     adam, _ = train(load("xor"), TrainOptions(loss="mse", optimizer="adam", lr=0.01, epochs=3, track=False), network=free)
@@ -151,34 +215,7 @@ def test_one_training_step_is_numeric_update_for_a_spec_with_fixed_shared_biases
 # --------------------------------------------------------------------------- the tie to the symbolic derivation
 
 
-def _spec_yaml(net: Network, x: np.ndarray, label: int) -> str:
-    def vec(a):
-        return "[" + ", ".join(repr(float(v)) for v in a) + "]"
-
-    (W1, b1), (W2, b2) = net.weights
-    return "\n".join([
-        "title: The digits network after one SGD step",
-        "network:",
-        f"  inputs: {W1.shape[1]}",
-        "  layers:",
-        f"    - {{name: h, size: {W1.shape[0]}, activation: sigmoid, bias: neuron}}",
-        f"    - {{name: o, size: {W2.shape[0]}, activation: softmax, bias: neuron}}",
-        "  weight_names: indexed",
-        "loss: cross-entropy",
-        "parameters:",
-        "  weights:",
-        f"    h: [{', '.join(vec(r) for r in W1)}]",
-        f"    o: [{', '.join(vec(r) for r in W2)}]",
-        f"  biases: {{h: {vec(b1)}, o: {vec(b2)}}}",
-        f"sample: {{x: {vec(x)}, y: {label}}}",
-        "learning_rate: 0.1",
-        "",
-    ])
-
-
 def test_digits_gradients_equal_the_symbolic_derivation(digits):
-    from derive.graph.builder import derive
-
     opts = TrainOptions(hidden=(32,), activation="sigmoid", loss="cross-entropy", optimizer="sgd",
                         lr=0.1, epochs=1, batch=32, track=False)
     start = Network.initialise([64, 32, 10], "sigmoid", "softmax", seed=3)
@@ -195,22 +232,17 @@ def test_digits_gradients_equal_the_symbolic_derivation(digits):
     rounded = [(np.round(W, 6), np.round(b, 6)) for W, b in stepped.weights]
     stepped.set_weights(rounded)
     k = 40                                     # a test image the step did not train on
-    x, label = digits.X_test[k], int(digits.y_test[k])
-    spec = load_spec_text(_spec_yaml(stepped, x, label), "digits-step.yaml")
+    x, label = digits.X_test[k][None, :], int(digits.y_test[k])
+    Y = np.eye(10)[[label]]
+    spec = load_spec_text(spec_text(stepped, x, Y, "cross-entropy"), "digits-step.yaml")
     graph = derive(spec)
-    ours = gradients(stepped, x[None, :], np.array([label]), "cross-entropy")
-
-    checked = 0
-    for li, (dW, db) in enumerate(ours):
-        layer = "ho"[li]
-        exact_W = np.array([[float(graph[f"grad_w{li + 1}_{j + 1}_{i + 1}"].exact) for i in range(dW.shape[1])]
-                            for j in range(dW.shape[0])])
-        exact_b = np.array([float(graph[f"grad_b_{layer}{j + 1}"].exact) for j in range(db.shape[0])])
-        for mine, exact in ((dW, exact_W), (db, exact_b)):
+    ours = gradients(stepped, x, np.array([label]), "cross-entropy")
+    reference = symbolic_gradients(stepped, x, Y, "cross-entropy")
+    for (dW, db), (rW, rb) in zip(ours, reference):
+        for mine, exact in ((dW, rW), (db, rb)):
             assert np.all(np.abs(mine - exact) <= 1e-9 * np.abs(exact)), np.max(np.abs(mine - exact) / np.abs(exact))
-            checked += exact.size
-    assert checked == 64 * 32 + 32 + 32 * 10 + 10
-    assert np.count_nonzero(exact_W) > 100    # the comparison is not a sea of zeros
+    assert sum(dW.size + db.size for dW, db in reference) == 64 * 32 + 32 + 32 * 10 + 10
+    assert np.count_nonzero(reference[0][0]) > 100    # the comparison is not a sea of zeros
     # and the step the walkthrough shows is the step the trainer takes
     assert abs(float(graph["new_w2_7_5"].exact) - (rounded[1][0][6, 4] - 0.1 * ours[1][0][6, 4])) < 1e-12
 
@@ -357,26 +389,72 @@ def test_extreme_logits_stay_finite_and_silent():
     Y = np.eye(3)[[1, 2, 0]]
     with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
         warnings.simplefilter("error")
-        s = sigmoid(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]))
-        p = softmax(z)
-        lp = log_softmax(z)
-        ce = loss_from_logits(z, Y, "cross-entropy")
-        mse = loss_from_logits(z, Y, "mse")
+        s = kernels.sigmoid(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]))
+        p = kernels.softmax(z)
+        lp = kernels.log_softmax(z)
+        ce = kernels.loss_per_sample("cross-entropy", z, p, Y).mean()
+        bce = kernels.loss_per_sample("bce", z, kernels.sigmoid(z), Y)
         net = Network([(np.array([[1000.0], [-1000.0]]), np.zeros(2)),
                        (np.array([[1.0, -1.0], [-1.0, 1.0], [0.0, 0.0]]) * 1000, np.zeros(3))],
                       ["identity", "softmax"])
         g = gradients(net, [[1.0], [-1.0]], [1, 0], "cross-entropy")
         sig_net = Network([(np.array([[1000.0], [-1000.0]]), np.zeros(2))], ["sigmoid"])
         g2 = gradients(sig_net, [[1.0]], [0], "mse")
+        g3 = gradients(sig_net, [[1.0]], [0], "bce")
         probs = sig_net.predict_proba([[1.0], [-1.0]])
+        losses = [sig_net.loss([[1.0], [-1.0]], [1, 0], loss) for loss in ("bce", "mse")]
     assert s[0] == 0.0 and s[-1] == 1.0 and s[2] == 0.5 and np.all(np.diff(s) > 0)
     assert np.all(np.isfinite(p)) and np.allclose(p.sum(axis=1), 1.0)
     assert np.all(np.isfinite(lp)) and lp[0, 1] == -2000.0
     # sample 1's target has logit -1000 against a max of 1000: loss 2000, not inf
     assert ce == pytest.approx((2000.0 + 0.0 + np.log(3.0)) / 3)
-    assert np.isfinite(mse)
-    assert all(np.all(np.isfinite(a)) for pair in g + g2 for a in pair)
+    assert bce[0] == pytest.approx(2000.0 + np.log(2.0)) and np.all(np.isfinite(bce))
+    assert all(np.all(np.isfinite(a)) for pair in g + g2 + g3 for a in pair)
     assert np.all(np.isfinite(probs)) and probs[0].tolist() == [1.0, 0.0]
+    assert losses[0] == pytest.approx(2000.0) and losses[1] == pytest.approx(1.0)
+
+
+def test_sigmoid_keeps_its_digits_in_both_tails():
+    """1 / (1 + e^-x) is accurate to the last bit where 0.5 + 0.5 tanh(x/2) is 0."""
+    x = np.array([-40.0, -20.0, 20.0, 40.0])
+    exact = [1 / (1 + np.exp(40.0)), 1 / (1 + np.exp(20.0)), 1 / (1 + np.exp(-20.0)), 1.0]
+    np.testing.assert_allclose(kernels.sigmoid(x), exact, rtol=1e-15)
+    assert kernels.sigmoid(np.float32(-40.0)) > 0
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky-relu", "identity"])
+def test_in_place_kernels_equal_the_plain_forms(name):
+    """The training core calls the kernels with out= on its own buffers (also in place)."""
+    x = np.random.default_rng(1).normal(size=(4, 5)) * 3
+    y = kernels.activate(name, x, 0.2)
+    buf = x.copy()
+    kernels.activate(name, buf, 0.2, out=buf)
+    np.testing.assert_array_equal(buf, y)
+    d = np.ones_like(x) * 2.5
+    kernels.times_derivative(name, d, y, 0.2, np.empty_like(d))
+    np.testing.assert_array_equal(d, 2.5 * kernels.derivative(name, y, 0.2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 4)), elements=st.floats(-1e4, 1e4)),
+       st.integers(0, 3))
+def test_kernels_are_finite_and_silent_for_any_logits(z, label):
+    """Logits from anywhere in +-1e4: no overflow, no invalid value, no log(0); outputs in
+    range, probabilities summing to 1, losses finite and >= 0, deltas finite."""
+    Y = np.eye(z.shape[1])[np.full(len(z), label % z.shape[1])]
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        s, p = kernels.sigmoid(z), kernels.softmax(z)
+        losses = [kernels.loss_per_sample(loss, z, p if loss == "cross-entropy" else s, Y)
+                  for loss in ("cross-entropy", "bce", "mse")]
+        deltas = [kernels.output_delta("cross-entropy", "softmax", p, Y),
+                  kernels.output_delta("bce", "sigmoid", s, Y), kernels.output_delta("sse", "softmax", p, Y)]
+    buf = z.copy()
+    with np.errstate(over="ignore"):      # the in-place form leaves exp's overflow (to inf) to its caller
+        kernels.sigmoid(buf, buf)
+    assert np.all((0 <= s) & (s <= 1)) and np.array_equal(buf, s)
+    assert np.allclose(p.sum(axis=1), 1.0) and np.all(p >= 0)
+    assert all(np.all(np.isfinite(v)) and np.all(v >= 0) for v in losses)
+    assert all(np.all(np.isfinite(d)) for d in deltas)
 
 
 def test_a_diverging_run_is_reported():
@@ -389,14 +467,17 @@ def test_a_diverging_run_is_reported():
 # --------------------------------------------------------------------------- specs and options
 
 
-def test_network_from_spec_matches_the_spec_and_the_oracle():
+def test_network_from_spec_matches_the_spec_and_the_step_graph():
     spec = load_spec(WORKED / "softmax.yaml")
     net = network_from_spec(spec)
     assert net.sizes == [2, 2, 3] and net.activations == ["sigmoid", "softmax"]
     np.testing.assert_array_equal(net.weights[1][0], [[0.5, -0.3], [-0.4, 0.2], [0.1, 0.7]])
-    x = np.array([[0.9, 0.2]])
-    fwd = numeric.forward(as_numeric(net), x, np.eye(3)[[2]], "cross-entropy")
-    np.testing.assert_allclose(net.predict_proba(x), fwd.outs[-1], rtol=1e-14)
+    np.testing.assert_array_equal(net.weights[0][1], [0.0, 0.1])
+    graph = derive(spec)
+    x = np.array([[float(v) for v in spec.samples[0].x]])
+    expected = [float(graph[f"out_{node}"].exact) for node in spec.outputs]
+    np.testing.assert_allclose(net.predict_proba(x)[0], expected, rtol=1e-14)
+    assert net.loss(x, [2]) == pytest.approx(float(graph["loss"].exact), rel=1e-14)
     # and it trains, from those weights, on a 2-feature 3-class set
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 2))
@@ -416,15 +497,72 @@ def test_network_from_spec_rejects_a_mismatch():
         network_from_spec(spec, load("xor"))
     with pytest.raises(TrainError, match="2 inputs but wide has 5 features"):
         train(wide, TrainOptions(), network=network_from_spec(spec))
-    with pytest.raises(TrainError, match="softmax .* or sigmoid"):
+    with pytest.raises(TrainError, match=r"tanh.yaml: network.layers\[1\].activation: .*softmax or sigmoid; got identity"):
         network_from_spec(WORKED / "tanh.yaml")             # identity output
+    with pytest.raises(TrainError, match=r"^softmax.yaml: network.layers\[1\].size: the network has 3 outputs"):
+        network_from_spec(spec, load("xor"))
+    with pytest.raises(TrainError, match=r"^softmax.yaml: network.inputs: the network has 2 inputs"):
+        network_from_spec(spec, wide)
 
 
 def test_loss_must_fit_the_output_layer():
     spec_net = network_from_spec(WORKED / "softmax.yaml")
     data = Dataset("three", np.zeros((3, 2)), np.array([0, 1, 2]), np.zeros((3, 2)), np.array([0, 1, 2]), 3, 2)
-    with pytest.raises(TrainError, match="mse needs a sigmoid output layer"):
-        train(data, TrainOptions(loss="mse"), network=spec_net)
+    with pytest.raises(TrainError, match="bce needs a sigmoid output layer, got softmax"):
+        train(data, TrainOptions(loss="bce"), network=spec_net)
+    sigmoid_net = network_from_spec(WORKED / "shared-bias.yaml")
+    with pytest.raises(TrainError, match="cross-entropy needs a softmax output layer, got sigmoid"):
+        gradients(sigmoid_net, [[0.0, 1.0]], [1], "cross-entropy")
+
+
+@pytest.mark.parametrize("loss", ["cross-entropy", "bce", "half-sse", "sse", "mse", "half-mse"])
+def test_every_loss_the_core_trains_learns_the_blobs(loss):
+    """A new network gets the output layer its loss needs (softmax for cross-entropy,
+    sigmoid otherwise), one output per class."""
+    data = load("blobs", seed=2)
+    net, hist = train(data, TrainOptions(hidden=(4,), loss=loss, lr=0.5, epochs=20, seed=1))
+    assert net.output == ("softmax" if loss == "cross-entropy" else "sigmoid") and net.n_outputs == 2
+    assert hist.loss[-1] < 0.5 * hist.loss[0] and hist.test_accuracy[-1] == 1.0
+    assert hist.loss[0] == pytest.approx(max(hist.loss))
+
+
+@pytest.mark.parametrize("loss", ["bce", "half-sse"])
+def test_one_sigmoid_output_classifies_two_classes(loss):
+    """worked/bce.yaml has one sigmoid output: class 1 when it is above 0.5. Its target for
+    a label is the label itself."""
+    data = load("moons", seed=0)
+    start = network_from_spec(WORKED / "bce.yaml", data)
+    assert start.n_outputs == 1 and start.predict(np.array([[0.0, 0.0]])).tolist() in ([0], [1])
+    net, hist = train(data, TrainOptions(loss=loss, lr=0.2, epochs=40, seed=0), network=start)
+    assert hist.test_accuracy[-1] > 0.75 and hist.loss[-1] < hist.loss[0]
+    assert hist.test_accuracy[-1] == net.accuracy(data.X_test, data.y_test)
+    np.testing.assert_array_equal(net.predict(data.X_test), (net.predict_proba(data.X_test)[:, 0] > 0.5).astype(int))
+    # its loss and gradients read the label as the target
+    assert net.loss(data.X_test, data.y_test, loss) == pytest.approx(
+        net.loss(data.X_test, data.y_test[:, None].astype(float), loss), rel=1e-15)
+
+
+def test_reduction_sum_steps_by_the_sum_of_the_batch_gradients():
+    data = subset(load("xor"), 8)
+    start = Network.initialise([2, 3, 2], "tanh", "softmax", seed=2)
+    opts = TrainOptions(lr=0.1, epochs=1, batch=8, track=False)
+    mean, _ = train(data, opts, network=start)
+    total, _ = train(data, dataclasses.replace(opts, reduction="sum"), network=start)
+    np.testing.assert_allclose(total.theta - start.theta, 8 * (mean.theta - start.theta), rtol=1e-12)
+
+
+def test_a_spec_network_with_another_activation_or_new_weights():
+    net = network_from_spec(WORKED / "softmax.yaml")
+    relu = net.with_hidden_activation("relu")
+    assert relu.activations == ["relu", "softmax"] and np.array_equal(relu.theta, net.theta)
+    fresh = net.redrawn("he", seed=4)
+    assert fresh.sizes == net.sizes and fresh.bias == net.bias
+    assert not np.array_equal(fresh.weights[0][0], net.weights[0][0])
+    assert all(np.array_equal(b, b0) for (_, b), (_, b0) in zip(fresh.weights, net.weights))   # biases kept
+    # the same stream as train() draws a new network's weights from
+    data = Dataset("three", np.zeros((3, 2)), np.array([0, 1, 2]), np.zeros((3, 2)), np.array([0, 1, 2]), 3, 2)
+    new, _ = train(data, TrainOptions(hidden=(2,), init="he", epochs=1, lr=1e-12, track=False, seed=4))
+    np.testing.assert_allclose(new.weights[0][0], fresh.weights[0][0], rtol=1e-9)
 
 
 @pytest.mark.parametrize("field, value, message", [

@@ -1,107 +1,204 @@
-"""``derive train DATA|SPEC``: train with the NumPy core; summary.json and curves.png with -o."""
+"""``derive train DATA|SPEC``: train with the NumPy core; summary.json and curves.png with -o.
+
+With a data set's name a new network is trained (32 sigmoid hidden units, cross-entropy,
+learning rate 0.1 unless the options say otherwise). With a spec file the spec's network
+is trained exactly: its layer sizes, activations, bias modes and starting weights, with
+its loss and learning rate (and its batch reduction) as the defaults; an option given on
+the command line overrides the spec (``--activation`` the hidden activations, ``--init``
+draws new weights of the spec's shapes, ``--loss`` and ``--lr``). Every option that a spec
+can set defaults to None here, so that "not given" and "given" can be told apart.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from derive.cli.common import ProgressBar, count, plots_available, resolve_spec
 from derive.errors import UsageError
+from derive.model.names import DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS
 
 HELP = "train a network on real or synthetic data (NumPy core)"
+#: Today's defaults for a new network (a data set given by name).
+DEFAULTS = {"hidden": "32", "activation": "sigmoid", "loss": "cross-entropy", "lr": 0.1, "init": "auto"}
 
 
 def add_arguments(t) -> None:
-    t.add_argument("data", help="digits, xor, circles, moons, blobs, or a spec file (its network is the start)")
-    t.add_argument("--data", dest="dataset", help="with a spec file: the dataset to train on (default digits)")
-    t.add_argument("--hidden", default="32", help="hidden layer sizes, e.g. 32 or 64,32 (default 32)")
-    t.add_argument("--activation", default="sigmoid", choices=("sigmoid", "tanh", "relu", "leaky-relu", "identity"))
-    t.add_argument("--loss", default="cross-entropy", choices=("cross-entropy", "mse"))
-    t.add_argument("--optimizer", default="sgd", choices=("sgd", "momentum", "adam"))
-    t.add_argument("--lr", type=float, default=0.1)
+    t.add_argument("data", help="digits, xor, circles, moons, blobs, or a spec file (its network is trained: its "
+                                "sizes, activations, biases and weights, with its loss and learning rate by default)")
+    t.add_argument("--data", dest="dataset", help="with a spec file: the data set to train on (default digits)")
+    t.add_argument("--hidden", help="hidden layer sizes of a new network, e.g. 32 or 64,32 (default 32; "
+                                    "a spec fixes its own)")
+    t.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid, or the spec's)")
+    t.add_argument("--loss", choices=LOSSES, help="loss (default cross-entropy, or the spec's)")
+    t.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
+    t.add_argument("--lr", type=float, help="learning rate (default 0.1, or the spec's)")
     t.add_argument("--epochs", type=count, default=50)
     t.add_argument("--batch", type=count, default=32)
     t.add_argument("--seed", type=count, default=0)
-    t.add_argument("--dtype", default="float64", choices=("float64", "float32"))
-    t.add_argument("--init", default="auto", choices=("auto", "xavier", "he"),
-                   help="initial weights: auto (He for ReLU layers, Xavier otherwise), xavier or he")
+    t.add_argument("--dtype", default="float64", choices=DTYPES)
+    t.add_argument("--init", choices=INITS,
+                   help="starting weights: auto (He for ReLU layers, Xavier otherwise), xavier or he "
+                        "(default auto; with a spec, the spec's weights unless this is given)")
     t.add_argument("--compare-losses", action="store_true", help="train with squared error and cross-entropy, one figure")
     t.add_argument("-o", "--output", help="folder for summary.json and curves.png (without it: print only)")
 
 
+@dataclass
+class _Setup:
+    """What to train: the data, where the network comes from, and the run's options."""
+    name: str                 # the data set
+    data: object
+    spec: str | None          # the spec file the network comes from, if any
+    start: object             # the spec's network (a derive.train.Network), or None for a new one
+    init: str                 # how the starting weights were made: an init scheme, or "from the spec"
+    opts: object              # derive.train.TrainOptions
+
+
 def run(args) -> int:
-    import json
-
-    from derive.files import write_atomic
-    from derive.model.spec import load_spec
-    from derive.train.core import TrainOptions, network_from_spec, train
-    from derive.train.datasets import NAMES, load
-
-    try:
-        hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
-    except ValueError:
-        raise UsageError(f"--hidden: expected sizes like 32 or 64,32, got {args.hidden!r}") from None
-    if not hidden or any(not 1 <= h <= 4096 for h in hidden):
-        raise UsageError(f"--hidden: each size must be from 1 to 4096, got {args.hidden!r}")
-    if not (0 < args.lr < 1e3):
-        raise UsageError(f"--lr: expected a positive learning rate, got {args.lr:g}")
-    if args.epochs < 1 or args.batch < 1:
-        raise UsageError("--epochs and --batch must be at least 1")
-    out = Path(args.output) if args.output else None
+    _check_numbers(args)
+    out = _output_folder(args.output)
+    setup = _from_spec(args) if _is_spec(args) else _from_dataset(args)
+    losses = ("mse", "cross-entropy") if args.compare_losses else (setup.opts.loss,)
+    runs = {loss: _train(setup, replace(setup.opts, loss=loss)) for loss in losses}
     if out is not None:
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"{out}: exists and is not a folder")
-        if not (out.parent if str(out.parent) else Path(".")).is_dir():
-            raise UsageError(f"{out}: folder {out.parent} does not exist")
-        plots_available()
-    start = None
-    if args.data in NAMES:
-        if args.dataset:
-            raise UsageError("--data is for a spec file; the dataset is already named")
-        name = args.data
-    else:
-        path = resolve_spec(args.data)
-        if not path.exists():
-            raise UsageError(f"train: {args.data!r} is neither a dataset ({', '.join(NAMES)}) nor a spec file")
-        spec = load_spec(path)
-        name = args.dataset or "digits"
-        if name not in NAMES:
-            raise UsageError(f"--data: unknown dataset {name!r} (known: {', '.join(NAMES)})")
-    data = load(name, seed=args.seed)
-    if args.data not in NAMES:
-        start = network_from_spec(spec, data)
-    losses = ("mse", "cross-entropy") if args.compare_losses else (args.loss,)
-    runs = {}
-    for loss in losses:
-        opts = TrainOptions(hidden=hidden, activation=args.activation, loss=loss, optimizer=args.optimizer,
-                            lr=args.lr, epochs=args.epochs, batch=args.batch, seed=args.seed, dtype=args.dtype,
-                            init=args.init)
-        bar = ProgressBar(f"{name} {loss}", args.epochs)
-        try:
-            _, hist = train(data, opts, network=start, progress=bar.update)
-        finally:
-            bar.close()
-        runs[loss] = (opts, hist)
-        print(f"{name} ({loss}, {args.optimizer}, hidden {args.hidden}): train accuracy "
-              f"{hist.train_accuracy[-1]:.4f}, test accuracy {hist.test_accuracy[-1]:.4f}, {hist.seconds:.2f} s")
-    if out is None:
-        return 0
-    summaries = {loss: _summary(name, opts, hist) for loss, (opts, hist) in runs.items()}
-    summary = summaries[losses[0]] if len(losses) == 1 else {"compare_losses": summaries}
-    from derive.figures import figure
-
-    out.mkdir(exist_ok=True)
-    write_atomic(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
-    if len(losses) == 1:
-        figure("curves", out / "curves.png", history=runs[losses[0]][1])
-    else:
-        figure("curves", out / "curves.png",
-               histories={"squared error": runs["mse"][1], "cross-entropy": runs["cross-entropy"][1]})
+        _write(out, setup, runs)
     return 0
 
 
-def _summary(name, opts, hist) -> dict:
-    import dataclasses
+def _check_numbers(args) -> None:
+    if args.lr is not None and not (0 < args.lr < 1e3):
+        raise UsageError(f"--lr: expected a positive learning rate, got {args.lr:g}")
+    if args.epochs < 1 or args.batch < 1:
+        raise UsageError("--epochs and --batch must be at least 1")
 
-    return {"dataset": name, "train_accuracy": hist.train_accuracy[-1], "test_accuracy": hist.test_accuracy[-1],
-            "loss_history": hist.loss, "train_accuracy_history": hist.train_accuracy,
-            "test_accuracy_history": hist.test_accuracy, "seconds": hist.seconds,
-            "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(opts).items()}}
+
+def _output_folder(output: str | None) -> Path | None:
+    if output is None:
+        return None
+    out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise UsageError(f"{out}: folder {out.parent} does not exist")
+    plots_available()
+    return out
+
+
+def _is_spec(args) -> bool:
+    from derive.train.datasets import NAMES
+
+    if args.data in NAMES:
+        if args.dataset:
+            raise UsageError("--data is for a spec file; the data set is already named")
+        return False
+    if not resolve_spec(args.data).exists():
+        raise UsageError(f"train: {args.data!r} is neither a data set ({', '.join(NAMES)}) nor a spec file")
+    return True
+
+
+def _options(args, **chosen):
+    """TrainOptions from the command line's run settings and the chosen network settings."""
+    from derive.train import TrainOptions
+
+    return TrainOptions(optimizer=args.optimizer, epochs=args.epochs, batch=args.batch, seed=args.seed,
+                        dtype=args.dtype, **chosen)
+
+
+def _from_dataset(args) -> _Setup:
+    from derive.train.datasets import load
+
+    given = {k: getattr(args, k) for k in DEFAULTS}
+    chosen = {k: DEFAULTS[k] if v is None else v for k, v in given.items()}
+    hidden = _hidden_sizes(chosen.pop("hidden"))
+    opts = _options(args, hidden=hidden, **chosen)
+    return _Setup(args.data, load(args.data, seed=args.seed), None, None, opts.init, opts)
+
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        hidden = tuple(int(h) for h in text.split(",") if h.strip())
+    except ValueError:
+        raise UsageError(f"--hidden: expected sizes like 32 or 64,32, got {text!r}") from None
+    if not hidden or any(not 1 <= h <= 4096 for h in hidden):
+        raise UsageError(f"--hidden: each size must be from 1 to 4096, got {text!r}")
+    return hidden
+
+
+def _from_spec(args) -> _Setup:
+    from derive.model.spec import load_spec
+    from derive.train import network_from_spec, spec_defaults
+    from derive.train.datasets import NAMES, load
+    from derive.train.from_spec import check_trainable
+    from derive.train.options import refusal
+
+    path = resolve_spec(args.data)
+    spec = load_spec(path)
+    if args.hidden is not None:
+        raise UsageError(f"--hidden: the layer sizes come from the spec {spec.source}; "
+                         "leave --hidden out, or name a data set to train a new network")
+    if args.compare_losses:
+        raise UsageError(f"--compare-losses trains new networks on a data set; {spec.source} fixes its own loss")
+    check_trainable(spec)
+    why = refusal(spec.layers[-1].activation, args.loss) if args.loss is not None else None
+    if why:
+        raise UsageError(f"--loss {args.loss}: {why} (the output layer of {spec.source})")
+    name = args.dataset or "digits"
+    if name not in NAMES:
+        raise UsageError(f"--data: unknown data set {name!r} (known: {', '.join(NAMES)})")
+    data = load(name, seed=args.seed)
+    start = network_from_spec(spec, data)
+    if args.activation is not None:
+        start = start.with_hidden_activation(args.activation)
+    if args.init is not None:
+        start = start.redrawn(args.init, args.seed)
+    defaults = spec_defaults(spec)
+    opts = _options(args, hidden=tuple(start.sizes[1:-1]), loss=args.loss or defaults["loss"],
+                    lr=defaults["lr"] if args.lr is None else args.lr, reduction=defaults["reduction"],
+                    **({"activation": args.activation} if args.activation else {}))
+    return _Setup(name, data, str(path), start, args.init or "from the spec", opts)
+
+
+def _train(setup: _Setup, opts):
+    from derive.train import train
+
+    bar = ProgressBar(f"{setup.name} {opts.loss}", opts.epochs)
+    try:
+        net, hist = train(setup.data, opts, network=setup.start, progress=bar.update)
+    finally:
+        bar.close()
+    source = f"{setup.spec} on {setup.name}" if setup.spec else setup.name
+    print(f"{source} ({'-'.join(map(str, net.sizes))}, {'/'.join(net.activations)}, {opts.loss}, "
+          f"{opts.optimizer} lr {opts.lr:g}): train accuracy {hist.train_accuracy[-1]:.4f}, "
+          f"test accuracy {hist.test_accuracy[-1]:.4f}, {hist.seconds:.2f} s")
+    return opts, net, hist
+
+
+def _write(out: Path, setup: _Setup, runs: dict) -> None:
+    import json
+
+    from derive.figures import figure
+    from derive.files import write_atomic
+
+    summaries = {loss: _summary(setup, *run) for loss, run in runs.items()}
+    summary = next(iter(summaries.values())) if len(runs) == 1 else {"compare_losses": summaries}
+    out.mkdir(exist_ok=True)
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    if len(runs) == 1:
+        figure("curves", out / "curves.png", history=next(iter(runs.values()))[2])
+    else:
+        figure("curves", out / "curves.png",
+               histories={"squared error": runs["mse"][2], "cross-entropy": runs["cross-entropy"][2]})
+
+
+def _summary(setup: _Setup, opts, net, hist) -> dict:
+    """What was trained (read from the trained network and the options it ran with), and how it went."""
+    settings = {"sgd": (), "momentum": ("momentum",), "adam": ("beta1", "beta2", "eps")}[opts.optimizer]
+    return {"dataset": setup.name, "spec": setup.spec, "layer_sizes": list(net.sizes),
+            "activations": list(net.activations), "bias_modes": list(net.bias), "train_bias": list(net.train_bias),
+            "leaky_relu_alpha": [a if act == "leaky-relu" else None for a, act in zip(net.alphas, net.activations)],
+            "loss": opts.loss, "reduction": opts.reduction, "learning_rate": opts.lr, "optimizer": opts.optimizer,
+            "optimizer_settings": {k: getattr(opts, k) for k in settings}, "epochs": opts.epochs,
+            "batch": opts.batch, "seed": opts.seed, "dtype": opts.dtype, "init": setup.init,
+            "train_accuracy": hist.train_accuracy[-1], "test_accuracy": hist.test_accuracy[-1],
+            "seconds": hist.seconds, "loss_history": hist.loss, "train_accuracy_history": hist.train_accuracy,
+            "test_accuracy_history": hist.test_accuracy}

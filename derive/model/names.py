@@ -32,6 +32,12 @@ REDUCTIONS = ("mean", "sum")
 CARRY_MODES = ("exact", "rounded")
 #: How weights are numbered when the spec does not name them.
 WEIGHT_NAMING = ("input-major", "neuron-major", "indexed")
+#: Activations a hidden layer may use (softmax belongs to the output layer only).
+HIDDEN_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")
+#: The training core's optimizers, starting-weight schemes and float types.
+OPTIMIZERS = ("sgd", "momentum", "adam")
+INITS = ("auto", "xavier", "he")
+DTYPES = ("float64", "float32")
 
 #: Step kinds, in the order a student works through one sample.
 STEP_KINDS = ("net", "out", "loss", "dloss_dout", "dout_dnet", "delta", "grad", "new")

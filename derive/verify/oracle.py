@@ -1,8 +1,9 @@
 """Independent NumPy reference implementation of forward pass, backprop and training.
 
-This module is the numerical oracle for the SymPy derivations. It deliberately
-imports nothing else from the ``derive`` package, so a mistake there cannot be
-copied here and then "confirm" itself.
+This module is the numerical oracle for the SymPy derivations. It computes with the float
+kernels of :mod:`derive.verify.kernels` (one form of each activation and loss, which the
+training core shares) and imports nothing of the symbolic code, so a mistake there cannot
+be copied here and then "confirm" itself.
 
 Conventions: ``X`` is (S, n_inputs), ``Y`` is (S, n_last), every per-sample array
 has the sample axis first, ``net = out_prev @ W.T + b`` and ``out = act(net)``.
@@ -18,13 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax")
-LOSSES = ("half-sse", "sse", "mse", "half-mse", "cross-entropy", "bce")
-BIAS_MODES = ("none", "neuron", "shared")
-REDUCTIONS = ("mean", "sum")
-# Squared-error losses as multiples of sum((y - yhat)^2); the value is a function of n outputs.
-_SQUARED = {"half-sse": lambda n: 0.5, "sse": lambda n: 1.0,
-            "mse": lambda n: 1.0 / n, "half-mse": lambda n: 0.5 / n}
+from derive.model.names import ACTIVATIONS, BIAS_MODES, LOSSES, REDUCTIONS
+from derive.verify import kernels
+
+__all__ = ["ACTIVATIONS", "BIAS_MODES", "LOSSES", "REDUCTIONS", "Backward", "Forward", "Layer", "backward",
+           "finite_difference_gradients", "forward", "loss_value", "train", "update"]
 
 
 @dataclass
@@ -69,9 +68,9 @@ def _check(layers, X, Y, loss, reduction):
         if np.shape(layer.W)[1] != n_in:
             raise ValueError(f"layer {i}: W has {np.shape(layer.W)[1]} inputs, expected {n_in}")
         n_in = np.shape(layer.W)[0]
-    last = layers[-1].activation
-    if loss == "cross-entropy" and last != "softmax" or loss == "bce" and last != "sigmoid":
-        raise ValueError(f"{loss} needs a {'softmax' if loss == 'cross-entropy' else 'sigmoid'} output")
+    needs = kernels.OUTPUT_FOR.get(loss)
+    if needs and layers[-1].activation != needs:
+        raise ValueError(f"{loss} needs a {needs} output")
     if X.shape[0] != Y.shape[0] or Y.shape[1] != n_in:
         raise ValueError(f"Y must be ({X.shape[0]}, {n_in}), got {Y.shape}")
     return X, Y
@@ -80,66 +79,6 @@ def _check(layers, X, Y, loss, reduction):
 def _reduce(a, reduction):
     """Combine per-sample values (sample axis first) into the batch value."""
     return a.mean(axis=0) if reduction == "mean" else a.sum(axis=0)
-
-
-def _logsumexp(net):
-    m = net.max(axis=1, keepdims=True)   # subtracting the row max keeps exp() <= 1
-    return m + np.log(np.exp(net - m).sum(axis=1, keepdims=True))
-
-
-def _activate(layer, net):
-    a = layer.activation
-    if a == "sigmoid":
-        return np.exp(-np.logaddexp(0.0, -net))   # 1/(1+e^-x) without overflow for any x
-    if a == "tanh":
-        return np.tanh(net)
-    if a == "relu":
-        return np.where(net > 0, net, 0.0)
-    if a == "leaky-relu":
-        return np.where(net > 0, net, layer.alpha * net)
-    if a == "identity":
-        return net.copy()
-    return np.exp(net - _logsumexp(net))           # softmax
-
-
-def _activation_derivative(layer, net, out):
-    a = layer.activation
-    if a == "sigmoid":
-        return out * (1.0 - out)
-    if a == "tanh":
-        return 1.0 - out**2
-    if a == "relu":
-        return np.where(net > 0, 1.0, 0.0)         # 0 exactly at the kink, by convention
-    if a == "leaky-relu":
-        return np.where(net > 0, 1.0, layer.alpha)
-    if a == "identity":
-        return np.ones_like(net)
-    return np.full_like(net, np.nan)               # softmax: a full Jacobian, handled in backward
-
-
-def _loss_per_sample(loss, net, yhat, Y):
-    if loss in _SQUARED:
-        return _SQUARED[loss](Y.shape[1]) * ((Y - yhat) ** 2).sum(axis=1)
-    if loss == "cross-entropy":                    # from logits: log softmax = net - lse, never log(0)
-        return -(Y * (net - _logsumexp(net))).sum(axis=1)
-    log_p, log_q = -np.logaddexp(0.0, -net), -np.logaddexp(0.0, net)   # log s(z), log(1 - s(z))
-    return -(Y * log_p + (1.0 - Y) * log_q).sum(axis=1)
-
-
-def _ratio(num, den):
-    """num/den with 0/anything = 0: a term whose coefficient is 0 has no derivative.
-    A saturated prediction against its target still gives +-inf (honestly); the
-    output deltas never use these values for cross-entropy or bce."""
-    with np.errstate(divide="ignore", over="ignore"):   # 1/1e-320 overflows to inf: the same honest inf
-        return np.divide(num, den, out=np.zeros_like(num), where=num != 0)
-
-
-def _dloss_dout(loss, yhat, Y):
-    if loss in _SQUARED:
-        return -2.0 * _SQUARED[loss](Y.shape[1]) * (Y - yhat)
-    if loss == "cross-entropy":
-        return -_ratio(Y, yhat)
-    return -_ratio(Y, yhat) + _ratio(1.0 - Y, 1.0 - yhat)
 
 
 @np.errstate(under="ignore")
@@ -151,10 +90,10 @@ def forward(layers, X, Y, loss, reduction="mean") -> Forward:
         # A shared bias is a 0-d value and broadcasts over all nodes, a neuron bias over samples.
         b = 0.0 if layer.bias == "none" else np.asarray(layer.b, float)
         net = a @ np.asarray(layer.W, float).T + b
-        a = _activate(layer, net)
+        a = kernels.activate(layer.activation, net, layer.alpha)
         nets.append(net)
         outs.append(a)
-    per_sample = _loss_per_sample(loss, nets[-1], outs[-1], Y)
+    per_sample = kernels.loss_per_sample(loss, nets[-1], outs[-1], Y)
     return Forward(nets, outs, per_sample, float(_reduce(per_sample, reduction)))
 
 
@@ -163,18 +102,10 @@ def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -
     """Backpropagate per-sample deltas, then reduce them into batch gradients."""
     X, Y = _check(layers, X, Y, loss, reduction)
     fwd = fwd if fwd is not None else forward(layers, X, Y, loss, reduction)
-    yhat, act = fwd.outs[-1], layers[-1].activation
-    g = _dloss_dout(loss, yhat, Y)
-    dout_dnet = [_activation_derivative(l, n, o) for l, n, o in zip(layers, fwd.nets, fwd.outs)]
-    if loss == "cross-entropy":
-        # Exact for any target; equals yhat - y because the targets sum to 1 (one-hot).
-        delta = yhat * Y.sum(axis=1, keepdims=True) - Y
-    elif loss == "bce":
-        delta = yhat - Y                           # avoids the unstable g * s(1 - s) product
-    elif act == "softmax":                         # Jacobian-vector product of softmax
-        delta = yhat * (g - (g * yhat).sum(axis=1, keepdims=True))
-    else:
-        delta = g * dout_dnet[-1]
+    yhat, last = fwd.outs[-1], layers[-1]
+    g = kernels.dloss_dout(loss, yhat, Y)
+    dout_dnet = [kernels.derivative(l.activation, o, l.alpha) for l, o in zip(layers, fwd.outs)]
+    delta = kernels.output_delta(loss, last.activation, yhat, Y, last.alpha)
     deltas = [delta]
     for l in range(len(layers) - 1, 0, -1):
         deltas.insert(0, dout_dnet[l - 1] * (deltas[0] @ np.asarray(layers[l].W, float)))

@@ -150,15 +150,15 @@ def verify(graph, strict: bool = True) -> Report:
     # A ReLU-family net that is exactly 0 sits on the kink, where the derivative is a
     # convention (the left-hand one: 0, or alpha). The NumPy core's float net there is
     # rounding error (0.9*0.4 - 0.9*0.4 is 1.3e-17 with a fused multiply-add) whose sign
-    # would pick the branch by chance, so its backward pass is given the exact 0. The
-    # forward values are still compared as NumPy computed them.
+    # would pick the branch by chance, so its backward pass is given the exact 0 (net and
+    # out: derivatives are read from outputs). Forward values are compared as computed.
     kinks = _exact_kinks(graph)
     fwd_b = fwd
     if any(fwd.nets[st.layer][st.sample, st.node] != 0 for st in kinks):
-        nets = [n.copy() for n in fwd.nets]
+        nets, outs = [n.copy() for n in fwd.nets], [o.copy() for o in fwd.outs]
         for st in kinks:
-            nets[st.layer][st.sample, st.node] = 0.0
-        fwd_b = dataclasses.replace(fwd, nets=nets)
+            nets[st.layer][st.sample, st.node] = outs[st.layer][st.sample, st.node] = 0.0
+        fwd_b = dataclasses.replace(fwd, nets=nets, outs=outs)
     bwd = numeric.backward(layers, X, Y, spec.loss, spec.batch, fwd_b)
     new_layers = numeric.update(layers, bwd, float(spec.learning_rate))
     fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, spec.batch, h=FD_H)
