@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shlex
 import struct
 import subprocess
 import sys
@@ -224,36 +222,6 @@ def test_train_without_an_output_folder_only_prints(tmp_path, capsys, monkeypatc
                  "--epochs", "100"]) == 0
     assert "test accuracy" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
-
-
-# --------------------------------------------------------------------------- the README's commands
-
-
-def readme_train_commands() -> list[list[str]]:
-    """Every ``derive train ...`` the README shows, in code spans and code blocks, as argv
-    lists; a synopsis (with ``[options]`` or alternatives ``a|b``) is not a command."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.findall(r"^\$? ?(derive train [^\n`]*)$", text, flags=re.M)
-    found += re.findall(r"`(derive train [^`]*)`", text)
-    return [shlex.split(c)[1:] for c in dict.fromkeys(c.strip() for c in found) if "[" not in c and "|" not in c]
-
-
-def test_the_readme_shows_train_commands():
-    commands = readme_train_commands()
-    assert len(commands) >= 4
-    assert any(c[1].endswith(".yaml") for c in commands)     # a spec's network, as well as data sets
-
-
-@pytest.mark.parametrize("argv", readme_train_commands(), ids=lambda a: " ".join(a))
-def test_every_readme_train_command_runs(argv, tmp_path, monkeypatch, capsys):
-    """Run from the repository (the README's paths are relative to it); an output folder
-    goes to a temporary one instead."""
-    monkeypatch.chdir(ROOT)
-    if "-o" in argv:
-        argv = list(argv)
-        argv[argv.index("-o") + 1] = str(tmp_path / "out")
-    assert main(argv) == 0, capsys.readouterr().err
-    assert "test accuracy" in capsys.readouterr().out
 
 
 def test_train_keeps_the_spec_weights_it_was_given(tmp_path):
