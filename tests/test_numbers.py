@@ -180,6 +180,8 @@ def test_round_half_up_of_other_reals():
     assert round_half_up(3, 1) == 3 and round_half_up(0.125, 2) == R(13, 100)   # Python numbers are sympified
     with pytest.raises(ValueError, match="not a real number"):
         round_half_up(sp.I, 2)
+    with pytest.raises(sp.SympifyError):
+        round_half_up("__import__('os')", 2)        # text is never handed to sympify
 
 
 def _decimal_rounding(v: sp.Rational, d: int) -> sp.Rational:

@@ -99,7 +99,7 @@ class Number:
     def agrees(self, exact, slack=sp.Rational(1, 10 ** 15)) -> bool:
         """True when ``exact`` rounds to this number at its stated places (a fraction must
         equal it); ``slack`` absorbs the last digits of a 50-digit float."""
-        return bool(abs(self.value - sp.sympify(exact)) <= self.half_unit + slack)
+        return bool(abs(self.value - sp.sympify(exact, strict=True)) <= self.half_unit + slack)
 
     def __float__(self) -> float:
         return _to_float(self.value)
@@ -188,7 +188,7 @@ def round_half_up(v, decimals: int) -> sp.Rational:
     >>> round_half_up(sp.sqrt(2), 3), round_half_up(sp.Integer(1250), -2)
     (707/500, 1300)
     """
-    v = sp.sympify(v)
+    v = sp.sympify(v, strict=True)        # numbers only: text is never sympified
     if v.is_Rational:
         p, q = int(v.p), int(v.q)
     else:
