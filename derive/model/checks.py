@@ -22,7 +22,7 @@ import re
 
 import sympy as sp
 
-from derive.model.fields import Flag, OneOf, Real, Section, Text, Whole
+from derive.model.fields import Flag, Name, OneOf, Real, Section, Text, Whole
 from derive.model.load import SpecError
 from derive.model.names import MAX_NAME, NAME_RE, reserved
 from derive.model.numbers import Number, NumberError, read_number, scan_number
@@ -91,6 +91,8 @@ class FieldChecker:
             if not isinstance(raw, bool):
                 self.fail(at, f"expected true or false, got {show(raw)}")
             return raw
+        if isinstance(rule, Name):
+            return self.name(raw, at)
         if isinstance(rule, Section):
             return self.section(raw, at, rule)
         return raw        # Shaped and ListOf: checked by their own methods, which know the shapes

@@ -63,9 +63,7 @@ class _Validator(FieldChecker):
         out["samples"] = [self.sample(s, w, out) for s, w in zip(raw, where)]
         self.settings(d, out)
         self.check_unique_names(out)
-        published = self.field(d, "published", TOP)
-        out["published"] = self.published(published) if published is not None else {}
-        out["published_source"] = (published or {}).get("source") or ""
+        self.published(self.field(d, "published", TOP), out)
         out["vary"] = self.vary(self.field(d, "vary", TOP))
         return _settle(out)
 
@@ -113,7 +111,7 @@ class _Validator(FieldChecker):
 
     def layer(self, raw, w: str, last: bool, train_biases: bool) -> dict:
         raw = self.section(raw, w, LAYER)
-        name = self.name(raw["name"], f"{w}.name")
+        name = self.field(raw, "name", LAYER, w)
         size = self.field(raw, "size", LAYER, w)
         act = self.field(raw, "activation", LAYER, w)
         if act == "softmax" and not last:
@@ -289,11 +287,15 @@ class _Validator(FieldChecker):
             out["max_net"] = self.field(v, "max_net", VARY, "vary").value
         return out
 
-    def published(self, v: dict) -> dict[str, Number]:
-        self.field(v, "source", PUBLISHED, "published")
+    def published(self, v: dict | None, out: dict):
+        """The printed numbers (as Numbers: a printed -0.1360 states four places) and their source."""
+        out["published"], out["published_source"] = {}, ""
+        if v is None:
+            return
+        out["published_source"] = self.field(v, "source", PUBLISHED, "published")
         raw = v["values"]
         vals = self.keys(raw, "published.values", optional=list(raw) if isinstance(raw, dict) else ())
-        return {k: self.number(x, f"published.values.{k}") for k, x in vals.items()}
+        out["published"] = {k: self.number(x, f"published.values.{k}") for k, x in vals.items()}
 
 
 def _settle(out: dict) -> dict:
