@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 import sympy.parsing.sympy_parser as sympy_parser
 from derive.graph.activations import sigma
+from derive.model.load import read_json, read_yaml
+from derive.model.numbers import Number
 from derive.teach.answers import Answer, AnswerError, is_blank, parse_answer
 
 OUT = sp.Symbol("out_o1")
@@ -22,6 +24,10 @@ SYMBOLS = {"out_o1": OUT, "net_o1": NET}
 
 
 # ---------------------------------------------------------------- plain numbers and places
+
+def _fields(a: Answer) -> tuple:
+    return a.text, a.value, a.exact, a.places, a.symbolic
+
 
 @pytest.mark.parametrize("text, value, exact, places", [
     ("0.40", 0.4, sp.Rational(2, 5), 2),
@@ -42,7 +48,8 @@ SYMBOLS = {"out_o1": OUT, "net_o1": NET}
 ])
 def test_plain_numbers_and_their_places(text, value, exact, places):
     a = parse_answer(text)
-    assert a == Answer(text.strip(), value, exact, places, False)
+    assert _fields(a) == (text.strip(), value, exact, places, False)
+    assert a.number.value == exact and a.number.places == places
     assert isinstance(a.exact, sp.Rational)
     assert not a.exact.has(sp.Float)
 
@@ -53,14 +60,15 @@ def test_plain_numbers_do_not_use_ast(monkeypatch):
     monkeypatch.setattr(ast, "parse", boom)
     for text in ("0.593", "-0.0831", "1.5e-3", "0,593", "− 0.5", 0.593, 7):
         assert parse_answer(text).places is not None
+    assert parse_answer("3/8").number == Number(sp.Rational(3, 8), None, "3/8")   # a fraction states no places
     with pytest.raises(AssertionError, match="ast.parse called"):
-        parse_answer("1/2")          # the patch is live: arithmetic does reach ast.parse
+        parse_answer("1+2")          # the patch is live: arithmetic does reach ast.parse
 
 
 def test_yaml_numbers_are_accepted_and_bool_is_not():
     data = yaml.safe_load("a: 0.593\nb: 7\nc: -0.0831\nd: true\ne: 1.0e-5\n")
-    assert parse_answer(data["a"]) == Answer("0.593", 0.593, sp.Rational(593, 1000), 3, False)
-    assert parse_answer(data["b"]) == Answer("7", 7.0, sp.Integer(7), 0, False)
+    assert _fields(parse_answer(data["a"])) == ("0.593", 0.593, sp.Rational(593, 1000), 3, False)
+    assert _fields(parse_answer(data["b"])) == ("7", 7.0, sp.Integer(7), 0, False)
     assert parse_answer(data["c"]).places == 4
     assert parse_answer(data["e"]).exact == sp.Rational(1, 100000)
     for bad in (data["d"], False, [1], {"a": 1}, b"0.5"):
@@ -69,6 +77,18 @@ def test_yaml_numbers_are_accepted_and_bool_is_not():
     for bad in (math.inf, -math.inf, math.nan):
         with pytest.raises(AnswerError, match="finite"):
             parse_answer(bad)
+
+
+def test_numbers_read_from_files_keep_their_trailing_zeros():
+    """yaml.safe_load turns 0.3760 into the float 0.376 and the fourth place is lost; the
+    project's readers keep the text, quoted or not, so the answer states four places."""
+    assert parse_answer(yaml.safe_load("a: 0.3760")["a"]).places == 3          # what PyYAML alone gives
+    for data in (read_yaml("a: 0.3760"), read_yaml("a: '0.3760'"), read_json('{"a": 0.3760}'),
+                 read_json('{"a": "0.3760"}')):
+        a = parse_answer(data["a"])
+        assert _fields(a) == ("0.3760", 0.376, sp.Rational(47, 125), 4, False)
+    assert parse_answer(read_yaml("a: 1.50e-3")["a"]).places == 5
+    assert parse_answer(read_yaml("a: 7")["a"]).places == 0
 
 
 def test_blank_answers():

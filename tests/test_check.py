@@ -255,3 +255,22 @@ def test_relative_tolerance_and_significant_figures():
     sig = Checker(spec, "four", Options(sigfigs=2))
     assert sig.mark({"out_h1": "0.5931"}).steps["out_h1"].verdict == "correct"
     assert sig.mark({"out_h1": "0.5988"}).steps["out_h1"].verdict == "wrong"
+
+
+def test_answer_files_keep_the_places_typed(tmp_path):
+    """An unquoted 0.5440 in YAML or JSON states four places, as the quoted one does
+    (yaml.safe_load and json.loads would read 0.544 and the checker would say 'given to
+    3 decimal places'); a repeated step id is an unreadable file, not a silent overwrite."""
+    from derive.teach.homework import mark_all, read_submissions
+
+    (tmp_path / "a.yaml").write_text("student: 42\nout_h2: 0.5440\ndelta_h1: '-0.0120'\nnet_h1: 0.376\n")
+    (tmp_path / "b.json").write_text('{"out_h2": 0.5440, "delta_h1": -0.0120, "net_h1": 0.376}')
+    (tmp_path / "c.yaml").write_text("out_h2: 0.5440\nout_h2: 0.9\n")
+    subs = read_submissions([tmp_path / "a.yaml", tmp_path / "b.json", tmp_path / "c.yaml"])
+    assert [s.student for s in subs] == ["42", "b", "c"]
+    marked = mark_all(_FOUR_CHECKER, subs)
+    for _, r in marked[:2]:
+        assert {sid: (s.verdict, s.given, s.note) for sid, s in r.steps.items()} == {
+            "out_h2": ("correct", "0.5440", None), "delta_h1": ("correct", "-0.0120", None),
+            "net_h1": ("correct", "0.376", "given to 3 decimal places; the sheet asks for 4")}
+    assert marked[2][1] is None and "not valid YAML at line 2" in marked[2][0].problem

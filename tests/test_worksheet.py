@@ -28,7 +28,7 @@ def four30():
 
 
 def _on_grid(v, rule):
-    low, high, step = rule
+    low, high, step = (n.value for n in rule)
     return low <= v <= high and ((v - low) / step).q == 1
 
 

@@ -4,15 +4,17 @@ A value may be a plain number (``0.40``), a fraction (``3/8``), arithmetic
 (``0.5*(1-0.64)``, ``-(1-0.64)``) or, for formula questions, a symbolic answer in the
 spec's own symbol names (``out_o1*(1-out_o1)``). The text is never given to ``eval``,
 ``sympify`` or ``parse_expr`` (they run Python): a plain number is read with a regular
-expression, anything else with :func:`ast.parse` (which only parses), and the SymPy
+expression (:func:`derive.model.numbers.scan_number`, the one reader of typed numbers,
+which keeps the places as typed: ``0.3760`` states four), anything else with
+:func:`ast.parse` (which only parses), and the SymPy
 expression is built node by node from a whitelist of node types, operators, functions
 (exp, log/ln, sqrt, sigma, tanh) and names. Length, nesting, exponents, digits and the
 size of intermediate numbers are capped; anything else is an :class:`AnswerError` whose
 message is a short reason for the student.
 
->>> a = parse_answer("0.40")
+>>> a = parse_answer("0.3760")
 >>> a.value, a.exact, a.places, a.symbolic
-(0.4, 2/5, 2, False)
+(0.376, 47/125, 4, False)
 >>> parse_answer("0.5 × (1 − 0.64)").exact
 9/50
 >>> import sympy as sp
@@ -23,41 +25,29 @@ message is a short reason for the student.
 >>> parse_answer("__import__('os').system('rm -rf /')")
 Traceback (most recent call last):
     ...
-derive.teach.answers.AnswerError: attribute access ('.') is not allowed
+derive.teach.formula.AnswerError: attribute access ('.') is not allowed
 >>> parse_answer("10**10**10")
 Traceback (most recent call last):
     ...
-derive.teach.answers.AnswerError: the exponent must be a plain number, e.g. x**2
+derive.teach.formula.AnswerError: the exponent must be a plain number, e.g. x**2
 """
 from __future__ import annotations
 
 import ast
 import math
 import re
-import sys
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
-import mpmath
 import sympy as sp
 
-from derive.graph.activations import sigma
+from derive.model.numbers import Number
+from derive.teach.formula import (FUNCTIONS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LENGTH, MAX_NODES, AnswerError,
+                                  Builder, check_powers, check_size, read_literal)
 
 __all__ = ["Answer", "AnswerError", "is_blank", "parse_answer",
            "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_DIGITS"]
-
-MAX_LENGTH = 200      # characters of the stripped text
-MAX_DEPTH = 30        # levels of the expression tree
-MAX_NODES = 200       # expression nodes in the tree
-MAX_EXPONENT = 100    # |exponent| of a power
-MAX_DIGITS = 30       # significant digits of a number literal
-MAX_POWER_EXP10 = 999  # |e| in a literal such as 1.5e-3
-MAX_BITS = 20_000     # size of an exact rational built by a power
-
-
-class AnswerError(ValueError):
-    """An answer that cannot be read; ``str(e)`` is a short one-line reason for the student."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +55,14 @@ class Answer:
     text: str                 # as given (stripped)
     value: float | None       # numeric value (None for a symbolic answer with free symbols)
     exact: sp.Expr            # SymPy expression built from the answer (decimals as Rationals)
-    places: int | None        # stated decimal places of a plain decimal number, else None
+    number: Number | None     # a plain number or fraction as typed (its places), else None
     symbolic: bool            # True when it contains symbol names
+
+    @property
+    def places(self) -> int | None:
+        """Decimal places the answer states: those typed in a plain decimal number
+        (``0.3760`` states 4), None for fractions, arithmetic and formulas."""
+        return None if self.number is None else self.number.places
 
 
 def is_blank(v) -> bool:
@@ -76,37 +72,19 @@ def is_blank(v) -> bool:
 
 # ---------------------------------------------------------------- plain numbers (fast path)
 
-_NUMBER = re.compile(r"([+-]?)\s*([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]{1,3}))?", re.ASCII)
 _COMMA_NUMBER = re.compile(r"[+-]?\s*[0-9]+,[0-9]+", re.ASCII)
-_LITERAL = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?", re.ASCII)
 
 
-def _rational(mantissa: str, exp10: int, negative: bool = False) -> sp.Rational:
-    """The exact value of a decimal literal, from its digits (never via float)."""
-    whole, _, frac = mantissa.partition(".")
-    digits = (whole + frac).lstrip("0")
-    if len(digits) > MAX_DIGITS:
-        raise AnswerError(f"number has too many digits (at most {MAX_DIGITS})")
-    if abs(exp10) > MAX_POWER_EXP10:
-        raise AnswerError("number too large or too small")
-    m = int(digits or "0")
-    if negative:
-        m = -m
-    scale = exp10 - len(frac)
-    if scale >= 0:
-        return sp.Integer(m * 10 ** scale)
-    return sp.Rational(m, 10 ** -scale)
-
-
-def _plain(text: str, match: re.Match) -> Answer:
-    sign, mantissa, exp = match.groups()
-    exp10 = int(exp) if exp else 0
-    exact = _rational(mantissa, exp10, sign == "-")
-    value = float(f"{sign}{mantissa}e{exp10}")
-    if not math.isfinite(value):
-        raise AnswerError("number too large")
-    frac = mantissa.partition(".")[2]
-    return Answer(text, value, exact, max(0, len(frac) - exp10), False)
+def _plain(text: str, literal: str) -> Answer | None:
+    """The answer when ``literal`` is a plain number or fraction (places as typed), else None."""
+    n = read_literal(literal)
+    if n is None:
+        return None
+    try:
+        value = float(n)
+    except OverflowError:
+        raise AnswerError("number too large") from None
+    return Answer(text, value, n.value, n, False)
 
 
 # ---------------------------------------------------------------- student-friendly notation
@@ -124,305 +102,24 @@ def _normalize(text: str) -> str:
     return text.replace("^", "**")
 
 
-# ---------------------------------------------------------------- numbers alongside the tree
-
-# Every numeric sub-expression also gets a value in a private mpmath context (113 bits, about
-# 34 digits; never the global mpmath precision). It is computed bottom up, so it costs one
-# operation per node, whereas SymPy's evalf (and its assumptions, which call evalf) can take
-# exponential time on nested sigma/exp; and it catches 1/0, log(0), sqrt(-1) and numbers too
-# large for a float before SymPy is asked to build them.
-_MP = mpmath.MPContext()
-_MP.prec = 113
-_ZERO = _MP.mpf(0)
-_HUGE = _MP.mpf(sys.float_info.max)
-_CANCEL = _MP.mpf(2) ** (8 - _MP.prec)   # a sum this much smaller than its terms is zero
-_EXP_MIN = -1_000_000                    # exp(x) for x below this is refused (slow, and absurd)
-
-
-def _finite(v):
-    if abs(v) > _HUGE:
-        raise AnswerError("number too large")
-    return v
-
-
-def _exp(x):
-    if x > 710:
-        raise AnswerError("number too large")
-    if x < _EXP_MIN:
-        raise AnswerError("number too large or too small")
-    return _MP.exp(x)
-
-
-def _log(x):
-    if x <= 0:
-        raise AnswerError("log of a number that is not positive")
-    return _MP.log(x)
-
-
-def _sqrt(x):
-    if x < 0:
-        raise AnswerError("square root of a negative number")
-    return _MP.sqrt(x)
-
-
-def _sigma(x):
-    if x >= 0:
-        return 1 / (1 + _exp(-x))
-    e = _exp(x)
-    return e / (1 + e)
-
-
-# name -> (SymPy function, its value on an mpf, checking the domain)
-FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
-    "exp": (sp.exp, _exp),
-    "log": (sp.log, _log),
-    "ln": (sp.log, _log),
-    "sqrt": (sp.sqrt, _sqrt),
-    "sigma": (sigma, _sigma),
-    "tanh": (sp.tanh, _MP.tanh),
-}
-_BY_CLASS = {sp.exp: _exp, sp.log: _log, sigma: _sigma, sp.tanh: _MP.tanh}
-
-
-def _mp_rational(r: sp.Rational):
-    return _MP.mpf(r.p) / r.q
-
-
-def _add(a, b, exact=None):
-    if exact is not None and exact.is_Rational:
-        return _mp_rational(exact)
-    v = a + b
-    if v != 0 and abs(v) < _CANCEL * max(abs(a), abs(b)):
-        v = _ZERO                 # cancelled to within working precision: sigma(0) - 1/2
-    return _finite(v)
-
-
-def _power(base, fb, p: sp.Rational):
-    """Checks for base**p (p a Rational within the cap) and its value, or None if symbolic."""
-    if fb is None:
-        return None
-    if p.is_negative and fb == 0:
-        raise AnswerError("division by zero")
-    if p.q != 1 and fb < 0:
-        raise AnswerError("a negative number to a fractional power")
-    if base.is_Rational and max(base.p.bit_length(), base.q.bit_length()) * abs(p) > MAX_BITS:
-        raise AnswerError("number too large or too small")
-    return _finite(_MP.power(fb, int(p)) if p.q == 1 else _MP.power(fb, _mp_rational(p)))
-
-
-def _mp_eval(expr: sp.Expr, memo: dict):
-    """The value of a SymPy expression without free symbols built from the whitelist (used
-    when symbols cancel, as in sigma(x - x)); linear in the size of the tree."""
-    if expr in memo:
-        return memo[expr]
-    if expr.is_Rational:
-        v = _mp_rational(expr)
-    elif expr is sp.E:
-        v = _MP.e
-    elif expr.is_Add or expr.is_Mul:
-        v = None
-        for arg in expr.args:
-            w = _mp_eval(arg, memo)
-            v = w if v is None else (_finite(v * w) if expr.is_Mul else _add(v, w))
-    elif expr.is_Pow and expr.exp.is_Rational:
-        v = _power(expr.base, _mp_eval(expr.base, memo), expr.exp)
-    elif expr.func in _BY_CLASS and len(expr.args) == 1:
-        v = _finite(_BY_CLASS[expr.func](_mp_eval(expr.args[0], memo)))
-    else:
+def _as_text(given) -> str:
+    """The text of an answer: as typed, as read from YAML or JSON (a Number keeps its text),
+    or the shortest text of a float or int handed over by a program."""
+    if given is None:
+        raise AnswerError("missing")
+    if isinstance(given, Number):
+        return given.text
+    if isinstance(given, bool) or not isinstance(given, (str, int, float)):
         raise AnswerError("not a number or formula")
-    memo[expr] = v
-    return v
-
-
-# ---------------------------------------------------------------- the whitelist
-
-_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
-
-_NOT_ALLOWED = {   # how to name what is not allowed
-    "Attribute": "attribute access ('.')", "Subscript": "indexing ('[ ]')", "Slice": "a slice (':')",
-    "Lambda": "'lambda'", "List": "a list ('[ ]')", "Set": "braces ('{ }')", "Dict": "braces ('{ }')",
-    "Tuple": "a comma (write decimals with a point: 0.5)",
-    "ListComp": "a comprehension", "SetComp": "a comprehension", "DictComp": "a comprehension",
-    "GeneratorExp": "a comprehension", "Compare": "a comparison", "BoolOp": "'and'/'or'",
-    "IfExp": "'if ... else'", "NamedExpr": "':='", "JoinedStr": "a string", "FormattedValue": "a string",
-    "Await": "'await'", "Yield": "'yield'", "YieldFrom": "'yield'", "Starred": "'*' unpacking",
-    "FloorDiv": "'//'", "Mod": "'%'", "MatMult": "'@'", "LShift": "'<<'", "RShift": "'>>'",
-    "BitOr": "'|'", "BitAnd": "'&'", "BitXor": "'^'", "Invert": "'~'", "Not": "'not'",
-}
-
-
-def _not_allowed(node: ast.AST) -> AnswerError:
-    what = _NOT_ALLOWED.get(type(node).__name__, f"'{type(node).__name__}'")
-    return AnswerError(f"{what} is not allowed")
-
-
-def _check_size(tree: ast.Expression) -> None:
-    """At most MAX_NODES expression nodes, at most MAX_DEPTH deep (iteratively: no recursion)."""
-    count = 0
-    stack = [(tree.body, 1)]
-    while stack:
-        node, depth = stack.pop()
-        count += 1
-        if depth > MAX_DEPTH:
-            raise AnswerError(f"too deeply nested (at most {MAX_DEPTH} levels)")
-        if count > MAX_NODES:
-            raise AnswerError(f"formula too long (at most {MAX_NODES} parts)")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
-                     if isinstance(child, ast.expr))
-
-
-class _Builder:
-    """Builds (SymPy expression, mpf value or None when symbolic) from a whitelisted AST.
-
-    SymPy's assumptions (is_zero, is_negative, ...) are asked only of Rationals: on other
-    numbers they call evalf. Decisions use the mpf value instead."""
-
-    def __init__(self, source: str, symbols: Mapping[str, sp.Symbol]):
-        self.source = source.encode("utf-8")     # ast offsets count UTF-8 bytes
-        self.symbols = symbols
-        self.symbolic = False
-        self.memo: dict = {}
-        self.lazy: set = set()
-
-    def literal(self, node: ast.Constant) -> tuple[sp.Rational, object]:
-        v = node.value
-        if isinstance(v, bool) or v is None or v is Ellipsis:
-            raise AnswerError(f"'{v}' is not allowed")
-        if isinstance(v, complex):
-            raise AnswerError("imaginary numbers are not allowed")
-        if not isinstance(v, (int, float)):
-            raise AnswerError("a string is not allowed")
-        text = self.source[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
-        m = _LITERAL.fullmatch(text)
-        if m is None:
-            raise AnswerError(f"number '{text[:20]}' is not allowed; write decimals like 0.5")
-        mantissa, exp = m.groups()
-        if exp is not None and len(exp.lstrip("+-").lstrip("0")) > 3:
-            raise AnswerError("number too large or too small")
-        exact = _rational(mantissa, int(exp) if exp else 0)
-        return exact, _finite(_mp_rational(exact))
-
-    def exponent(self, node: ast.expr) -> sp.Rational:
-        negative = False
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            negative = isinstance(node.op, ast.USub)
-            node = node.operand
-        if not isinstance(node, ast.Constant):
-            raise AnswerError("the exponent must be a plain number, e.g. x**2")
-        e, _ = self.literal(node)
-        if abs(e) > MAX_EXPONENT:
-            raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
-        return -e if negative else e
-
-    def build(self, node: ast.AST):
-        e, v = self._build(node)
-        if v is None and self.symbolic and not e.free_symbols:    # symbols cancelled: x - x
-            v = _mp_eval(e, self.memo)
-        return e, v
-
-    # SymPy simplifies as it builds (exp(x)**-1 -> exp(-x), tanh(-x) -> -tanh(x)) by asking
-    # assumptions, which run evalf and take time exponential in the nesting of functions
-    # (tanh(1-tanh(1-...)), 1/exp(1/exp(...))). So an expression that contains exp, log,
-    # sigma or tanh is built unevaluated (``self.lazy`` holds them); polynomials and
-    # rationals in the symbols, and all exact arithmetic on numbers, are evaluated.
-    def _lazy(self, *parts) -> bool:
-        return any(p in self.lazy for p in parts)
-
-    def _build(self, node: ast.AST):
-        if isinstance(node, ast.Constant):
-            return self.literal(node)
-        if isinstance(node, ast.Name):
-            if node.id in self.symbols:
-                self.symbolic = True
-                return self.symbols[node.id], None
-            if node.id in FUNCTIONS:
-                raise AnswerError(f"function '{node.id}' needs its argument in parentheses, e.g. {node.id}(1)")
-            raise AnswerError(f"unknown name '{node.id[:30]}'")
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.USub):
-                e, v = self.build(node.operand)
-                return self.neg(e), (None if v is None else -v)
-            if isinstance(node.op, ast.UAdd):
-                return self.build(node.operand)
-            raise _not_allowed(node.op)
-        if isinstance(node, ast.BinOp):
-            if not isinstance(node.op, _BINOPS):
-                raise _not_allowed(node.op)
-            if isinstance(node.op, ast.Pow):
-                p = self.exponent(node.right)        # checked first: 10**10**10 builds nothing
-                b, fb = self.build(node.left)
-                return self.power(b, fb, p)
-            a, fa = self.build(node.left)
-            b, fb = self.build(node.right)
-            return self.arithmetic(node.op, a, fa, b, fb)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        raise _not_allowed(node)
-
-    def power(self, b, fb, p: sp.Rational):
-        f = _power(b, fb, p)
-        if p.q != 1 and not (b.is_Rational or b.is_Symbol) and not self._lazy(b):
-            # a root of a non-rational: SymPy's denesting of 1-sqrt(1-sqrt(...)) is exponential
-            e = sp.Pow(b, p, evaluate=False)
-            self.lazy.add(e)
-            return e, f
-        return self.make(sp.Pow, b, p), f
-
-    def make(self, cls, *args):
-        if self._lazy(*args):
-            e = cls(*args, evaluate=False)
-            self.lazy.add(e)
-            return e
-        return cls(*args)
-
-    def neg(self, e):
-        return self.make(sp.Mul, sp.S.NegativeOne, e) if self._lazy(e) else -e
-
-    def arithmetic(self, op, a, fa, b, fb):
-        numeric = fa is not None and fb is not None
-        if isinstance(op, ast.Add):
-            e = self.make(sp.Add, a, b)
-            return e, (_add(fa, fb, e) if numeric else None)
-        if isinstance(op, ast.Sub):
-            e = self.make(sp.Add, a, self.neg(b))
-            return e, (_add(fa, -fb, e) if numeric else None)
-        if isinstance(op, ast.Mult):
-            return self.make(sp.Mul, a, b), (_finite(fa * fb) if numeric else None)
-        if b is sp.S.Zero or (fb is not None and fb == 0):
-            raise AnswerError("division by zero")
-        return self.make(sp.Mul, a, self.make(sp.Pow, b, sp.S.NegativeOne)), (_finite(fa / fb) if numeric else None)
-
-    def call(self, node: ast.Call):
-        func = node.func
-        if not isinstance(func, ast.Name):
-            if type(func).__name__ in _NOT_ALLOWED:        # x.y(...), x[0](...), (lambda: 1)(...)
-                raise _not_allowed(func)
-            raise AnswerError("only exp, log, ln, sqrt, sigma and tanh can be called; write * to multiply")
-        if func.id not in FUNCTIONS:
-            if func.id in self.symbols:
-                raise AnswerError(f"'{func.id}' is not a function; write * to multiply")
-            raise AnswerError(f"function '{func.id[:30]}' is not allowed")
-        if node.keywords:
-            raise AnswerError("keyword arguments are not allowed")
-        if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise AnswerError(f"function '{func.id}' takes exactly one argument")
-        make, value = FUNCTIONS[func.id]
-        a, fa = self.build(node.args[0])
-        if func.id == "sqrt":
-            if fa is not None and fa < 0:
-                raise AnswerError("square root of a negative number")
-            return self.power(a, fa, sp.S.Half)  # sqrt(4) -> 2, sqrt(8) -> 2*sqrt(2)
-        f = None if fa is None else _finite(value(fa))
-        e = make(a, evaluate=False)            # see _lazy
-        self.lazy.add(e)
-        return e, f
-
-
-def _check_powers(expr: sp.Expr) -> None:
-    """SymPy merges (x**60)**2 into x**120: keep every power's exponent within the cap."""
-    for sub in sp.preorder_traversal(expr):
-        if sub.is_Pow and sub.exp.is_Number and abs(sub.exp) > MAX_EXPONENT:
-            raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
+    if isinstance(given, float):
+        if not math.isfinite(given):
+            raise AnswerError("not a finite number")
+        return repr(given)
+    if isinstance(given, int):
+        if abs(given).bit_length() > 4 * MAX_LENGTH:         # str() of a huge int is slow
+            raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
+        return str(given)
+    return given
 
 
 def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
@@ -430,35 +127,23 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
 
     Raises :class:`AnswerError` with a short reason when it is missing or not an allowed
     number or formula; the text is never executed."""
-    if text is None:
-        raise AnswerError("missing")
-    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise AnswerError("not a number or formula")
-    if isinstance(text, float):
-        if not math.isfinite(text):
-            raise AnswerError("not a finite number")
-        text = repr(text)
-    elif isinstance(text, int):
-        if abs(text).bit_length() > 4 * MAX_LENGTH:         # str() of a huge int is slow
-            raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
-        text = str(text)
-    text = text.strip()
+    text = _as_text(text).strip()
     if not text:
         raise AnswerError("missing")
     if len(text) > MAX_LENGTH:
         raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
 
-    m = _NUMBER.fullmatch(text)                  # fast path: a plain number, no ast
-    if m is not None:
-        return _plain(text, m)
+    plain = _plain(text, text)                   # fast path: a plain number or fraction, no ast
+    if plain is not None:
+        return plain
     if "\\" in text:
         raise AnswerError("LaTeX and backslashes are not allowed; type e.g. 0.5*(1-0.64)")
     source = _normalize(text)
     if _COMMA_NUMBER.fullmatch(source):          # a decimal comma: 0,593
         source = source.replace(",", ".")
-    m = _NUMBER.fullmatch(source)
-    if m is not None:
-        return _plain(text, m)
+    plain = _plain(text, source)
+    if plain is not None:
+        return plain
     if len(source) > 2 * MAX_LENGTH:
         raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
 
@@ -469,10 +154,10 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, Warning):
         raise AnswerError("not a number or formula") from None
     try:
-        _check_size(tree)
-        builder = _Builder(source, symbols)
+        check_size(tree)
+        builder = Builder(source, symbols)
         exact, v = builder.build(tree.body)
-        _check_powers(exact)
+        check_powers(exact)
         if exact.has(sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I):
             raise AnswerError("not a real number")
         if v is None:

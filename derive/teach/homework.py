@@ -1,11 +1,13 @@
 """Reading submissions (YAML, JSON, a folder of them, or a CSV class list) and writing
 the marked results (a table for one student; summary.csv, feedback files and a
-misconceptions table for a class). Input files are only ever read."""
+misconceptions table for a class). Input files are only ever read.
+
+Answer files are read with the project's YAML and JSON readers, which keep every number
+as it was typed: an unquoted ``loss: 0.1000`` states four places, as ``"0.1000"`` does."""
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from derive.model.load import read_json, read_yaml
 from derive.teach.marking import SYMBOL, Checker, Result
 from derive.teach.variants import VariantError
 
@@ -33,8 +36,8 @@ def _load_mapping(path: Path) -> tuple[dict | None, str | None]:
     except (OSError, UnicodeDecodeError) as e:
         return None, f"cannot read ({getattr(e, 'strerror', None) or 'not UTF-8 text'})"
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as e:
+        data = read_json(text) if path.suffix == ".json" else read_yaml(text)
+    except (ValueError, RecursionError, yaml.YAMLError) as e:
         where = getattr(e, "problem_mark", None)
         return None, "not valid " + ("JSON" if path.suffix == ".json" else "YAML") + (
             f" at line {where.line + 1}" if where else "")

@@ -19,6 +19,7 @@ import sympy as sp
 from derive.teach.answers import AnswerError, is_blank, parse_answer
 from derive.graph.compile import _FloatPrinter, _sigma
 from derive.teach.misconceptions import CATALOGUE, Misconception
+from derive.model.numbers import round_half_up_float as _rnd
 from derive.model.spec import Spec
 from derive.graph.builder import derive
 from derive.teach.variants import VariantError, make_variants, parse_variant_id
@@ -79,12 +80,6 @@ class _Printer(_FloatPrinter):
 
     def _print_trunc(self, e):
         return f"_trunc({self._print(e.args[0])}, {int(e.args[1])})"
-
-
-def _rnd(x: float, places: int) -> float:
-    """Round half away from zero, as a calculator does (Python's round() rounds half to even)."""
-    k = 10.0 ** places
-    return math.copysign(math.floor(abs(x) * k + 0.5) / k, x)
 
 
 def _trunc(x: float, places: int) -> float:
@@ -218,15 +213,9 @@ class Checker:
                               points=pts if same else 0.0,
                               note=None if same else f"not equivalent to {st.formula}")
         v = ans.value
-        places = ans.places if ans.places else d    # exact forms and integers count as asked precision
-        half = 0.5 * 10.0 ** -places
-        if self.options.sigfigs:
-            half = max(half, 0.5 * 10.0 ** (math.floor(math.log10(abs(expected) or 1)) - self.options.sigfigs + 1))
+        half, note = self._precision(ans, expected, d)
         tol = half + drift + self.options.rtol * abs(expected) + TINY
         mine[st.id] = (v, half)
-        note = None
-        if ans.places is not None and 0 < ans.places < d:
-            note = f"given to {ans.places} decimal place{'s' * (ans.places != 1)}; the sheet asks for {d}"
         if abs(v - expected) <= tol:
             return StepResult("correct", ans.text, expected, note=note, points=pts, max_points=pts)
 
@@ -264,6 +253,19 @@ class Checker:
             if where == "own":
                 result.follows = used
         return result
+
+    def _precision(self, ans, expected: float, d: int) -> tuple[float, str | None]:
+        """Half a unit in the last place the answer states, as typed (``0.3760`` states
+        four; exact forms and whole numbers count as the sheet's ``d``), and a note when it
+        states fewer places than the sheet asks for."""
+        places = ans.places if ans.places else d
+        half = 0.5 * 10.0 ** -places
+        if self.options.sigfigs:
+            half = max(half, 0.5 * 10.0 ** (math.floor(math.log10(abs(expected) or 1)) - self.options.sigfigs + 1))
+        note = None
+        if ans.places is not None and 0 < ans.places < d:
+            note = f"given to {ans.places} decimal place{'s' * (ans.places != 1)}; the sheet asks for {d}"
+        return half, note
 
     def _alternatives(self, m: Misconception, g, st, places) -> list:
         """The compiled rewrites of one step under one misconception (same for every variant)."""

@@ -26,15 +26,19 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.model.names import sample_suffix
+from derive.model.numbers import Number, read_number, round_half_up
 from derive.model.spec import Sample, Spec
-from derive.graph.steps import StepGraph, round_half_up
+from derive.graph.steps import StepGraph
 from derive.graph.builder import derive, given_values
 from derive.errors import DeriveError
 
+#: The grids numbers are drawn from when the spec's ``vary:`` does not say: (low, high, step)
+#: as written, so that a drawn number has the places of its grid (0.1 steps: one place).
 DEFAULTS = {
-    "weights": (sp.Rational(-9, 10), sp.Rational(9, 10), sp.Rational(1, 10)),
-    "biases": (sp.Rational(-5, 10), sp.Rational(5, 10), sp.Rational(1, 10)),
-    "x": (sp.Integer(0), sp.Integer(1), sp.Rational(1, 10)),
+    "weights": (read_number("-0.9"), read_number("0.9"), read_number("0.1")),
+    "biases": (read_number("-0.5"), read_number("0.5"), read_number("0.1")),
+    "x": (read_number("0"), read_number("1"), read_number("0.1")),
     "max_net": sp.Integer(3),
 }
 MAX_DRAWS = 2000          # per variant; beyond this the ranges are called impossible
@@ -76,22 +80,52 @@ def rebind(graph: StepGraph, spec: Spec) -> StepGraph:
     return StepGraph(spec, steps, given, graph.latex_names, graph.leaves)
 
 
-def _grid(rule, rng: random.Random) -> sp.Rational:
+def grid_places(rule: tuple[Number, Number, Number]) -> int | None:
+    """Decimal places of the numbers on a grid: those of its low end or of its step,
+    whichever states more (None, written as fractions, when either is a fraction).
+
+    >>> grid_places((read_number("-1"), read_number("1"), read_number("0.25")))
+    2
+    """
+    low, _, step = rule
+    if low.places is None or step.places is None:
+        return None
+    return max(low.places, step.places)
+
+
+def _grid(rule, rng: random.Random) -> Number:
     low, high, step = rule
-    return low + step * rng.randint(0, int((high - low) / step))
+    k = rng.randint(0, int((high.value - low.value) / step.value))
+    return Number.of(low.value + step.value * k, grid_places(rule))
 
 
 def _draw(spec: Spec, rng: random.Random, rules: dict) -> Spec:
-    weights = {l.name: [[_grid(rules["weights"], rng) for _ in row] for row in spec.weights[l.name]]
-               for l in spec.layers}
+    """New weights, biases and inputs from the grids (the same draws, in the same order,
+    whatever the places); ``written`` records them as Numbers with the grid's places."""
+    written = dict(spec.written)
+    weights = {}
+    for l in spec.layers:
+        rows = [[_grid(rules["weights"], rng) for _ in row] for row in spec.weights[l.name]]
+        for names, row in zip(spec.weight_names[l.name], rows):
+            written.update(zip(names, row))
+        weights[l.name] = [[n.value for n in row] for row in rows]
     biases = {}
     for l in spec.layers:
         if l.bias == "neuron":
-            biases[l.name] = [_grid(rules["biases"], rng) for _ in range(l.size)]
+            drawn = [_grid(rules["biases"], rng) for _ in range(l.size)]
+            written.update(zip(spec.bias_names[l.name], drawn))
+            biases[l.name] = [n.value for n in drawn]
         elif l.bias == "shared":
-            biases[l.name] = _grid(rules["biases"], rng)
-    samples = [Sample(tuple(_grid(rules["x"], rng) for _ in s.x), s.y, s.label) for s in spec.samples]
-    return dataclasses.replace(spec, weights=weights, biases=biases, samples=samples, published={})
+            drawn = _grid(rules["biases"], rng)
+            written[spec.bias_names[l.name]] = drawn
+            biases[l.name] = drawn.value
+    samples = []
+    multi = len(spec.samples) > 1
+    for i, s in enumerate(spec.samples):
+        x = [_grid(rules["x"], rng) for _ in s.x]
+        written.update({f"{n}{sample_suffix(i) if multi else ''}": v for n, v in zip(spec.inputs, x)})
+        samples.append(Sample(tuple(n.value for n in x), s.y, s.label))
+    return dataclasses.replace(spec, weights=weights, biases=biases, samples=samples, published={}, written=written)
 
 
 def _key(spec: Spec) -> tuple:

@@ -1,0 +1,271 @@
+"""The spec's fields, declared once.
+
+Every key a spec may hold is declared here with its rule (a number in a range, a whole
+number, one of some words, text, a name, a nested section, a list), whether it is
+required and its default. The validator (:mod:`derive.model.validate`) reads this table
+for the keys each mapping allows, the required ones, the defaults and the checks of
+single values, and :func:`json_schema` turns the same table into a JSON Schema, so the
+two cannot drift apart (scikit-learn's ``_param_validation`` declares its parameters the
+same way). Checks that relate fields to one another (a weight matrix's shape follows the
+layer sizes) are :class:`Shaped` here and written out in the validator.
+
+>>> TOP["steps"].rule, TOP["steps"].default
+(Whole(low=1, high=100000), 1)
+>>> sorted(json_schema()["required"])
+['learning_rate', 'loss', 'network', 'parameters']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derive.model.names import (ACTIVATIONS, BIAS_MODES, CARRY_MODES, LOSSES, MAX_NAME, NAME_RE, REDUCTIONS,
+                                WEIGHT_NAMING)
+
+
+@dataclass(frozen=True)
+class Real:
+    """A number: a YAML number, or text such as ``"3/8"`` or ``"1e-3"``; optionally
+    bounded below (``low``) and above (``high``), each bound open or closed."""
+
+    low: sp.Rational | None = None
+    low_open: bool = False
+    high: sp.Rational | None = None
+    high_open: bool = False
+
+    def contains(self, v: sp.Rational) -> bool:
+        if self.low is not None and (v <= self.low if self.low_open else v < self.low):
+            return False
+        return self.high is None or (v < self.high if self.high_open else v <= self.high)
+
+    def requirement(self, name: str) -> str:
+        """What the bounds ask, for a message: 'must be positive', 'expected 0 <= alpha < 1'."""
+        if self.low == 0 and self.low_open and self.high is None:
+            return "must be positive"
+        low = "" if self.low is None else f"{self.low} {'<' if self.low_open else '<='} "
+        high = "" if self.high is None else f" {'<' if self.high_open else '<='} {self.high}"
+        return f"expected {low}{name}{high}"
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole number from ``low`` to ``high``."""
+
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of a few words."""
+
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Text:
+    """Free text of at most ``limit`` characters (a number is taken as its text)."""
+
+    limit: int = 20000
+
+
+@dataclass(frozen=True)
+class Flag:
+    """true or false."""
+
+
+@dataclass(frozen=True)
+class Name:
+    """A plain name: a letter, then letters, digits or _ (not a reserved one)."""
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list of ``item`` with ``low`` to ``high`` entries."""
+
+    item: object
+    low: int = 0
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A value whose check depends on other fields (written out in the validator);
+    ``schema`` is the JSON Schema of its form alone."""
+
+    doc: str
+    schema: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Field:
+    rule: object
+    required: bool = False
+    default: object = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A mapping with exactly the declared keys (``one_of``: groups of keys of which
+    exactly one must be given)."""
+
+    fields: dict[str, Field]
+    doc: str = ""
+    one_of: tuple[tuple[str, ...], ...] = ()
+
+    def __getitem__(self, key: str) -> Field:
+        return self.fields[key]
+
+    @property
+    def allowed(self) -> list[str]:
+        """The keys, required ones first (the order a message lists them in)."""
+        return [k for k, f in self.fields.items() if f.required] + [k for k, f in self.fields.items() if not f.required]
+
+    @property
+    def required(self) -> list[str]:
+        return [k for k, f in self.fields.items() if f.required]
+
+
+_NUMBER_TEXT = r"^\s*[+-]?\s*([0-9]+/[0-9]+|([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)\s*$"
+_NUMBERS = {"type": "array", "items": {"$ref": "#/$defs/number"}}
+
+
+# Sections that others contain come first.
+GRID = Section({
+    "low": Field(Real(), True), "high": Field(Real(), True),
+    "step": Field(Real(sp.S.Zero, True), True),
+}, "a grid from low to high in steps of step; high - low a whole number of steps")
+
+LAYER = Section({
+    "name": Field(Name(), True),
+    "size": Field(Whole(1, 1024), True),
+    "activation": Field(OneOf(ACTIVATIONS), True),
+    "bias": Field(OneOf(BIAS_MODES), default="none"),
+    "alpha": Field(Real(sp.S.Zero, False, sp.S.One, True), default=sp.Rational(1, 100),
+                   doc="slope below zero of a leaky-relu layer"),
+    "train_bias": Field(Flag(), doc="default: network.train_biases"),
+})
+
+NETWORK = Section({
+    "inputs": Field(Shaped("a count (1 to 1024) or a list of input names", {"oneOf": [
+        {"type": "integer", "minimum": 1, "maximum": 1024},
+        {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/name"}}]}), True),
+    "layers": Field(ListOf(LAYER, 1, 8), True),
+    "weight_names": Field(Shaped("a numbering style, or one row of names per node of each layer", {"oneOf": [
+        {"enum": list(WEIGHT_NAMING)},
+        {"type": "object", "additionalProperties": {"type": "array", "items": {
+            "type": "array", "items": {"$ref": "#/$defs/name"}}}}]}), default="input-major"),
+    "bias_names": Field(Shaped("per layer: a name (shared bias) or a list of names (one per node)", {
+        "type": "object", "additionalProperties": {"oneOf": [
+            {"$ref": "#/$defs/name"}, {"type": "array", "items": {"$ref": "#/$defs/name"}}]}})),
+    "train_biases": Field(Flag(), default=True),
+})
+
+PARAMETERS = Section({
+    "weights": Field(Shaped("per layer, one row of numbers per node (one number per input)", {
+        "type": "object", "additionalProperties": {"type": "array", "items": _NUMBERS}}), True),
+    "biases": Field(Shaped("per layer: one number (shared bias) or one per node", {
+        "type": "object", "additionalProperties": {"oneOf": [{"$ref": "#/$defs/number"}, _NUMBERS]}}), default={}),
+})
+
+SAMPLE = Section({
+    "x": Field(Shaped("one number per input", _NUMBERS), True),
+    "y": Field(Shaped("one number per output, or a class index (cross-entropy)", {"oneOf": [
+        {"$ref": "#/$defs/number"}, _NUMBERS]}), True),
+})
+
+ROUNDING = Section({
+    "decimals": Field(Whole(0, 12), default=3),
+    "carry": Field(OneOf(CARRY_MODES), default="exact"),
+})
+
+PUBLISHED = Section({
+    "values": Field(Shaped("step id -> the number as printed", {
+        "type": "object", "additionalProperties": {"$ref": "#/$defs/number"}}), True),
+    "source": Field(Text(500), default=""),
+}, "numbers printed in a source, marked like a student's answers")
+
+VARY = Section({
+    "weights": Field(GRID), "biases": Field(GRID), "x": Field(GRID),
+    "max_net": Field(Real(sp.S.Zero, True), default=sp.Integer(3), doc="largest |net| allowed"),
+}, "how worksheet variants draw their numbers")
+
+#: The whole spec.
+TOP = Section({
+    "network": Field(NETWORK, True),
+    "loss": Field(OneOf(LOSSES), True),
+    "parameters": Field(PARAMETERS, True),
+    "learning_rate": Field(Real(sp.S.Zero, True), True),
+    "title": Field(Text(300), default="Backpropagation walkthrough"),
+    "story": Field(Text(), default=""),
+    "sample": Field(SAMPLE),
+    "samples": Field(ListOf(SAMPLE, 1, 64)),
+    "steps": Field(Whole(1, 100000), default=1),
+    "rounding": Field(ROUNDING, default={}),
+    "batch": Field(OneOf(REDUCTIONS), default="mean"),
+    "published": Field(PUBLISHED),
+    "vary": Field(VARY, default={}),
+}, "a network, one sample (or a batch) and one gradient-descent step", one_of=(("sample", "samples"),))
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+
+def _bound(v):
+    return int(v) if v.q == 1 else float(v)
+
+
+def _schema(rule) -> dict:
+    if isinstance(rule, Section):
+        out = {"type": "object", "additionalProperties": False,
+               "properties": {k: _field_schema(f) for k, f in rule.fields.items()}}
+        if rule.required:
+            out["required"] = rule.required
+        if rule.one_of:
+            out["oneOf"] = [{"required": [k]} for group in rule.one_of for k in group]
+        if rule.doc:
+            out["description"] = rule.doc
+        return out
+    if isinstance(rule, Real):
+        num = {"type": "number"}
+        for bound, key, open_ in ((rule.low, "minimum", rule.low_open), (rule.high, "maximum", rule.high_open)):
+            if bound is not None:
+                num["exclusive" + key.capitalize() if open_ else key] = _bound(bound)
+        return {"anyOf": [num, {"type": "string", "pattern": _NUMBER_TEXT}]}
+    if isinstance(rule, Whole):
+        return {"type": "integer", "minimum": rule.low, "maximum": rule.high}
+    if isinstance(rule, OneOf):
+        return {"enum": list(rule.options)}
+    if isinstance(rule, Text):
+        return {"type": ["string", "number", "null"], "maxLength": rule.limit}
+    if isinstance(rule, Flag):
+        return {"type": "boolean"}
+    if isinstance(rule, Name):
+        return {"$ref": "#/$defs/name"}
+    if isinstance(rule, ListOf):
+        out = {"type": "array", "items": _schema(rule.item), "minItems": rule.low}
+        return out if rule.high is None else {**out, "maxItems": rule.high}
+    if isinstance(rule, Shaped):
+        return {**rule.schema, "description": rule.doc}
+    raise TypeError(f"no schema for {rule!r}")
+
+
+def _field_schema(f: Field) -> dict:
+    out = _schema(f.rule)
+    if f.doc and "description" not in out:
+        out["description"] = f.doc
+    return out
+
+
+def json_schema() -> dict:
+    """A JSON Schema (draft 2020-12) of a spec's form, generated from the declaration.
+    It checks the form of each field; the checks between fields (shapes that follow the
+    layer sizes, names used twice) are the validator's alone."""
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "derive network spec",
+           **_schema(TOP)}
+    out["$defs"] = {"number": _schema(Real()),
+                    "name": {"type": "string", "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"),
+                             "maxLength": MAX_NAME}}
+    return out

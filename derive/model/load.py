@@ -1,0 +1,141 @@
+"""Reading YAML and JSON so that every number keeps how it was written.
+
+PyYAML turns ``-0.1360`` into the float -0.136 and the four places are gone. The
+:class:`NumberLoader` is ``yaml.safe_load``'s loader with two changes: a key given twice in
+one mapping is an error, and a plain (unquoted) number becomes a
+:class:`~derive.model.numbers.Number` read from its own source text. Quoted numbers stay
+text, as in YAML, and are read by whoever validates the field. :func:`read_json` does the
+same for JSON through ``json.loads``'s number hooks. Spec files are read here too, with
+every problem a one-line :class:`SpecError`.
+
+>>> data = read_yaml("published: {values: {delta_o1: -0.1360}}\\nloss: 0.1000\\n")
+>>> data["published"]["values"]["delta_o1"]
+Number(value=-17/125, places=4, text='-0.1360')
+>>> str(data["loss"]), read_json('{"out_h1": 0.5930}')["out_h1"].places
+('0.1000', 4)
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import sympy as sp
+import yaml
+
+from derive.errors import DeriveError, one_line
+from derive.model.numbers import Number, NumberError, scan_number
+
+__all__ = ["NumberLoader", "SpecError", "read_json", "read_spec_file", "read_yaml", "parse_spec"]
+
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+
+
+class SpecError(DeriveError, ValueError):
+    """A spec problem; ``str(err)`` is the one-line message for the user."""
+
+    def __init__(self, source: str, where: str, what: str):
+        self.source, self.where, self.what = source, where, what
+        msg = f"{source}: {where}: {what}" if where else f"{source}: {what}"
+        super().__init__(one_line(msg))
+
+
+def _scan(text: str) -> Number | None:
+    try:
+        return scan_number(text)
+    except NumberError:          # beyond the reader's caps: YAML's own reading decides
+        return None
+
+
+class NumberLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader, except that a key given twice in one mapping is an
+    error (YAML forbids it; PyYAML silently keeps the last value), and plain numbers are
+    :class:`Number` objects that keep their source text."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"found duplicate key {key!r}", key_node.start_mark)
+                    seen.add(key)
+                except TypeError:   # unhashable key: SafeConstructor reports it
+                    pass
+        return super().construct_mapping(node, deep)
+
+    def construct_number_int(self, node):
+        """A YAML integer. Decimal digits are read as written; YAML 1.1's other forms
+        (0x1F, 0o17, 017, 1_000, 1:30) keep YAML's value and are written in plain digits."""
+        n = _scan(node.value) if _PLAIN_INT.match(node.value) else None
+        if n is not None:
+            return n
+        v = self.construct_yaml_int(node)
+        return Number(sp.Integer(v), 0, str(v))
+
+    def construct_number_float(self, node):
+        """A YAML float, read from its text (1_000.5 without the underscores). .inf, .nan,
+        1:30.5 and literals beyond the reader's caps stay Python floats."""
+        n = _scan(node.value.replace("_", ""))
+        return n if n is not None else self.construct_yaml_float(node)
+
+
+NumberLoader.add_constructor("tag:yaml.org,2002:int", NumberLoader.construct_number_int)
+NumberLoader.add_constructor("tag:yaml.org,2002:float", NumberLoader.construct_number_float)
+
+
+def read_yaml(text: str):
+    """YAML text as Python data, plain numbers as :class:`Number` (yaml.YAMLError,
+    ValueError or RecursionError on malformed input)."""
+    return yaml.load(text, Loader=NumberLoader)   # noqa: S506 -- a SafeLoader subclass
+
+
+def _json_number(text: str):
+    n = _scan(text)
+    return n if n is not None else float(text)   # beyond the caps: a float (maybe inf)
+
+
+def read_json(text: str):
+    """JSON text as Python data, numbers as :class:`Number` (ValueError when malformed)."""
+    return json.loads(text, parse_float=_json_number, parse_int=_json_number)
+
+
+# --------------------------------------------------------------------------- spec files
+
+
+def read_spec_file(path: str | Path) -> str:
+    """The text of the spec at ``path``; a SpecError names what went wrong."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), "", "no such file") from None
+    except IsADirectoryError:
+        raise SpecError(str(path), "", "is a folder, not a spec file") from None
+    except UnicodeDecodeError:
+        raise SpecError(str(path), "", "not UTF-8 text") from None
+    except OSError as e:
+        raise SpecError(str(path), "", f"cannot read ({e.strerror})") from None
+
+
+def parse_spec(text: str, source: str):
+    """A spec's YAML as Python data (not yet validated); a SpecError when it is not YAML."""
+    try:
+        data = read_yaml(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "malformed"
+        raise SpecError(source, "", f"not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise SpecError(source, "", "not valid YAML: nested too deeply") from None
+    except (ValueError, OverflowError) as e:   # a tagged or oversized scalar, e.g. !!float abc
+        msg = str(e)
+        raise SpecError(source, "", f"not valid YAML: {msg if len(msg) <= 80 else msg[:77] + '...'}") from None
+    if data is None:
+        raise SpecError(source, "", "the file is empty")
+    return data
