@@ -63,7 +63,7 @@ def _bad_values(rule):
         if rule.low is not None:
             yield str(rule.low if rule.low_open else rule.low - 1), rule.requirement("x").split(" x")[0]
         if rule.high is not None:
-            yield str(rule.high if rule.high_open else rule.high + 1), "expected"
+            yield str(rule.high if rule.high_open else rule.high + 1), rule.requirement("x").split(" x")[0]
     elif isinstance(rule, Whole):
         yield 2.5, "expected a whole number, got 2.5"
         yield rule.high + 1, f"expected a whole number from {rule.low} to {rule.high}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from derive.cli.common import ProgressBar, count, plots_available, resolve_spec
 from derive.errors import UsageError
-from derive.model.names import DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS
+from derive.model.names import DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, learning_rate_problem
 
 HELP = "train a network on real or synthetic data (NumPy core)"
 #: Today's defaults for a new network (a data set given by name).
@@ -66,8 +66,8 @@ def run(args) -> int:
 
 
 def _check_numbers(args) -> None:
-    if args.lr is not None and not (0 < args.lr < 1e3):
-        raise UsageError(f"--lr: expected a positive learning rate, got {args.lr:g}")
+    if args.lr is not None and learning_rate_problem(args.lr):
+        raise UsageError(f"--lr: {learning_rate_problem(args.lr)}, got {args.lr:g}")
     if args.epochs < 1 or args.batch < 1:
         raise UsageError("--epochs and --batch must be at least 1")
 

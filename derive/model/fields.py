@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.model.names import (ACTIVATIONS, BIAS_MODES, CARRY_MODES, LOSSES, MAX_NAME, NAME_RE, REDUCTIONS,
+from derive.model.names import (LEARNING_RATE_MAX, ACTIVATIONS, BIAS_MODES, CARRY_MODES, LOSSES, MAX_NAME, NAME_RE, REDUCTIONS,
                                 WEIGHT_NAMING)
 
 
@@ -41,8 +41,8 @@ class Real:
 
     def requirement(self, name: str) -> str:
         """What the bounds ask, for a message: 'must be positive', 'expected 0 <= alpha < 1'."""
-        if self.low == 0 and self.low_open and self.high is None:
-            return "must be positive"
+        if self.low == 0 and self.low_open:
+            return "must be positive" + ("" if self.high is None else f" and below {self.high}")
         low = "" if self.low is None else f"{self.low} {'<' if self.low_open else '<='} "
         high = "" if self.high is None else f" {'<' if self.high_open else '<='} {self.high}"
         return f"expected {low}{name}{high}"
@@ -197,7 +197,7 @@ TOP = Section({
     "network": Field(NETWORK, True),
     "loss": Field(OneOf(LOSSES), True),
     "parameters": Field(PARAMETERS, True),
-    "learning_rate": Field(Real(sp.S.Zero, True), True),
+    "learning_rate": Field(Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), True), True),
     "title": Field(Text(300), default="Backpropagation walkthrough"),
     "story": Field(Text(), default=""),
     "sample": Field(SAMPLE),

@@ -45,6 +45,10 @@ STEP_KINDS = ("net", "out", "loss", "dloss_dout", "dout_dnet", "delta", "grad", 
 NODE_KINDS = ("net", "out", "dloss_dout", "dout_dnet", "delta")
 PARAM_KINDS = ("grad", "new")
 
+#: Every learning rate (a spec's, ``--lr``, TrainOptions) lies strictly between 0 and this:
+#: a step of 1000 times the gradient only diverges.
+LEARNING_RATE_MAX = 1000
+
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 MAX_NAME = 40
 #: The step graph's own symbols; a spec name may not look like one.
@@ -61,6 +65,19 @@ _SAMPLE = re.compile(r"_s(\d+)\Z")
 def sample_suffix(sample: int | None) -> str:
     """The suffix of a per-sample id: ``_s1`` for sample index 0; none for a batch value."""
     return "" if sample is None else f"_s{sample + 1}"
+
+
+def learning_rate_problem(v) -> str | None:
+    """What is wrong with a learning rate, or None: the one rule for every place that takes one.
+
+    >>> learning_rate_problem(0.1), learning_rate_problem(0), learning_rate_problem(5000)
+    (None, 'must be positive and below 1000', 'must be positive and below 1000')
+    """
+    try:
+        ok = 0 < v < LEARNING_RATE_MAX
+    except TypeError:
+        ok = False
+    return None if ok else f"must be positive and below {LEARNING_RATE_MAX}"
 
 
 def reserved(name: str) -> str | None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from derive.errors import DeriveError
-from derive.model.names import DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
+from derive.model.names import (DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REDUCTIONS,
+                                learning_rate_problem)
 from derive.verify.kernels import OUTPUT_FOR
 
 #: Output activations the core trains (a classifier's outputs).
@@ -54,7 +55,7 @@ class TrainOptions:
     >>> TrainOptions(lr=0).check()
     Traceback (most recent call last):
     ...
-    derive.train.options.TrainError: the learning rate must be a positive number, got 0
+    derive.train.options.TrainError: the learning rate must be positive and below 1000, got 0
     """
 
     hidden: tuple[int, ...] = (32,)
@@ -89,8 +90,9 @@ class TrainOptions:
             v = getattr(self, name)
             if not _whole(v) or v < low:
                 raise TrainError(f"{name} must be a whole number >= {low}, got {v!r}")
-        if not _finite(self.lr) or self.lr <= 0:
-            raise TrainError(f"the learning rate must be a positive number, got {self.lr!r}")
+        problem = learning_rate_problem(self.lr) if _finite(self.lr) else "must be a finite number"
+        if problem:
+            raise TrainError(f"the learning rate {problem}, got {self.lr!r}")
         for name in ("momentum", "beta1", "beta2", "alpha"):
             v = getattr(self, name)
             if not _finite(v) or not 0 <= v < 1:
