@@ -13,19 +13,11 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-import sympy as sp
 
-from derive.graph.steps import fmt, round_half_up
+from derive.graph.steps import fmt
 from derive.present.numbers import plain_decimal
 from derive.present.problem import ProblemView
-
-
-def tolerance(step, decimals: int) -> sp.Rational:
-    """Accepted distance from the key: half a unit in the last place, plus the drift of a
-    rounded-carry chain from the exact value."""
-    half = sp.Rational(1, 2) * sp.Rational(10) ** (-decimals)
-    drift = abs(step.value - step.exact)
-    return half + round_half_up(drift, decimals + 2)
+from derive.teach.agreement import key_tolerance
 
 
 def _html(parts) -> str:
@@ -72,7 +64,7 @@ def moodle_xml(ws) -> str:
                 f"    <idnumber>{escape(v.id)}-{escape(q.id)}</idnumber>",
                 '    <answer fraction="100" format="moodle_auto_format">',
                 f"      <text>{key}</text>",
-                f"      <tolerance>{plain_decimal(tolerance(st, view.d), view.d + 2)}</tolerance>",
+                f"      <tolerance>{plain_decimal(key_tolerance(st, view.d), view.d + 2)}</tolerance>",
                 '      <feedback format="html"><text>Correct.</text></feedback>',
                 "    </answer>",
                 "    <unitgradingtype>0</unitgradingtype>",

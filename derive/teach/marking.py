@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import sympy as sp
 
+from derive.teach.agreement import half_unit, within
 from derive.teach.answers import AnswerError, is_blank, parse_answer
 from derive.graph.compile import _FloatPrinter, _sigma
 from derive.teach.misconceptions import CATALOGUE, Misconception
@@ -25,7 +26,6 @@ from derive.graph.builder import derive
 from derive.teach.variants import VariantError, make_variants, parse_variant_id
 
 SYMBOL = {"correct": "✓", "follow-through": "↪", "wrong": "✗", "missing": "–", "invalid": "?"}
-TINY = 1e-12
 
 
 @dataclass
@@ -214,9 +214,8 @@ class Checker:
                               note=None if same else f"not equivalent to {st.formula}")
         v = ans.value
         half, note = self._precision(ans, expected, d)
-        tol = half + drift + self.options.rtol * abs(expected) + TINY
         mine[st.id] = (v, half)
-        if abs(v - expected) <= tol:
+        if within(v, expected, half + drift + self.options.rtol * abs(expected)):
             return StepResult("correct", ans.text, expected, note=note, points=pts, max_points=pts)
 
         # Follow-through: the same formula on the student's own upstream answers, with the
@@ -238,7 +237,7 @@ class Checker:
             spread += abs(_call(df, env) or 0.0) * mine[dep][1]
         for e in (env, shown):
             own = _call(f, e)
-            if own is not None and abs(v - own) <= half + spread + self.options.rtol * abs(own) + TINY:
+            if own is not None and within(v, own, half + spread + self.options.rtol * abs(own)):
                 off = [dep for dep in used if results[dep].verdict in ("wrong", "follow-through")]
                 if off:
                     return StepResult("follow-through", ans.text, expected, follows=off, note=note,
@@ -259,7 +258,7 @@ class Checker:
         four; exact forms and whole numbers count as the sheet's ``d``), and a note when it
         states fewer places than the sheet asks for."""
         places = ans.places if ans.places else d
-        half = 0.5 * 10.0 ** -places
+        half = half_unit(places)
         if self.options.sigfigs:
             half = max(half, 0.5 * 10.0 ** (math.floor(math.log10(abs(expected) or 1)) - self.options.sigfigs + 1))
         note = None
@@ -282,6 +281,6 @@ class Checker:
             for f in self._alternatives(m, g, st, ans.places):
                 for where, e in (("key", key), ("own", env)):
                     a = _call(f, e)
-                    if a is not None and abs(v - a) <= half + 1e-9 + 1e-9 * abs(a):
+                    if a is not None and within(v, a, half + 1e-9 * (1 + abs(a))):
                         return m, where
         return None, None
