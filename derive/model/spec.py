@@ -33,7 +33,7 @@ from derive.model.validate import validate
 
 __all__ = ["Layer", "Param", "Sample", "Spec", "SpecError", "load_spec", "load_spec_text"]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Spec:
         return [p.name for p in self.iter_parameters() if p.trainable]
 
 
-def _listed(v: T | list[T]) -> list[T]:
+def _listed(v: _T | list[_T]) -> list[_T]:
     """The one-per-node entries of a layer with bias: neuron."""
     if not isinstance(v, list):
         raise TypeError(f"expected one bias per node, got {v!r}")
