@@ -25,8 +25,8 @@ FOUR = ROOT / "worked" / "four.yaml"
 
 def make_class(path: Path, n: int, seed: int = 1) -> None:
     """Students who are right, slip once (the error then carries forward), or round early."""
-    from derive.model.spec import load_spec
     from derive.graph.builder import derive
+    from derive.model.spec import load_spec
 
     g = derive(load_spec(FOUR))
     ids = g.ids
@@ -48,8 +48,8 @@ def make_class(path: Path, n: int, seed: int = 1) -> None:
 
 def naive(path: Path) -> float:
     """Per step: SymPy recomputation from the student's answers (the straightforward checker)."""
-    from derive.model.spec import load_spec
     from derive.graph.builder import derive
+    from derive.model.spec import load_spec
 
     g = derive(load_spec(FOUR))
     rows = list(csv.DictReader(path.open()))
@@ -63,9 +63,9 @@ def naive(path: Path) -> float:
 
 
 def ours(path: Path) -> float:
-    from derive.teach.marking import Checker
-    from derive.teach.homework import mark_all, read_submissions
     from derive.model.spec import load_spec
+    from derive.teach.homework import mark_all, read_submissions
+    from derive.teach.marking import Checker
 
     t = time.perf_counter()
     checker = Checker(load_spec(FOUR), "four")
@@ -91,7 +91,8 @@ def main():
         cmd, mine = command(path), ours(path)
         peer = naive(path)
     n = a.students
-    print(f"{n} submissions x 34 steps of worked/four.yaml (40% right, 40% one slip carried forward, 20% rounded early)")
+    print(f"{n} submissions x 34 steps of worked/four.yaml "
+          "(40% right, 40% one slip carried forward, 20% rounded early)")
     print(f"{'what':<62} {'seconds':>8}")
     print(f"{'derive check CLASS.csv -o DIR (whole command, imports included)':<62} {cmd:8.2f}   target < 2")
     print(f"{'  in process: read + mark (follow-through, diagnoses)':<62} {mine:8.2f}")

@@ -53,8 +53,8 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from derive.train.datasets import load  # noqa: E402
 from derive.train import TrainOptions, train  # noqa: E402
+from derive.train.datasets import load  # noqa: E402
 
 HIDDEN, EPOCHS, BATCH = 32, 50, 32
 SETTINGS = {
@@ -161,11 +161,11 @@ def run_plain(data, setting, seed):
             d1 = d2 @ W2.T * ((z1 > 0) if relu else h * (1 - h))
             grads = [x.T @ d1, d1.sum(0), h.T @ d2, d2.sum(0)]
             if setting == "sgd":
-                for prm, g in zip(params, grads):
+                for prm, g in zip(params, grads, strict=True):
                     prm -= lr * g
             else:
                 step += 1
-                for prm, g, mi, vi in zip(params, grads, m, v):
+                for prm, g, mi, vi in zip(params, grads, m, v, strict=True):
                     mi[...] = 0.9 * mi + 0.1 * g
                     vi[...] = 0.999 * vi + 0.001 * g * g
                     prm -= lr * (mi / (1 - 0.9**step)) / (np.sqrt(vi / (1 - 0.999**step)) + 1e-8)

@@ -24,7 +24,8 @@ FOUR = ROOT / "worked" / "four.yaml"
 def command(n: int, pdf: bool) -> float:
     """Wall time of the real command in a fresh process (imports included)."""
     with tempfile.TemporaryDirectory() as d:
-        argv = [sys.executable, "-m", "derive.cli", "worksheet", str(FOUR), "--variants", str(n), "--seed", "7", "-o", d]
+        argv = [sys.executable, "-m", "derive.cli", "worksheet", str(FOUR),
+                "--variants", str(n), "--seed", "7", "-o", d]
         if pdf:
             argv.append("--pdf")
         t = time.perf_counter()
@@ -35,8 +36,8 @@ def command(n: int, pdf: bool) -> float:
 def from_scratch(n: int) -> float:
     """The same files, but each variant derived and verified as if it were a new spec
     (the variants' numbers are drawn beforehand and not timed)."""
-    from derive.present.render import render
     from derive.model.spec import load_spec
+    from derive.present.render import render
     from derive.present.walkthrough import Walkthrough
     from derive.present.worksheet import render_sheet
     from derive.teach.worksheet import build_worksheet

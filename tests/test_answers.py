@@ -8,11 +8,11 @@ import time
 import mpmath
 import pytest
 import sympy as sp
+import sympy.parsing.sympy_parser as sympy_parser
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sympy.parsing.sympy_parser as sympy_parser
 from derive.graph.activations import sigma
 from derive.model.load import read_json, read_yaml
 from derive.model.numbers import Number
@@ -378,9 +378,12 @@ def formula_like(draw):
     expr = st.recursive(
         leaf,
         lambda inner: st.one_of(
-            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "×", "÷"]), inner).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
-            st.tuples(inner, st.sampled_from(["**", "^"]), st.sampled_from(["2", "-1", "0.5", "3", "99", "-99", "100"])).map(lambda t: f"({t[0]}){t[1]}{t[2]}"),
-            st.tuples(st.sampled_from(["exp", "log", "ln", "sqrt", "sigma", "σ", "tanh"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "×", "÷"]), inner)
+            .map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
+            st.tuples(inner, st.sampled_from(["**", "^"]), st.sampled_from(["2", "-1", "0.5", "3", "99", "-99", "100"]))
+            .map(lambda t: f"({t[0]}){t[1]}{t[2]}"),
+            st.tuples(st.sampled_from(["exp", "log", "ln", "sqrt", "sigma", "σ", "tanh"]), inner)
+            .map(lambda t: f"{t[0]}({t[1]})"),
             inner.map(lambda s: f"-{s}"),
         ),
         max_leaves=25,

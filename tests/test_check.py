@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from derive.teach.marking import Checker, Options
 from derive.cli import main
-from derive.teach.misconceptions import CATALOGUE
 from derive.model.spec import load_spec
+from derive.teach.marking import Checker, Options
+from derive.teach.misconceptions import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 W = ROOT / "worked"

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import KINK_SPEC, need
 
 from derive.cli import main
-from support import KINK_SPEC, need
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).resolve().parent / "bad_specs"
@@ -226,7 +226,8 @@ learning_rate: %s
     ("huge_weight", ("sigmoid", 1, "sigmoid", "half-sse", "1.0e+300", "[[1, 1]]", "[1]", "0.1")),
     ("huge_learning_rate", ("sigmoid", 1, "sigmoid", "half-sse", "1", "[[1, 1]]", "[1]", "1.0e+300")),
     ("saturated_bce", ("sigmoid", 1, "sigmoid", "bce", "1", "[[1000, 1000]]", "[0]", "0.1")),
-    ("saturated_softmax", ("sigmoid", 3, "softmax", "cross-entropy", "1", "[[1000, 1000], [-1000, 0], [0, 0]]", "1", "0.1")),
+    ("saturated_softmax",
+     ("sigmoid", 3, "softmax", "cross-entropy", "1", "[[1000, 1000], [-1000, 0], [0, 0]]", "1", "0.1")),
     ("relu_overflow", ("relu", 1, "identity", "half-sse", "1.0e+200", "[[1, 1]]", "[1]", "0.1")),
 ])
 def test_extreme_numbers_never_give_a_traceback(name, fields, tmp_path, capsys):
@@ -247,7 +248,8 @@ def test_extreme_numbers_never_give_a_traceback(name, fields, tmp_path, capsys):
 
 def test_extreme_numbers_real_process(tmp_path):
     path = tmp_path / "relu_overflow.yaml"
-    path.write_text(EXTREME % ("relu", 1, "identity", "half-sse", "1.0e+200", "[[1, 1]]", "[1]", "0.1"), encoding="utf-8")
+    path.write_text(EXTREME % ("relu", 1, "identity", "half-sse", "1.0e+200", "[[1, 1]]", "[1]", "0.1"),
+                    encoding="utf-8")
     r = subprocess.run([sys.executable, "-m", "derive.cli", "walkthrough", str(path)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode in (0, 1, 2)

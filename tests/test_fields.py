@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
-
-from derive.model.fields import (TOP, Flag, ListOf, Name, OneOf, Real, Section, Shaped, Text, Whole,
-                                 json_schema)
-from derive.model.spec import SpecError, load_spec_text
 from support import need_module
+
+from derive.model.fields import TOP, Flag, ListOf, Name, OneOf, Real, Section, Shaped, Text, Whole, json_schema
+from derive.model.spec import SpecError, load_spec_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,7 +108,8 @@ def _sections(decl: Section, data: dict, path=()):
                                  path + (key,) + ((0,) if isinstance(f.rule, ListOf) else ()))
 
 
-@pytest.mark.parametrize("path, decl", list(_sections(TOP, VALID)), ids=lambda x: _where(x) if isinstance(x, tuple) else "")
+@pytest.mark.parametrize("path, decl", list(_sections(TOP, VALID)),
+                         ids=lambda x: _where(x) if isinstance(x, tuple) else "")
 def test_unknown_keys_name_the_declared_ones(path, decl):
     d = copy.deepcopy(VALID)
     parent = d

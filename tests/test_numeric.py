@@ -8,8 +8,16 @@ import mpmath
 import numpy as np
 import pytest
 
-from derive.verify.oracle import (ACTIVATIONS, Layer, backward, finite_difference_gradients, forward,
-                            loss_value, train, update)
+from derive.verify.oracle import (
+    ACTIVATIONS,
+    Layer,
+    backward,
+    finite_difference_gradients,
+    forward,
+    loss_value,
+    train,
+    update,
+)
 
 HIDDEN = [a for a in ACTIVATIONS if a != "softmax"]
 # (output activation, loss): every squared loss with every output activation, plus the
@@ -47,9 +55,9 @@ def test_backward_matches_finite_differences(hidden, out_act, loss, bias, S, red
     X, Y = rng.normal(size=(S, 3)), random_targets(rng, loss, S, 2)
     grads = backward(layers, X, Y, loss, reduction)
     fd_W, fd_b = finite_difference_gradients(layers, X, Y, loss, reduction)
-    for g, fd in zip(grads.grad_W, fd_W):
+    for g, fd in zip(grads.grad_W, fd_W, strict=True):
         np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
-    for layer, g, fd in zip(layers, grads.grad_b, fd_b):
+    for layer, g, fd in zip(layers, grads.grad_b, fd_b, strict=True):
         if bias == "none":
             assert g is None and fd is None
         else:
@@ -57,7 +65,7 @@ def test_backward_matches_finite_differences(hidden, out_act, loss, bias, S, red
             np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
     # The batch gradient is the reduction of the per-sample ones.
     reduce = np.mean if reduction == "mean" else np.sum
-    for g, per in zip(grads.grad_W, grads.grad_W_per_sample):
+    for g, per in zip(grads.grad_W, grads.grad_W_per_sample, strict=True):
         assert per.shape[0] == S
         np.testing.assert_allclose(g, reduce(per, axis=0), rtol=1e-12, atol=1e-15)
 
@@ -113,12 +121,15 @@ def net_421():
 
 def test_hand_computed_421_example():
     mpmath.mp.dps = 40
-    sig = lambda z: 1 / (1 + mpmath.exp(-z))
+
+    def sig(z):
+        return 1 / (1 + mpmath.exp(-z))
+
     x = [mpmath.mpf(str(v)) for v in X_421[0]]
     w_h = [[mpmath.mpf(str(v)) for v in row] for row in W_H]
     w_o = [mpmath.mpf(str(v)) for v in W_O[0]]
-    h = [sig(mpmath.fsum(w * xi for w, xi in zip(row, x))) for row in w_h]
-    o = sig(mpmath.fsum(w * hj for w, hj in zip(w_o, h)))
+    h = [sig(mpmath.fsum(w * xi for w, xi in zip(row, x, strict=True))) for row in w_h]
+    o = sig(mpmath.fsum(w * hj for w, hj in zip(w_o, h, strict=True)))
     # Chain rule by hand for J = 0.5 (y - o)^2.
     d_o = (o - 1) * o * (1 - o)
     d_h = [d_o * w_o[j] * h[j] * (1 - h[j]) for j in range(2)]
@@ -206,14 +217,14 @@ def test_update_is_pure_and_respects_frozen_biases():
     assert grads.grad_b[0] is None and isinstance(grads.grad_b[1], float)
     new = update(layers, grads, lr=0.01)
 
-    for old, kept in zip(layers, before):          # inputs untouched
+    for old, kept in zip(layers, before, strict=True):          # inputs untouched
         np.testing.assert_array_equal(old.W, kept.W)
         np.testing.assert_array_equal(old.b, kept.b)
     np.testing.assert_array_equal(new[0].b, before[0].b)   # frozen bias unchanged
     assert new[0].b is not layers[0].b                     # ... but not aliased either
     assert new[1].b == pytest.approx(0.25 - 0.01 * grads.grad_b[1])
     np.testing.assert_allclose(new[2].b, before[2].b - 0.01 * grads.grad_b[2])
-    for n, old, g in zip(new, before, grads.grad_W):
+    for n, old, g in zip(new, before, grads.grad_W, strict=True):
         np.testing.assert_allclose(n.W, old.W - 0.01 * g)
     assert loss_value(new, X, Y, "mse") < loss_value(layers, X, Y, "mse")
 

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from derive.model.spec import load_spec_text
-from derive.graph.builder import derive
-from derive.verify.three_way import verify
 from support import KINK_SPEC
+
+from derive.graph.builder import derive
+from derive.model.spec import load_spec_text
+from derive.verify.three_way import verify
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "identity"]
 SQUARED = ["half-sse", "sse", "mse", "half-mse"]
@@ -40,7 +40,7 @@ def spec_texts(draw, numbers=None, hidden=HIDDEN):
     names = ["h", "g", "k"][:n_layers - 1] + ["o"]
     layers, weights, biases = [], [], []
     prev = n_in
-    for name, act, n in zip(names, acts, sizes):
+    for name, act, n in zip(names, acts, sizes, strict=True):
         bias = draw(st.sampled_from(["none", "neuron", "shared"]))
         extra = f", bias: {bias}"
         if bias != "none":
@@ -67,7 +67,7 @@ def spec_texts(draw, numbers=None, hidden=HIDDEN):
                 y = vector("1" if j == c else "0" for j in range(n_out))
             else:   # tenths summing to 1
                 cuts = sorted(draw(st.lists(st.integers(0, 10), min_size=n_out - 1, max_size=n_out - 1)))
-                parts = [b - a for a, b in zip([0] + cuts, cuts + [10])]
+                parts = [b - a for a, b in zip([0] + cuts, cuts + [10], strict=True)]
                 y = vector(str(Decimal(p) / 10) for p in parts)
         elif loss == "bce":
             y = vector(draw(decimal_number(0, 1)) for _ in range(n_out))

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support import need, need_module
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from support import need_module
 
 from derive.graph.builder import derive
 from derive.model.names import HIDDEN_ACTIVATIONS
@@ -25,7 +26,6 @@ from derive.model.spec import load_spec, load_spec_text
 from derive.train import History, Network, TrainError, TrainOptions, gradients, network_from_spec, train
 from derive.train.datasets import NAMES, DataError, Dataset, load
 from derive.verify import kernels
-from support import need_module
 
 WORKED = Path(__file__).resolve().parent.parent / "worked"
 
@@ -47,9 +47,11 @@ def subset(data: Dataset, n: int) -> Dataset:
 
 
 def random_net(rng, acts, sizes=(3, 4, 3), bias=None, scale=1.0, dtype="float64", train_bias=None):
-    weights = [(rng.normal(0, scale, (k, m)), rng.normal(0, scale, k)) for m, k in zip(sizes[:-1], sizes[1:])]
+    weights = [(rng.normal(0, scale, (k, m)), rng.normal(0, scale, k))
+               for m, k in zip(sizes[:-1], sizes[1:], strict=True)]
     if bias:
-        weights = [(W, np.full_like(b, b[0]) if mode == "shared" else b) for (W, b), mode in zip(weights, bias)]
+        weights = [(W, np.full_like(b, b[0]) if mode == "shared" else b)
+                   for (W, b), mode in zip(weights, bias, strict=True)]
     return Network(weights, acts, alpha=0.1, bias=bias, dtype=dtype, train_bias=train_bias)
 
 
@@ -69,14 +71,14 @@ def spec_text(net: Network, X, Y, loss: str, lr: float = 0.1) -> str:
     names = LAYER_NAMES[:len(net.weights) - 1] + ["o"]
     layers, weights, biases = [], [], []
     for name, (W, b), act, mode, trained, alpha in zip(names, net.weights, net.activations, net.bias,
-                                                       net.train_bias, net.alphas):
+                                                       net.train_bias, net.alphas, strict=True):
         slope = f", alpha: {alpha!r}" if act == "leaky-relu" else ""
         layers.append(f"    - {{name: {name}, size: {W.shape[0]}, activation: {act}, bias: {mode}, "
                       f"train_bias: {str(trained).lower()}{slope}}}")
         weights.append(f"    {name}: [{', '.join(_vec(row) for row in W)}]")
         if mode != "none":
             biases.append(f"{name}: {_vec(b) if mode == 'neuron' else repr(float(b[0]))}")
-    samples = [f"  - {{x: {_vec(x)}, y: {_vec(y)}}}" for x, y in zip(np.atleast_2d(X), np.atleast_2d(Y))]
+    samples = [f"  - {{x: {_vec(x)}, y: {_vec(y)}}}" for x, y in zip(np.atleast_2d(X), np.atleast_2d(Y), strict=True)]
     return "\n".join(["network:", f"  inputs: {net.sizes[0]}", "  layers:", *layers, "  weight_names: indexed",
                       f"loss: {loss}", "parameters:", "  weights:", *weights, f"  biases: {{{', '.join(biases)}}}",
                       "samples:", *samples, "batch: mean", f"learning_rate: {lr!r}", ""])
@@ -100,7 +102,7 @@ def symbolic_gradients(net: Network, X, Y, loss: str):
 
 
 def assert_gradients_equal(ours, reference, rtol=1e-9, atol=1e-13):
-    for (dW, db), (rW, rb) in zip(ours, reference):
+    for (dW, db), (rW, rb) in zip(ours, reference, strict=True):
         np.testing.assert_allclose(dW, rW, rtol=rtol, atol=atol)
         np.testing.assert_allclose(db, rb, rtol=rtol, atol=atol)
 
@@ -137,7 +139,8 @@ SQUARED = ("half-sse", "sse", "mse", "half-mse")
 #: trains on each output layer it trains it on (hidden activations taken in turn).
 CASES = [(h, "softmax", "cross-entropy") for h in HIDDEN_ACTIVATIONS]
 CASES += [(HIDDEN_ACTIVATIONS[i % len(HIDDEN_ACTIVATIONS)], out, loss)
-          for i, (out, loss) in enumerate([("sigmoid", "bce")] + [(o, s) for s in SQUARED for o in ("sigmoid", "softmax")])]
+          for i, (out, loss) in enumerate([("sigmoid", "bce")]
+                                          + [(o, s) for s in SQUARED for o in ("sigmoid", "softmax")])]
 
 
 @pytest.mark.parametrize("hidden, output, loss", CASES)
@@ -148,7 +151,7 @@ def test_gradients_equal_the_step_graph_and_finite_differences(hidden, output, l
     Y = random_targets(rng, loss, 4, 3)
     ours = gradients(net, X, Y, loss)
     assert_gradients_equal(ours, symbolic_gradients(net, X, Y, loss))
-    for (dW, db), fd in zip(ours, finite_differences(net, X, Y, loss)):
+    for (dW, db), fd in zip(ours, finite_differences(net, X, Y, loss), strict=True):
         np.testing.assert_allclose(np.column_stack([dW, db]), fd, rtol=1e-5, atol=1e-8)
 
 
@@ -164,15 +167,17 @@ def test_gradient_check_can_fail():
         assert_gradients_equal(gradients(net, X, Y, "cross-entropy"), reference)
 
 
-@pytest.mark.parametrize("modes, trained", [(("shared", "shared"), (True, True)), (("none", "neuron"), (True, True)),
-                                            (("neuron", "shared"), (False, True)), (("shared", "neuron"), (True, False))])
+@pytest.mark.parametrize("modes, trained", [(("shared", "shared"), (True, True)),
+                                            (("none", "neuron"), (True, True)),
+                                            (("neuron", "shared"), (False, True)),
+                                            (("shared", "neuron"), (True, False))])
 def test_bias_modes_equal_the_step_graph(modes, trained):
     rng = np.random.default_rng(11)
     net = random_net(rng, ["tanh", "sigmoid"], bias=list(modes), train_bias=list(trained))
     X, Y = rng.normal(size=(3, 3)), rng.uniform(size=(3, 3))
     ours = gradients(net, X, Y, "half-sse")
     assert_gradients_equal(ours, symbolic_gradients(net, X, Y, "half-sse"))
-    for (_, db), mode, t in zip(ours, modes, trained):
+    for (_, db), mode, t in zip(ours, modes, trained, strict=True):
         if mode == "none" or not t:
             assert np.all(db == 0)
         elif mode == "shared":
@@ -207,8 +212,9 @@ def test_one_training_step_is_the_walkthroughs_step_for_a_spec_with_fixed_shared
             assert np.all(b == float(p.value))          # train_biases: false
     # a trainable shared bias stays one value under Adam (element-wise, same gradient)
     free = Network(net.weights, net.activations, bias=net.bias)
-    adam, _ = train(load("xor"), TrainOptions(loss="mse", optimizer="adam", lr=0.01, epochs=3, track=False), network=free)
-    for (_, b), (_, b0) in zip(adam.weights, free.weights):
+    adam, _ = train(load("xor"), TrainOptions(loss="mse", optimizer="adam", lr=0.01, epochs=3, track=False),
+                    network=free)
+    for (_, b), (_, b0) in zip(adam.weights, free.weights, strict=True):
         assert b[0] == b[1] != b0[0]
 
 
@@ -223,8 +229,8 @@ def test_digits_gradients_equal_the_symbolic_derivation(digits):
     stepped, _ = train(batch, opts, network=start)
     # the trainer's step is plain SGD on gradients(): w - lr * dJ/dw
     expected = [(W - 0.1 * dW, b - 0.1 * db)
-                for (W, b), (dW, db) in zip(start.weights, gradients(start, batch.X_train, batch.y_train))]
-    for (W, b), (eW, eb) in zip(stepped.weights, expected):
+                for (W, b), (dW, db) in zip(start.weights, gradients(start, batch.X_train, batch.y_train), strict=True)]
+    for (W, b), (eW, eb) in zip(stepped.weights, expected, strict=True):
         np.testing.assert_allclose(W, eW, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(b, eb, rtol=1e-12, atol=1e-15)
 
@@ -238,7 +244,7 @@ def test_digits_gradients_equal_the_symbolic_derivation(digits):
     graph = derive(spec)
     ours = gradients(stepped, x, np.array([label]), "cross-entropy")
     reference = symbolic_gradients(stepped, x, Y, "cross-entropy")
-    for (dW, db), (rW, rb) in zip(ours, reference):
+    for (dW, db), (rW, rb) in zip(ours, reference, strict=True):
         for mine, exact in ((dW, rW), (db, rb)):
             assert np.all(np.abs(mine - exact) <= 1e-9 * np.abs(exact)), np.max(np.abs(mine - exact) / np.abs(exact))
     assert sum(dW.size + db.size for dW, db in reference) == 64 * 32 + 32 + 32 * 10 + 10
@@ -483,7 +489,8 @@ def test_network_from_spec_matches_the_spec_and_the_step_graph():
     X = rng.normal(size=(60, 2))
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
     data = Dataset("three", X[:45], y[:45], X[45:], y[45:], 3, 2)
-    trained, hist = train(data, TrainOptions(epochs=20, lr=0.5), network=network_from_spec(WORKED / "softmax.yaml", data))
+    trained, hist = train(data, TrainOptions(epochs=20, lr=0.5),
+                          network=network_from_spec(WORKED / "softmax.yaml", data))
     assert trained.sizes == [2, 2, 3] and hist.loss[-1] < hist.loss[0]
 
 
@@ -497,7 +504,8 @@ def test_network_from_spec_rejects_a_mismatch():
         network_from_spec(spec, load("xor"))
     with pytest.raises(TrainError, match="2 inputs but wide has 5 features"):
         train(wide, TrainOptions(), network=network_from_spec(spec))
-    with pytest.raises(TrainError, match=r"tanh.yaml: network.layers\[1\].activation: .*softmax or sigmoid; got identity"):
+    with pytest.raises(TrainError,
+                       match=r"tanh.yaml: network.layers\[1\].activation: .*softmax or sigmoid; got identity"):
         network_from_spec(WORKED / "tanh.yaml")             # identity output
     with pytest.raises(TrainError, match=r"^softmax.yaml: network.layers\[1\].size: the network has 3 outputs"):
         network_from_spec(spec, load("xor"))
@@ -558,7 +566,8 @@ def test_a_spec_network_with_another_activation_or_new_weights():
     fresh = net.redrawn("he", seed=4)
     assert fresh.sizes == net.sizes and fresh.bias == net.bias
     assert not np.array_equal(fresh.weights[0][0], net.weights[0][0])
-    assert all(np.array_equal(b, b0) for (_, b), (_, b0) in zip(fresh.weights, net.weights))   # biases kept
+    # biases kept
+    assert all(np.array_equal(b, b0) for (_, b), (_, b0) in zip(fresh.weights, net.weights, strict=True))
     # the same stream as train() draws a new network's weights from
     data = Dataset("three", np.zeros((3, 2)), np.array([0, 1, 2]), np.zeros((3, 2)), np.array([0, 1, 2]), 3, 2)
     new, _ = train(data, TrainOptions(hidden=(2,), init="he", epochs=1, lr=1e-12, track=False, seed=4))

@@ -188,8 +188,10 @@ SOFTMAX = str(WORKED / "softmax.yaml")
     (["train", "digits", "--loss", "hinge"], "invalid choice"),
     (["train", "digits", "--lr", "-1"], "--lr"),
     (["train", "digits", "--data", "xor"], "--data is for a spec file"),
-    (["train", SOFTMAX, "--data", "digits"], "softmax.yaml: network.inputs: the network has 2 inputs but digits has 64 features"),
-    (["train", SOFTMAX, "--data", "blobs"], "softmax.yaml: network.layers[1].size: the network has 3 outputs but blobs has 2 classes"),
+    (["train", SOFTMAX, "--data", "digits"],
+     "softmax.yaml: network.inputs: the network has 2 inputs but digits has 64 features"),
+    (["train", SOFTMAX, "--data", "blobs"],
+     "softmax.yaml: network.layers[1].size: the network has 3 outputs but blobs has 2 classes"),
     (["train", SOFTMAX], "network.inputs"),                                   # the digits by default
     (["train", SOFTMAX, "--data", "mnist"], "--data: unknown data set 'mnist'"),
     (["train", str(WORKED / "tanh.yaml"), "--data", "xor"], "tanh.yaml: network.layers[1].activation:"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from derive.model.numbers import Number, read_number
 from derive.model.spec import load_spec_text
 from derive.teach.variants import DEFAULTS, grid_places, make_variants

@@ -6,11 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support import need
 
 from derive import Walkthrough
-from derive.present.pdf import compile_pdf
 from derive.model.spec import load_spec_text
-from support import need
+from derive.present.pdf import compile_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "worked").glob("*.yaml"))
@@ -57,7 +57,8 @@ def test_four_matches_the_issue():
     md = wt.markdown()
     # the essay's sigma(0.376) = 0.407 is flagged, and the right value printed
     assert r"| $\mathrm{out}_{h1}$ | $0.407$ | $0.5929$ | wrong: σ(−x) instead of σ(x) |" in md
-    assert r"| $w_{9}^{\text{new}}$ | $0.603$ | $0.6049$ | follows from the printed $\frac{\partial J}{\partial w_{9}}$ |" in md
+    assert (r"| $w_{9}^{\text{new}}$ | $0.603$ | $0.6049$ | "
+            r"follows from the printed $\frac{\partial J}{\partial w_{9}}$ |") in md
     assert r"\sigma\left(0.376\right) = 0.5929" in md
 
 

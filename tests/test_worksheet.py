@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
+from support import need
 
 from derive.cli import main
-from derive.model.spec import load_spec, load_spec_text
 from derive.graph.steps import round_half_up
-from derive.teach.variants import DEFAULTS, make_variants
+from derive.model.spec import load_spec, load_spec_text
 from derive.present.worksheet import worksheet_files
+from derive.teach.variants import DEFAULTS, make_variants
 from derive.teach.worksheet import build_worksheet
-from support import need
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUR = ROOT / "worked" / "four.yaml"
@@ -66,7 +66,8 @@ def test_variant_zero_is_the_specs_own_numbers():
 
 def test_vary_rules_and_impossible_ranges(tmp_path, capsys):
     text = FOUR.read_text().split("published:")[0]
-    spec = load_spec_text(text + "vary:\n  weights: {low: 0.1, high: 0.5, step: 0.1}\n  x: {low: 0.5, high: 0.5, step: 0.1}\n", "narrow.yaml")
+    vary = "vary:\n  weights: {low: 0.1, high: 0.5, step: 0.1}\n  x: {low: 0.5, high: 0.5, step: 0.1}\n"
+    spec = load_spec_text(text + vary, "narrow.yaml")
     vs, rejected = make_variants(spec, "narrow", seed=1, count=1)
     assert all(w in [sp.Rational(k, 10) for k in range(1, 6)]
                for l in vs[0].spec.layers for row in vs[0].spec.weights[l.name] for w in row)
@@ -99,7 +100,8 @@ def test_command_writes_every_file_and_is_byte_identical(tmp_path):
 
 
 def test_answers_template_and_manifest(tmp_path):
-    assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "3", "--blanks", "backward", "-o", str(tmp_path)]) == 0
+    assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "3", "--blanks", "backward",
+                 "-o", str(tmp_path)]) == 0
     ans = yaml.safe_load((tmp_path / "four-s3-v01-answers.yaml").read_text())
     assert ans.pop("variant") == "four-s3-v01"
     assert set(ans) == {"dloss_dout_o1", "dout_dnet_o1", "delta_o1", "dout_dnet_h1", "dout_dnet_h2",
@@ -159,7 +161,7 @@ def test_moodle_xml_structure(four30):
     cats = root.findall("question[@type='category']")
     nums = root.findall("question[@type='numerical']")
     assert len(cats) == 2 and len(nums) == 2 * len(ws.blanks)
-    for q, (v, sid) in zip(nums, [(v, s) for v in ws.variants for s in ws.blanks]):
+    for q, (v, sid) in zip(nums, [(v, s) for v in ws.variants for s in ws.blanks], strict=True):
         assert q.find("name/text").text.startswith(v.id)
         assert q.find("questiontext").get("format") == "html"
         text = q.find("questiontext/text").text
@@ -187,7 +189,8 @@ def test_pdf_class_set(tmp_path):
     for n in ("four-s7-v01-sheet.pdf", "four-s7-v02-key.pdf", "class-sheets.pdf", "class-keys.pdf"):
         assert (tmp_path / n).read_bytes().startswith(b"%PDF")
     first = (tmp_path / "class-keys.pdf").read_bytes()
-    assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "7", "--pdf", "--force", "-o", str(tmp_path)]) == 0
+    assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "7", "--pdf", "--force",
+                 "-o", str(tmp_path)]) == 0
     assert (tmp_path / "class-keys.pdf").read_bytes() == first          # byte-identical PDFs
 
 
@@ -218,8 +221,8 @@ def test_worksheet_pdf_with_hostile_title(tmp_path):
     need("pdftotext")
     import subprocess
     spec = tmp_path / "evil.yaml"
-    spec.write_text(FOUR.read_text().replace("title: Is it a four?",
-                                             "title: '\\input{/etc/passwd} \\write18{touch /tmp/derive-ws-pwned} 100% & #'"))
+    hostile = "title: '\\input{/etc/passwd} \\write18{touch /tmp/derive-ws-pwned} 100% & #'"
+    spec.write_text(FOUR.read_text().replace("title: Is it a four?", hostile))
     assert main(["worksheet", str(spec), "--variants", "1", "--pdf", "-o", str(tmp_path / "o")]) == 0
     text = subprocess.run(["pdftotext", str(tmp_path / "o" / "evil-s0-v01-sheet.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
@@ -251,7 +254,7 @@ def test_moodle_answers_are_plain_decimals_even_when_tiny():
     root = ET.fromstring(worksheet_files(ws, moodle=True)["moodle.xml"])
     answers = root.findall("question[@type='numerical']/answer")
     tiny = 0
-    for ans, sid in zip(answers, ws.blanks):
+    for ans, sid in zip(answers, ws.blanks, strict=True):
         text, tol = ans.find("text").text, ans.find("tolerance").text
         assert re.fullmatch(r"-?\d+\.\d+", text) and re.fullmatch(r"\d+\.\d+", tol), (sid, text, tol)
         value = float(ws.variants[0].graph[sid].value)

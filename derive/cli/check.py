@@ -47,7 +47,8 @@ def run(args) -> int:
     points = _points(args.points)
     spec_path = resolve_spec(args.spec)
     spec = load_spec(spec_path)
-    checker = Checker(spec, variant_stem(spec_path), Options(args.follow_through_credit, points, args.rtol, args.sigfigs))
+    options = Options(args.follow_through_credit, points, args.rtol, args.sigfigs)
+    checker = Checker(spec, variant_stem(spec_path), options)
     paths = [Path(a) for a in args.answers]
     marked = mark_all(checker, read_submissions(paths))
     good = [r for _, r in marked if r is not None]

@@ -12,14 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from derive.cli.common import ProgressBar, count, plots_available, resolve_spec
 from derive.errors import UsageError
 from derive.model.names import DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, learning_rate_problem
 
+if TYPE_CHECKING:      # for annotations only: the functions import the training code when they run
+    from derive.train import Network, TrainOptions
+    from derive.train.datasets import Dataset
+
 HELP = "train a network on real or synthetic data (NumPy core)"
-#: Today's defaults for a new network (a data set given by name).
-DEFAULTS = {"hidden": "32", "activation": "sigmoid", "loss": "cross-entropy", "lr": 0.1, "init": "auto"}
+#: Today's defaults for a new network (a data set given by name): its hidden sizes and the rest.
+HIDDEN = "32"
+DEFAULTS = {"activation": "sigmoid", "loss": "cross-entropy", "lr": 0.1, "init": "auto"}
 
 
 def add_arguments(t) -> None:
@@ -28,7 +34,8 @@ def add_arguments(t) -> None:
     t.add_argument("--data", dest="dataset", help="with a spec file: the data set to train on (default digits)")
     t.add_argument("--hidden", help="hidden layer sizes of a new network, e.g. 32 or 64,32 (default 32; "
                                     "a spec fixes its own)")
-    t.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid, or the spec's)")
+    t.add_argument("--activation", choices=HIDDEN_ACTIVATIONS,
+                   help="hidden activation (default sigmoid, or the spec's)")
     t.add_argument("--loss", choices=LOSSES, help="loss (default cross-entropy, or the spec's)")
     t.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
     t.add_argument("--lr", type=float, help="learning rate (default 0.1, or the spec's)")
@@ -39,7 +46,8 @@ def add_arguments(t) -> None:
     t.add_argument("--init", choices=INITS,
                    help="starting weights: auto (He for ReLU layers, Xavier otherwise), xavier or he "
                         "(default auto; with a spec, the spec's weights unless this is given)")
-    t.add_argument("--compare-losses", action="store_true", help="train with squared error and cross-entropy, one figure")
+    t.add_argument("--compare-losses", action="store_true",
+                   help="train with squared error and cross-entropy, one figure")
     t.add_argument("-o", "--output", help="folder for summary.json and curves.png (without it: print only)")
 
 
@@ -47,11 +55,11 @@ def add_arguments(t) -> None:
 class _Setup:
     """What to train: the data, where the network comes from, and the run's options."""
     name: str                 # the data set
-    data: object
+    data: Dataset
     spec: str | None          # the spec file the network comes from, if any
-    start: object             # the spec's network (a derive.train.Network), or None for a new one
+    start: Network | None     # the spec's network, or None for a new one
     init: str                 # how the starting weights were made: an init scheme, or "from the spec"
-    opts: object              # derive.train.TrainOptions
+    opts: TrainOptions
 
 
 def run(args) -> int:
@@ -109,7 +117,7 @@ def _from_dataset(args) -> _Setup:
 
     given = {k: getattr(args, k) for k in DEFAULTS}
     chosen = {k: DEFAULTS[k] if v is None else v for k, v in given.items()}
-    hidden = _hidden_sizes(chosen.pop("hidden"))
+    hidden = _hidden_sizes(HIDDEN if args.hidden is None else args.hidden)
     opts = _options(args, hidden=hidden, **chosen)
     return _Setup(args.data, load(args.data, seed=args.seed), None, None, opts.init, opts)
 
@@ -195,7 +203,8 @@ def _summary(setup: _Setup, opts, net, hist) -> dict:
     settings = {"sgd": (), "momentum": ("momentum",), "adam": ("beta1", "beta2", "eps")}[opts.optimizer]
     return {"dataset": setup.name, "spec": setup.spec, "layer_sizes": list(net.sizes),
             "activations": list(net.activations), "bias_modes": list(net.bias), "train_bias": list(net.train_bias),
-            "leaky_relu_alpha": [a if act == "leaky-relu" else None for a, act in zip(net.alphas, net.activations)],
+            "leaky_relu_alpha": [a if act == "leaky-relu" else None
+                                 for a, act in zip(net.alphas, net.activations, strict=True)],
             "loss": opts.loss, "reduction": opts.reduction, "learning_rate": opts.lr, "optimizer": opts.optimizer,
             "optimizer_settings": {k: getattr(opts, k) for k in settings}, "epochs": opts.epochs,
             "batch": opts.batch, "seed": opts.seed, "dtype": opts.dtype, "init": setup.init,

@@ -34,7 +34,8 @@ def extreme_numbers(source: str):
             yield
     except ArithmeticError as e:   # overflow, log(0), a decimal too long to round
         detail = ("overflow" if isinstance(e, OverflowError) else
-                  "a value too long to round" if isinstance(e, decimal.DecimalException) else str(e) or type(e).__name__)
+                  "a value too long to round" if isinstance(e, decimal.DecimalException) else
+                  str(e) or type(e).__name__)
         raise SpecError(source, "", f"cannot compute this walkthrough ({detail}); "
                                     "are some weights, inputs or the learning rate extreme?") from None
 

@@ -28,17 +28,44 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from derive.files import UsageError, write_atomic
 from derive.figures import boundary, curves, surface, tangent
-from derive.figures.base import FLAT, INSTALL_HINT, NEGATIVE, POSITIVE, STILL_DPI, FigureError
-from derive.figures.base import STYLE, load_matplotlib, save
+from derive.figures.base import (
+    FLAT,
+    INSTALL_HINT,
+    NEGATIVE,
+    POSITIVE,
+    STILL_DPI,
+    STYLE,
+    FigureError,
+    load_matplotlib,
+    save,
+)
 from derive.figures.boundary import BoundaryModel, boundary_models
 from derive.figures.curves import compare_title, history_series
 from derive.figures.gif import GIF_DPI, GIF_MS
-from derive.figures.surface import (BOWL, PATH_COLOURS, SURFACE_BOX, SURFACE_STARTS, WELLS, DescentPath, Minimum,
-                                    cost_2d, grad_2d, surface_minima, surface_paths)
-from derive.figures.tangent import (FLAT_SLOPE, TANGENT_FORMULA, TANGENT_STARTS, cost_1d, minimum_1d, slope_1d,
-                                    tangent_iterates)
+from derive.figures.surface import (
+    BOWL,
+    PATH_COLOURS,
+    SURFACE_BOX,
+    SURFACE_STARTS,
+    WELLS,
+    DescentPath,
+    Minimum,
+    cost_2d,
+    grad_2d,
+    surface_minima,
+    surface_paths,
+)
+from derive.figures.tangent import (
+    FLAT_SLOPE,
+    TANGENT_FORMULA,
+    TANGENT_STARTS,
+    cost_1d,
+    minimum_1d,
+    slope_1d,
+    tangent_iterates,
+)
+from derive.files import UsageError, write_atomic
 
 KINDS = ("tangent", "surface", "boundary", "curves")
 ANIMATED = ("tangent", "surface")

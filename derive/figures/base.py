@@ -50,12 +50,12 @@ class Mpl:
         try:
             import matplotlib
             import matplotlib.colors as colors
+            import matplotlib.patheffects as patheffects
+            import mpl_toolkits.mplot3d  # noqa: F401  (registers the "3d" projection)
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
             from matplotlib.lines import Line2D
             from matplotlib.patches import Patch
-            import matplotlib.patheffects as patheffects
-            import mpl_toolkits.mplot3d  # noqa: F401  (registers the "3d" projection)
             from PIL import Image
         except ImportError:
             raise FigureError(INSTALL_HINT) from None

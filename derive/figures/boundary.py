@@ -77,7 +77,7 @@ def draw(mpl, dataset: str, seed: int, **opts):
     class_colours = list(CLASS_COLOURS[:max(k, 2)])
     fig = mpl.new(8.4, 5.0)
     axes = fig.subplots(1, 2, sharex=True, sharey=True)
-    for ax, m in zip(axes, models):
+    for ax, m in zip(axes, models, strict=True):
         _draw_regions(mpl, ax, m.network, view, k, class_colours)
         _draw_points(ax, data, class_colours)
         kind = "linear: no activation" if m.activation == "identity" else "non-linear"

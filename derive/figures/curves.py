@@ -94,6 +94,8 @@ def _series(history, histories) -> dict[str, dict[str, list[float]]]:
     if not isinstance(histories, Mapping) or not histories:
         raise FigureError("histories must map a label to a history, "
                           "e.g. {'cross-entropy': h1, 'squared error': h2}")
+    if len(histories) > len(RUN_COLOURS):       # one colour a run: more runs would not be drawn
+        raise FigureError(f"curves draws at most {len(RUN_COLOURS)} runs, got {len(histories)}")
     return {_LABELS.get(str(label), str(label)): history_series(h) for label, h in histories.items()}
 
 
@@ -104,7 +106,7 @@ def draw(mpl, history, histories, title: str | None = None):
     compare = len(series) > 1
     fig = mpl.new(9, 4)
     ax_loss, ax_acc = fig.subplots(1, 2)
-    for (label, s), colour in zip(series.items(), RUN_COLOURS):
+    for (label, s), colour in zip(series.items(), RUN_COLOURS, strict=False):
         _draw_run(ax_loss, ax_acc, label, s, colour)
     _dress_axes(ax_loss, ax_acc, series, compare)
     if title is None:

@@ -104,7 +104,7 @@ def surface_minima() -> dict[str, Minimum]:
     gx, gy = np.meshgrid(grid, grid)
     if cost_2d(gx, gy).min() < found[0][0] - 1e-9:
         raise RuntimeError("surface: the grid has a point lower than the global minimum")
-    return {name: Minimum(name, x, y, c) for name, (c, x, y) in zip(("global", "local"), found)}
+    return {name: Minimum(name, x, y, c) for name, (c, x, y) in zip(("global", "local"), found, strict=True)}
 
 
 def surface_paths(starts=SURFACE_STARTS, lr: float = 0.15, steps: int = 60):
@@ -223,7 +223,7 @@ def _draw_path_artists(mpl, ax3, ax2, paths, steps: int) -> list[tuple]:
     filled in by :func:`_show_paths_to`; one colour a path, outlined in black."""
     outline = [mpl.patheffects.Stroke(linewidth=3.6, foreground="black"), mpl.patheffects.Normal()]
     lines = []
-    for p, colour in zip(paths, PATH_COLOURS):
+    for p, colour in zip(paths, PATH_COLOURS, strict=False):
         pz = cost_2d(p.points[:, 0], p.points[:, 1])
         l3, = ax3.plot([], [], [], color=colour, lw=2.2, zorder=5, path_effects=outline)
         b3, = ax3.plot([], [], [], "o", color=colour, mec="black", ms=7, zorder=6)

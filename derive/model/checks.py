@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import NoReturn
 
 import sympy as sp
 
@@ -39,7 +40,7 @@ class FieldChecker:
     def __init__(self, source: str):
         self.source = source
 
-    def fail(self, where: str, what: str):
+    def fail(self, where: str, what: str) -> NoReturn:
         raise SpecError(self.source, where, what)
 
     # ---- mappings, by the declaration

@@ -20,8 +20,17 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.model.names import (LEARNING_RATE_MAX, ACTIVATIONS, BIAS_MODES, CARRY_MODES, LOSSES, MAX_NAME, NAME_RE, REDUCTIONS,
-                                WEIGHT_NAMING)
+from derive.model.names import (
+    ACTIVATIONS,
+    BIAS_MODES,
+    CARRY_MODES,
+    LEARNING_RATE_MAX,
+    LOSSES,
+    MAX_NAME,
+    NAME_RE,
+    REDUCTIONS,
+    WEIGHT_NAMING,
+)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ MAX_LENGTH = 100
 MAX_EXP10 = 999
 #: Working precision (decimal digits) at which a non-rational value is rounded.
 PRECISION = 50
+#: What :meth:`Number.agrees` allows beyond half a unit: the last digits of a 50-digit float.
+FLOAT_SLACK = sp.Rational(1, 10 ** 15)
 
 # A sign (students write "- 0.5"), then a fraction or a decimal with an optional exponent.
 _LITERAL = re.compile(r"""
@@ -96,7 +98,7 @@ class Number:
         true value may lie from a number that is correctly rounded."""
         return sp.S.Zero if self.places is None else sp.Rational(1, 2 * 10 ** self.places)
 
-    def agrees(self, exact, slack=sp.Rational(1, 10 ** 15)) -> bool:
+    def agrees(self, exact, slack=FLOAT_SLACK) -> bool:
         """True when ``exact`` rounds to this number at its stated places (a fraction must
         equal it); ``slack`` absorbs the last digits of a 50-digit float."""
         return bool(abs(self.value - sp.sympify(exact, strict=True)) <= self.half_unit + slack)

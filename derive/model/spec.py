@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 import sympy as sp
 
@@ -32,6 +32,8 @@ from derive.model.numbers import Number
 from derive.model.validate import validate
 
 __all__ = ["Layer", "Param", "Sample", "Spec", "SpecError", "load_spec", "load_spec_text"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,8 @@ class Spec:
     loss: str
     weights: dict[str, list[list[sp.Rational]]]
     weight_names: dict[str, list[list[str]]]
-    biases: dict[str, object]          # layer -> Rational (shared) or list of Rational (neuron)
-    bias_names: dict[str, object]      # layer -> str (shared) or list of str (neuron)
+    biases: dict[str, sp.Rational | list[sp.Rational]]   # layer -> Rational (shared) or list of Rational (neuron)
+    bias_names: dict[str, str | list[str]]               # layer -> str (shared) or list of str (neuron)
     samples: list[Sample]
     learning_rate: sp.Rational
     steps: int = 1
@@ -91,7 +93,8 @@ class Spec:
     batch: str = "mean"
     published: dict[str, Number] = field(default_factory=dict)   # step id -> the number as printed
     published_source: str = ""
-    vary: dict = field(default_factory=dict)   # worksheet variants: {weights|biases|x: (low, high, step) Numbers, max_net}
+    # worksheet variants: {weights|biases|x: (low, high, step) Numbers, max_net}
+    vary: dict = field(default_factory=dict)
     written: dict[str, Number] = field(default_factory=dict)   # given name (w1, i1, eta) -> as written
 
     @property
@@ -107,13 +110,21 @@ class Spec:
             weights = [Param(n, "weight", li, (j,), k, self.weights[layer.name][j][k], True, f"{prev[k]} → {node}")
                        for j, node in enumerate(layer.nodes) for k, n in enumerate(self.weight_names[layer.name][j])]
             yield from sorted(weights, key=lambda p: natural_key(p.name))
-            frozen = "" if layer.train_bias else " (frozen)"
-            if layer.bias == "neuron":
-                for j, (n, node, b) in enumerate(zip(self.bias_names[layer.name], layer.nodes, self.biases[layer.name])):
-                    yield Param(n, "bias", li, (j,), None, b, layer.train_bias, f"bias of {node}{frozen}")
-            elif layer.bias == "shared":
-                yield Param(self.bias_names[layer.name], "bias", li, tuple(range(layer.size)), None,
-                            self.biases[layer.name], layer.train_bias, f"bias of layer {layer.name}{frozen}")
+            yield from self._biases(li, layer)
+
+    def _biases(self, li: int, layer: Layer) -> Iterator[Param]:
+        """The biases of one layer: one per node (neuron), the one of the layer (shared) or none."""
+        frozen = "" if layer.train_bias else " (frozen)"
+        if layer.bias == "neuron":
+            names, values = _listed(self.bias_names[layer.name]), _listed(self.biases[layer.name])
+            for j, (n, node, b) in enumerate(zip(names, layer.nodes, values, strict=True)):
+                yield Param(n, "bias", li, (j,), None, b, layer.train_bias, f"bias of {node}{frozen}")
+        elif layer.bias == "shared":
+            name, value = self.bias_names[layer.name], self.biases[layer.name]
+            if isinstance(name, list) or isinstance(value, list):
+                raise TypeError(f"layer {layer.name} has one shared bias, not a list")
+            yield Param(name, "bias", li, tuple(range(layer.size)), None,
+                        value, layer.train_bias, f"bias of layer {layer.name}{frozen}")
 
     def parameters(self) -> list[tuple[str, str, sp.Rational]]:
         """Every parameter as (name, what it connects, value): the table a problem starts from."""
@@ -126,6 +137,13 @@ class Spec:
     def trainable(self) -> list[str]:
         """Names of the trainable parameters, layer by layer, weights before biases."""
         return [p.name for p in self.iter_parameters() if p.trainable]
+
+
+def _listed(v: _T | list[_T]) -> list[_T]:
+    """The one-per-node entries of a layer with bias: neuron."""
+    if not isinstance(v, list):
+        raise TypeError(f"expected one bias per node, got {v!r}")
+    return v
 
 
 def _as_list(v) -> list:

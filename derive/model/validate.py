@@ -23,10 +23,24 @@ rationals, and ``published``, ``vary`` and ``written`` keep them as
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from derive.model.checks import FieldChecker, count, kind, whole
-from derive.model.fields import GRID, LAYER, NETWORK, PARAMETERS, PUBLISHED, ROUNDING, SAMPLE, TOP, VARY
+from derive.model.fields import (
+    GRID,
+    LAYER,
+    NETWORK,
+    PARAMETERS,
+    PUBLISHED,
+    ROUNDING,
+    SAMPLE,
+    TOP,
+    VARY,
+    ListOf,
+    Section,
+)
 from derive.model.names import WEIGHT_NAMING, sample_suffix
 from derive.model.numbers import Number
 
@@ -44,7 +58,7 @@ class _Validator(FieldChecker):
     # ---- the whole spec
     def spec(self, d) -> dict:
         d = self.section(d, "", TOP, one_of=False)
-        out = {"source": self.source}
+        out: dict[str, Any] = {"source": self.source}    # the Spec's fields, by name
         self.network(self.section(d["network"], "network", NETWORK), d, out)
         params = self.section(d["parameters"], "parameters", PARAMETERS)
         out["weights"] = self.weights(params["weights"], out)
@@ -56,11 +70,11 @@ class _Validator(FieldChecker):
             raw = d["samples"]
             if not isinstance(raw, list) or not raw:
                 self.fail("samples", "expected a non-empty list of {x: ..., y: ...}")
-            limit = TOP["samples"].rule.high
+            limit = _most(TOP, "samples")
             if len(raw) > limit:
                 self.fail("samples", f"at most {limit} samples in a walkthrough, got {len(raw)}")
             where = [f"samples[{i}]" for i in range(len(raw))]
-        out["samples"] = [self.sample(s, w, out) for s, w in zip(raw, where)]
+        out["samples"] = [self.sample(s, w, out) for s, w in zip(raw, where, strict=True)]
         self.settings(d, out)
         self.check_unique_names(out)
         self.published(self.field(d, "published", TOP), out)
@@ -99,7 +113,7 @@ class _Validator(FieldChecker):
     def layers(self, v, train_biases: bool) -> list[dict]:
         if not isinstance(v, list) or not v:
             self.fail("network.layers", "expected a non-empty list of layers")
-        limit = NETWORK["layers"].rule.high
+        limit = _most(NETWORK, "layers")
         if len(v) > limit:
             self.fail("network.layers", f"at most {limit} layers, got {len(v)}")
         out = [self.layer(raw, f"network.layers[{i}]", i == len(v) - 1, train_biases) for i, raw in enumerate(v)]
@@ -130,16 +144,18 @@ class _Validator(FieldChecker):
     def check_loss(self, loss: str, layers: list[dict]):
         last = layers[-1]["activation"]
         if loss == "cross-entropy" and last != "softmax":
-            self.fail("loss", f"cross-entropy needs a softmax output layer, got {last} (use bce for one sigmoid output)")
+            self.fail("loss", f"cross-entropy needs a softmax output layer, got {last} "
+                              "(use bce for one sigmoid output)")
         if loss == "bce" and last != "sigmoid":
             self.fail("loss", f"bce needs a sigmoid output layer, got {last}")
 
     def weight_names(self, v, out: dict) -> dict[str, list[list[str]]]:
-        where, layers, sizes = "network.weight_names", out["layers"], out["sizes"]
+        where, layers = "network.weight_names", out["layers"]
+        fan_in = out["sizes"][:-1]          # the nodes feeding each layer
         names: dict[str, list[list[str]]] = {}
         if isinstance(v, dict):
             self.keys(v, where, required=[layer["name"] for layer in layers])
-            for layer, n_in in zip(layers, sizes):
+            for layer, n_in in zip(layers, fan_in, strict=True):
                 rows, w, size = v[layer["name"]], f"{where}.{layer['name']}", layer["size"]
                 if not (isinstance(rows, list) and len(rows) == size
                         and all(isinstance(r, list) and len(r) == n_in for r in rows)):
@@ -149,7 +165,7 @@ class _Validator(FieldChecker):
             return names
         style = self.choice(v, where, WEIGHT_NAMING)
         offset = 0
-        for li, (layer, n_in) in enumerate(zip(layers, sizes)):
+        for li, (layer, n_in) in enumerate(zip(layers, fan_in, strict=True)):
             n_out = layer["size"]
             if style == "input-major":      # w1 = i1->h1, w2 = i1->h2, w3 = i2->h1 (the essay's numbering)
                 rows = [[f"w{offset + k * n_out + j + 1}" for k in range(n_in)] for j in range(n_out)]
@@ -161,10 +177,10 @@ class _Validator(FieldChecker):
             offset += n_in * n_out
         return names
 
-    def bias_names(self, v, layers: list[dict]) -> dict[str, object]:
+    def bias_names(self, v, layers: list[dict]) -> dict[str, str | list[str]]:
         where = "network.bias_names"
         given = {} if v is None else self.keys(v, where, optional=[layer["name"] for layer in layers])
-        names: dict[str, object] = {}
+        names: dict[str, str | list[str]] = {}
         for layer in layers:
             name, bias, w = layer["name"], layer["bias"], f"{where}.{layer['name']}"
             nodes = [f"{name}{j + 1}" for j in range(layer["size"])]
@@ -185,8 +201,9 @@ class _Validator(FieldChecker):
     def weights(self, v, out: dict) -> dict[str, list[list[Number]]]:
         where, layers = "parameters.weights", out["layers"]
         self.keys(v, where, required=[layer["name"] for layer in layers])
-        result = {}
-        for layer, n_in in zip(layers, out["sizes"]):
+        result: dict[str, list[list[Number]]] = {}
+        fan_in = out["sizes"][:-1]          # the nodes feeding each layer
+        for layer, n_in in zip(layers, fan_in, strict=True):
             name, size = layer["name"], layer["size"]
             w, rows = f"{where}.{name}", v[name]
             expected = f"{count(size, 'row')} of {count(n_in, 'number')}"
@@ -200,10 +217,10 @@ class _Validator(FieldChecker):
             result[name] = [[self.number(x, f"{w}[{j}][{k}]") for k, x in enumerate(r)] for j, r in enumerate(rows)]
         return result
 
-    def biases(self, v, out: dict) -> dict[str, object]:
+    def biases(self, v, out: dict) -> dict[str, Number | list[Number]]:
         where, layers = "parameters.biases", out["layers"]
         self.keys(v, where, optional=[layer["name"] for layer in layers])
-        result: dict[str, object] = {}
+        result: dict[str, Number | list[Number]] = {}
         for layer in layers:
             name, bias, w = layer["name"], layer["bias"], f"{where}.{layer['name']}"
             if bias == "none":
@@ -224,9 +241,9 @@ class _Validator(FieldChecker):
         self.section(v, where, SAMPLE)
         last, loss = out["layers"][-1], out["loss"]
         x = self.vector(v["x"], f"{where}.x", len(out["inputs"]))
-        y_raw, label = v["y"], None
-        if loss == "cross-entropy" and whole(y_raw) is not None:
-            label = whole(y_raw)
+        y_raw = v["y"]
+        label = whole(y_raw) if loss == "cross-entropy" else None
+        if label is not None:
             if not 0 <= label < last["size"]:
                 self.fail(f"{where}.y", f"class index must be from 0 to {last['size'] - 1}, got {label}")
             y = [Number(sp.Integer(int(j == label)), 0, str(int(j == label))) for j in range(last["size"])]
@@ -236,7 +253,8 @@ class _Validator(FieldChecker):
             y = self.vector(y_raw, f"{where}.y", last["size"])
         targets = [t.value for t in y]
         if loss == "cross-entropy" and (any(t < 0 for t in targets) or sum(targets) != 1):
-            self.fail(f"{where}.y", "cross-entropy needs a one-hot (or probability) target summing to 1, or a class index")
+            self.fail(f"{where}.y",
+                      "cross-entropy needs a one-hot (or probability) target summing to 1, or a class index")
         if loss == "bce" and any(not 0 <= t <= 1 for t in targets):
             self.fail(f"{where}.y", "bce targets must lie between 0 and 1")
         return {"x": tuple(x), "y": tuple(y), "label": label}
@@ -298,6 +316,14 @@ class _Validator(FieldChecker):
         out["published"] = {k: self.number(x, f"published.values.{k}") for k, x in vals.items()}
 
 
+def _most(decl: Section, key: str) -> int:
+    """The most entries the list field ``key`` of ``decl`` allows."""
+    rule = decl[key].rule
+    if not isinstance(rule, ListOf) or rule.high is None:
+        raise TypeError(f"{key} is not declared as a list with a most number of entries")
+    return rule.high
+
+
 def _settle(out: dict) -> dict:
     """The Spec's fields: the weights, biases and samples become exact values, and
     ``written`` records every given number as the spec wrote it, by the name of its symbol
@@ -306,21 +332,21 @@ def _settle(out: dict) -> dict:
     out["written"] = written = {"eta": out.pop("eta")}
     for layer in out["layers"]:
         name = layer["name"]
-        for names, row in zip(out["weight_names"][name], out["weights"][name]):
-            written.update(zip(names, row))
+        for names, row in zip(out["weight_names"][name], out["weights"][name], strict=True):
+            written.update(zip(names, row, strict=True))
         out["weights"][name] = [[n.value for n in row] for row in out["weights"][name]]
         if name in out["biases"]:
             b = out["biases"][name]
             names = out["bias_names"][name]
-            written.update(zip(names, b) if isinstance(b, list) else [(names, b)])
+            written.update(zip(names, b, strict=True) if isinstance(b, list) else [(names, b)])
             out["biases"][name] = [n.value for n in b] if isinstance(b, list) else b.value
     multi = len(out["samples"]) > 1
     outputs = [f"{out['layers'][-1]['name']}{j + 1}" for j in range(out["layers"][-1]["size"])]
     for s, smp in enumerate(out["samples"]):
         sfx = sample_suffix(s) if multi else ""
-        written.update({f"{n}{sfx}": v for n, v in zip(out["inputs"], smp["x"])})
+        written.update({f"{n}{sfx}": v for n, v in zip(out["inputs"], smp["x"], strict=True)})
         if smp["label"] is None:
-            written.update({f"y_{o}{sfx}": v for o, v in zip(outputs, smp["y"])})
+            written.update({f"y_{o}{sfx}": v for o, v in zip(outputs, smp["y"], strict=True)})
         smp["x"], smp["y"] = tuple(n.value for n in smp["x"]), tuple(n.value for n in smp["y"])
     del out["sizes"]
     return out

@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from derive.model.spec import Spec
 from derive.graph.builder import latex_name
+from derive.model.spec import Spec
 
 MAX_SHOWN = 8            # a layer with more nodes is elided
 HEAD, TAIL = 3, 2        # nodes kept at the top and bottom of an elided layer
@@ -35,7 +35,7 @@ def _layout(spec: Spec):
     """Columns of shown nodes (None marks an ellipsis) and the edges between shown nodes."""
     names = [spec.inputs] + [layer.nodes for layer in spec.layers]
     cols: list[list[int | None]] = []
-    for c, col in enumerate(names):
+    for col in names:
         shown: list[int | None] = list(range(len(col)))
         if len(col) > MAX_SHOWN:
             shown = shown[:HEAD] + [None] + shown[-TAIL:]
@@ -115,7 +115,7 @@ def diagram_svg(spec: Spec) -> str:
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>',
            '<rect width="100%" height="100%" fill="white"/>']
-    for a, b, w in edges:
+    for a, b, _ in edges:
         (x1, y1), (x2, y2) = xy(a), xy(b)
         d = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
         ux, uy = (x2 - x1) / d, (y2 - y1) / d
@@ -133,12 +133,14 @@ def diagram_svg(spec: Spec) -> str:
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="white" stroke="black" stroke-width="2"/>')
         out.append(f'<text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle">{_svg_name(n.name)}</text>')
         if n.bias:
-            out.append(f'<text x="{x:.1f}" y="{y + r + 15:.1f}" text-anchor="middle" font-size="11">+{_svg_name(n.bias)}</text>')
+            out.append(f'<text x="{x:.1f}" y="{y + r + 15:.1f}" text-anchor="middle" font-size="11">'
+                       f'+{_svg_name(n.bias)}</text>')
     for c, row in ellipses:
         x, y = left + c * dx, top + row * dy
         out.append(f'<text x="{x}" y="{y + 6:.1f}" text-anchor="middle" font-size="22">⋮</text>')
     titles = ["input"] + [f"{l.name} ({l.activation})" for l in spec.layers]
     for c, t in enumerate(titles):
-        out.append(f'<text x="{left + c * dx}" y="18" text-anchor="middle" font-style="italic" font-size="12">{escape(t)}</text>')
+        out.append(f'<text x="{left + c * dx}" y="18" text-anchor="middle" font-style="italic" font-size="12">'
+                   f'{escape(t)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-
 from derive.graph.steps import fmt
 from derive.present.numbers import plain_decimal
 from derive.present.problem import ProblemView
@@ -29,8 +28,8 @@ def _given_html(view) -> str:
     rows = "".join(f"<tr><td>\\({n}\\)</td><td>{escape(c)}</td><td>\\({v}\\)</td></tr>" for n, c, v in view.params)
     samples = []
     for i, (x, y) in enumerate(view.samples):
-        xs = ", ".join(f"{t} = {v}" for t, v in zip(view.inputs_tex, x))
-        ys = ", ".join(f"{t} = {v}" for t, v in zip(view.outputs_tex, y))
+        xs = ", ".join(f"{t} = {v}" for t, v in zip(view.inputs_tex, x, strict=True))
+        ys = ", ".join(f"{t} = {v}" for t, v in zip(view.outputs_tex, y, strict=True))
         samples.append(f"<p>Sample {i + 1}: \\({xs}\\); target \\({ys}\\).</p>")
     layers = "; ".join(f"layer {escape(n)} ({escape(nodes)}): \\({act}\\)" for n, nodes, act, _ in view.layers)
     return (f"<p>{escape(view.title)} (variant {escape(view.id)}). {layers}. "
@@ -57,7 +56,8 @@ def moodle_xml(ws) -> str:
                 '  <question type="numerical">',
                 f"    <name><text>{escape(v.id)} Q{q.number} {escape(q.id)}</text></name>",
                 f'    <questiontext format="html"><text><![CDATA[{given}{ask}]]></text></questiontext>',
-                f'    <generalfeedback format="html"><text><![CDATA[<p>\\({q.tex} = {fmt(st.value, view.d)}\\)</p>]]></text></generalfeedback>',
+                f'    <generalfeedback format="html"><text><![CDATA[<p>\\({q.tex} = {fmt(st.value, view.d)}\\)</p>'
+                ']]></text></generalfeedback>',
                 "    <defaultgrade>1.0000000</defaultgrade>",
                 "    <penalty>0.3333333</penalty>",
                 "    <hidden>0</hidden>",

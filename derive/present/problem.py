@@ -41,10 +41,12 @@ class ProblemView:
         multi = len(spec.samples) > 1
         self.inputs_tex = [latex_name(n) for n in spec.inputs]
         self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs]
-        self.samples = [([fmt(v, self.d, True) for v in s.x], [fmt(v, self.d, True) for v in s.y]) for s in spec.samples]
+        self.samples = [([fmt(v, self.d, True) for v in s.x], [fmt(v, self.d, True) for v in s.y])
+                        for s in spec.samples]
         self.multi = multi
         self.statement = statement(spec)
-        self.layers = [(l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation) for l in spec.layers]
+        self.layers = [(l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation)
+                       for l in spec.layers]
         self.known = [(g.latex_names[s.symbol], fmt(s.value, self.d)) for s in g if s.id not in blank]
         carry = ("round each answer to {d} decimal places and use the rounded values in later steps"
                  if spec.carry == "rounded" else

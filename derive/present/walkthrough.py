@@ -8,9 +8,8 @@ True
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from functools import cached_property
+from pathlib import Path
 
 from derive.graph.builder import derive
 from derive.model.spec import Spec, load_spec

@@ -52,8 +52,8 @@ def render_class(ws: Worksheet, kind: str) -> str:
     env = make_env("tex")
     diagram = diagram_tikz(ws.spec)
     if kind == "sheets":
-        return env.get_template("worksheet.tex.j2").render(sheets=[ProblemView(ws, v) for v in ws.variants], diagram=diagram,
-                                                           derivations="", figures=())
+        return env.get_template("worksheet.tex.j2").render(sheets=[ProblemView(ws, v) for v in ws.variants],
+                                                           diagram=diagram, derivations="", figures=())
     docs = []
     for v in ws.variants:
         wt, questions = _key_view(ws, v)
@@ -128,7 +128,8 @@ def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, opti
         from derive.present.pdf import compile_pdf
 
         with ThreadPoolExecutor(max_workers=2) as pool:   # pdflatex runs in its own process
-            results = dict(zip(tex_jobs, pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())))
+            pdfs = pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())
+            results = dict(zip(tex_jobs, pdfs, strict=True))
         files.update(results)
     files["worksheet.json"] = manifest(ws, options or {})
     return files

@@ -43,8 +43,19 @@ from typing import Mapping
 import sympy as sp
 
 from derive.model.numbers import Number
-from derive.teach.formula import (FUNCTIONS, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_LENGTH, MAX_NODES, AnswerError,
-                                  Builder, check_powers, check_size, read_literal)
+from derive.teach.formula import (
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_NODES,
+    AnswerError,
+    Builder,
+    check_powers,
+    check_size,
+    read_literal,
+)
 
 __all__ = ["Answer", "AnswerError", "is_blank", "parse_answer",
            "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_DIGITS"]

@@ -64,7 +64,7 @@ def _csv(path: Path) -> list[Submission]:
                                   f"row {n} has {len(row)} columns, the header has {len(header)}"))
             continue
         row = row + [""] * (len(header) - len(row))   # spreadsheets drop trailing empty cells
-        d = {h: c.strip() for h, c in zip(header, row)}
+        d = {h: c.strip() for h, c in zip(header, row, strict=True)}
         student = d.pop("student") or f"row {n}"
         out.append(Submission(student, f"{path}:{n}", d))
     return out
@@ -76,7 +76,8 @@ def read_submissions(paths: list[Path]) -> list[Submission]:
     for p in paths:
         if p.is_dir():
             files = sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES + (".csv",))
-            subs += read_submissions(files) if files else [Submission(p.name, str(p), None, "no answer files in this folder")]
+            subs += (read_submissions(files) if files else
+                     [Submission(p.name, str(p), None, "no answer files in this folder")])
         elif p.suffix.lower() == ".csv":
             subs += _csv(p)
         elif not p.exists():
@@ -89,7 +90,7 @@ def read_submissions(paths: list[Path]) -> list[Submission]:
 
 
 def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission, Result | None]]:
-    out = []
+    out: list[tuple[Submission, Result | None]] = []
     for sub in subs:
         if sub.answers is None:
             out.append((sub, None))
@@ -181,7 +182,8 @@ def class_files(checker: Checker, marked: list) -> dict[str, str]:
     from derive.teach.misconceptions import BY_NAME
 
     lines = ["# Misconceptions in this class", "",
-             f"{sum(1 for _, r in marked if r)} submissions marked, {sum(1 for _, r in marked if r is None)} unreadable.", "",
+             f"{sum(1 for _, r in marked if r)} submissions marked, "
+             f"{sum(1 for _, r in marked if r is None)} unreadable.", "",
              "| misconception | times | students | steps |", "| --- | --- | --- | --- |"]
     for name, hits in sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         students = sorted({s for s, _ in hits})

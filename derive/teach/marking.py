@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass, field
 
 import sympy as sp
 
-from derive.teach.agreement import half_unit, within
-from derive.teach.answers import AnswerError, is_blank, parse_answer
+from derive.graph.builder import derive
 from derive.graph.compile import _FloatPrinter, _sigma
-from derive.teach.misconceptions import CATALOGUE, Misconception
 from derive.model.numbers import round_half_up_float as _rnd
 from derive.model.spec import Spec
-from derive.graph.builder import derive
+from derive.teach.agreement import half_unit, within
+from derive.teach.answers import AnswerError, is_blank, parse_answer
+from derive.teach.misconceptions import CATALOGUE, Misconception
 from derive.teach.variants import VariantError, make_variants, parse_variant_id
 
 SYMBOL = {"correct": "✓", "follow-through": "↪", "wrong": "✗", "missing": "–", "invalid": "?"}
@@ -90,7 +90,7 @@ def _trunc(x: float, places: int) -> float:
 class _Compiled:
     """Float functions of one step graph's formulas (and of their partial derivatives)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.printer = _Printer({"fully_qualified_modules": False, "standard": "python3", "order": "none"})
         self.cache: dict = {}
 
@@ -208,11 +208,14 @@ class Checker:
         if ans.symbolic:   # a formula answer: equivalent to the step's formula?
             # the step's inputs may also be written out (sigma(net) for out)
             defs = {g[dep].symbol: g[dep].formula for dep in st.deps}
-            same = _equivalent(ans.exact, st.formula) or _equivalent(ans.exact.xreplace(defs), st.formula.xreplace(defs))
+            same = (_equivalent(ans.exact, st.formula)
+                    or _equivalent(ans.exact.xreplace(defs), st.formula.xreplace(defs)))
             return StepResult("correct" if same else "wrong", ans.text, expected, max_points=pts,
                               points=pts if same else 0.0,
                               note=None if same else f"not equivalent to {st.formula}")
         v = ans.value
+        if v is None:      # parse_answer gives every answer without symbols a value
+            raise AssertionError(f"answer {ans.text!r} has no value")
         half, note = self._precision(ans, expected, d)
         mine[st.id] = (v, half)
         if within(v, expected, half + drift + self.options.rtol * abs(expected)):
@@ -233,10 +236,10 @@ class Checker:
         f = self.compiled.fn(("step", st.id), lambda: st.formula)
         spread = 0.0
         for dep in used:
-            df = self.compiled.fn(("d", st.id, dep), lambda: sp.diff(st.formula, g[dep].symbol))
+            df = self.compiled.fn(("d", st.id, dep), lambda dep=dep: sp.diff(st.formula, g[dep].symbol))
             spread += abs(_call(df, env) or 0.0) * mine[dep][1]
-        for e in (env, shown):
-            own = _call(f, e)
+        for values in (env, shown):
+            own = _call(f, values)
             if own is not None and within(v, own, half + spread + self.options.rtol * abs(own)):
                 off = [dep for dep in used if results[dep].verdict in ("wrong", "follow-through")]
                 if off:

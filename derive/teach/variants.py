@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.errors import DeriveError
+from derive.graph.builder import derive, given_values
+from derive.graph.steps import StepGraph
 from derive.model.names import sample_suffix
 from derive.model.numbers import Number, read_number, round_half_up
 from derive.model.spec import Sample, Spec
-from derive.graph.steps import StepGraph
-from derive.graph.builder import derive, given_values
-from derive.errors import DeriveError
 
 #: The grids numbers are drawn from when the spec's ``vary:`` does not say: (low, high, step)
 #: as written, so that a drawn number has the places of its grid (0.1 steps: one place).
@@ -103,27 +103,30 @@ def _draw(spec: Spec, rng: random.Random, rules: dict) -> Spec:
     """New weights, biases and inputs from the grids (the same draws, in the same order,
     whatever the places); ``written`` records them as Numbers with the grid's places."""
     written = dict(spec.written)
-    weights = {}
+    weights: dict[str, list[list[sp.Rational]]] = {}
     for l in spec.layers:
         rows = [[_grid(rules["weights"], rng) for _ in row] for row in spec.weights[l.name]]
-        for names, row in zip(spec.weight_names[l.name], rows):
-            written.update(zip(names, row))
+        for names, row in zip(spec.weight_names[l.name], rows, strict=True):
+            written.update(zip(names, row, strict=True))
         weights[l.name] = [[n.value for n in row] for row in rows]
-    biases = {}
+    biases: dict[str, sp.Rational | list[sp.Rational]] = {}
     for l in spec.layers:
-        if l.bias == "neuron":
+        bias_names = spec.bias_names.get(l.name)      # a list (neuron), a name (shared) or None (none)
+        if l.bias == "neuron" and isinstance(bias_names, list):
             drawn = [_grid(rules["biases"], rng) for _ in range(l.size)]
-            written.update(zip(spec.bias_names[l.name], drawn))
+            written.update(zip(bias_names, drawn, strict=True))
             biases[l.name] = [n.value for n in drawn]
-        elif l.bias == "shared":
-            drawn = _grid(rules["biases"], rng)
-            written[spec.bias_names[l.name]] = drawn
-            biases[l.name] = drawn.value
+        elif l.bias == "shared" and isinstance(bias_names, str):
+            one = _grid(rules["biases"], rng)
+            written[bias_names] = one
+            biases[l.name] = one.value
+        elif l.bias != "none":
+            raise TypeError(f"layer {l.name} has bias: {l.bias} but bias names {bias_names!r}")
     samples = []
     multi = len(spec.samples) > 1
     for i, s in enumerate(spec.samples):
         x = [_grid(rules["x"], rng) for _ in s.x]
-        written.update({f"{n}{sample_suffix(i) if multi else ''}": v for n, v in zip(spec.inputs, x)})
+        written.update({f"{n}{sample_suffix(i) if multi else ''}": v for n, v in zip(spec.inputs, x, strict=True)})
         samples.append(Sample(tuple(n.value for n in x), s.y, s.label))
     return dataclasses.replace(spec, weights=weights, biases=biases, samples=samples, published={}, written=written)
 
@@ -159,7 +162,7 @@ def make_variants(spec: Spec, stem: str, seed: int, count: int, upto: int | None
                   base: StepGraph | None = None) -> tuple[list[Variant], Counter]:
     """Variants 1..count (or only up to index ``upto``), each verified. Index 0 (the
     spec's own numbers) is returned when ``count`` is 0."""
-    from derive.verify.three_way import verify   # NumPy is loaded only when variants are drawn
+    from derive.verify.three_way import verify  # NumPy is loaded only when variants are drawn
 
     base = base or derive(spec)
     rules = {**DEFAULTS, **spec.vary}

@@ -10,7 +10,6 @@ from derive.graph.builder import derive
 from derive.model.spec import Spec
 from derive.teach.variants import make_variants, parse_variant_id
 
-
 #: ``--blanks`` groups, by step kind, in the order a student works.
 GROUPS = {
     "forward": ("net", "out"),

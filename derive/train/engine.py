@@ -35,7 +35,7 @@ def blocks(flat: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     [(3, 3), (2, 4)]
     """
     out, o = [], 0
-    for m, k in zip(sizes[:-1], sizes[1:]):
+    for m, k in zip(sizes[:-1], sizes[1:], strict=True):
         out.append(flat[o:o + k * (m + 1)].reshape(k, m + 1))
         o += k * (m + 1)
     return out
@@ -166,8 +166,9 @@ class Engine:
         self.Gs = blocks(self.G, net.sizes)
         # Bias columns whose gradient is post-processed: frozen ones are zeroed, a shared
         # bias gets the total over its nodes in every entry.
-        self.frozen = [G[:, -1] for G, m, t in zip(self.Gs, net.bias, net.train_bias) if m == "none" or not t]
-        self.shared = [G[:, -1] for G, m, t in zip(self.Gs, net.bias, net.train_bias) if m == "shared" and t]
+        layers = list(zip(self.Gs, net.bias, net.train_bias, strict=True))
+        self.frozen = [G[:, -1] for G, m, t in layers if m == "none" or not t]
+        self.shared = [G[:, -1] for G, m, t in layers if m == "shared" and t]
 
     def gradient(self, plan: Plan, Xa, Y, z, s, c: float) -> None:
         """Forward and backward for one batch: G = c * (sum over the batch of each

@@ -65,10 +65,11 @@ def check_trainable(spec, loss: str | None = None) -> None:
     default the spec's own): the message names the spec file and the field.
 
     >>> from derive.model.spec import load_spec
-    >>> check_trainable(load_spec("worked/tanh.yaml"))
+    >>> check_trainable(load_spec("worked/tanh.yaml"))  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    derive.train.options.TrainError: tanh.yaml: network.layers[1].activation: the training core trains classifiers, whose output layer is softmax or sigmoid; got identity
+    derive.train.options.TrainError: tanh.yaml: network.layers[1].activation: the training core trains
+    classifiers, whose output layer is softmax or sigmoid; got identity
     """
     last = len(spec.layers) - 1
     output = spec.layers[last].activation

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -93,8 +93,9 @@ class _Epochs:
         # The epoch's shuffled copy of the data, and the output buffers the loss reads.
         self.XS, self.YS = np.empty_like(self.Xa), np.empty_like(self.Y)
         self.ZE, self.SE = np.empty((N, net.n_outputs), dtype=dt), np.ones((N, 1), dtype=dt)
-        full, rest = Plan(net, B), (Plan(net, N % B) if N % B else None)
-        self.batches = []
+        full = Plan(net, B)
+        rest = Plan(net, N % B) if N % B else full     # the last, shorter batch (if any)
+        self.batches: list[tuple[Plan, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = []
         for i in range(0, N, B):
             j = min(i + B, N)
             c = scale / (j - i) if opts.reduction == "mean" else scale
@@ -119,7 +120,7 @@ class _Tracker:
 
     def __init__(self, net: Network, data):
         dt = net.dtype
-        self.parts = []
+        self.parts: list[tuple[Plan, np.ndarray, np.ndarray, np.ndarray] | None] = []   # None: an empty set
         for X, y in ((data.X_train, data.y_train), (data.X_test, data.y_test)):
             X, y = np.asarray(X, dtype=dt), np.asarray(y)
             if len(X):
@@ -130,14 +131,16 @@ class _Tracker:
 
     def accuracy(self, i: int) -> float:
         """Accuracy on the training (0) or test (1) set."""
-        if self.parts[i] is None:
+        part = self.parts[i]
+        if part is None:
             return float("nan")
-        plan, Xa, y, z = self.parts[i]
+        plan, Xa, y, z = part
         forward(plan, Xa, z)
         return float(np.count_nonzero(predicted_class(z) == y)) / len(y)
 
 
-_CONTROLLER = []
+#: threadpoolctl's ThreadpoolController once made, or None when threadpoolctl is missing.
+_CONTROLLER: list[Any] = []
 
 
 def blas_threads(n: int | None):
@@ -170,10 +173,11 @@ def check_fits(network: Network, data) -> None:
     and one output per class (or one sigmoid output for two classes).
 
     >>> from derive.train.datasets import load
-    >>> check_fits(Network.initialise([2, 3], output="sigmoid"), load("xor"))
+    >>> check_fits(Network.initialise([2, 3], output="sigmoid"), load("xor"))  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    derive.train.loop.FitError: the network has 3 outputs but xor has 2 classes (one output per class, or one sigmoid output for two)
+    derive.train.loop.FitError: the network has 3 outputs but xor has 2 classes
+    (one output per class, or one sigmoid output for two)
     """
     if network.n_inputs != data.n_features:
         raise FitError(f"the network has {network.n_inputs} inputs but {data.name} has "

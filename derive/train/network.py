@@ -52,10 +52,10 @@ class Network:
         self.dtype = np.dtype(dtype)
         if self.dtype.name not in DTYPES:
             raise TrainError(f"dtype must be float64 or float32, got {self.dtype.name}")
-        counts = [(m + 1) * k for m, k in zip(self.sizes[:-1], self.sizes[1:])]
+        counts = [(m + 1) * k for m, k in zip(self.sizes[:-1], self.sizes[1:], strict=True)]
         self.theta = np.zeros(sum(counts), dtype=self.dtype)
         self.params = blocks(self.theta, self.sizes)
-        for P, (W, b), mode in zip(self.params, weights, self.bias):
+        for P, (W, b), mode in zip(self.params, weights, self.bias, strict=True):
             P[:, :-1] = W
             P[:, -1] = 0.0 if (b is None or mode == "none") else (b if mode == "neuron" else b[0])
 
@@ -64,9 +64,11 @@ class Network:
             raise TrainError(f"{n} weight matrices but {len(self.activations)} activations")
         for i, a in enumerate(self.activations[:-1]):
             if a not in HIDDEN_ACTIVATIONS:
-                raise TrainError(f"layer {i + 1}: hidden activation {a!r} is not one of {', '.join(HIDDEN_ACTIVATIONS)}")
+                raise TrainError(f"layer {i + 1}: hidden activation {a!r} "
+                                 f"is not one of {', '.join(HIDDEN_ACTIVATIONS)}")
         if self.activations[-1] not in OUTPUT_ACTIVATIONS:
-            raise TrainError(f"the output layer must be {' or '.join(OUTPUT_ACTIVATIONS)}, got {self.activations[-1]!r}")
+            raise TrainError(f"the output layer must be {' or '.join(OUTPUT_ACTIVATIONS)}, "
+                             f"got {self.activations[-1]!r}")
         if len(self.alphas) != n or len(self.bias) != n or len(self.train_bias) != n:
             raise TrainError("alpha, bias and train_bias need one entry per layer")
         if any(m not in BIAS_MODES for m in self.bias):
@@ -83,7 +85,7 @@ class Network:
         Network(4-3-2, relu-softmax, float64)
         """
         acts = [activation] * (len(sizes) - 2) + [output]
-        shapes = [(k, m) for m, k in zip(sizes[:-1], sizes[1:])]
+        shapes = [(k, m) for m, k in zip(sizes[:-1], sizes[1:], strict=True)]
         weights = [(W, np.zeros(len(W))) for W in draw_weights(shapes, acts, init, seed)]
         return cls(weights, acts, alpha=alpha, dtype=dtype)
 
@@ -108,7 +110,8 @@ class Network:
         """
         shapes = [P[:, :-1].shape for P in self.params]
         drawn = draw_weights(shapes, self.activations, init, streams(seed)[0])
-        return Network([(W, b) for W, (_, b) in zip(drawn, self.weights)], self.activations, alpha=self.alphas,
+        weights = [(W, b) for W, (_, b) in zip(drawn, self.weights, strict=True)]
+        return Network(weights, self.activations, alpha=self.alphas,
                        bias=self.bias, train_bias=self.train_bias, dtype=self.dtype)
 
     # ---- views
@@ -122,7 +125,7 @@ class Network:
         """Overwrite every (W, b) with the given values (same shapes)."""
         if len(weights) != len(self.params):
             raise TrainError(f"expected {len(self.params)} layers of weights, got {len(weights)}")
-        for i, (P, (W, b)) in enumerate(zip(self.params, weights)):
+        for i, (P, (W, b)) in enumerate(zip(self.params, weights, strict=True)):
             if np.shape(W) != P[:, :-1].shape or np.shape(b) != P[:, -1].shape:
                 raise TrainError(f"layer {i + 1}: expected W {P[:, :-1].shape} and b {P[:, -1].shape}")
             P[:, :-1] = W
@@ -206,7 +209,7 @@ def draw_weights(shapes, activations, init: str = "auto", seed: int | np.random.
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     out = []
-    for (fan_out, fan_in), act in zip(shapes, activations):
+    for (fan_out, fan_in), act in zip(shapes, activations, strict=True):
         if init == "he" or (init == "auto" and act in RELU_FAMILY):
             out.append(rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_out, fan_in)))
         else:

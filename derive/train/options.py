@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from derive.errors import DeriveError
-from derive.model.names import (DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REDUCTIONS,
-                                learning_rate_problem)
+from derive.model.names import DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REDUCTIONS, learning_rate_problem
 from derive.verify.kernels import OUTPUT_FOR
 
 #: Output activations the core trains (a classifier's outputs).

@@ -104,15 +104,15 @@ def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -
     fwd = fwd if fwd is not None else forward(layers, X, Y, loss, reduction)
     yhat, last = fwd.outs[-1], layers[-1]
     g = kernels.dloss_dout(loss, yhat, Y)
-    dout_dnet = [kernels.derivative(l.activation, o, l.alpha) for l, o in zip(layers, fwd.outs)]
+    dout_dnet = [kernels.derivative(l.activation, o, l.alpha) for l, o in zip(layers, fwd.outs, strict=True)]
     delta = kernels.output_delta(loss, last.activation, yhat, Y, last.alpha)
     deltas = [delta]
     for l in range(len(layers) - 1, 0, -1):
         deltas.insert(0, dout_dnet[l - 1] * (deltas[0] @ np.asarray(layers[l].W, float)))
     inputs = [X] + fwd.outs[:-1]
-    per_sample = [np.einsum("so,si->soi", d, a) for d, a in zip(deltas, inputs)]
-    grad_b = []
-    for layer, d in zip(layers, deltas):
+    per_sample = [np.einsum("so,si->soi", d, a) for d, a in zip(deltas, inputs, strict=True)]
+    grad_b: list[np.ndarray | float | None] = []
+    for layer, d in zip(layers, deltas, strict=True):
         if layer.bias == "none" or not layer.train_bias:
             grad_b.append(None)
         elif layer.bias == "neuron":
@@ -126,7 +126,7 @@ def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -
 def update(layers, grads: Backward, lr: float) -> list[Layer]:
     """One gradient-descent step; returns new Layer objects and leaves the inputs alone."""
     new = []
-    for layer, gW, gb in zip(layers, grads.grad_W, grads.grad_b):
+    for layer, gW, gb in zip(layers, grads.grad_W, grads.grad_b, strict=True):
         b = layer.b.copy() if isinstance(layer.b, np.ndarray) else layer.b
         if gb is not None:
             b = float(b - lr * gb) if layer.bias == "shared" else np.asarray(b, float) - lr * gb
