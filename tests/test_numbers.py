@@ -300,7 +300,7 @@ def test_spec_numbers_stay_rationals_and_remember_how_they_were_written():
 
 
 def test_spec_number_messages_show_the_text_as_written():
-    with pytest.raises(SpecError, match=r"learning_rate: must be positive, got -0\.10$"):
+    with pytest.raises(SpecError, match=r"learning_rate: must be positive and at most 1000, got -0\.10$"):
         load_spec_text(SPEC.replace("learning_rate: 0.10", "learning_rate: -0.10"), "x.yaml")
     with pytest.raises(SpecError, match=r"steps: expected a whole number, got 2\.0$"):
         load_spec_text(SPEC + "steps: 2.0\n", "x.yaml")

@@ -174,7 +174,7 @@ def test_fraction_text():
     assert load(learning_rate="3/8").learning_rate == R(3, 8)
     assert load(learning_rate=" +3/8 ").learning_rate == R(3, 8)
     assert load(sample={"x": ["-1/3", "2/6"], "y": [1]}).samples[0].x == (R(-1, 3), R(1, 3))
-    assert "learning_rate: must be positive and below 1000, got -3/8" in error(learning_rate="-3/8")
+    assert "learning_rate: must be positive and at most 1000, got -3/8" in error(learning_rate="-3/8")
 
 
 def test_scientific_notation_that_yaml_reads_as_text():

@@ -51,7 +51,9 @@ class Real:
     def requirement(self, name: str) -> str:
         """What the bounds ask, for a message: 'must be positive', 'expected 0 <= alpha < 1'."""
         if self.low == 0 and self.low_open:
-            return "must be positive" + ("" if self.high is None else f" and below {self.high}")
+            if self.high is None:
+                return "must be positive"
+            return f"must be positive and {'below' if self.high_open else 'at most'} {self.high}"
         low = "" if self.low is None else f"{self.low} {'<' if self.low_open else '<='} "
         high = "" if self.high is None else f" {'<' if self.high_open else '<='} {self.high}"
         return f"expected {low}{name}{high}"
@@ -206,7 +208,7 @@ TOP = Section({
     "network": Field(NETWORK, True),
     "loss": Field(OneOf(LOSSES), True),
     "parameters": Field(PARAMETERS, True),
-    "learning_rate": Field(Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), True), True),
+    "learning_rate": Field(Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False), True),
     "title": Field(Text(300), default="Backpropagation walkthrough"),
     "story": Field(Text(), default=""),
     "sample": Field(SAMPLE),

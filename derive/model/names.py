@@ -45,8 +45,8 @@ STEP_KINDS = ("net", "out", "loss", "dloss_dout", "dout_dnet", "delta", "grad", 
 NODE_KINDS = ("net", "out", "dloss_dout", "dout_dnet", "delta")
 PARAM_KINDS = ("grad", "new")
 
-#: Every learning rate (a spec's, ``--lr``, TrainOptions) lies strictly between 0 and this:
-#: a step of 1000 times the gradient only diverges.
+#: Every learning rate (a spec's, ``--lr``, TrainOptions) is positive and at most this: a
+#: larger step only diverges (1000 itself is kept for lessons that show divergence).
 LEARNING_RATE_MAX = 1000
 
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -71,13 +71,13 @@ def learning_rate_problem(v) -> str | None:
     """What is wrong with a learning rate, or None: the one rule for every place that takes one.
 
     >>> learning_rate_problem(0.1), learning_rate_problem(0), learning_rate_problem(5000)
-    (None, 'must be positive and below 1000', 'must be positive and below 1000')
+    (None, 'must be positive and at most 1000', 'must be positive and at most 1000')
     """
     try:
-        ok = 0 < v < LEARNING_RATE_MAX
+        ok = 0 < v <= LEARNING_RATE_MAX
     except TypeError:
         ok = False
-    return None if ok else f"must be positive and below {LEARNING_RATE_MAX}"
+    return None if ok else f"must be positive and at most {LEARNING_RATE_MAX}"
 
 
 def reserved(name: str) -> str | None:

@@ -54,7 +54,7 @@ class TrainOptions:
     >>> TrainOptions(lr=0).check()
     Traceback (most recent call last):
     ...
-    derive.train.options.TrainError: the learning rate must be positive and below 1000, got 0
+    derive.train.options.TrainError: the learning rate must be positive and at most 1000, got 0
     """
 
     hidden: tuple[int, ...] = (32,)
