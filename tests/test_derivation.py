@@ -7,11 +7,11 @@ import re
 import pytest
 import sympy as sp
 
-from derive.graph.activations import ACTIVATIONS, leaky_step, sigma, step
+from derive.graph.functions import ACTIVATIONS, leaky_step, sigma, step
 from derive.graph.derivations import DERIVATIONS, N_CLASSES, Derivation, Line, get
 from derive.present.derivation import CLOSING, derivation_section, render_derivation, why_tex
 from derive.verify.proofs import DerivationError, check, equal, prove
-from derive.graph.losses import LOSSES
+from derive.graph.functions import LOSSES
 from derive.present.pdf import compile_pdf
 from support import need
 

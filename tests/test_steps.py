@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.graph.activations import relu, sigma
+from derive.graph.functions import relu, sigma
 from derive.graph.compile import compile_graph
 from derive.verify.history import run_steps
 from derive.model.spec import load_spec, load_spec_text

@@ -16,15 +16,42 @@ samples the per-sample steps end in ``_s1``, ``_s2``, ... (``net_h1_s2``, ``loss
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import sympy as sp
+from mpmath.libmp import finf, fnan, fninf
+
+from derive.model.names import StepId
 
 #: Working precision (decimal digits) of every non-rational value.
 PRECISION = 50
 #: The most digits a value near +-1 is carried with (see :func:`to_number`).
 MAX_DIGITS = 4000
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a chain-rule path, d top / d bottom, as references into the graph:
+    ``top`` and ``bottom`` are step ids (``loss``, ``out_h1``, ``net_o1``) or, at the end of
+    a path, the parameter's name; ``value`` names the step or given number whose value the
+    factor is (``dout_dnet_h1``, ``w5``, ``i1``), or is the constant 1 (d net / d bias)."""
+
+    top: str
+    bottom: str
+    value: str | int
+
+
+@dataclass(frozen=True)
+class Given:
+    """A given number's symbol: a ``parameter``, an ``input`` or a ``target`` (of one sample
+    with several), or the learning ``rate``. ``subject`` is the parameter's or input's name,
+    or the output node of a target."""
+
+    name: str
+    role: str
+    subject: str
+    sample: int | None = None
 
 
 @dataclass
@@ -38,9 +65,14 @@ class Step:
     node: int | None = None   # index of the node within its layer
     sample: int | None = None # 0-based sample index for per-sample steps
     param: str | None = None  # parameter name (grad, new)
-    chain: list = field(default_factory=list)   # grad steps: chain-rule paths, see symbolic.py
+    #: grad steps: the chain-rule paths from the loss to the parameter, each a tuple of
+    #: :class:`Factor`; empty when there are more than builder.MAX_PATHS paths.
+    chain: tuple = ()
+    #: hidden deltas: the (weight, delta id) pairs of the next layer that the sum runs over.
+    back: tuple = ()
     value: sp.Expr = None     # under the spec's carry policy (what the walkthrough shows)
     exact: sp.Expr = None     # with full precision carried
+    sid: StepId = None        # the id's parts: kind, node or parameter, sample (None with one sample)
 
 
 def to_number(v: sp.Expr) -> sp.Expr:
@@ -64,14 +96,85 @@ def to_number(v: sp.Expr) -> sp.Expr:
     return f
 
 
+_SPECIAL = (finf, fninf, fnan)
+
+
+def _finite(v) -> bool:
+    return isinstance(v, sp.Rational) or isinstance(v, sp.Float) and v._mpf_ not in _SPECIAL
+
+
+def _mul(vals: list) -> sp.Expr:
+    """``Mul(*vals)`` for finite numbers, the way SymPy's Mul evaluates them: 1s dropped, a
+    rational second factor moved first, then a left-to-right product."""
+    vals = [v for v in vals if v is not sp.S.One]
+    if len(vals) < 2:
+        return vals[0] if vals else sp.S.One
+    if len(vals) == 2 and vals[1].is_Rational:
+        vals.reverse()
+    coeff = sp.S.One
+    for v in vals:
+        coeff *= v
+    return coeff
+
+
+def _add(vals: list) -> sp.Expr:
+    """``Add(*vals)`` for finite numbers, the way SymPy's Add evaluates them: 0s dropped,
+    then a left-to-right sum."""
+    vals = [v for v in vals if v is not sp.S.Zero]
+    if len(vals) < 2:
+        return vals[0] if vals else sp.S.Zero
+    coeff = sp.S.Zero
+    for v in vals:
+        coeff += v
+    return coeff
+
+
+def _arith(e: sp.Expr, env: dict):
+    """The value of ``e`` when it is sums and products of symbols (valued in ``env``) and
+    numbers, or None. It is what ``e.xreplace(env)`` evaluates to, without building the
+    expressions in between: a step is mostly a product or a sum, and this is most of the
+    time of evaluating a graph. A sum or product none of whose arguments is replaced stays
+    unevaluated under ``xreplace``, so it is left to it (None)."""
+    if e.is_Symbol:
+        v = env.get(e)
+        return v if _finite(v) else None
+    if not (e.is_Mul or e.is_Add):
+        return None
+    vals, replaced = [], False
+    for a in e.args:
+        if a.is_Number:
+            if not _finite(a):
+                return None
+            vals.append(a)
+            continue
+        v = _arith(a, env)
+        if v is None:
+            return None
+        vals.append(v)
+        replaced = True
+    if not replaced:
+        return None
+    return _mul(vals) if e.is_Mul else _add(vals)
+
+
+def _value(formula: sp.Expr, env: dict) -> sp.Expr:
+    v = _arith(formula, env)
+    return to_number(formula.xreplace(env)) if v is None else v
+
+
 def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
-    """The value of ``formula`` with ``env`` (symbol -> number) substituted."""
-    v = to_number(formula.xreplace(env))
+    """The value of ``formula`` with ``env`` (symbol -> number) substituted.
+
+    >>> a, b = sp.symbols("a b")
+    >>> evaluate(sp.Mul(a, b, evaluate=False), {a: sp.Rational(1, 2), b: sp.Rational(3, 10)})
+    3/20
+    """
+    v = _value(formula, env)
     if v.is_Float and formula.is_Add and abs(v) < 1e-20:
         # A sum that cancels to within its rounding error, like 0.1 s + 0.2 s - 0.3 s for a
         # 50-digit s = sigma(0.3) (3e-52), is 0 as far as the working precision can tell;
         # its noise must not pick a side of a ReLU kink, so it is taken as exactly 0.
-        scale = max(abs(to_number(t.xreplace(env))) for t in formula.args)
+        scale = max(abs(_value(t, env)) for t in formula.args)
         if abs(v) <= scale * sp.Float(10) ** (5 - PRECISION):
             return sp.Integer(0)
     return v
@@ -106,16 +209,18 @@ def fmt(v, decimals: int, as_given: bool = False) -> str:
 
 
 class StepGraph:
-    """An ordered list of steps plus the given numbers they start from."""
+    """An ordered list of steps plus the given numbers they start from. It holds numbers and
+    references only: how a step or a given number is written (LaTeX, Markdown) is made from
+    its id's parts (:attr:`Step.sid`, :attr:`givens`) by :mod:`derive.present.notation`."""
 
     def __init__(self, spec, steps: list[Step], given: dict[sp.Symbol, sp.Rational],
-                 latex_names: dict[sp.Symbol, str], leaves: dict[str, sp.Symbol]):
+                 leaves: dict[str, sp.Symbol], givens: dict[str, Given]):
         self.spec = spec
         self.steps = steps
         self.by_id = {s.id: s for s in steps}
         self.given = given              # parameter, input, target and eta symbols -> values
-        self.latex_names = latex_names  # every symbol -> its LaTeX
         self.leaves = leaves            # given quantity name (w1, i1, y_o1, eta) -> symbol
+        self.givens = givens            # given quantity name -> what it is (Given)
         self.evaluate()
 
     def __getitem__(self, step_id: str) -> Step:

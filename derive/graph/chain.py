@@ -1,0 +1,52 @@
+"""Chain-rule paths of a gradient, as references into the step graph.
+
+The gradient of the loss with respect to a parameter of node j sums, over every path from
+the loss down to node j, the product of the local derivatives along the path. Each factor
+is a :class:`~derive.graph.steps.Factor`: which quantity is differentiated by which, and
+which step (or given number) holds its value. Nothing here is LaTeX: the walkthrough renders
+the fractions from these references (:mod:`derive.present.notation`), and
+:mod:`derive.verify.chains` checks that the factors' values multiply, and the paths sum, to
+the gradient's value.
+
+>>> from derive.model.spec import load_spec
+>>> from derive.graph.builder import derive
+>>> [f.value for f in derive(load_spec("worked/four.yaml"))["grad_w1"].chain[0]]
+['dloss_dout_o1', 'dout_dnet_o1', 'w5', 'dout_dnet_h1', 'i1']
+"""
+from __future__ import annotations
+
+from derive.graph.steps import Factor
+
+#: Above this many chain-rule paths a gradient is shown in delta form only.
+MAX_PATHS = 6
+
+
+def n_paths(spec, li: int) -> int:
+    """How many paths lead from the loss to a node of layer ``li``."""
+    n = 1
+    for layer in spec.layers[li + 1:]:
+        n *= layer.size
+    return n
+
+
+def chain(spec, ids, weights, li: int, j: int, param: str, last) -> tuple:
+    """The paths from the loss to node ``j`` of layer ``li``, ending in d net_j / d ``param``
+    whose value is ``last`` (the name of the input or output the weight multiplies, or 1 for
+    a bias); empty when there are more than MAX_PATHS paths.
+
+    ``ids(kind, layer, node)`` names one step of this sample (``ids("loss")`` the loss);
+    ``weights[l][n][m]`` is the name of the weight from node m of layer l - 1 to node n."""
+    if n_paths(spec, li) > MAX_PATHS:
+        return ()
+    L = len(spec.layers) - 1
+
+    def paths(l: int, m: int) -> list[tuple]:
+        net, out = ids("net", l, m), ids("out", l, m)
+        if l == L:
+            if ids("dout_dnet", L, m) is None:   # a softmax output: start from dJ/dnet
+                return [(Factor(ids("loss"), net, ids("delta", L, m)),)]
+            return [(Factor(ids("loss"), out, ids("dloss_dout", L, m)), Factor(out, net, ids("dout_dnet", L, m)))]
+        return [p + (Factor(ids("net", l + 1, n), out, weights[l + 1][n][m]), Factor(out, net, ids("dout_dnet", l, m)))
+                for n in range(spec.layers[l + 1].size) for p in paths(l + 1, n)]
+
+    return tuple(p + (Factor(ids("net", li, j), param, last),) for p in paths(li, j))
