@@ -11,7 +11,7 @@ the gradient's value.
 >>> from derive.model.spec import load_spec
 >>> from derive.graph.builder import derive
 >>> [f.value for f in derive(load_spec("worked/four.yaml"))["grad_w1"].chain[0]]
-['dloss_dout_o1', 'dout_dnet_o1', 'w5', 'dout_dnet_h1', 'i1']
+['dloss_dout_o1', 'dout_dnet_o1', 'w9', 'dout_dnet_h1', 'i1']
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ the form by the tests) and the sentence and sheet that explain it.
 >>> LOSSES["half-sse"].expr([out], [y])
 (-out + y)**2/2
 >>> LOSSES["half-sse"].derivative([out], [y], 0), LOSSES["bce"].derivative([out], [y], 0)
-(out - y, -y/out + (1 - y)/(1 - out))
+(out - y, (1 - y)/(1 - out) - y/out)
 >>> LOSSES["mse"].floats([0.5, 1.0], [1.0, 1.0])
 0.125
 """
