@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.graph.chain import MAX_PATHS, chain  # noqa: F401 (MAX_PATHS: part of this module's API)
+from derive.graph.chain import MAX_PATHS, NodePaths  # noqa: F401 (MAX_PATHS: part of this module's API)
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import Given, Step, StepGraph
 from derive.model.names import StepId
@@ -40,26 +40,33 @@ class _Pass:
     """One sample's steps, by layer and node, while its backward pass is built."""
 
     s: int
-    x: list                                  # input symbols
-    ys: list = field(default_factory=list)   # target symbols
+    x: list                                  # input names
+    ys: list = field(default_factory=list)   # target names
     nets: list = field(default_factory=list)
     outs: list = field(default_factory=list)
     douts: list = field(default_factory=list)    # None for a softmax output layer
     deltas: list = field(default_factory=list)
 
-    def inputs(self, li: int) -> list:
-        """The symbols that layer ``li`` multiplies by its weights."""
-        return self.x if li == 0 else [o.symbol for o in self.outs[li - 1]]
+    def inputs(self, li: int) -> list[str]:
+        """The names of what layer ``li`` multiplies by its weights."""
+        return self.x if li == 0 else [o.id for o in self.outs[li - 1]]
+
+
+def _sum(terms: list):
+    """A sum recipe, or the one term alone."""
+    return ("+", *terms) if len(terms) > 1 else terms[0]
 
 
 class _Builder:
+    """Builds the steps in the order a student works: for each sample the forward pass, the
+    loss and the backward pass; then the batch values and the updates. Sums and products are
+    kept as recipes (:mod:`derive.graph.arith`); other formulas are SymPy expressions."""
+
     def __init__(self, spec: Spec):
         self.spec = spec
         self.steps: list[Step] = []
-        self.given: dict[sp.Symbol, sp.Rational] = {}
-        self.leaves: dict[str, sp.Symbol] = {}
-        self.givens: dict[str, Given] = {}
         self.values = given_values(spec)
+        self.givens: dict[str, Given] = {}
         self.multi = len(spec.samples) > 1
         self.loss = LOSSES[spec.loss]
         trainable = spec.trainable()
@@ -67,28 +74,23 @@ class _Builder:
         by_layer = [[p for p in trainable if p in names] for names in owned]
         self.order = [p for ps in reversed(by_layer) for p in ps]   # backprop order
 
-    # ---- symbols
-    def leaf(self, name: str, role: str, subject: str, sample: int | None = None) -> sp.Symbol:
-        """The symbol of a given number (parameter, input, target, eta), valued from the spec."""
-        sym = sp.Symbol(name)
-        self.given[sym] = self.values[name]
-        self.leaves[name] = sym
+    # ---- names
+    def leaf(self, name: str, role: str, subject: str, sample: int | None = None) -> str:
+        """Record a given number (parameter, input, target, eta); returns its name."""
         self.givens[name] = Given(name, role, subject, sample)
-        return sym
+        return name
 
     def sid(self, kind: str, subject: str | None, s: int | None) -> StepId:
         """A step's id: per-sample steps carry their sample only when there are several."""
         return StepId(kind, subject, s if self.multi else None)
 
-    def add(self, kind: str, subject: str | None, formula: sp.Expr, s: int | None = None,
-            deps=None, **meta) -> Step:
-        """Append a step. ``deps`` lists the ids of the steps its formula reads; without it
-        they are read off the formula (a per-node step, where that is cheap)."""
+    def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
+        """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
+        read off its (SymPy) formula, which is cheap for a per-node step."""
         sid = self.sid(kind, subject, s)
-        step_id = str(sid)
         if deps is None:
-            deps = [str(f) for f in formula.free_symbols if str(f) not in self.leaves]
-        step = Step(step_id, kind, sp.Symbol(step_id), formula, tuple(sorted(deps)), sample=s, sid=sid, **meta)
+            deps = [f.name for f in recipe.free_symbols if f.name not in self.givens]
+        step = Step(str(sid), kind, recipe, tuple(sorted(deps)), sample=s, sid=sid, **meta)
         self.steps.append(step)
         return step
 
@@ -108,10 +110,11 @@ class _Builder:
                 self.B.append(None)
         per_sample = [self.sample(s) for s in range(len(spec.samples))]
         self.updates(self.batch(per_sample))
+        ids = {s.id for s in self.steps}
         for pid in spec.published:
-            if pid not in {s.id for s in self.steps}:
+            if pid not in ids:
                 raise SpecError(spec.source, f"published.values.{pid}", "not a step id of this network")
-        return StepGraph(spec, self.steps, self.given, self.leaves, self.givens)
+        return StepGraph(spec, self.steps, self.values, self.givens)
 
     def sample(self, s: int) -> dict[str, Step]:
         """Forward and backward steps of sample ``s``; returns its per-parameter gradient steps."""
@@ -121,7 +124,7 @@ class _Builder:
         for li in range(len(spec.layers)):
             self.forward(p, li)
         p.ys = [self.leaf(f"y_{o}{sfx}", "target", o, one) for o in spec.layers[-1].nodes]
-        loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], p.ys)
+        loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], [sp.Symbol(y) for y in p.ys])
         self.add("loss", None, loss_expr, s)
         p.douts = [None] * len(spec.layers)
         p.deltas = [None] * len(spec.layers)
@@ -134,14 +137,13 @@ class _Builder:
         """The nets and outputs of layer ``li``: net_j = sum_k w_jk in_k (+ b_j), out = f(net)."""
         layer = self.spec.layers[li]
         ins = p.inputs(li)
-        in_ids = [] if li == 0 else [o.id for o in p.outs[li - 1]]
+        in_ids = [] if li == 0 else ins
         nets = []
         for j, node in enumerate(layer.nodes):
-            terms = [sp.Mul(w, v, evaluate=False) for w, v in zip(self.W[li][j], ins)]
+            terms = [("*", w, v) for w, v in zip(self.W[li][j], ins)]
             if self.B[li] is not None:
                 terms.append(self.B[li][j])
-            f = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
-            nets.append(self.add("net", node, f, p.s, in_ids, layer=li, node=j))
+            nets.append(self.add("net", node, _sum(terms), p.s, in_ids, layer=li, node=j))
         forms = ACTIVATIONS[layer.activation].layer([n.symbol for n in nets], layer.alpha)
         p.nets.append(nets)
         p.outs.append([self.add("out", node, forms[j], p.s, layer=li, node=j) for j, node in enumerate(layer.nodes)])
@@ -151,14 +153,14 @@ class _Builder:
         L = len(self.spec.layers) - 1
         last = self.spec.layers[L]
         act = ACTIVATIONS[last.activation]
-        yhat = [o.symbol for o in p.outs[L]]
+        yhat, ys = [o.symbol for o in p.outs[L]], [sp.Symbol(y) for y in p.ys]
         meta = [dict(layer=L, node=j) for j in range(last.size)]
-        fused = [self.loss.fused_delta(yhat[j], p.ys[j]) for j in range(last.size)]
+        fused = [self.loss.fused_delta(yhat[j], ys[j]) for j in range(last.size)]
         if fused[0] is not None:   # softmax + cross-entropy: dJ/dnet_j = out_j - y_j (derived in the tests)
             p.douts[L] = [None] * last.size
             p.deltas[L] = [self.add("delta", n, fused[j], p.s, **meta[j]) for j, n in enumerate(last.nodes)]
             return
-        g = [self.add("dloss_dout", n, self.loss.derivative(yhat, p.ys, j), p.s, **meta[j])
+        g = [self.add("dloss_dout", n, self.loss.derivative(yhat, ys, j), p.s, **meta[j])
              for j, n in enumerate(last.nodes)]
         if not act.elementwise:    # softmax: a Jacobian-vector product
             gs = [gk.symbol for gk in g]
@@ -167,8 +169,8 @@ class _Builder:
                            for j, n in enumerate(last.nodes)]
             return
         p.douts[L] = [self.dout(p, L, j) for j in range(last.size)]
-        p.deltas[L] = [self.add("delta", n, sp.Mul(g[j].symbol, p.douts[L][j].symbol, evaluate=False), p.s,
-                                [g[j].id, p.douts[L][j].id], **meta[j]) for j, n in enumerate(last.nodes)]
+        p.deltas[L] = [self.add("delta", n, ("*", g[j].id, p.douts[L][j].id), p.s, [g[j].id, p.douts[L][j].id],
+                                **meta[j]) for j, n in enumerate(last.nodes)]
 
     def dout(self, p: _Pass, li: int, j: int) -> Step:
         layer = self.spec.layers[li]
@@ -176,49 +178,43 @@ class _Builder:
         return self.add("dout_dnet", layer.nodes[j], f, p.s, layer=li, node=j)
 
     def hidden_deltas(self, p: _Pass, li: int) -> None:
-        """delta_j = dout_j/dnet_j * sum_m w_mj delta_m, over the nodes m of layer li + 1."""
+        """delta_j = dout_j/dnet_j * sum_m w_mj delta_m, over the nodes m of layer li + 1
+        (d net_m / d out_j is the weight w_mj between them)."""
         layer = self.spec.layers[li]
-        nxt = p.deltas[li + 1]
+        nxt = [d.id for d in p.deltas[li + 1]]
         p.douts[li] = [self.dout(p, li, j) for j in range(layer.size)]
         p.deltas[li] = []
         for j, node in enumerate(layer.nodes):
-            ws = [self.W[li + 1][m][j] for m in range(len(nxt))]   # d net_m / d out_j
-            back = [sp.Mul(w, d.symbol, evaluate=False) for w, d in zip(ws, nxt)]
-            total = sp.Add(*back, evaluate=False) if len(back) > 1 else back[0]
-            dout = p.douts[li][j]
-            p.deltas[li].append(self.add(
-                "delta", node, sp.Mul(dout.symbol, total, evaluate=False), p.s, [dout.id] + [d.id for d in nxt],
-                layer=li, node=j, back=tuple((str(w), d.id) for w, d in zip(ws, nxt))))
+            back = tuple((self.W[li + 1][m][j], d) for m, d in enumerate(nxt))
+            dout = p.douts[li][j].id
+            recipe = ("*", dout, _sum([("*", w, d) for w, d in back]))
+            p.deltas[li].append(self.add("delta", node, recipe, p.s, [dout] + nxt, layer=li, node=j, back=back))
 
     def gradients(self, p: _Pass) -> dict[str, Step]:
         """dJ/dp for every trainable parameter of this sample, emitted in backprop order."""
         spec = self.spec
-        ids = self._ids(p)
-        weights = [[[str(w) for w in row] for row in W] for W in self.W]
+        paths = NodePaths(spec, self._ids(p), self.W)
         grads = {}
         for li, layer in enumerate(spec.layers):
             ins = p.inputs(li)
             for j in range(layer.size):
-                d = p.deltas[li][j]
+                d = p.deltas[li][j].id
                 for w, v in zip(self.W[li][j], ins):   # d net_j / d w_jk = the input it multiplies
-                    deps = [d.id] if li == 0 else [d.id, str(v)]
-                    grads[str(w)] = ("grad", str(w), sp.Mul(d.symbol, v, evaluate=False), p.s, deps,
-                                     dict(layer=li, node=j, param=str(w),
-                                          chain=chain(spec, ids, weights, li, j, str(w), str(v))))
+                    grads[w] = ("grad", w, ("*", d, v), p.s, [d] if li == 0 else [d, v],
+                                dict(layer=li, node=j, param=w, chain=paths.chain(li, j, w, v)))
             if layer.bias != "none" and layer.train_bias:
                 for b in dict.fromkeys(self.B[li]):   # one entry for a shared bias
-                    grads[str(b)] = self.bias_gradient(p, li, b, ids, weights)
+                    grads[b] = self.bias_gradient(p, li, b, paths)
         return {q: self.add(*grads[q][:5], **grads[q][5]) for q in self.order if q in grads}
 
-    def bias_gradient(self, p: _Pass, li: int, b: sp.Symbol, ids, weights) -> tuple:
+    def bias_gradient(self, p: _Pass, li: int, b: str, paths) -> tuple:
         """d net_j / d b_j = 1; a shared bias sums over the nodes it feeds."""
         nodes = [j for j in range(self.spec.layers[li].size) if self.B[li][j] == b]
-        terms = [sp.Mul(p.deltas[li][j].symbol, sp.S.One, evaluate=False) for j in nodes]
-        f = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+        deltas = [p.deltas[li][j].id for j in nodes]
         one = len(nodes) == 1
-        paths = chain(self.spec, ids, weights, li, nodes[0], str(b), 1) if one else ()
-        return ("grad", str(b), f, p.s, [p.deltas[li][j].id for j in nodes],
-                dict(layer=li, node=nodes[0] if one else None, param=str(b), chain=paths))
+        return ("grad", b, _sum([("*", d, sp.S.One) for d in deltas]), p.s, deltas,
+                dict(layer=li, node=nodes[0] if one else None, param=b,
+                     chain=paths.chain(li, nodes[0], b, 1) if one else ()))
 
     def _ids(self, p: _Pass):
         """The step ids of sample ``p`` by (kind, layer, node), for the chain-rule paths."""
@@ -239,22 +235,23 @@ class _Builder:
         if not self.multi:
             return per_sample[0]
         S = len(per_sample)
-        k = sp.Rational(1, S) if self.spec.batch == "mean" else sp.Integer(1)
+        k = sp.Rational(1, S) if self.spec.batch == "mean" else sp.S.One
 
-        def reduce(symbols):
-            total = sp.Add(*symbols, evaluate=False)
-            return sp.Mul(k, total, evaluate=False) if k != 1 else total
-        losses = [st for st in self.steps if st.kind == "loss"]
-        self.add("loss", None, reduce([st.symbol for st in losses]), None, [st.id for st in losses])
-        return {p: self.add("grad", p, reduce([g[p].symbol for g in per_sample]), None, [g[p].id for g in per_sample],
-                            param=p)
-                for p in per_sample[0]}
+        def reduce(ids):
+            return ("*", k, ("+", *ids)) if k != 1 else ("+", *ids)
+        losses = [st.id for st in self.steps if st.kind == "loss"]
+        self.add("loss", None, reduce(losses), None, losses)
+        out = {}
+        for p in per_sample[0]:
+            ids = [g[p].id for g in per_sample]
+            out[p] = self.add("grad", p, reduce(ids), None, ids, param=p)
+        return out
 
     def updates(self, grads: dict[str, Step]) -> None:
+        """p_new = p - eta dJ/dp."""
         for p in self.spec.trainable():
-            g, sym = grads[p], self.leaves[p]
-            self.add("new", p, sp.Add(sym, sp.Mul(-1, self.eta, g.symbol, evaluate=False), evaluate=False), None,
-                     [g.id], param=p)
+            g = grads[p].id
+            self.add("new", p, ("+", p, ("*", sp.S.NegativeOne, self.eta, g)), None, [g], param=p)
 
 
 def given_values(spec: Spec) -> dict[str, sp.Rational]:

@@ -29,24 +29,40 @@ def n_paths(spec, li: int) -> int:
     return n
 
 
-def chain(spec, ids, weights, li: int, j: int, param: str, last) -> tuple:
-    """The paths from the loss to node ``j`` of layer ``li``, ending in d net_j / d ``param``
-    whose value is ``last`` (the name of the input or output the weight multiplies, or 1 for
-    a bias); empty when there are more than MAX_PATHS paths.
+class NodePaths:
+    """The chain-rule paths of one sample's gradients.
 
-    ``ids(kind, layer, node)`` names one step of this sample (``ids("loss")`` the loss);
-    ``weights[l][n][m]`` is the name of the weight from node m of layer l - 1 to node n."""
-    if n_paths(spec, li) > MAX_PATHS:
-        return ()
-    L = len(spec.layers) - 1
+    ``ids(kind, layer, node)`` names one step of the sample (``ids("loss")`` its loss);
+    ``weights[l][n][m]`` is the name of the weight from node m of layer l - 1 to node n.
+    The paths down to a node are found once and shared by every parameter of the node."""
 
-    def paths(l: int, m: int) -> list[tuple]:
-        net, out = ids("net", l, m), ids("out", l, m)
-        if l == L:
-            if ids("dout_dnet", L, m) is None:   # a softmax output: start from dJ/dnet
-                return [(Factor(ids("loss"), net, ids("delta", L, m)),)]
-            return [(Factor(ids("loss"), out, ids("dloss_dout", L, m)), Factor(out, net, ids("dout_dnet", L, m)))]
-        return [p + (Factor(ids("net", l + 1, n), out, weights[l + 1][n][m]), Factor(out, net, ids("dout_dnet", l, m)))
-                for n in range(spec.layers[l + 1].size) for p in paths(l + 1, n)]
+    def __init__(self, spec, ids, weights):
+        self.spec, self.ids, self.weights = spec, ids, weights
+        self.memo: dict[tuple[int, int], list[tuple]] = {}
+        self.too_many = [n_paths(spec, li) > MAX_PATHS for li in range(len(spec.layers))]
 
-    return tuple(p + (Factor(ids("net", li, j), param, last),) for p in paths(li, j))
+    def chain(self, li: int, j: int, param: str, last) -> tuple:
+        """The paths from the loss to node ``j`` of layer ``li``, each ending in d net_j /
+        d ``param`` whose value is ``last`` (the name of the input or output the weight
+        multiplies, or 1 for a bias); empty when there are more than MAX_PATHS paths."""
+        if self.too_many[li]:
+            return ()
+        end = (Factor(self.ids("net", li, j), param, last),)
+        return tuple(p + end for p in self.paths(li, j))
+
+    def paths(self, l: int, m: int) -> list[tuple]:
+        """The paths from the loss down to out_m of layer ``l``, ending in d out_m / d net_m."""
+        if (l, m) not in self.memo:
+            ids = self.ids
+            net, out = ids("net", l, m), ids("out", l, m)
+            if l == len(self.spec.layers) - 1:
+                if ids("dout_dnet", l, m) is None:   # a softmax output: start from dJ/dnet
+                    found = [(Factor(ids("loss"), net, ids("delta", l, m)),)]
+                else:
+                    found = [(Factor(ids("loss"), out, ids("dloss_dout", l, m)), Factor(out, net, ids("dout_dnet", l, m)))]
+            else:
+                found = [p + (Factor(ids("net", l + 1, n), out, self.weights[l + 1][n][m]),
+                              Factor(out, net, ids("dout_dnet", l, m)))
+                         for n in range(self.spec.layers[l + 1].size) for p in self.paths(l + 1, n)]
+            self.memo[(l, m)] = found
+        return self.memo[(l, m)]

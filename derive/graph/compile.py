@@ -15,8 +15,8 @@ activation needs no change here.
 >>> x = sp.Symbol("x")
 >>> _FloatPrinter({"standard": "python3"}).doprint(softplus(x))
 '(max(x, 0.0) + math.log1p(math.exp(-abs(x))))'
->>> y = sp.Symbol("y")
->>> float_run([(y, softplus(x) * 2)], {x: 0.0})[y]
+>>> from derive.graph.steps import Step
+>>> float_run([Step("y", "out", softplus(x) * 2, ())], {"x": 0.0})["y"]
 1.3862943611198906
 """
 from __future__ import annotations
@@ -59,9 +59,15 @@ def compile_graph(graph):
 _ELEMENTARY = {sp.exp: math.exp, sp.log: math.log, sp.tanh: math.tanh}
 
 
-def _float(e: sp.Expr, env: dict) -> float:
-    if e.is_Symbol:
+def _float(e, env: dict) -> float:
+    """A formula or a recipe (:mod:`derive.graph.arith`) in floats; ``env`` maps names to floats."""
+    if isinstance(e, str):
         return env[e]
+    if isinstance(e, tuple):
+        args = [_float(a, env) for a in e[1:]]
+        return math.prod(args) if e[0] == "*" else math.fsum(args)
+    if e.is_Symbol:
+        return env[e.name]
     if e.is_Number:
         return float(e)
     args = [_float(a, env) for a in e.args]
@@ -77,9 +83,9 @@ def _float(e: sp.Expr, env: dict) -> float:
 
 
 def float_run(steps, env: dict) -> dict:
-    """Evaluate ``(symbol, formula)`` pairs in order in floats, each formula reading ``env``
-    (symbols to floats) and the values before it; returns ``env`` with every value bound.
+    """Evaluate steps in order in floats, each reading ``env`` (names to floats: the given
+    numbers and the steps before it); returns ``env`` with every step's value bound by its id.
     Raises OverflowError, ValueError or ZeroDivisionError where floats fail."""
-    for sym, formula in steps:
-        env[sym] = _float(formula, env)
+    for st in steps:
+        env[st.id] = _float(st.recipe, env)
     return env

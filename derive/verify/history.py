@@ -34,11 +34,10 @@ def one_step(graph) -> tuple[list[float], dict[str, float]]:
     """The loss before and after one update, and the updated parameters."""
     news = {st.param: st.exact for st in graph if st.kind == "new"}
     final = {p: float(v) for p, v in news.items()}
-    env = {sym: float(v) for sym, v in graph.given.items()}
-    env.update({graph.leaves[p]: v for p, v in final.items()})
-    forward = [(st.symbol, st.formula) for st in graph if st.kind in FORWARD]
+    env = {name: float(v) for name, v in graph.numbers.items()}
+    env.update(final)
     try:
-        after = float_run(forward, env)[graph["loss"].symbol]
+        after = float_run([st for st in graph if st.kind in FORWARD], env)["loss"]
     except (OverflowError, ValueError, ZeroDivisionError):
         after = math.nan
     if not math.isfinite(after) and all(math.isfinite(v) for v in final.values()):
