@@ -25,13 +25,27 @@ building the expressions: building them cost more than everything else in a larg
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
-from mpmath.libmp import finf, fnan, fninf
+from mpmath.libmp import from_rational, fzero, mpf_add, mpf_mul, round_nearest
 
 #: Working precision (decimal digits) of every non-rational value.
 PRECISION = 50
 #: The most digits a value near +-1 is carried with (see :func:`to_number`).
 MAX_DIGITS = 4000
+
+
+def wide_gap(f: sp.Expr, digits: int = PRECISION) -> bool:
+    """True when ``f`` (evaluated to ``digits`` digits) is far enough from +-1 that
+    1 - |f| keeps 40 digits of its own (see :func:`to_number`)."""
+    gap = abs(1 - abs(f))
+    return not gap.is_zero and gap >= _floor(digits)
+
+
+@lru_cache(maxsize=None)
+def _floor(digits: int) -> sp.Float:
+    return sp.Float(10) ** (PRECISION - 10 - digits)
 
 
 def to_number(v: sp.Expr) -> sp.Expr:
@@ -45,8 +59,7 @@ def to_number(v: sp.Expr) -> sp.Expr:
     # (about net / ln 10 more, up to a cap) that 1 - |value| keeps 40 digits of its own.
     digits = PRECISION
     while f.is_Float and digits < MAX_DIGITS:
-        gap = abs(1 - abs(f))
-        if not gap.is_zero and gap >= sp.Float(10) ** (PRECISION - 10 - digits):
+        if wide_gap(f, digits):
             break
         digits = min(4 * digits, MAX_DIGITS)
         f = v.evalf(digits)
@@ -55,44 +68,78 @@ def to_number(v: sp.Expr) -> sp.Expr:
     return f
 
 
-_SPECIAL = (finf, fninf, fnan)
+# ---- SymPy's arithmetic on numbers, without a SymPy object per operation
+#
+# A "raw" number is (p, q) for the rational p/q (ints, not necessarily in lowest terms) or
+# (mpf, prec) for a non-zero float: an mpmath tuple and its precision in bits. SymPy's
+# Float arithmetic is mpmath's at the larger precision of the two operands (a rational is
+# first rounded to that precision), rounding to nearest, and an exact 0 becomes the
+# rational 0; rationals are exact. Doing the same on raw numbers and making one SymPy
+# number at the end gives SymPy's result for a fraction of the time (the tests compare the
+# two on random numbers).
 
 
-def _finite(v) -> bool:
-    return isinstance(v, sp.Rational) or isinstance(v, sp.Float) and v._mpf_ not in _SPECIAL
+def _raw(v):
+    """A SymPy number as a raw number, or None (not a finite number, or a float 0)."""
+    if isinstance(v, sp.Rational):
+        return (v.p, v.q)
+    if isinstance(v, sp.Float) and v._mpf_[1]:   # a zero or special float has mantissa 0
+        return (v._mpf_, v._prec)
+    return None
 
 
-def _mul(vals: list) -> sp.Expr:
-    """``Mul(*vals)`` for finite numbers, the way SymPy's Mul evaluates them: 1s dropped, a
-    rational second factor moved first, then a left-to-right product."""
-    vals = [v for v in vals if v is not sp.S.One]
-    if len(vals) < 2:
-        return vals[0] if vals else sp.S.One
-    if len(vals) == 2 and vals[1].is_Rational:
-        vals.reverse()
-    coeff = sp.S.One
+def _cooked(r) -> sp.Expr:
+    """A raw number as a SymPy number."""
+    a, b = r
+    return sp.Rational(a, b) if type(a) is int else sp.Float._new(a, b)
+
+
+def _binary(x, y, exact, mpf_op):
+    a, b = x
+    c, d = y
+    if type(a) is int and type(c) is int:
+        return exact(a, b, c, d)
+    prec = max(-1 if type(a) is int else b, -1 if type(c) is int else d)
+    m = mpf_op(from_rational(a, b, prec, round_nearest) if type(a) is int else a,
+               from_rational(c, d, prec, round_nearest) if type(c) is int else c, prec, round_nearest)
+    return (0, 1) if m == fzero else (m, prec)
+
+
+def _exact_mul(a, b, c, d):
+    return (a * c, b * d)
+
+
+def _exact_add(a, b, c, d):
+    return (a + c, b) if b == d else (a * d + c * b, b * d)
+
+
+def _mul(vals: list):
+    """``Mul(*vals)`` of raw numbers as SymPy evaluates it: factors equal to 1 dropped, then a
+    left-to-right product (with two factors the order does not matter)."""
+    out = None
     for v in vals:
-        coeff *= v
-    return coeff
+        if type(v[0]) is int and v[0] == v[1]:
+            continue
+        out = v if out is None else _binary(out, v, _exact_mul, mpf_mul)
+    return (1, 1) if out is None else out
 
 
-def _add(vals: list) -> sp.Expr:
-    """``Add(*vals)`` for finite numbers, the way SymPy's Add evaluates them: 0s dropped,
-    then a left-to-right sum."""
-    vals = [v for v in vals if v is not sp.S.Zero]
-    if len(vals) < 2:
-        return vals[0] if vals else sp.S.Zero
-    coeff = sp.S.Zero
+def _add(vals: list):
+    """``Add(*vals)`` of raw numbers as SymPy evaluates it: zeros dropped, then a
+    left-to-right sum."""
+    out = None
     for v in vals:
-        coeff += v
-    return coeff
+        if type(v[0]) is int and v[0] == 0:
+            continue
+        out = v if out is None else _binary(out, v, _exact_add, mpf_add)
+    return (0, 1) if out is None else out
 
 
 def _tree(node, look):
-    """(value, replaced) of a sum/product tree whose leaves are names (valued by ``look``)
-    or numbers; value None when it is not all finite numbers. ``replaced`` says whether a
-    name is inside: a sum or product of numbers alone stays unevaluated under ``xreplace``
-    (and so is left to it)."""
+    """(raw value, replaced) of a sum/product tree whose leaves are names (valued by
+    ``look``) or numbers; value None when it is not all finite numbers. ``replaced`` says
+    whether a name is inside: a sum or product of numbers alone stays unevaluated under
+    ``xreplace`` (and so is left to it)."""
     if isinstance(node, tuple):
         parts, replaced = [], False
         for a in node[1:]:
@@ -105,44 +152,49 @@ def _tree(node, look):
             return None, False
         return (_mul(parts) if node[0] == "*" else _add(parts)), True
     if isinstance(node, str):
-        v = look(node)
-        return (v if _finite(v) else None), True
-    node = sp.sympify(node)
-    return (node if _finite(node) else None), False
+        return _raw(look(node)), True
+    return _raw(sp.sympify(node)), False
 
 
 def _arith(e: sp.Expr, env: dict):
-    """What ``e.xreplace(env)`` evaluates to when ``e`` is sums and products of symbols
-    (valued in ``env``) and numbers, without building the expressions in between; None
+    """What ``e.xreplace(env)`` evaluates to, as a raw number, when ``e`` is sums,
+    products and integer powers of symbols (valued in ``env``) and numbers; None
     otherwise (the same walk as :func:`_tree`, over a SymPy expression)."""
     if e.is_Symbol:
-        v = env.get(e)
-        return v if _finite(v) else None
+        return _raw(env.get(e))
+    if e.is_Pow and e.exp.is_Integer:
+        b = _arith(e.base, env)
+        return None if b is None else _raw(sp.Pow(_cooked(b), e.exp))   # SymPy's own power
     if not (e.is_Mul or e.is_Add):
         return None
     vals, replaced = [], False
     for a in e.args:
         if a.is_Number:
-            if not _finite(a):
-                return None
-            vals.append(a)
-            continue
-        v = _arith(a, env)
+            v = _raw(a)
+        else:
+            v = _arith(a, env)
+            replaced = True
         if v is None:
             return None
         vals.append(v)
-        replaced = True
     if not replaced:
         return None
     return _mul(vals) if e.is_Mul else _add(vals)
 
 
-def _cancelled(v, terms, value_of) -> sp.Expr:
+def _tiny(r) -> bool:
+    """True when a raw float is below 1e-20 in magnitude (2^-66 is 1.4e-20)."""
+    a = r[0]
+    return type(a) is not int and a[2] + a[3] <= -66 and abs(_cooked(r)) < 1e-20
+
+
+def _cancelled(r, terms, raw_of) -> sp.Expr:
     """A sum that cancels to within its rounding error, like 0.1 s + 0.2 s - 0.3 s for a
     50-digit s = sigma(0.3) (3e-52), is 0 as far as the working precision can tell; its
     noise must not pick a side of a ReLU kink, so it is taken as exactly 0."""
-    if v.is_Float and abs(v) < 1e-20:
-        scale = max(abs(value_of(t)) for t in terms)
+    v = _cooked(r)
+    if _tiny(r):
+        scale = max(abs(_cooked(raw_of(t))) for t in terms)
         if abs(v) <= scale * sp.Float(10) ** (5 - PRECISION):
             return sp.Integer(0)
     return v
@@ -155,12 +207,23 @@ def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
     >>> evaluate(sp.Mul(a, b, evaluate=False), {a: sp.Rational(1, 2), b: sp.Rational(3, 10)})
     3/20
     """
-    def value_of(e):
-        v = _arith(e, env)
-        return to_number(e.xreplace(env)) if v is None else v
+    value_at = getattr(type(formula), "value_at", None)   # one of our functions of numbers
+    if value_at is not None and all(a in env or a.is_Number for a in formula.args):
+        return value_at(*[a if a.is_Number else env[a] for a in formula.args])
 
-    v = value_of(formula)
-    return _cancelled(v, formula.args, value_of) if formula.is_Add else v
+    def raw_of(e):
+        r = _arith(e, env)
+        return _raw(to_number(e.xreplace(env))) if r is None else r
+
+    r = _arith(formula, env)
+    if r is None:
+        v = to_number(formula.xreplace(env))
+        r = _raw(v)
+        if r is None:   # (a float 0 from a sum is exactly 0, as a cancelled sum is)
+            return sp.Integer(0) if formula.is_Add and v.is_Float and v.is_zero else v
+        if not formula.is_Add:
+            return v
+    return _cancelled(r, formula.args, raw_of) if formula.is_Add else _cooked(r)
 
 
 def recipe_formula(recipe) -> sp.Expr:
@@ -174,11 +237,11 @@ def recipe_formula(recipe) -> sp.Expr:
 def recipe_value(recipe, vals: dict) -> sp.Expr | None:
     """The value of a recipe with ``vals`` (name -> number), or None when a value is not a
     finite number (then evaluate its formula instead)."""
-    v = _tree(recipe, vals.get)[0]
-    if v is None or not (isinstance(recipe, tuple) and recipe[0] == "+"):
-        return v
+    r = _tree(recipe, vals.get)[0]
+    if r is None or not (isinstance(recipe, tuple) and recipe[0] == "+"):
+        return None if r is None else _cooked(r)
 
-    def value_of(term):
+    def raw_of(term):
         w = _tree(term, vals.get)[0]
-        return to_number(recipe_formula(term)) if w is None else w
-    return _cancelled(v, recipe[1:], value_of)
+        return _raw(to_number(recipe_formula(term))) if w is None else w
+    return _cancelled(r, recipe[1:], raw_of)

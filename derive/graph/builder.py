@@ -31,8 +31,7 @@ import sympy as sp
 from derive.graph.chain import MAX_PATHS, NodePaths  # noqa: F401 (MAX_PATHS: part of this module's API)
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import Given, Step, StepGraph
-from derive.model.names import StepId
-from derive.model.spec import Spec, SpecError, _as_list
+from derive.model.spec import Spec, SpecError
 
 
 @dataclass
@@ -69,10 +68,9 @@ class _Builder:
         self.givens: dict[str, Given] = {}
         self.multi = len(spec.samples) > 1
         self.loss = LOSSES[spec.loss]
-        trainable = spec.trainable()
-        owned = [_layer_params(spec, layer) for layer in spec.layers]
-        by_layer = [[p for p in trainable if p in names] for names in owned]
-        self.order = [p for ps in reversed(by_layer) for p in ps]   # backprop order
+        self.trainable = [p for p in spec.iter_parameters() if p.trainable]
+        # gradients are emitted in backprop order: the output layer's parameters first
+        self.order = sorted(self.trainable, key=lambda p: -p.layer)
 
     # ---- names
     def leaf(self, name: str, role: str, subject: str, sample: int | None = None) -> str:
@@ -80,17 +78,19 @@ class _Builder:
         self.givens[name] = Given(name, role, subject, sample)
         return name
 
-    def sid(self, kind: str, subject: str | None, s: int | None) -> StepId:
-        """A step's id: per-sample steps carry their sample only when there are several."""
-        return StepId(kind, subject, s if self.multi else None)
+    def step_id(self, kind: str, subject: str | None, s: int | None) -> str:
+        """A step's id (the grammar of derive.model.names.StepId): per-sample steps carry their
+        sample only when there are several."""
+        head = kind if subject is None else f"{kind}_{subject}"
+        return f"{head}_s{s + 1}" if self.multi and s is not None else head
 
     def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
         """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
         read off its (SymPy) formula, which is cheap for a per-node step."""
-        sid = self.sid(kind, subject, s)
         if deps is None:
             deps = [f.name for f in recipe.free_symbols if f.name not in self.givens]
-        step = Step(str(sid), kind, recipe, tuple(sorted(deps)), sample=s, sid=sid, **meta)
+        step = Step(self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject,
+                    **meta)
         self.steps.append(step)
         return step
 
@@ -191,30 +191,25 @@ class _Builder:
             p.deltas[li].append(self.add("delta", node, recipe, p.s, [dout] + nxt, layer=li, node=j, back=back))
 
     def gradients(self, p: _Pass) -> dict[str, Step]:
-        """dJ/dp for every trainable parameter of this sample, emitted in backprop order."""
-        spec = self.spec
-        paths = NodePaths(spec, self._ids(p), self.W)
+        """dJ/dq for every trainable parameter q of this sample, in backprop order:
+        d net_j / d w_jk is the input the weight multiplies, d net_j / d b_j is 1 (a shared
+        bias sums over the nodes it feeds)."""
+        paths = NodePaths(self.spec, self._ids(p), self.W)
+        ins = [p.inputs(li) for li in range(len(self.spec.layers))]
         grads = {}
-        for li, layer in enumerate(spec.layers):
-            ins = p.inputs(li)
-            for j in range(layer.size):
-                d = p.deltas[li][j].id
-                for w, v in zip(self.W[li][j], ins):   # d net_j / d w_jk = the input it multiplies
-                    grads[w] = ("grad", w, ("*", d, v), p.s, [d] if li == 0 else [d, v],
-                                dict(layer=li, node=j, param=w, chain=paths.chain(li, j, w, v)))
-            if layer.bias != "none" and layer.train_bias:
-                for b in dict.fromkeys(self.B[li]):   # one entry for a shared bias
-                    grads[b] = self.bias_gradient(p, li, b, paths)
-        return {q: self.add(*grads[q][:5], **grads[q][5]) for q in self.order if q in grads}
-
-    def bias_gradient(self, p: _Pass, li: int, b: str, paths) -> tuple:
-        """d net_j / d b_j = 1; a shared bias sums over the nodes it feeds."""
-        nodes = [j for j in range(self.spec.layers[li].size) if self.B[li][j] == b]
-        deltas = [p.deltas[li][j].id for j in nodes]
-        one = len(nodes) == 1
-        return ("grad", b, _sum([("*", d, sp.S.One) for d in deltas]), p.s, deltas,
-                dict(layer=li, node=nodes[0] if one else None, param=b,
-                     chain=paths.chain(li, nodes[0], b, 1) if one else ()))
+        for q in self.order:
+            li, name = q.layer, q.name
+            deltas = [p.deltas[li][j].id for j in q.nodes]
+            if q.kind == "weight":
+                (j,), v = q.nodes, ins[li][q.k]
+                grads[name] = self.add("grad", name, ("*", deltas[0], v), p.s, deltas if li == 0 else deltas + [v],
+                                       layer=li, node=j, param=name, chain=paths.chain(li, j, name, v))
+                continue
+            one = len(deltas) == 1
+            grads[name] = self.add("grad", name, _sum([("*", d, sp.S.One) for d in deltas]), p.s, deltas, layer=li,
+                                   node=q.nodes[0] if one else None, param=name,
+                                   chain=paths.chain(li, q.nodes[0], name, 1) if one else ())
+        return grads
 
     def _ids(self, p: _Pass):
         """The step ids of sample ``p`` by (kind, layer, node), for the chain-rule paths."""
@@ -223,9 +218,9 @@ class _Builder:
 
         def ids(kind: str, li: int | None = None, m: int | None = None) -> str | None:
             if kind == "loss":
-                return str(self.sid("loss", None, p.s))
+                return self.step_id("loss", None, p.s)
             if kind == "dloss_dout":
-                return str(self.sid(kind, self.spec.layers[L].nodes[m], p.s))
+                return self.step_id(kind, self.spec.layers[L].nodes[m], p.s)
             steps = by_kind[kind][li]
             return None if steps is None or steps[m] is None else steps[m].id
         return ids
@@ -249,9 +244,9 @@ class _Builder:
 
     def updates(self, grads: dict[str, Step]) -> None:
         """p_new = p - eta dJ/dp."""
-        for p in self.spec.trainable():
-            g = grads[p].id
-            self.add("new", p, ("+", p, ("*", sp.S.NegativeOne, self.eta, g)), None, [g], param=p)
+        for q in self.trainable:
+            g = grads[q.name].id
+            self.add("new", q.name, ("+", q.name, ("*", sp.S.NegativeOne, self.eta, g)), None, [g], param=q.name)
 
 
 def given_values(spec: Spec) -> dict[str, sp.Rational]:
@@ -271,13 +266,6 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
         values.update({f"{n}{sfx}": v for n, v in zip(spec.inputs, smp.x)})
         values.update({f"y_{o}{sfx}": v for o, v in zip(spec.outputs, smp.y)})
     return values
-
-
-def _layer_params(spec: Spec, layer) -> set[str]:
-    names = {n for row in spec.weight_names[layer.name] for n in row}
-    if layer.bias != "none":
-        names |= set(_as_list(spec.bias_names[layer.name]))
-    return names
 
 
 def derive(spec: Spec) -> StepGraph:

@@ -74,10 +74,16 @@ class Step:
     back: tuple = ()
     value: sp.Expr = None     # under the spec's carry policy (what the walkthrough shows)
     exact: sp.Expr = None     # with full precision carried
-    sid: StepId = None        # the id's parts: kind, node or parameter, sample (None with one sample)
+    subject: str | None = None   # the node or parameter the id names (None for a loss)
     _symbol: sp.Symbol = field(default=None, init=False, repr=False)
     _formula: sp.Expr = field(default=None, init=False, repr=False)
     _reads: tuple = field(default=None, init=False, repr=False)
+
+    @property
+    def sid(self) -> StepId:
+        """The id's parts: kind, node or parameter, and the sample when the id carries one."""
+        head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
+        return StepId(self.kind, self.subject, None if self.id == head else self.sample)
 
     @property
     def symbol(self) -> sp.Symbol:

@@ -92,15 +92,10 @@ def given_latex(given: Given) -> str:
     return latex_name(given.subject) + _sup(given.sample)
 
 
-def step_id(step) -> StepId:
-    """A step's id parts (recorded by the builder; parsed from the id otherwise)."""
-    return step.sid if step.sid is not None else StepId.parse(step.id)
-
-
 def symbol_names(graph) -> dict:
     """Every symbol of ``graph`` (steps and given numbers) -> its LaTeX."""
     names = {graph.leaves[name]: given_latex(g) for name, g in graph.givens.items()}
-    names.update({st.symbol: step_latex(step_id(st)) for st in graph})
+    names.update({st.symbol: step_latex(st.sid) for st in graph})
     return names
 
 

@@ -26,6 +26,7 @@ from typing import ClassVar
 
 import sympy as sp
 
+from derive.graph.arith import to_number
 from derive.graph.functions.sheet import Derivation
 
 #: The leaky-ReLU slope when a layer does not give one.
@@ -47,6 +48,12 @@ class NodeFunction(sp.Function):
     @classmethod
     def elementary(cls, *args) -> sp.Expr:   # pragma: no cover - every subclass defines it
         raise NotImplementedError
+
+    @classmethod
+    def value_at(cls, *args) -> sp.Expr:
+        """The step value of this function at number arguments: ``to_number(cls(*args))``
+        (a subclass may compute the same number faster)."""
+        return to_number(cls(*args))
 
 
 class Activation:

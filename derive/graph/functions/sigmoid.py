@@ -12,9 +12,29 @@ from __future__ import annotations
 import math
 
 import sympy as sp
+from mpmath.libmp import fone, from_rational, mpf_add, mpf_div, mpf_exp, mpf_neg, mpf_pos, round_down, round_nearest
+from sympy.core.evalf import dps_to_prec, prec_to_dps
 
+from derive.graph.arith import PRECISION, to_number, wide_gap
 from derive.graph.functions.base import Activation, NodeFunction
 from derive.graph.functions.sheet import Derivation, Line, x
+
+
+def _sigma_mpf(v, prec: int):
+    """The mpmath number that SymPy's evaluation of 1/(1 + exp(-v)) at ``prec`` bits gives,
+    for a non-integer number v (None otherwise), by the same mpmath operations at the same
+    precisions without SymPy's expressions in between (25 times faster; the tests compare the
+    two). A rational v: exp at ``prec`` (its argument at prec + 5 bits), then 1 + e and its
+    reciprocal at ``prec``. A float v is first exponentiated at construction, at its own
+    precision p (exp at p + 4 bits rounded down, then to p), and the rest is done at p."""
+    if isinstance(v, sp.Float):
+        p = dps_to_prec(prec_to_dps(v._prec))
+        e = mpf_pos(mpf_exp(mpf_neg(v._mpf_), p + 4, round_down), p, round_nearest)
+        return mpf_div(fone, mpf_add(e, fone, p, round_nearest), p, round_nearest)
+    if isinstance(v, sp.Rational) and v.q != 1:   # (exp of an integer may become E**n)
+        e = mpf_exp(from_rational(-v.p, v.q, prec + 5, round_nearest), prec, round_nearest)
+        return mpf_div(fone, mpf_add(fone, e, prec, round_nearest), prec, round_nearest)
+    return None
 
 
 def stable_sigma(v: float) -> float:
@@ -40,10 +60,25 @@ class sigma(NodeFunction):
         s = sigma(self.args[0])
         return s * (1 - s)
 
+    @classmethod
+    def value_at(cls, v):
+        if isinstance(v, sp.Float) and v._prec == dps_to_prec(PRECISION):
+            m = _sigma_mpf(v, v._prec)        # evaluated as sigma(v) is built, at v's precision
+        else:
+            m = _sigma_mpf(v, dps_to_prec(PRECISION) + 4)   # as evalf(PRECISION) evaluates it
+        if m is None:
+            return to_number(cls(v))
+        f = sp.Float._new(mpf_pos(m, dps_to_prec(PRECISION), round_nearest), dps_to_prec(PRECISION))
+        # an output near 1 is carried with more digits (to_number), a float argument is not
+        return f if isinstance(v, sp.Float) or wide_gap(f) else to_number(cls(v))
+
     def _eval_rewrite_as_exp(self, v, **kwargs):
         return self.elementary(v)
 
     def _eval_evalf(self, prec):
+        m = _sigma_mpf(self.args[0], prec)
+        if m is not None:
+            return sp.Float._new(mpf_pos(m, prec, round_nearest), prec)
         return self.rewrite(sp.exp)._eval_evalf(prec)
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import sympy as sp
+from mpmath.libmp import mpf_pos, round_nearest
 
 from derive.graph.functions.base import Activation, NodeFunction
 from derive.graph.functions.sheet import Derivation, Line, x
@@ -46,7 +48,14 @@ class softplus(NodeFunction):
         return self.elementary(v)
 
     def _eval_evalf(self, prec):
-        return self.rewrite(sp.exp)._eval_evalf(prec)
+        v = self.args[0]
+        if not v.is_Number:
+            return self.rewrite(sp.exp)._eval_evalf(prec)
+        # log(1 + e^v) with mpmath, 20 guard bits, rounded once: log1p keeps e^v's digits
+        # when it is tiny (v = -1000), and mpmath's exponents do not overflow (v = 1000)
+        with mpmath.workprec(prec + 20):
+            m = mpmath.log1p(mpmath.exp(mpmath.mpf(v._as_mpf_val(prec + 20))))._mpf_
+        return sp.Float._new(mpf_pos(m, prec, round_nearest), prec)
 
 
 class Softplus(Activation):
