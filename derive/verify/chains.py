@@ -26,15 +26,24 @@ import sympy as sp
 RTOL_CHAIN = 1e-9
 
 
-def _values(graph, floats: dict[str, float] | None):
-    """Exact and float values of every reference a chain can hold."""
-    exact = {st.id: st.exact for st in graph}
-    exact.update({name: graph.given[sym] for name, sym in graph.leaves.items()})
-    fl = dict(floats) if floats else {}
-    for k, v in exact.items():
-        if k not in fl:
-            fl[k] = float(v)
-    return exact, fl
+class _Values:
+    """Exact and float values of the references a chain holds, looked up when first needed."""
+
+    def __init__(self, graph, floats: dict[str, float] | None):
+        self.graph = graph
+        self.fl = dict(floats) if floats else {}
+        self.exact: dict[str, sp.Expr] = {}
+
+    def exact_of(self, name: str) -> sp.Expr:
+        if name not in self.exact:
+            g = self.graph
+            self.exact[name] = g.by_id[name].exact if name in g.by_id else g.numbers[name]
+        return self.exact[name]
+
+    def float_of(self, name: str) -> float:
+        if name not in self.fl:
+            self.fl[name] = float(self.exact_of(name))
+        return self.fl[name]
 
 
 def _sums(chain, value, one) -> tuple:
@@ -43,7 +52,7 @@ def _sums(chain, value, one) -> tuple:
     for path in chain:
         prod = one
         for f in path:
-            prod = prod * (one if f.value == 1 else value[f.value])
+            prod = prod * (one if f.value == 1 else value(f.value))
         total = prod if total is None else total + prod
         size = abs(prod) if size is None else size + abs(prod)
     return total, size
@@ -57,18 +66,18 @@ def check_chains(graph, floats: dict[str, float] | None = None) -> tuple[int, li
     """Check every gradient's chain-rule products; returns how many chains were checked
     and one failure message per chain that does not multiply out to its gradient.
     ``floats`` may give the float values of steps already converted."""
-    exact, fl = _values(graph, floats)
+    values = _Values(graph, floats)
     n, failures = 0, []
     for st in graph:
         if not st.chain:
             continue
         n += 1
-        total, size = _sums(st.chain, fl, 1.0)
-        g = fl[st.id]
+        total, size = _sums(st.chain, values.float_of, 1.0)
+        g = values.float_of(st.id)
         normal = abs(g) > 1e-290 or st.exact.is_zero   # no underflow hides a difference
         if normal and math.isfinite(total) and _agree(total, size, g):
             continue
-        total, size = _sums(st.chain, exact, sp.S.One)   # floats can underflow: decide exactly
+        total, size = _sums(st.chain, values.exact_of, sp.S.One)   # floats can underflow: decide exactly
         if not _agree(total, size, st.exact):
             failures.append(f"{st.id} (chain rule): its {len(st.chain)} path(s) multiply out to {float(total)!r}, "
                             f"the step's value is {float(st.exact)!r}")
