@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "softplus", "identity", "softmax")
 LOSSES = ("half-sse", "sse", "mse", "half-mse", "cross-entropy", "bce")
 BIAS_MODES = ("none", "neuron", "shared")
 REDUCTIONS = ("mean", "sum")
@@ -97,6 +97,8 @@ def _activate(layer, net):
         return np.where(net > 0, net, 0.0)
     if a == "leaky-relu":
         return np.where(net > 0, net, layer.alpha * net)
+    if a == "softplus":
+        return np.logaddexp(0.0, net)              # log(1 + e^x), finite for any x
     if a == "identity":
         return net.copy()
     return np.exp(net - _logsumexp(net))           # softmax
@@ -112,6 +114,8 @@ def _activation_derivative(layer, net, out):
         return np.where(net > 0, 1.0, 0.0)         # 0 exactly at the kink, by convention
     if a == "leaky-relu":
         return np.where(net > 0, 1.0, layer.alpha)
+    if a == "softplus":
+        return np.exp(-np.logaddexp(0.0, -net))   # softplus' = sigmoid(net), written out on its own
     if a == "identity":
         return np.ones_like(net)
     return np.full_like(net, np.nan)               # softmax: a full Jacobian, handled in backward
