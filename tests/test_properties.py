@@ -10,7 +10,7 @@ from derive.graph.builder import derive
 from derive.verify.three_way import verify
 from support import KINK_SPEC
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "identity"]
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "softplus", "identity"]
 SQUARED = ["half-sse", "sse", "mse", "half-mse"]
 
 
