@@ -13,6 +13,16 @@ Step ids (one sample): ``net_<node>``, ``out_<node>``, ``loss``, ``dloss_dout_<n
 ``dout_dnet_<node>``, ``delta_<node>``, ``grad_<param>``, ``new_<param>``. With several
 samples the per-sample steps end in ``_s1``, ``_s2``, ... (``net_h1_s2``, ``loss_s2``,
 ``grad_w1_s2``) and ``loss``, ``grad_<param>``, ``new_<param>`` are the batch values.
+
+Besides its formula a step keeps references: the ids it reads (``deps``), the chain-rule
+paths of a gradient (``chain``, of :class:`Factor`) and the terms of a hidden delta's sum
+(``back``). How any of it is written is decided in :mod:`derive.present`.
+
+>>> from derive.model.spec import load_spec
+>>> from derive.graph.builder import derive
+>>> st = derive(load_spec("worked/batch.yaml"))["grad_w1_s2"]
+>>> st.sid, st.deps, st.formula
+(StepId(kind='grad', subject='w1', sample=1), ('delta_h1_s2',), delta_h1_s2*x1_s2)
 """
 from __future__ import annotations
 

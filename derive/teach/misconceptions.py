@@ -5,6 +5,10 @@ the formula a student with that misconception would use. The checker evaluates e
 rewrite on the key's values and on the student's own upstream values; a rewrite that
 reproduces a wrong answer names the misconception.
 
+Rewrites read the step graph's structure: a step's kind, the kinds of the steps it depends
+on, and for a hidden delta the (weight, delta) terms of its sum that the builder records
+(``Step.back``); never the order of a formula's arguments or the spelling of step ids.
+
 >>> from derive.model.spec import load_spec
 >>> from derive.graph.builder import derive
 >>> g = derive(load_spec("worked/four.yaml"))
