@@ -19,6 +19,8 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
+from mpmath.libmp import round_nearest, to_float
 
 from derive.model.names import RELU_FAMILY
 from derive.model.spec import Spec
@@ -151,6 +153,13 @@ def _lookup(st, side: NumPySide, multi: bool):
     raise AssertionError(kind)   # pragma: no cover - every kind is listed above
 
 
+def as_float(v) -> float:
+    """``float(v)`` of a SymPy number: a float's digits rounded to nearest once (the same
+    mpmath call SymPy's ``float()`` makes, without its wrappers: it is most of this check's
+    time on a large graph)."""
+    return to_float(v._mpf_, False, round_nearest) if isinstance(v, sp.Float) else float(v)
+
+
 def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Three arrays in graph order: each step's exact value as a float, the oracle's value
     and the finite difference (NaN where none is compared)."""
@@ -158,7 +167,7 @@ def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.nda
     n = len(graph.steps)
     a, b, fd = np.empty(n), np.empty(n), np.full(n, np.nan)
     for i, st in enumerate(graph.steps):
-        a[i] = float(st.exact)
+        a[i] = as_float(st.exact)
         b[i], f = _lookup(st, side, multi)
         if f is not None:
             fd[i] = f
