@@ -241,7 +241,12 @@ def test_every_step_value_is_its_formula_evaluated_by_sympy(example):
 
 
 def test_recipes_build_their_formulas_only_when_read():
-    from derive.graph.arith import recipe_formula, recipe_value
+    from derive.graph.arith import names_in_every_operation, recipe_formula, recipe_value
+
+    for example in FOUR.parent.glob("*.yaml"):
+        for s in derive(load_spec(example)):
+            assert isinstance(s.recipe, sp.Basic) or names_in_every_operation(s.recipe), s.id
+    assert not names_in_every_operation(("+", "a", ("*", 2, 3)))
 
     r = ("+", "w9", ("*", sp.S.NegativeOne, "eta", "grad_w9"))
     assert recipe_formula(r) == sp.Symbol("w9") - sp.Symbol("eta") * sp.Symbol("grad_w9")

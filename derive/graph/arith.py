@@ -10,7 +10,8 @@ tree of plain tuples, instead of a SymPy expression:
 
     recipe := name | number | ("*", recipe, recipe, ...) | ("+", recipe, recipe, ...)
 
-where a name is a step id or a given number's name. Its formula (:func:`recipe_formula`,
+where a name is a step id or a given number's name, and every sum and product names one
+(:func:`names_in_every_operation`). Its formula (:func:`recipe_formula`,
 unevaluated ``Mul`` and ``Add`` in the same order) is built only when something reads it,
 and its value (:func:`recipe_value`) is computed the way SymPy's ``Mul`` and ``Add``
 evaluate numbers, so it is the value of ``evaluate(recipe_formula(r), env)`` without
@@ -136,24 +137,25 @@ def _add(vals: list):
 
 
 def _tree(node, look):
-    """(raw value, replaced) of a sum/product tree whose leaves are names (valued by
-    ``look``) or numbers; value None when it is not all finite numbers. ``replaced`` says
-    whether a name is inside: a sum or product of numbers alone stays unevaluated under
-    ``xreplace`` (and so is left to it)."""
-    if isinstance(node, tuple):
-        parts, replaced = [], False
-        for a in node[1:]:
-            v, r = _tree(a, look)
-            if v is None:
-                return None, True
-            parts.append(v)
-            replaced = replaced or r
-        if not replaced:
-            return None, False
-        return (_mul(parts) if node[0] == "*" else _add(parts)), True
-    if isinstance(node, str):
-        return _raw(look(node)), True
-    return _raw(sp.sympify(node)), False
+    """The raw value of a recipe whose names are valued by ``look``; None when a value is not
+    a finite number. Every sum and product of a recipe names a step or a given number (the
+    builder makes them so), so ``xreplace`` would replace inside each and SymPy evaluates
+    each of them: that is the fold below."""
+    if type(node) is str:
+        return _raw(look(node))
+    if type(node) is not tuple:
+        return _raw(node if isinstance(node, sp.Basic) else sp.sympify(node))
+    mul = node[0] == "*"
+    exact, mpf_op = (_exact_mul, mpf_mul) if mul else (_exact_add, mpf_add)
+    out = None
+    for a in node[1:]:
+        v = _raw(look(a)) if type(a) is str else _tree(a, look)
+        if v is None:
+            return None
+        if type(v[0]) is int and (v[0] == v[1] if mul else v[0] == 0):
+            continue      # a factor 1 or a term 0: dropped, as Mul and Add drop them
+        out = v if out is None else _binary(out, v, exact, mpf_op)
+    return out if out is not None else ((1, 1) if mul else (0, 1))
 
 
 def _arith(e: sp.Expr, env: dict):
@@ -237,11 +239,16 @@ def recipe_formula(recipe) -> sp.Expr:
 def recipe_value(recipe, vals: dict) -> sp.Expr | None:
     """The value of a recipe with ``vals`` (name -> number), or None when a value is not a
     finite number (then evaluate its formula instead)."""
-    r = _tree(recipe, vals.get)[0]
+    r = _tree(recipe, vals.get)
     if r is None or not (isinstance(recipe, tuple) and recipe[0] == "+"):
         return None if r is None else _cooked(r)
+    return _cancelled(r, recipe[1:], lambda term: _tree(term, vals.get))
 
-    def raw_of(term):
-        w = _tree(term, vals.get)[0]
-        return _raw(to_number(recipe_formula(term))) if w is None else w
-    return _cancelled(r, recipe[1:], raw_of)
+
+def names_in_every_operation(recipe) -> bool:
+    """True when every sum and product of ``recipe`` names a step or given number (what
+    :func:`recipe_value` relies on)."""
+    if not isinstance(recipe, tuple):
+        return isinstance(recipe, str)
+    inner = [names_in_every_operation(a) for a in recipe[1:]]
+    return all(ok or not isinstance(a, tuple) for ok, a in zip(inner, recipe[1:])) and any(inner)
