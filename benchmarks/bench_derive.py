@@ -437,11 +437,14 @@ def naive_table(nets: list[str], seed: int, timeout: float) -> None:
             continue
         ours = _best([run_worker("ours", net, seed, None)])
         naive = run_worker("naive", net, seed, timeout)
-        shown = "> %g (stopped)" % timeout if naive is None else f"{naive['total']:.2f}"
-        ratio = "-" if naive is None else f"{naive['total'] / ours['total']:.1f}x"
-        rows.append([net, f"{ours['total']:.2f}", shown, ratio])
+        if naive is None:
+            rows.append([net, f"{ours['total']:.3f}", f"> {timeout:g} (stopped)", "-", "-"])
+            continue
+        ok, worst = agree(ours["grads"], naive["grads"])
+        rows.append([net, f"{ours['total']:.3f}", f"{naive['total']:.2f}", f"{naive['total'] / ours['total']:.1f}x",
+                     f"{'agree' if ok else 'DISAGREE'} ({worst:.0e})"])
     print()
-    _table(["network", "ours s", "naive SymPy s", "naive/ours"], rows)
+    _table(["network", "ours s", "naive SymPy s", "naive/ours", "gradients"], rows)
 
 
 def main(argv=None) -> int:
