@@ -7,7 +7,7 @@ import sympy as sp
 
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import fmt
-from derive.present.document import Doc, Eq, M, P, Para, Section, T, Table
+from derive.present.document import Doc, Eq, M, P, Para, Parts, Section, T, Table
 from derive.present.notation import Printer, latex_name, symbol_names
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.graph.derivations import Derivation
-from derive.graph.functions import FUNCTIONS, sigma
+from derive.graph.functions import FUNCTIONS, sigma  # noqa: F401 (the doctests use sigma)
 
 
 class DerivationError(ValueError):
