@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.graph.chain import MAX_PATHS, NodePaths  # noqa: F401 (MAX_PATHS: part of this module's API)
+from derive.graph.chain import NodePaths
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import Given, Step, StepGraph
 from derive.model.spec import Spec, SpecError
