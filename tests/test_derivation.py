@@ -8,12 +8,12 @@ import pytest
 import sympy as sp
 from support import need
 
-from derive.graph.activations import ACTIVATIONS, leaky_step, sigma, step
+from derive.graph.functions import ACTIVATIONS, leaky_step, sigma, step
 from derive.graph.derivations import DERIVATIONS, N_CLASSES, Derivation, Line, get
-from derive.graph.losses import LOSSES
 from derive.present.derivation import CLOSING, derivation_section, render_derivation, why_tex
-from derive.present.pdf import compile_pdf
 from derive.verify.proofs import DerivationError, check, equal, prove
+from derive.graph.functions import LOSSES
+from derive.present.pdf import compile_pdf
 
 REQUIRED = ["sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax-cross-entropy", "sigmoid-bce",
             "half-sse", "sse", "mse", "half-mse", "softmax"]

@@ -10,7 +10,7 @@ from derive.graph.builder import derive
 from derive.model.spec import load_spec_text
 from derive.verify.three_way import verify
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "identity"]
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky-relu", "softplus", "identity"]
 SQUARED = ["half-sse", "sse", "mse", "half-mse"]
 
 

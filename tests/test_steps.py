@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.graph.activations import relu, sigma
+from derive.graph.functions import relu, sigma
 from derive.graph.compile import compile_graph
 from derive.verify.history import run_steps
 from derive.model.spec import load_spec, load_spec_text
@@ -172,3 +172,87 @@ learning_rate: 1000
     history, final = run_steps(g, 120)
     assert history[0] == 0.5 and history[1] == pytest.approx(999.0 ** 2 / 2)
     assert not any(h == 0 for h in history) and not math.isfinite(history[-1])
+
+
+# --------------------------------------------------------------------------- SymPy's values, faster
+
+
+def _numbers():
+    """Numbers as steps hold them: small rationals, integers (0 and 1 among them) and
+    50-digit floats of any sign and size."""
+    return st.one_of(st.integers(-3, 3).map(sp.Integer),
+                     st.tuples(st.integers(-10 ** 6, 10 ** 6), st.integers(1, 10 ** 4)).map(lambda t: sp.Rational(*t)),
+                     st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-60, 60))
+                     .map(lambda t: sp.Float(t[0], 50) * sp.Float(2, 50) ** t[1]),
+                     st.floats(-10, 10, allow_nan=False).map(lambda f: sp.Float(f, 30)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_numbers(), min_size=1, max_size=5), st.sampled_from(["*", "+"]))
+def test_raw_arithmetic_is_sympys(vals, op):
+    """Sums and products done on raw mpmath numbers give exactly the SymPy number that
+    Mul and Add give (same value, type and precision)."""
+    from derive.graph.arith import _add, _cooked, _mul, _raw
+
+    raw = [_raw(v) for v in vals]
+    if any(r is None for r in raw):     # a float 0: left to SymPy
+        return
+    ours = _cooked(_mul(raw) if op == "*" else _add(raw))
+    theirs = (sp.Mul if op == "*" else sp.Add)(*vals)
+    assert sp.srepr(ours) == sp.srepr(theirs)
+
+
+class _RewriteSigma(sp.Function):
+    """sigma as it was evaluated before the fast path: rewritten to 1/(1 + exp(-x))."""
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sp.exp(-x))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.integers(-40, 40).map(sp.Integer),
+                 st.tuples(st.integers(-4 * 10 ** 6, 4 * 10 ** 6), st.sampled_from([10, 100, 10 ** 4, 10 ** 5]))
+                 .map(lambda t: sp.Rational(*t)),
+                 st.floats(-300, 300, allow_nan=False).map(lambda f: sp.Float(f, 50) * sp.Rational(37, 41))))
+def test_sigma_is_evaluated_exactly_as_sympys_evalf_would(x):
+    """sigma's mpmath path repeats SymPy's own evaluation of 1/(1 + exp(-x)) operation by
+    operation; this test fails if a SymPy release evaluates it differently."""
+    net = sp.Symbol("net")
+    assert sp.srepr(evaluate(sigma(net), {net: x})) == sp.srepr(to_number(_RewriteSigma(x)))
+    assert sp.srepr(to_number(sigma(x))) == sp.srepr(to_number(_RewriteSigma(x)))
+
+
+@pytest.mark.parametrize("example", sorted((FOUR.parent).glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_step_value_is_its_formula_evaluated_by_sympy(example):
+    """Recipes and the fast paths give what substituting into the formula and letting SymPy
+    evaluate it gives, step by step, for every worked example."""
+    g = derive(load_spec(example))
+    env = dict(g.given)
+    for s in g:
+        v = s.formula.xreplace(env)
+        v = v if v.is_Rational or v.is_Float else to_number(v)
+        if s.formula.is_Add and v.is_Float and abs(v) < 1e-20:
+            v = evaluate(s.formula, env)   # (the cancellation rule)
+        assert sp.srepr(s.exact) == sp.srepr(v), s.id
+        env[s.symbol] = s.exact
+
+
+def test_recipes_build_their_formulas_only_when_read():
+    from derive.graph.arith import names_in_every_operation, recipe_formula, recipe_value
+
+    for example in FOUR.parent.glob("*.yaml"):
+        for s in derive(load_spec(example)):
+            assert isinstance(s.recipe, sp.Basic) or names_in_every_operation(s.recipe), s.id
+    assert not names_in_every_operation(("+", "a", ("*", 2, 3)))
+
+    r = ("+", "w9", ("*", sp.S.NegativeOne, "eta", "grad_w9"))
+    assert recipe_formula(r) == sp.Symbol("w9") - sp.Symbol("eta") * sp.Symbol("grad_w9")
+    vals = {"w9": sp.Rational(3, 5), "eta": sp.Rational(1, 10), "grad_w9": sp.Float("-0.049", 50)}
+    assert recipe_value(r, vals) == evaluate(recipe_formula(r), {sp.Symbol(k): v for k, v in vals.items()})
+    g = derive(load_spec(FOUR))
+    st_ = g["grad_w1"]
+    assert st_._formula is None and isinstance(st_.recipe, tuple)
+    assert st_.formula == sp.Symbol("delta_h1") * sp.Symbol("i1") and st_._formula is not None

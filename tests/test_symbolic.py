@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derive.graph.activations import ACTIVATIONS, leaky_step, sigma, step
-from derive.graph.losses import LOSSES
+from derive.graph.functions import ACTIVATIONS, leaky_step, sigma, step
+from derive.graph.functions import LOSSES
 from derive.model.spec import load_spec, load_spec_text
 from derive.graph.steps import round_half_up
 from derive.graph.builder import derive

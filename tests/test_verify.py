@@ -69,7 +69,8 @@ def test_sympy_value_off_is_caught(four):
     st = four["out_h1"]
     st.exact = st.exact * (1 + sp.Rational(1, 10 ** 6))
     report = verify(four, strict=False)
-    assert [f.split(":")[0] for f in report.failures] == ["out_h1"]
+    # out_h1 is also the last factor printed in grad_w9's chain-rule product
+    assert [f.split(":")[0] for f in report.failures] == ["out_h1", "grad_w9 (chain rule)"]
 
 
 def test_finite_difference_off_is_caught(monkeypatch, four):
@@ -254,3 +255,49 @@ learning_rate: 0.1
     assert report.notes == ["Finite differences were not compared for b_o: moving it by up to 2h = 2e-05 moves "
                             "net_o1 across the kink of a ReLU, where a difference quotient mixes the two one-sided slopes."]
     assert [r.id for r in report.rows if r.fd is not None] == ["grad_w1", "grad_w2", "grad_w3", "grad_w4"]
+
+
+# --------------------------------------------------------------------------- chain-rule products
+
+
+def _retarget(step, path, factor, value):
+    """``step``'s chain with one factor's value reference changed."""
+    paths = [list(p) for p in step.chain]
+    f = paths[path][factor]
+    paths[path][factor] = type(f)(f.top, f.bottom, value)
+    step.chain = tuple(tuple(p) for p in paths)
+
+
+def test_chain_factors_are_references_that_multiply_out(four):
+    chain = four["grad_w1"].chain
+    assert [(f.top, f.bottom, f.value) for f in chain[0]] == [
+        ("loss", "out_o1", "dloss_dout_o1"), ("out_o1", "net_o1", "dout_dnet_o1"), ("net_o1", "out_h1", "w9"),
+        ("out_h1", "net_h1", "dout_dnet_h1"), ("net_h1", "w1", "i1")]
+    assert verify(four).n_chains == 10
+
+
+def test_a_chain_that_does_not_multiply_out_is_caught(four):
+    _retarget(four["grad_w1"], 0, 2, "w10")     # the weight of another path
+    report = verify(four, strict=False)
+    assert [f.split(":")[0] for f in report.failures] == ["grad_w1 (chain rule)"]
+    with pytest.raises(VerificationError, match=r"grad_w1 \(chain rule\): its 1 path\(s\) multiply out to"):
+        verify(four)
+
+
+def test_chains_whose_floats_underflow_are_decided_exactly():
+    """dout/dnet of a saturated sigmoid is e^-1000: 0 as a float, but the exact product is
+    what the check compares; a wrong factor is still caught."""
+    from derive.verify.chains import check_chains
+
+    g = derive(load_spec_text(ONE_LAYER.format(size=1, act="sigmoid", loss="half-sse", w="[[1000]]", y="[0]"),
+                              "sat.yaml"))
+    assert float(g["dout_dnet_o1"].exact) == 0.0 and not g["grad_w1"].exact.is_zero
+    assert check_chains(g) == (1, [])
+    _retarget(g["grad_w1"], 0, 2, "eta")
+    assert check_chains(g)[1][0].startswith("grad_w1 (chain rule)")
+
+
+def test_one_update_history_and_parameters_are_the_graphs_own_values(four):
+    report = verify(four)
+    assert report.loss_history[0] == float(four["loss"].exact)
+    assert report.final_parameters == {st.param: float(st.exact) for st in four if st.kind == "new"}

@@ -1,12 +1,17 @@
 """Build the step graph of a spec with SymPy, by the delta recursion.
 
-Every local derivative is taken by ``sympy.diff`` on a small local expression (one
-node's net, one node's activation, one sample's loss), never on the expanded loss, so
-the work grows linearly with the number of weights:
+Every local derivative comes from the object that owns it, as in micrograd: an activation
+knows d out / d net (:mod:`derive.graph.functions`), a loss knows dJ/dout, and a net input
+knows that d net_j / d w_jk is the input the weight multiplies and d net_m / d out_j is the
+weight between them. So no step is found by differentiating a larger expression, and the
+work grows linearly with the number of weights:
 
     delta_j (output)  = dJ/dout_j * dout_j/dnet_j        (softmax + cross-entropy: out_j - y_j)
-    delta_j (hidden)  = dout_j/dnet_j * sum_m dnet_m/dout_j * delta_m
-    dJ/dw_jk          = delta_j * dnet_j/dw_jk           (= delta_j * out_k)
+    delta_j (hidden)  = dout_j/dnet_j * sum_m w_mj * delta_m
+    dJ/dw_jk          = delta_j * out_k                  (out_k: the input the weight multiplies)
+
+The graph holds formulas, values and references (deps, chain-rule paths, the terms of a
+hidden delta's sum); how they are written is decided in :mod:`derive.present`.
 
 >>> from derive.model.spec import load_spec
 >>> g = derive(load_spec("worked/four.yaml"))
@@ -14,272 +19,236 @@ the work grows linearly with the number of weights:
 delta_o1*out_h1
 >>> g["dout_dnet_h1"].formula
 out_h1*(1 - out_h1)
+>>> g["delta_h1"].back
+(('w9', 'delta_o1'),)
 """
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
 import sympy as sp
 
-from derive.graph.activations import ACTIVATIONS
-from derive.graph.losses import LOSSES
-from derive.model.spec import Spec, SpecError, _as_list
-from derive.graph.steps import Step, StepGraph
-
-#: Above this many chain-rule paths a gradient is shown in delta form only.
-MAX_PATHS = 6
+from derive.graph.chain import NodePaths
+from derive.graph.functions import ACTIVATIONS, LOSSES
+from derive.graph.steps import Given, Step, StepGraph
+from derive.model.spec import Spec, SpecError
 
 
-def latex_name(name: str) -> str:
-    """LaTeX for a spec name: ``w9`` -> ``w_{9}``, ``b_h1`` -> ``b_{h1}``,
-    ``w2_1_3`` -> ``w^{(2)}_{1,3}``, ``theta1`` -> ``\\theta_{1}``."""
-    import re
+@dataclass
+class _Pass:
+    """One sample's steps, by layer and node, while its backward pass is built."""
 
-    greek = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "mu",
-             "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}
+    s: int
+    x: list                                  # input names
+    ys: list = field(default_factory=list)   # target names
+    nets: list = field(default_factory=list)
+    outs: list = field(default_factory=list)
+    douts: list = field(default_factory=list)    # None for a softmax output layer
+    deltas: list = field(default_factory=list)
 
-    def base(b):
-        return "\\" + b if b in greek else (b if len(b) == 1 else r"\mathrm{%s}" % b)
+    def inputs(self, li: int) -> list[str]:
+        """The names of what layer ``li`` multiplies by its weights."""
+        return self.x if li == 0 else [o.id for o in self.outs[li - 1]]
 
-    m = re.fullmatch(r"w(\d+)_(\d+)_(\d+)", name)
-    if m:
-        l, j, k = m.groups()
-        sep = "," if len(j) > 1 or len(k) > 1 else ""
-        return f"w^{{({l})}}_{{{j}{sep}{k}}}"
-    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", name) or re.fullmatch(r"([A-Za-z]+)_([A-Za-z0-9_]+)", name)
-    if m:
-        return f"{base(m.group(1))}_{{{m.group(2).replace('_', ',')}}}"
-    return base(name.replace("_", r"\_"))
+
+def _sum(terms: list):
+    """A sum recipe, or the one term alone."""
+    return ("+", *terms) if len(terms) > 1 else terms[0]
 
 
 class _Builder:
+    """Builds the steps in the order a student works: for each sample the forward pass, the
+    loss and the backward pass; then the batch values and the updates. Sums and products are
+    kept as recipes (:mod:`derive.graph.arith`); other formulas are SymPy expressions."""
+
     def __init__(self, spec: Spec):
         self.spec = spec
         self.steps: list[Step] = []
-        self.latex: dict[sp.Symbol, str] = {}
-        self.given: dict[sp.Symbol, sp.Rational] = {}
-        self.leaves: dict[str, sp.Symbol] = {}
         self.values = given_values(spec)
+        self.givens: dict[str, Given] = {}
         self.multi = len(spec.samples) > 1
         self.loss = LOSSES[spec.loss]
-        self.shortcut = spec.loss == "cross-entropy"   # softmax + CE: delta = out - y
-        self.terms: dict[tuple[int, int, int], list[sp.Expr]] = {}   # (sample, layer, node) -> net terms
-        trainable = spec.trainable()
-        owned = [_layer_params(spec, layer) for layer in spec.layers]
-        by_layer = [[p for p in trainable if p in names] for names in owned]
-        self.order = [p for ps in reversed(by_layer) for p in ps]
+        self.trainable = [p for p in spec.iter_parameters() if p.trainable]
+        # gradients are emitted in backprop order: the output layer's parameters first
+        self.order = sorted(self.trainable, key=lambda p: -p.layer)
 
-    # ---- symbols
-    def leaf(self, name: str, tex: str) -> sp.Symbol:
-        """The symbol of a given number (parameter, input, target, eta), valued from the spec."""
-        sym = sp.Symbol(name)
-        self.given[sym] = self.values[name]
-        self.latex[sym] = tex
-        self.leaves[name] = sym
-        return sym
+    # ---- names
+    def leaf(self, name: str, role: str, subject: str, sample: int | None = None) -> str:
+        """Record a given number (parameter, input, target, eta); returns its name."""
+        self.givens[name] = Given(name, role, subject, sample)
+        return name
 
-    def sfx(self, s: int) -> str:
-        return f"_s{s + 1}" if self.multi else ""
+    def step_id(self, kind: str, subject: str | None, s: int | None) -> str:
+        """A step's id (the grammar of derive.model.names.StepId): per-sample steps carry their
+        sample only when there are several."""
+        head = kind if subject is None else f"{kind}_{subject}"
+        return f"{head}_s{s + 1}" if self.multi and s is not None else head
 
-    def sup(self, s: int) -> str:
-        return f"^{{({s + 1})}}" if self.multi else ""
-
-    def add(self, step_id: str, kind: str, formula: sp.Expr, tex: str, **meta) -> Step:
-        """Append a step; its dependencies are the step symbols its formula reads."""
-        sym = sp.Symbol(step_id)
-        self.latex[sym] = tex
-        deps = tuple(sorted(str(f) for f in formula.free_symbols if str(f) not in self.leaves))
-        step = Step(step_id, kind, sym, formula, deps, **meta)
+    def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
+        """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
+        read off its (SymPy) formula, which is cheap for a per-node step."""
+        if deps is None:
+            deps = [f.name for f in recipe.free_symbols if f.name not in self.givens]
+        step = Step(self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject,
+                    **meta)
         self.steps.append(step)
         return step
 
     # ---- the graph
     def build(self) -> StepGraph:
         spec = self.spec
-        self.eta = self.leaf("eta", r"\eta")
+        self.eta = self.leaf("eta", "rate", "eta")
         self.W, self.B = [], []
         for layer in spec.layers:
-            self.W.append([[self.leaf(n, latex_name(n)) for n in r] for r in spec.weight_names[layer.name]])
+            self.W.append([[self.leaf(n, "parameter", n) for n in r] for r in spec.weight_names[layer.name]])
             if layer.bias == "neuron":
-                self.B.append([self.leaf(n, latex_name(n)) for n in spec.bias_names[layer.name]])
+                self.B.append([self.leaf(n, "parameter", n) for n in spec.bias_names[layer.name]])
             elif layer.bias == "shared":
-                b = self.leaf(spec.bias_names[layer.name], latex_name(spec.bias_names[layer.name]))
+                b = self.leaf(spec.bias_names[layer.name], "parameter", spec.bias_names[layer.name])
                 self.B.append([b] * layer.size)
             else:
                 self.B.append(None)
-
         per_sample = [self.sample(s) for s in range(len(spec.samples))]
-        grads = self.batch(per_sample)
-        self.updates(grads)
+        self.updates(self.batch(per_sample))
+        ids = {s.id for s in self.steps}
         for pid in spec.published:
-            if pid not in {s.id for s in self.steps}:
+            if pid not in ids:
                 raise SpecError(spec.source, f"published.values.{pid}", "not a step id of this network")
-        return StepGraph(spec, self.steps, self.given, self.latex, self.leaves)
+        return StepGraph(spec, self.steps, self.values, self.givens)
 
     def sample(self, s: int) -> dict[str, Step]:
         """Forward and backward steps of sample ``s``; returns its per-parameter gradient steps."""
-        spec, sfx, sup = self.spec, self.sfx(s), self.sup(s)
-        x = [self.leaf(f"{n}{sfx}", latex_name(n) + sup) for n in spec.inputs]
-        prev = x
-        nets, outs = [], []
-        for li, layer in enumerate(spec.layers):
-            act = ACTIVATIONS[layer.activation]
-            net_steps, out_steps = [], []
-            for j, node in enumerate(layer.nodes):
-                terms = [sp.Mul(w, p, evaluate=False) for w, p in zip(self.W[li][j], prev)]
-                if self.B[li] is not None:
-                    terms.append(self.B[li][j])
-                self.terms[(s, li, j)] = terms
-                f = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
-                net_steps.append(self.add(f"net_{node}{sfx}", "net", f, r"\mathrm{net}_{%s}%s" % (node, sup),
-                                          layer=li, node=j, sample=s))
-            if layer.activation == "softmax":
-                exps = [sp.exp(n.symbol) for n in net_steps]
-                denom = sp.Add(*exps, evaluate=False)
-                forms = [e / denom for e in exps]
-            else:
-                forms = [act.apply(n.symbol, layer.alpha) for n in net_steps]
-            for j, node in enumerate(layer.nodes):
-                out_steps.append(self.add(f"out_{node}{sfx}", "out", forms[j], r"\mathrm{out}_{%s}%s" % (node, sup),
-                                          layer=li, node=j, sample=s))
-            nets.append(net_steps)
-            outs.append(out_steps)
-            prev = [o.symbol for o in out_steps]
+        spec, sfx = self.spec, f"_s{s + 1}" if self.multi else ""
+        one = s if self.multi else None
+        p = _Pass(s, [self.leaf(f"{n}{sfx}", "input", n, one) for n in spec.inputs])
+        for li in range(len(spec.layers)):
+            self.forward(p, li)
+        p.ys = [self.leaf(f"y_{o}{sfx}", "target", o, one) for o in spec.layers[-1].nodes]
+        loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], [sp.Symbol(y) for y in p.ys])
+        self.add("loss", None, loss_expr, s)
+        p.douts = [None] * len(spec.layers)
+        p.deltas = [None] * len(spec.layers)
+        self.output_deltas(p)
+        for li in range(len(spec.layers) - 2, -1, -1):
+            self.hidden_deltas(p, li)
+        return self.gradients(p)
 
-        last = spec.layers[-1]
-        ys = [self.leaf(f"y_{o}{sfx}", r"y_{%s}%s" % (o, sup)) for o in last.nodes]
-        yhat = [o.symbol for o in outs[-1]]
-        loss_expr = self.loss.expr(yhat, ys)
-        self.add(f"loss{sfx}", "loss", loss_expr, "J" + sup, sample=s)
-
-        # Backward: deltas of the output layer, then the recursion.
-        L = len(spec.layers) - 1
-        deltas: list[list[Step]] = [None] * len(spec.layers)
-        douts: list[list[Step | None]] = [None] * len(spec.layers)
-        out_layer = []
-        if self.shortcut:   # softmax + cross-entropy: dJ/dnet_j = out_j - y_j (derived in the tests)
-            for j, node in enumerate(last.nodes):
-                out_layer.append(self.delta(node, sfx, sup, yhat[j] - ys[j], L, j, s))
-            douts[L] = [None] * last.size
-        else:
-            g = [self.add(f"dloss_dout_{node}{sfx}", "dloss_dout", sp.diff(loss_expr, yhat[j]),
-                          r"\frac{\partial J%s}{\partial \mathrm{out}_{%s}%s}" % (sup, node, sup), layer=L, node=j, sample=s)
-                 for j, node in enumerate(last.nodes)]
-            if last.activation == "softmax":   # Jacobian-vector product
-                gsum = sp.Add(*[gk.symbol * o for gk, o in zip(g, yhat)], evaluate=False)
-                douts[L] = [None] * last.size
-                for j, node in enumerate(last.nodes):
-                    out_layer.append(self.delta(node, sfx, sup, yhat[j] * (g[j].symbol - gsum), L, j, s))
-            else:
-                douts[L] = [self.dout(L, j, nets, outs, sfx, sup, s) for j in range(last.size)]
-                for j, node in enumerate(last.nodes):
-                    out_layer.append(self.delta(node, sfx, sup, sp.Mul(g[j].symbol, douts[L][j].symbol, evaluate=False), L, j, s))
-        deltas[L] = out_layer
-        for li in range(L - 1, -1, -1):
-            layer = spec.layers[li]
-            douts[li] = [self.dout(li, j, nets, outs, sfx, sup, s) for j in range(layer.size)]
-            deltas[li] = []
-            for j, node in enumerate(layer.nodes):
-                # d net_m / d out_j, by SymPy, on the one term of net_m that holds out_j
-                back = [sp.Mul(sp.diff(self.terms[(s, li + 1, m)][j], outs[li][j].symbol), deltas[li + 1][m].symbol, evaluate=False)
-                        for m in range(spec.layers[li + 1].size)]
-                total = sp.Add(*back, evaluate=False) if len(back) > 1 else back[0]
-                deltas[li].append(self.delta(node, sfx, sup, sp.Mul(douts[li][j].symbol, total, evaluate=False), li, j, s))
-
-        # Gradients of this sample's loss.
-        self.cur = dict(x=x, nets=nets, outs=outs, deltas=deltas, douts=douts, ys=ys, sfx=sfx, sup=sup)
-        grads = {}
-        for li, layer in enumerate(spec.layers):
-            prev = x if li == 0 else [o.symbol for o in outs[li - 1]]
-            for j in range(layer.size):
-                dj = deltas[li][j].symbol
-                for k, w in enumerate(self.W[li][j]):
-                    dnet_dw = sp.diff(self.terms[(s, li, j)][k], w)   # = the input the weight multiplies
-                    gid = f"grad_{w}{sfx}" if self.multi else f"grad_{w}"
-                    grads[str(w)] = dict(step_id=gid, kind="grad", formula= sp.Mul(dj, dnet_dw, evaluate=False),
-                                         tex=r"\frac{\partial J%s}{\partial %s}" % (sup, self.latex[w]),
-                                         layer=li, node=j, sample=s, param=str(w),
-                                         chain=self.chain(li, j, prev[k]))
-            if layer.bias != "none" and layer.train_bias:
-                for b in dict.fromkeys(self.B[li]):   # one entry for a shared bias
-                    nodes = [j for j in range(layer.size) if self.B[li][j] == b]
-                    terms = [sp.Mul(deltas[li][j].symbol, sp.diff(self.terms[(s, li, j)][-1], b), evaluate=False) for j in nodes]
-                    f = sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
-                    gid = f"grad_{b}{sfx}" if self.multi else f"grad_{b}"
-                    grads[str(b)] = dict(step_id=gid, kind="grad", formula=f,
-                                         tex=r"\frac{\partial J%s}{\partial %s}" % (sup, self.latex[b]),
-                                         layer=li, node=nodes[0] if len(nodes) == 1 else None, sample=s, param=str(b),
-                                         chain=self.chain(li, nodes[0], sp.Integer(1)) if len(nodes) == 1 else [])
-        # Emitted in backprop order: output layer first, parameters in their numbering order.
-        return {p: self.add(**grads[p]) for p in self.order if p in grads}
-
-    def dout(self, li, j, nets, outs, sfx, sup, s) -> Step:
+    def forward(self, p: _Pass, li: int) -> None:
+        """The nets and outputs of layer ``li``: net_j = sum_k w_jk in_k (+ b_j), out = f(net)."""
         layer = self.spec.layers[li]
-        node = layer.nodes[j]
-        f = ACTIVATIONS[layer.activation].derivative(nets[li][j].symbol, outs[li][j].symbol, layer.alpha)
-        return self.add(f"dout_dnet_{node}{sfx}", "dout_dnet", f,
-                        r"\frac{\partial \mathrm{out}_{%s}%s}{\partial \mathrm{net}_{%s}%s}" % (node, sup, node, sup),
-                        layer=li, node=j, sample=s)
+        ins = p.inputs(li)
+        in_ids = [] if li == 0 else ins
+        nets = []
+        for j, node in enumerate(layer.nodes):
+            terms = [("*", w, v) for w, v in zip(self.W[li][j], ins)]
+            if self.B[li] is not None:
+                terms.append(self.B[li][j])
+            nets.append(self.add("net", node, _sum(terms), p.s, in_ids, layer=li, node=j))
+        forms = ACTIVATIONS[layer.activation].layer([n.symbol for n in nets], layer.alpha)
+        p.nets.append(nets)
+        p.outs.append([self.add("out", node, forms[j], p.s, layer=li, node=j) for j, node in enumerate(layer.nodes)])
 
-    def delta(self, node, sfx, sup, formula, li, j, s) -> Step:
-        return self.add(f"delta_{node}{sfx}", "delta", formula, r"\delta_{%s}%s" % (node, sup), layer=li, node=j, sample=s)
+    def output_deltas(self, p: _Pass) -> None:
+        """dJ/dout, dout/dnet and delta of the output layer (or the loss's own delta)."""
+        L = len(self.spec.layers) - 1
+        last = self.spec.layers[L]
+        act = ACTIVATIONS[last.activation]
+        yhat, ys = [o.symbol for o in p.outs[L]], [sp.Symbol(y) for y in p.ys]
+        meta = [dict(layer=L, node=j) for j in range(last.size)]
+        fused = [self.loss.fused_delta(yhat[j], ys[j]) for j in range(last.size)]
+        if fused[0] is not None:   # softmax + cross-entropy: dJ/dnet_j = out_j - y_j (derived in the tests)
+            p.douts[L] = [None] * last.size
+            p.deltas[L] = [self.add("delta", n, fused[j], p.s, **meta[j]) for j, n in enumerate(last.nodes)]
+            return
+        g = [self.add("dloss_dout", n, self.loss.derivative(yhat, ys, j), p.s, **meta[j])
+             for j, n in enumerate(last.nodes)]
+        if not act.elementwise:    # softmax: a Jacobian-vector product
+            gs = [gk.symbol for gk in g]
+            p.douts[L] = [None] * last.size
+            p.deltas[L] = [self.add("delta", n, act.jacobian_product(j, yhat, gs), p.s, **meta[j])
+                           for j, n in enumerate(last.nodes)]
+            return
+        p.douts[L] = [self.dout(p, L, j) for j in range(last.size)]
+        p.deltas[L] = [self.add("delta", n, ("*", g[j].id, p.douts[L][j].id), p.s, [g[j].id, p.douts[L][j].id],
+                                **meta[j]) for j, n in enumerate(last.nodes)]
 
-    def chain(self, li: int, j: int, last_factor) -> list:
-        """Chain-rule paths from the loss down to node ``j`` of layer ``li``, as lists of
-        factors ``(numerator latex, denominator latex, step id or given symbol)``; the
-        last factor is dnet_j/dparam. Empty when there are more than MAX_PATHS paths."""
-        c = self.cur
-        spec, sup = self.spec, c["sup"]
-        L = len(spec.layers) - 1
-        n_paths = 1
-        for layer in spec.layers[li + 1:]:
-            n_paths *= layer.size
-        if n_paths > MAX_PATHS:
-            return []
+    def dout(self, p: _Pass, li: int, j: int) -> Step:
+        layer = self.spec.layers[li]
+        f = ACTIVATIONS[layer.activation].derivative(p.nets[li][j].symbol, p.outs[li][j].symbol, layer.alpha)
+        return self.add("dout_dnet", layer.nodes[j], f, p.s, layer=li, node=j)
 
-        def net(l, m):
-            return r"\mathrm{net}_{%s}%s" % (spec.layers[l].nodes[m], sup)
+    def hidden_deltas(self, p: _Pass, li: int) -> None:
+        """delta_j = dout_j/dnet_j * sum_m w_mj delta_m, over the nodes m of layer li + 1
+        (d net_m / d out_j is the weight w_mj between them)."""
+        layer = self.spec.layers[li]
+        nxt = [d.id for d in p.deltas[li + 1]]
+        p.douts[li] = [self.dout(p, li, j) for j in range(layer.size)]
+        p.deltas[li] = []
+        for j, node in enumerate(layer.nodes):
+            back = tuple((self.W[li + 1][m][j], d) for m, d in enumerate(nxt))
+            dout = p.douts[li][j].id
+            recipe = ("*", dout, _sum([("*", w, d) for w, d in back]))
+            p.deltas[li].append(self.add("delta", node, recipe, p.s, [dout] + nxt, layer=li, node=j, back=back))
 
-        def out(l, m):
-            return r"\mathrm{out}_{%s}%s" % (spec.layers[l].nodes[m], sup)
+    def gradients(self, p: _Pass) -> dict[str, Step]:
+        """dJ/dq for every trainable parameter q of this sample, in backprop order:
+        d net_j / d w_jk is the input the weight multiplies, d net_j / d b_j is 1 (a shared
+        bias sums over the nodes it feeds)."""
+        paths = NodePaths(self.spec, self._ids(p), self.W)
+        ins = [p.inputs(li) for li in range(len(self.spec.layers))]
+        grads = {}
+        for q in self.order:
+            li, name = q.layer, q.name
+            deltas = [p.deltas[li][j].id for j in q.nodes]
+            if q.kind == "weight":
+                (j,), v = q.nodes, ins[li][q.k]
+                grads[name] = self.add("grad", name, ("*", deltas[0], v), p.s, deltas if li == 0 else deltas + [v],
+                                       layer=li, node=j, param=name, chain=paths.chain(li, j, name, v))
+                continue
+            one = len(deltas) == 1
+            grads[name] = self.add("grad", name, _sum([("*", d, sp.S.One) for d in deltas]), p.s, deltas, layer=li,
+                                   node=q.nodes[0] if one else None, param=name,
+                                   chain=paths.chain(li, q.nodes[0], name, 1) if one else ())
+        return grads
 
-        def paths(l, m):
-            if l == L:
-                if c["douts"][L][m] is None:   # softmax output: start from dJ/dnet
-                    return [[("J" + sup, net(l, m), c["deltas"][L][m].id)]]
-                return [[("J" + sup, out(l, m), f"dloss_dout_{spec.layers[l].nodes[m]}{c['sfx']}"),
-                         (out(l, m), net(l, m), c["douts"][L][m].id)]]
-            result = []
-            for n in range(spec.layers[l + 1].size):
-                for p in paths(l + 1, n):
-                    result.append(p + [(net(l + 1, n), out(l, m), self.W[l + 1][n][m]),
-                                       (out(l, m), net(l, m), c["douts"][l][m].id)])
-            return result
+    def _ids(self, p: _Pass):
+        """The step ids of sample ``p`` by (kind, layer, node), for the chain-rule paths."""
+        by_kind = {"net": p.nets, "out": p.outs, "dout_dnet": p.douts, "delta": p.deltas}
+        L = len(self.spec.layers) - 1
 
-        return [p + [(net(li, j), None, last_factor)] for p in paths(li, j)]
+        def ids(kind: str, li: int | None = None, m: int | None = None) -> str | None:
+            if kind == "loss":
+                return self.step_id("loss", None, p.s)
+            if kind == "dloss_dout":
+                return self.step_id(kind, self.spec.layers[L].nodes[m], p.s)
+            steps = by_kind[kind][li]
+            return None if steps is None or steps[m] is None else steps[m].id
+        return ids
 
     def batch(self, per_sample: list[dict[str, Step]]) -> dict[str, Step]:
         """With several samples: the batch loss and gradients (mean or sum over samples)."""
         if not self.multi:
             return per_sample[0]
         S = len(per_sample)
-        k = sp.Rational(1, S) if self.spec.batch == "mean" else sp.Integer(1)
-        losses = [self.by_id(f"loss_s{s + 1}").symbol for s in range(S)]
-        self.add("loss", "loss", sp.Mul(k, sp.Add(*losses, evaluate=False), evaluate=False) if k != 1 else sp.Add(*losses, evaluate=False), "J")
-        grads = {}
-        for p in per_sample[0]:
-            terms = sp.Add(*[g[p].symbol for g in per_sample], evaluate=False)
-            grads[p] = self.add(f"grad_{p}", "grad", sp.Mul(k, terms, evaluate=False) if k != 1 else terms,
-                                r"\frac{\partial J}{\partial %s}" % self.latex[self.leaves[p]], param=p)
-        return grads
+        k = sp.Rational(1, S) if self.spec.batch == "mean" else sp.S.One
 
-    def by_id(self, step_id: str) -> Step:
-        return next(s for s in reversed(self.steps) if s.id == step_id)
+        def reduce(ids):
+            return ("*", k, ("+", *ids)) if k != 1 else ("+", *ids)
+        losses = [st.id for st in self.steps if st.kind == "loss"]
+        self.add("loss", None, reduce(losses), None, losses)
+        out = {}
+        for p in per_sample[0]:
+            ids = [g[p].id for g in per_sample]
+            out[p] = self.add("grad", p, reduce(ids), None, ids, param=p)
+        return out
 
     def updates(self, grads: dict[str, Step]) -> None:
-        for p in self.spec.trainable():
-            g, sym = grads[p], self.leaves[p]
-            self.add(f"new_{p}", "new", sp.Add(sym, sp.Mul(-1, self.eta, g.symbol, evaluate=False), evaluate=False),
-                     r"{%s}^{\text{new}}" % self.latex[sym] if "^" in self.latex[sym] else r"%s^{\text{new}}" % self.latex[sym],
-                     param=p)
+        """p_new = p - eta dJ/dp."""
+        for q in self.trainable:
+            g = grads[q.name].id
+            self.add("new", q.name, ("+", q.name, ("*", sp.S.NegativeOne, self.eta, g)), None, [g], param=q.name)
 
 
 def given_values(spec: Spec) -> dict[str, sp.Rational]:
@@ -301,13 +270,22 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
     return values
 
 
-def _layer_params(spec: Spec, layer) -> set[str]:
-    names = {n for row in spec.weight_names[layer.name] for n in row}
-    if layer.bias != "none":
-        names |= set(_as_list(spec.bias_names[layer.name]))
-    return names
+@contextmanager
+def _paused_cyclic_gc():
+    """A graph is tens of thousands of small objects without cycles. While they are being
+    made, Python's cyclic collector would rescan the growing heap again and again (a quarter
+    of the time of a large graph); reference counting frees them all the same, so the
+    collector is paused for the build and resumes, as it was, afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def derive(spec: Spec) -> StepGraph:
     """The evaluated step graph of ``spec`` (one update from the spec's parameters)."""
-    return _Builder(spec).build()
+    with _paused_cyclic_gc():
+        return _Builder(spec).build()

@@ -1,8 +1,23 @@
-"""The step graph compiled to one plain-Python float function by SymPy's code printer.
+"""The step graph in floats: compiled to one plain-Python function by SymPy's code printer,
+or evaluated formula by formula (:func:`float_run`).
 
-Used where exact arithmetic would be wasteful: running ``steps: N`` updates of the
-same graph (every step's formula, in graph order, once per update). It is the SymPy
-side of the loss-history check; the NumPy core is the other.
+Exact arithmetic would be wasteful for ``steps: N`` updates of the same graph: those run
+the compiled function (every step's formula, in graph order, once per update). It is the
+SymPy side of the loss-history check; the NumPy oracle is the other. Compiling costs about
+as much as deriving the graph, so it is done only when a step count needs it; a single
+evaluation walks the formulas instead (:func:`float_run`).
+
+Each of the project's own functions prints itself from its ``float_code``, so a new
+activation needs no change here.
+
+>>> import sympy as sp
+>>> from derive.graph.functions import softplus
+>>> x = sp.Symbol("x")
+>>> _FloatPrinter({"standard": "python3"}).doprint(softplus(x))
+'(max(x, 0.0) + math.log1p(math.exp(-abs(x))))'
+>>> from derive.graph.steps import Step
+>>> float_run([Step("y", "out", softplus(x) * 2, ())], {"x": 0.0})["y"]
+1.3862943611198906
 """
 from __future__ import annotations
 
@@ -11,31 +26,19 @@ import math
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
+from derive.graph.functions import NodeFunction
+from derive.graph.functions.sigmoid import stable_sigma as _sigma
 
-def _sigma(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+#: What the generated code may call (``_sigma`` is the float code of sigma).
+NAMESPACE = {"_sigma": _sigma, "exp": math.exp, "log": math.log, "tanh": math.tanh, "math": math}
 
 
 class _FloatPrinter(PythonCodePrinter):
-    def _print_sigma(self, e):
-        return f"_sigma({self._print(e.args[0])})"
-
-    def _print_relu(self, e):
-        return f"max({self._print(e.args[0])}, 0.0)"
-
-    def _print_step(self, e):
-        return f"(1.0 if {self._print(e.args[0])} > 0 else 0.0)"
-
-    def _print_leaky_relu(self, e):
-        x, a = (self._print(v) for v in e.args)
-        return f"(({x}) if ({x}) > 0 else ({a}) * ({x}))"
-
-    def _print_leaky_step(self, e):
-        x, a = (self._print(v) for v in e.args)
-        return f"(1.0 if ({x}) > 0 else float({a}))"
+    def _print_Function(self, e):
+        # SymPy's dispatch skips intermediate classes of a Function, so ours are caught here
+        if isinstance(e, NodeFunction):
+            return e.float_code.format(*(self._print(a) for a in e.args))
+        return super()._print_Function(e)
 
 
 def compile_graph(graph):
@@ -48,6 +51,41 @@ def compile_graph(graph):
     for s in graph.steps:
         lines.append(f"    {s.id} = {printer.doprint(s.formula)}")
     lines.append("    return [" + ", ".join(s.id for s in graph.steps) + "]")
-    namespace = {"_sigma": _sigma, "exp": math.exp, "log": math.log, "tanh": math.tanh, "math": math}
+    namespace = dict(NAMESPACE)
     exec(compile("\n".join(lines), "<step graph>", "exec"), namespace)   # our own generated code only
     return namespace["_graph"]
+
+
+_ELEMENTARY = {sp.exp: math.exp, sp.log: math.log, sp.tanh: math.tanh}
+
+
+def _float(e, env: dict) -> float:
+    """A formula or a recipe (:mod:`derive.graph.arith`) in floats; ``env`` maps names to floats."""
+    if isinstance(e, str):
+        return env[e]
+    if isinstance(e, tuple):
+        args = [_float(a, env) for a in e[1:]]
+        return math.prod(args) if e[0] == "*" else math.fsum(args)
+    if e.is_Symbol:
+        return env[e.name]
+    if e.is_Number:
+        return float(e)
+    args = [_float(a, env) for a in e.args]
+    if e.is_Add:
+        return math.fsum(args)
+    if e.is_Mul:
+        return math.prod(args)
+    if e.is_Pow:
+        return args[0] ** args[1]
+    if isinstance(e, NodeFunction):
+        return e.floats(*args)
+    return _ELEMENTARY[e.func](*args)
+
+
+def float_run(steps, env: dict) -> dict:
+    """Evaluate steps in order in floats, each reading ``env`` (names to floats: the given
+    numbers and the steps before it); returns ``env`` with every step's value bound by its id.
+    Raises OverflowError, ValueError or ZeroDivisionError where floats fail."""
+    for st in steps:
+        env[st.id] = _float(st.recipe, env)
+    return env

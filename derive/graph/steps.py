@@ -7,74 +7,117 @@ recomputed from someone else's upstream answers (:meth:`StepGraph.recompute`).
 
 Values are SymPy numbers: exact rationals while the arithmetic stays rational (the
 inputs are decimals, so nets are exact), and 50-digit floats after a transcendental
-function (sigma, tanh, exp, log).
+function (sigma, tanh, exp, log); :mod:`derive.graph.arith` computes them.
 
 Step ids (one sample): ``net_<node>``, ``out_<node>``, ``loss``, ``dloss_dout_<node>``,
 ``dout_dnet_<node>``, ``delta_<node>``, ``grad_<param>``, ``new_<param>``. With several
 samples the per-sample steps end in ``_s1``, ``_s2``, ... (``net_h1_s2``, ``loss_s2``,
 ``grad_w1_s2``) and ``loss``, ``grad_<param>``, ``new_<param>`` are the batch values.
+
+Besides its formula a step keeps references: the ids it reads (``deps``), the chain-rule
+paths of a gradient (``chain``, of :class:`Factor`) and the terms of a hidden delta's sum
+(``back``). How any of it is written is decided in :mod:`derive.present`.
+
+>>> from derive.model.spec import load_spec
+>>> from derive.graph.builder import derive
+>>> st = derive(load_spec("worked/batch.yaml"))["grad_w1_s2"]
+>>> st.sid, st.deps, st.formula
+(StepId(kind='grad', subject='w1', sample=1), ('delta_h1_s2',), delta_h1_s2*x1_s2)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 import sympy as sp
 
-#: Working precision (decimal digits) of every non-rational value.
-PRECISION = 50
-#: The most digits a value near +-1 is carried with (see :func:`to_number`).
-MAX_DIGITS = 4000
+from derive.graph.arith import MAX_DIGITS, PRECISION, evaluate, recipe_formula, recipe_value, to_number
+from derive.model.names import StepId
+
+__all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "evaluate", "fmt", "round_half_up",
+           "to_number"]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a chain-rule path, d top / d bottom, as references into the graph:
+    ``top`` and ``bottom`` are step ids (``loss``, ``out_h1``, ``net_o1``) or, at the end of
+    a path, the parameter's name; ``value`` names the step or given number whose value the
+    factor is (``dout_dnet_h1``, ``w5``, ``i1``), or is the constant 1 (d net / d bias)."""
+
+    top: str
+    bottom: str
+    value: str | int
+
+
+@dataclass(frozen=True)
+class Given:
+    """A given number's symbol: a ``parameter``, an ``input`` or a ``target`` (of one sample
+    with several), or the learning ``rate``. ``subject`` is the parameter's or input's name,
+    or the output node of a target."""
+
+    name: str
+    role: str
+    subject: str
+    sample: int | None = None
+
+
+@dataclass(eq=False)
 class Step:
+    """One quantity a student computes. Its formula is ``recipe`` itself when that is a SymPy
+    expression, or is built from the recipe (sums and products, see :mod:`derive.graph.arith`)
+    the first time it is read; so is its symbol."""
+
     id: str
     kind: str                 # net | out | loss | dloss_dout | dout_dnet | delta | grad | new
-    symbol: sp.Symbol
-    formula: sp.Expr          # in the symbols of ``deps`` and of given quantities
+    recipe: object            # a SymPy formula, or a recipe tree of names and numbers
     deps: tuple[str, ...]     # ids of the steps the formula reads
     layer: int | None = None  # index into spec.layers (net, out, dout_dnet, delta)
     node: int | None = None   # index of the node within its layer
     sample: int | None = None # 0-based sample index for per-sample steps
     param: str | None = None  # parameter name (grad, new)
-    chain: list = field(default_factory=list)   # grad steps: chain-rule paths, see symbolic.py
+    #: grad steps: the chain-rule paths from the loss to the parameter, each a tuple of
+    #: :class:`Factor`; empty when there are more than chain.MAX_PATHS paths.
+    chain: tuple = ()
+    #: hidden deltas: the (weight, delta id) pairs of the next layer that the sum runs over.
+    back: tuple = ()
     value: sp.Expr = None     # under the spec's carry policy (what the walkthrough shows)
     exact: sp.Expr = None     # with full precision carried
+    subject: str | None = None   # the node or parameter the id names (None for a loss)
+    _symbol: sp.Symbol = field(default=None, init=False, repr=False)
+    _formula: sp.Expr = field(default=None, init=False, repr=False)
+    _reads: tuple = field(default=None, init=False, repr=False)
 
+    @property
+    def sid(self) -> StepId:
+        """The id's parts: kind, node or parameter, and the sample when the id carries one."""
+        head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
+        return StepId(self.kind, self.subject, None if self.id == head else self.sample)
 
-def to_number(v: sp.Expr) -> sp.Expr:
-    """Collapse an evaluated formula to a SymPy number: rationals stay exact."""
-    if v.is_Rational or v.is_Float:
-        return v
-    f = v.evalf(PRECISION)
-    # bce's log(1 - out) and (1 - y)/(1 - out) need the gap 1 - out of a sigmoid near 1,
-    # which 50 digits of out keep only in part (net ~ 100: 1 - out ~ 1e-44) or not at all
-    # (net > ~115: out rounds to 1, and log(1 - out) would be log(0)). Carry enough digits
-    # (about net / ln 10 more, up to a cap) that 1 - |value| keeps 40 digits of its own.
-    digits = PRECISION
-    while f.is_Float and digits < MAX_DIGITS:
-        gap = abs(1 - abs(f))
-        if not gap.is_zero and gap >= sp.Float(10) ** (PRECISION - 10 - digits):
-            break
-        digits = min(4 * digits, MAX_DIGITS)
-        f = v.evalf(digits)
-    if not f.is_number or not f.is_comparable:
-        raise ArithmeticError(f"cannot evaluate {v} to a real number")
-    return f
+    @property
+    def symbol(self) -> sp.Symbol:
+        if self._symbol is None:
+            self._symbol = sp.Symbol(self.id)
+        return self._symbol
 
+    @property
+    def formula(self) -> sp.Expr:
+        """The SymPy formula, in the symbols of ``deps`` and of given quantities."""
+        if self._formula is None:
+            r = self.recipe
+            self._formula = r if isinstance(r, sp.Basic) else recipe_formula(r)
+        return self._formula
 
-def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
-    """The value of ``formula`` with ``env`` (symbol -> number) substituted."""
-    v = to_number(formula.xreplace(env))
-    if v.is_Float and formula.is_Add and abs(v) < 1e-20:
-        # A sum that cancels to within its rounding error, like 0.1 s + 0.2 s - 0.3 s for a
-        # 50-digit s = sigma(0.3) (3e-52), is 0 as far as the working precision can tell;
-        # its noise must not pick a side of a ReLU kink, so it is taken as exactly 0.
-        scale = max(abs(to_number(t.xreplace(env))) for t in formula.args)
-        if abs(v) <= scale * sp.Float(10) ** (5 - PRECISION):
-            return sp.Integer(0)
-    return v
+    def compute(self, vals: dict) -> sp.Expr:
+        """The value from ``vals`` (step id or given name -> number)."""
+        if not isinstance(self.recipe, sp.Basic):
+            v = recipe_value(self.recipe, vals)
+            if v is not None:
+                return v
+        if self._reads is None:
+            self._reads = tuple((s, s.name) for s in self.formula.free_symbols)
+        return evaluate(self.formula, {s: vals[n] for s, n in self._reads if n in vals})
 
 
 def round_half_up(v: sp.Expr, decimals: int) -> sp.Rational:
@@ -106,17 +149,27 @@ def fmt(v, decimals: int, as_given: bool = False) -> str:
 
 
 class StepGraph:
-    """An ordered list of steps plus the given numbers they start from."""
+    """An ordered list of steps plus the given numbers they start from. It holds numbers and
+    references only: how a step or a given number is written (LaTeX, Markdown) is made from
+    its id's parts (:attr:`Step.sid`, :attr:`givens`) by :mod:`derive.present.notation`."""
 
-    def __init__(self, spec, steps: list[Step], given: dict[sp.Symbol, sp.Rational],
-                 latex_names: dict[sp.Symbol, str], leaves: dict[str, sp.Symbol]):
+    def __init__(self, spec, steps: list[Step], numbers: dict[str, sp.Rational], givens: dict[str, Given]):
         self.spec = spec
         self.steps = steps
         self.by_id = {s.id: s for s in steps}
-        self.given = given              # parameter, input, target and eta symbols -> values
-        self.latex_names = latex_names  # every symbol -> its LaTeX
-        self.leaves = leaves            # given quantity name (w1, i1, y_o1, eta) -> symbol
+        self.numbers = numbers          # given quantity name (w1, i1, y_o1, eta) -> value
+        self.givens = givens            # given quantity name -> what it is (Given)
         self.evaluate()
+
+    @cached_property
+    def leaves(self) -> dict[str, sp.Symbol]:
+        """Given quantity name -> its symbol."""
+        return {name: sp.Symbol(name) for name in self.numbers}
+
+    @cached_property
+    def given(self) -> dict[sp.Symbol, sp.Rational]:
+        """Parameter, input, target and eta symbols -> their values."""
+        return {self.leaves[name]: v for name, v in self.numbers.items()}
 
     def __getitem__(self, step_id: str) -> Step:
         return self.by_id[step_id]
@@ -148,18 +201,19 @@ class StepGraph:
 
     def run(self, given: dict | None = None, decimals: int | None = None,
             overrides: dict[str, sp.Expr] | None = None) -> dict[str, sp.Expr]:
-        """Evaluate all steps in order. ``decimals`` rounds each value before it is used
-        downstream; ``overrides`` replaces chosen steps' values (a student's answers)."""
-        env: dict[sp.Symbol, sp.Expr] = dict(self.given if given is None else given)
+        """Evaluate all steps in order. ``given`` replaces the given numbers (symbol ->
+        value); ``decimals`` rounds each value before it is used downstream; ``overrides``
+        replaces chosen steps' values (a student's answers)."""
+        vals = dict(self.numbers) if given is None else {s.name: v for s, v in given.items()}
         out = {}
         for s in self.steps:
             if overrides and s.id in overrides:
                 v = overrides[s.id]
             else:
-                v = evaluate(s.formula, env)
+                v = s.compute(vals)
                 if decimals is not None:
                     v = round_half_up(v, decimals)
-            env[s.symbol] = out[s.id] = v
+            vals[s.id] = out[s.id] = v
         return out
 
     def recompute(self, step_id: str, upstream: dict[str, sp.Expr]) -> sp.Expr:

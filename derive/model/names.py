@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 #: Activation functions, in the order the documentation lists them.
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "softplus", "identity", "softmax")
 #: Activations whose derivative is a convention at 0 (a kink).
 RELU_FAMILY = ("relu", "leaky-relu")
 #: Losses of one sample (n = number of outputs).

@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from derive.graph.builder import latex_name
 from derive.model.spec import Spec
+from derive.present.notation import latex_name
 
 MAX_SHOWN = 8            # a layer with more nodes is elided
 HEAD, TAIL = 3, 2        # nodes kept at the top and bottom of an elided layer

@@ -1,8 +1,15 @@
-"""LaTeX for formulas (a SymPy ``LatexPrinter`` subclass) and escaping for user text.
+"""LaTeX for the step graph's symbols and formulas, and escaping for user text.
 
-The printer knows every symbol's LaTeX name (``net_h1`` -> ``\\mathrm{net}_{h1}``) and,
-in substituted mode, prints a symbol as its number instead, parenthesised when
-negative, so ``w_9 - \\eta g`` becomes ``0.6 - 0.1 \\cdot (-0.049)``.
+Every symbol's LaTeX is made here from what the graph records about it: a step's id parts
+(:class:`~derive.model.names.StepId`: kind, node or parameter, sample) and a given number's
+role (:class:`~derive.graph.steps.Given`), with spec names written by :func:`latex_name`.
+The graph itself holds no LaTeX.
+
+The printer (a SymPy ``LatexPrinter`` subclass) knows every symbol's LaTeX name
+(``net_h1`` -> ``\\mathrm{net}_{h1}``) and, in substituted mode, prints a symbol as its
+number instead, parenthesised when negative, so ``w_9 - \\eta g`` becomes
+``0.6 - 0.1 \\cdot (-0.049)``. The project's own functions (sigma, ReLU, softplus, ...)
+print under the name each declares (``notation``).
 
 >>> import sympy as sp
 >>> a, b = sp.symbols("a b")
@@ -10,6 +17,10 @@ negative, so ``w_9 - \\eta g`` becomes ``0.6 - 0.1 \\cdot (-0.049)``.
 '\\\\alpha \\\\cdot b'
 >>> Printer({}, values={a: sp.Rational(-1, 2), b: 2}, decimals=2).doprint(sp.Mul(a, b, evaluate=False))
 '\\\\left(-0.50\\\\right) \\\\cdot 2.00'
+>>> step_latex(StepId("dout_dnet", "h1", 1))
+'\\\\frac{\\\\partial \\\\mathrm{out}_{h1}^{(2)}}{\\\\partial \\\\mathrm{net}_{h1}^{(2)}}'
+>>> latex_name("w2_1_3"), latex_name("w2_10_3"), latex_name("b_h1"), latex_name("theta1")
+('w^{(2)}_{13}', 'w^{(2)}_{10,3}', 'b_{h1}', '\\\\theta_{1}')
 >>> tex_escape(r"\\input{/etc/passwd} 100% & _")
 '\\\\textbackslash{}input\\\\{/etc/passwd\\\\} 100\\\\% \\\\& \\\\_'
 """
@@ -19,11 +30,97 @@ import re
 
 from sympy.printing.latex import LatexPrinter
 
-from derive.graph.activations import _arg
-from derive.graph.steps import fmt
+from derive.graph.functions import NodeFunction
+from derive.graph.steps import Given, fmt
+from derive.model.names import StepId
 
 #: Sums with more terms than this are printed with the middle elided.
 MAX_TERMS = 8
+
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "mu",
+          "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}
+
+
+def latex_name(name: str) -> str:
+    """LaTeX for a spec name: ``w9`` -> ``w_{9}``, ``b_h1`` -> ``b_{h1}``, ``w2_1_3`` ->
+    ``w^{(2)}_{13}`` (a comma only between indices of several digits: ``w^{(2)}_{10,3}``),
+    ``theta1`` -> ``\\theta_{1}``."""
+    def base(b):
+        return "\\" + b if b in _GREEK else (b if len(b) == 1 else r"\mathrm{%s}" % b)
+
+    m = re.fullmatch(r"w(\d+)_(\d+)_(\d+)", name)
+    if m:
+        l, j, k = m.groups()
+        sep = "," if len(j) > 1 or len(k) > 1 else ""
+        return f"w^{{({l})}}_{{{j}{sep}{k}}}"
+    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", name) or re.fullmatch(r"([A-Za-z]+)_([A-Za-z0-9_]+)", name)
+    if m:
+        return f"{base(m.group(1))}_{{{m.group(2).replace('_', ',')}}}"
+    return base(name.replace("_", r"\_"))
+
+
+def _sup(sample: int | None) -> str:
+    """The superscript of a per-sample quantity: ``^{(2)}`` for sample index 1."""
+    return "" if sample is None else "^{(%d)}" % (sample + 1)
+
+
+def step_latex(sid: StepId) -> str:
+    """The LaTeX of a step, from its id's parts."""
+    n, sup = sid.subject, _sup(sid.sample)
+    if sid.kind == "grad":
+        return r"\frac{\partial J%s}{\partial %s}" % (sup, latex_name(n))
+    if sid.kind == "new":
+        tex = latex_name(n)
+        return r"{%s}^{\text{new}}" % tex if "^" in tex else r"%s^{\text{new}}" % tex
+    return {
+        "net": r"\mathrm{net}_{%s}%s" % (n, sup),
+        "out": r"\mathrm{out}_{%s}%s" % (n, sup),
+        "loss": "J" + sup,
+        "dloss_dout": r"\frac{\partial J%s}{\partial \mathrm{out}_{%s}%s}" % (sup, n, sup),
+        "dout_dnet": r"\frac{\partial \mathrm{out}_{%s}%s}{\partial \mathrm{net}_{%s}%s}" % (n, sup, n, sup),
+        "delta": r"\delta_{%s}%s" % (n, sup),
+    }[sid.kind]
+
+
+def given_latex(given: Given) -> str:
+    """The LaTeX of a given number: a parameter, an input or target (of one sample), eta."""
+    if given.role == "rate":
+        return r"\eta"
+    if given.role == "target":
+        return r"y_{%s}%s" % (given.subject, _sup(given.sample))
+    return latex_name(given.subject) + _sup(given.sample)
+
+
+def symbol_names(graph) -> dict:
+    """Every symbol of ``graph`` (steps and given numbers) -> its LaTeX."""
+    names = {graph.leaves[name]: given_latex(g) for name, g in graph.givens.items()}
+    names.update({st.symbol: step_latex(st.sid) for st in graph})
+    return names
+
+
+def _arg(printer, x) -> str:
+    """A function's argument in LaTeX without a redundant outer pair of parentheses (a
+    negative number substituted into sigma(net) prints as sigma(-0.5), not sigma((-0.5)))."""
+    s = printer._print(x)
+    if s.startswith(r"\left(") and s.endswith(r"\right)"):
+        inner, depth = s[6:-7], 0
+        for i in range(len(inner)):
+            if inner.startswith(r"\left(", i):
+                depth += 1
+            elif inner.startswith(r"\right)", i):
+                depth -= 1
+                if depth < 0:
+                    return s
+        return inner
+    return s
+
+
+def _slope(printer, a) -> str:
+    """A leaky-ReLU slope as the decimal a teacher wrote (0.1, not 1/10)."""
+    if a.is_Rational and a.q in (1, 2, 4, 5, 8, 10, 20, 25, 50, 100, 1000):
+        return f"{float(a):g}"
+    return printer._print(a)
 
 
 class Printer(LatexPrinter):
@@ -63,6 +160,16 @@ class Printer(LatexPrinter):
             else:
                 out += " + " + s
         return out
+
+    def _print_Function(self, expr, exp=None):
+        # SymPy's dispatch skips intermediate classes of a Function, so ours are caught here
+        if not isinstance(expr, NodeFunction):
+            return super()._print_Function(expr, exp)
+        name = expr.notation
+        if len(expr.args) > 1:   # a parameter of the function (a slope) as a subscript
+            name += "_{%s}" % _slope(self, expr.args[1])
+        s = r"%s\left(%s\right)" % (name, _arg(self, expr.args[0]))
+        return s if exp is None else r"%s^{%s}" % (s, exp)
 
     def _print_exp(self, expr, exp=None):
         return r"e^{%s}" % _arg(self, expr.args[0])

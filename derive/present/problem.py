@@ -4,11 +4,21 @@ the learning rate and the update rule; :class:`ProblemView` is what a sheet show
 variant."""
 from __future__ import annotations
 
-from derive.graph.activations import ACTIVATIONS
-from derive.graph.builder import latex_name
-from derive.graph.losses import LOSSES
+from dataclasses import dataclass
+
+from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import fmt
 from derive.present.document import P, Parts
+from derive.present.notation import latex_name, symbol_names
+
+
+@dataclass
+class QuestionView:
+    """One question as a sheet shows it: the quantity's LaTeX beside its wording."""
+    number: int
+    id: str
+    tex: str            # the quantity's LaTeX
+    text: str           # what it is, in words
 
 
 def statement(spec) -> Parts:
@@ -31,11 +41,12 @@ class ProblemView:
     def __init__(self, ws, variant):
         self.ws, self.v = ws, variant
         spec, g = variant.spec, variant.graph
+        names = symbol_names(g)
         self.id = variant.id
         self.title = spec.title
         self.story = spec.story
         self.d = spec.decimals
-        self.questions = ws.questions(variant)
+        self.questions = [QuestionView(q.number, q.id, names[g[q.id].symbol], q.text) for q in ws.questions(variant)]
         blank = set(ws.blanks)
         self.params = [(latex_name(n), what, fmt(v, self.d, True)) for n, what, v in spec.parameters()]
         multi = len(spec.samples) > 1
@@ -47,7 +58,7 @@ class ProblemView:
         self.statement = statement(spec)
         self.layers = [(l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation)
                        for l in spec.layers]
-        self.known = [(g.latex_names[s.symbol], fmt(s.value, self.d)) for s in g if s.id not in blank]
+        self.known = [(names[s.symbol], fmt(s.value, self.d)) for s in g if s.id not in blank]
         carry = ("round each answer to {d} decimal places and use the rounded values in later steps"
                  if spec.carry == "rounded" else
                  "give each answer to {d} decimal places, but keep full precision for later steps")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.graph.activations import ACTIVATIONS
-from derive.graph.losses import LOSSES
+from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import fmt
-from derive.present.document import Doc, Eq, M, P, Para, Section, T, Table
-from derive.present.notation import Printer
+from derive.present.document import Doc, Eq, M, P, Para, Parts, Section, T, Table
+from derive.present.notation import Printer, latex_name, symbol_names
 
 
 class _Builder:
@@ -19,7 +18,7 @@ class _Builder:
         self.g = wt.graph
         self.spec = wt.spec
         self.d = self.spec.decimals
-        self.names = self.g.latex_names
+        self.names = symbol_names(self.g)
         self.values = {s.symbol: s.value for s in self.g}
         self.values.update(self.g.given)
         self.fp = Printer(self.names)
@@ -105,7 +104,7 @@ class _Builder:
         sec.blocks.append(Table([T("parameter"), T("connects"), T("value")], rows))
 
         multi = len(spec.samples) > 1
-        header = [T("sample")] + [M(g.latex_names[g.leaves[n + ("_s1" if multi else "")]].split("^")[0]) for n in spec.inputs] \
+        header = [T("sample")] + [M(latex_name(n)) for n in spec.inputs] \
             + [M(r"y_{%s}" % o) for o in spec.outputs]
         rows = []
         for s, smp in enumerate(spec.samples):
@@ -193,17 +192,8 @@ class _Builder:
     def grad_eq(self, st) -> Eq:
         lines = [self.names[st.symbol]]
         if st.chain:
-            param_tex = self.names[self.g.leaves[st.param]]
-            sym_paths, num_paths = [], []
-            for path in st.chain:
-                fr, nums = [], []
-                for top, bottom, ref in path:
-                    fr.append(r"\frac{\partial %s}{\partial %s}" % (top, bottom or param_tex))
-                    sym = self.g[ref].symbol if isinstance(ref, str) else ref
-                    s = fmt(self.values.get(sym, sym), self.d, sym in self.exact or sym.is_Number)
-                    nums.append(f"({s})")
-                sym_paths.append(r" \cdot ".join(fr))
-                num_paths.append("".join(nums))
+            sym_paths = [r" \cdot ".join(self._fraction(f) for f in path) for path in st.chain]
+            num_paths = ["".join(f"({self._factor_value(f)})" for f in path) for path in st.chain]
             # one path a line: a line that starts with "+" continues the sum above it
             lines += [sym_paths[0], *("+ " + p for p in sym_paths[1:]),
                       num_paths[0], *("+ " + p for p in num_paths[1:])]
@@ -214,6 +204,21 @@ class _Builder:
             lines.append(sub)
         lines.append(self.val(st))
         return self._mark(st, Eq(lines))
+
+    def _symbol(self, ref: str):
+        """The symbol of a step id or of a given number's name."""
+        return self.g[ref].symbol if ref in self.g.by_id else self.g.leaves[ref]
+
+    def _fraction(self, factor) -> str:
+        return r"\frac{\partial %s}{\partial %s}" % (self.names[self._symbol(factor.top)],
+                                                     self.names[self._symbol(factor.bottom)])
+
+    def _factor_value(self, factor) -> str:
+        """The number a chain-rule factor stands for (verified by derive.verify.chains)."""
+        if factor.value == 1:
+            return fmt(1, self.d, True)
+        sym = self._symbol(factor.value)
+        return fmt(self.values[sym], self.d, sym in self.exact)
 
     def batch(self) -> Section:
         sec = Section("Batch gradients")

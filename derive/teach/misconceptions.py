@@ -5,6 +5,10 @@ the formula a student with that misconception would use. The checker evaluates e
 rewrite on the key's values and on the student's own upstream values; a rewrite that
 reproduces a wrong answer names the misconception.
 
+Rewrites read the step graph's structure: a step's kind, the kinds of the steps it depends
+on, and for a hidden delta the (weight, delta) terms of its sum that the builder records
+(``Step.back``); never the order of a formula's arguments or the spelling of step ids.
+
 >>> from derive.model.spec import load_spec
 >>> from derive.graph.builder import derive
 >>> g = derive(load_spec("worked/four.yaml"))
@@ -18,7 +22,8 @@ from typing import Callable
 
 import sympy as sp
 
-from derive.graph.activations import sigma
+from derive.graph.functions import ACTIVATIONS, sigma
+from derive.model.names import StepId
 
 
 class rnd(sp.Function):
@@ -45,15 +50,21 @@ def _sym(g, step_id):
     return g[step_id].symbol if step_id in g.by_id else None
 
 
+def _deps(g, st, kind: str) -> list:
+    """The steps of ``kind`` that step ``st`` reads (its recorded dependencies)."""
+    return [g[d] for d in st.deps if g[d].kind == kind]
+
+
 def _sigma_neg(g, st, places, d):
-    if st.kind == "out" and isinstance(st.formula, sigma):
-        return [sigma(-st.formula.args[0])]
+    if st.kind == "out" and _layer(g, st).activation == "sigmoid":
+        return [sigma(-net.symbol) for net in _deps(g, st, "net")]
     return []
 
 
 def _activation_for_derivative(g, st, places, d):
-    if st.kind == "dout_dnet" and _layer(g, st).activation in ("sigmoid", "tanh"):
-        return [s for s in st.formula.free_symbols if str(s).startswith("out_")]
+    # an activation whose derivative is written with its output: the output itself was given
+    if st.kind == "dout_dnet" and ACTIVATIONS[_layer(g, st).activation].uses_out:
+        return [o.symbol for o in _deps(g, st, "out")]
     return []
 
 
@@ -61,7 +72,8 @@ def _unit_derivative(g, st, places, d):
     if st.kind == "dloss_dout":
         return [sp.Integer(1), sp.Integer(-1)]
     if st.kind == "delta" and st.layer == len(g.spec.layers) - 1:
-        dl = [s for s in st.formula.free_symbols if str(s).startswith("dloss_dout_")]
+        # the node's own dJ/dout (a softmax delta reads every output's)
+        dl = [s.symbol for s in _deps(g, st, "dloss_dout") if s.node == st.node]
         return [st.formula.xreplace({dl[0]: sp.Integer(u)}) for u in (1, -1)] if dl else []
     return []
 
@@ -94,30 +106,31 @@ def _mean_sum(g, st, places, d):
 
 def _plus(g, st, places, d):
     if st.kind == "new":
-        p, eta, grad = g.leaves[st.param], g.leaves["eta"], _sym(g, f"grad_{st.param}")
+        p, eta, grad = g.leaves[st.param], g.leaves["eta"], _deps(g, st, "grad")[0].symbol
         return [p + eta * grad]
     return []
 
 
 def _no_eta(g, st, places, d):
     if st.kind == "new":
-        return [g.leaves[st.param] - _sym(g, f"grad_{st.param}")]
+        return [g.leaves[st.param] - _deps(g, st, "grad")[0].symbol]
     return []
 
 
 def _updated_weights(g, st, places, d):
-    if st.kind == "delta" and st.layer < len(g.spec.layers) - 1:
-        swap = {w: _sym(g, f"new_{w}") for w in st.formula.free_symbols
-                if str(w) in g.leaves and f"new_{w}" in g.by_id}
+    if st.kind == "delta" and st.back:
+        new = {w: _sym(g, str(StepId("new", w))) for w, _ in st.back}
+        swap = {g.leaves[w]: sym for w, sym in new.items() if sym is not None}
         return [st.formula.xreplace(swap)] if swap else []
     return []
 
 
 def _missing_sum(g, st, places, d):
-    if st.kind == "delta" and st.layer < len(g.spec.layers) - 1:
-        dout, total = st.formula.args if len(st.formula.args) == 2 else (None, None)
-        if isinstance(total, sp.Add):
-            return [sp.Mul(dout, term) for term in total.args]
+    # a hidden delta records the (weight, next delta) pairs of its sum; one pair alone is
+    # what a student who forgot the sum writes
+    if st.kind == "delta" and len(st.back) > 1:
+        dout = _deps(g, st, "dout_dnet")[0].symbol
+        return [sp.Mul(dout, g.leaves[w], g[delta].symbol) for w, delta in st.back]
     return []
 
 

@@ -75,9 +75,8 @@ def parse_variant_id(vid: str) -> tuple[str, int, int]:
 
 def rebind(graph: StepGraph, spec: Spec) -> StepGraph:
     """The same step graph evaluated with ``spec``'s numbers (same structure, new values)."""
-    given = {graph.leaves[name]: v for name, v in given_values(spec).items()}
     steps = [dataclasses.replace(s, value=None, exact=None) for s in graph.steps]
-    return StepGraph(spec, steps, given, graph.latex_names, graph.leaves)
+    return StepGraph(spec, steps, given_values(spec), graph.givens)
 
 
 def grid_places(rule: tuple[Number, Number, Number]) -> int | None:

@@ -33,8 +33,7 @@ DESCRIBE = {
 class Question:
     number: int
     id: str
-    tex: str            # the quantity's LaTeX
-    text: str           # what it is, in words
+    text: str           # what it is, in words (its LaTeX is made by derive.present.problem)
 
 
 @dataclass
@@ -57,7 +56,7 @@ class Worksheet:
             text = DESCRIBE[st.kind].format(node=node, param=st.param)
             if st.sample is not None and len(variant.spec.samples) > 1:
                 text += f" (sample {st.sample + 1})"
-            out.append(Question(len(out) + 1, sid, g.latex_names[st.symbol], text))
+            out.append(Question(len(out) + 1, sid, text))
         return out
 
 

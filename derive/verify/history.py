@@ -1,17 +1,55 @@
-"""``steps: N`` updates of a step graph, run by its compiled float function: the step-graph
-side of the loss-history check (the NumPy oracle's training loop is the other side)."""
+"""The step graph's side of the loss-history check: its loss before and after each of
+``steps: N`` gradient-descent updates, and its final parameters (the NumPy oracle's
+training loop is the other side).
+
+One update needs no compiling: the loss before it and the updated parameters are steps of
+the graph already (rounded once to floats), and the loss after it is the graph's forward
+formulas evaluated in floats at the updated parameters. More updates run the compiled
+graph (:func:`derive.graph.compile.compile_graph`), which pays for itself after a few.
+
+>>> from derive.model.spec import load_spec
+>>> from derive.graph.builder import derive
+>>> history, final = run_steps(derive(load_spec("worked/four.yaml")), 1)
+>>> [round(v, 6) for v in history], round(final["w9"], 6)
+([0.064966, 0.064506], 0.604927)
+"""
 from __future__ import annotations
 
 import math
 
 import sympy as sp
 
-from derive.graph.compile import compile_graph
+from derive.graph.compile import compile_graph, float_run
+
+FORWARD = ("net", "out", "loss")
 
 
 def run_steps(graph, n: int) -> tuple[list[float], dict[str, float]]:
-    """``n`` gradient-descent updates with the compiled graph. Returns the loss history
-    (before step 1, after step 1, ..., after step n) and the final parameters."""
+    """``n`` gradient-descent updates of ``graph``. Returns the loss history (before step 1,
+    after step 1, ..., after step n) and the final parameters."""
+    return one_step(graph) if n == 1 else _compiled(graph, n)
+
+
+def one_step(graph) -> tuple[list[float], dict[str, float]]:
+    """The loss before and after one update, and the updated parameters."""
+    news = {st.param: st.exact for st in graph if st.kind == "new"}
+    final = {p: float(v) for p, v in news.items()}
+    env = {name: float(v) for name, v in graph.numbers.items()}
+    env.update(final)
+    try:
+        after = float_run([st for st in graph if st.kind in FORWARD], env)["loss"]
+    except (OverflowError, ValueError, ZeroDivisionError):
+        after = math.nan
+    if not math.isfinite(after) and all(math.isfinite(v) for v in final.values()):
+        # Where floats fail at a finite point (exp(1000) in a softmax, log(1 - 1.0) for a
+        # saturated bce output), the graph's own exact evaluation at the same point.
+        given = dict(graph.given)
+        given.update({graph.leaves[p]: v for p, v in news.items()})
+        after = float(graph.run(given=given)["loss"])
+    return [float(graph["loss"].exact), after], final
+
+
+def _compiled(graph, n: int) -> tuple[list[float], dict[str, float]]:
     f = compile_graph(graph)
     env = {str(sym): float(v) for sym, v in graph.given.items()}
     ids = graph.ids
@@ -19,9 +57,9 @@ def run_steps(graph, n: int) -> tuple[list[float], dict[str, float]]:
     news = [(i, graph.steps[i].param) for i in range(len(ids)) if graph.steps[i].kind == "new"]
 
     def values():
-        # Where float arithmetic fails at a finite point, e.g. exp(1000) in a softmax or
-        # log(1 - 1.0) for a saturated bce output, the graph's own high-precision evaluation
-        # at the same point. (Parameters that diverged to inf stay so: Rational(inf) is 0.)
+        # Where float arithmetic fails at a finite point, the graph's own high-precision
+        # evaluation at the same point. (Parameters that diverged to inf stay so:
+        # Rational(inf) is 0.)
         try:
             vals = f(env)
         except (OverflowError, ValueError, ZeroDivisionError):

@@ -104,6 +104,10 @@ def _leaky_relu(x, out, alpha):                  # max(z, alpha z) for 0 <= alph
     np.maximum(x, np.multiply(x, alpha), out=out)
 
 
+def _softplus(x, out, alpha):                    # log(1 + e^x), finite for any x
+    np.logaddexp(0.0, x, out=out)
+
+
 def _identity(x, out, alpha):
     if out is not x:
         np.copyto(out, x)
@@ -129,6 +133,12 @@ def _d_leaky_relu(y, d, alpha):                  # 1 where net > 0, alpha at and
     np.add(d, alpha, out=d)
 
 
+def _d_softplus(y, d, alpha):                    # softplus' = sigma(net) = 1 - e^-out, from the output
+    np.negative(y, out=d)
+    np.expm1(d, out=d)
+    np.negative(d, out=d)
+
+
 def _d_identity(y, d, alpha):
     d.fill(1.0)
 
@@ -138,9 +148,9 @@ def _d_softmax(y, d, alpha):                     # a full Jacobian, not element-
 
 
 ACTIVATE = {"sigmoid": lambda x, out, alpha: sigmoid(x, out), "tanh": _tanh, "relu": _relu,
-            "leaky-relu": _leaky_relu, "identity": _identity, "softmax": lambda x, out, alpha: softmax(x, out)}
+            "leaky-relu": _leaky_relu, "softplus": _softplus, "identity": _identity, "softmax": lambda x, out, alpha: softmax(x, out)}
 DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "leaky-relu": _d_leaky_relu,
-              "identity": _d_identity, "softmax": _d_softmax}
+              "softplus": _d_softplus, "identity": _d_identity, "softmax": _d_softmax}
 
 
 def _check_activation(name: str) -> None:

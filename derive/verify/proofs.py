@@ -1,7 +1,7 @@
 """Proofs of the derivative identities: every line of a derivation equal to the one before.
 
 >>> from derive.graph.derivations import DERIVATIONS, x
->>> from derive.graph.activations import sigma
+>>> from derive.graph.functions import sigma
 >>> all(prove(DERIVATIONS["sigmoid"]))
 True
 >>> equal(sp.Derivative(sigma(x), x), sp.exp(x) / (1 + sp.exp(x)))   # the essay's first line
@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.graph.activations import leaky_relu, leaky_step, relu, sigma, step
 from derive.graph.derivations import Derivation
+from derive.graph.functions import FUNCTIONS, sigma  # noqa: F401 (the doctests use sigma)
 
 
 class DerivationError(ValueError):
@@ -23,12 +23,10 @@ class DerivationError(ValueError):
 
 def _elementary(e):
     """Replace the project's own functions by their definitions, so that a proof never
-    relies on their derivative rules (``fdiff``): those rules are what we are proving."""
-    e = e.replace(sigma, lambda a: 1 / (1 + sp.exp(-a)))
-    e = e.replace(relu, lambda a: sp.Piecewise((a, a > 0), (0, True)))
-    e = e.replace(step, lambda a: sp.Piecewise((1, a > 0), (0, True)))
-    e = e.replace(leaky_relu, lambda a, al: sp.Piecewise((a, a > 0), (al * a, True)))
-    e = e.replace(leaky_step, lambda a, al: sp.Piecewise((1, a > 0), (al, True)))
+    relies on their derivative rules (``fdiff``): those rules are what we are proving.
+    Each function declares its own definition (``elementary``)."""
+    for f in FUNCTIONS:
+        e = e.replace(f, f.elementary)
     return e
 
 

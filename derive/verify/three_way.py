@@ -1,42 +1,50 @@
-"""Three-way verification: SymPy step graph, NumPy core, finite differences.
+"""Three-way verification: SymPy step graph, NumPy oracle, finite differences.
 
-Every step value (exact carry) is compared with the NumPy core's number for the same
-quantity; every batch gradient also with central finite differences of the loss; and
-with ``steps: N`` the loss history of the compiled step graph with the NumPy core's
-training loop. Agreement means ``|a - b| <= rtol * max(|a|, |b|) + atol``:
+Every step value (exact carry) is compared with the NumPy oracle's number for the same
+quantity; every batch gradient also with central finite differences of the loss; every
+chain-rule product the walkthrough prints with the gradient it multiplies out to
+(:mod:`derive.verify.chains`); and the loss before and after each of the ``steps: N``
+updates with the oracle's training loop (:mod:`derive.verify.history`). Agreement means
+``|a - b| <= rtol * max(|a|, |b|) + atol``:
 
 ====================  ======  =====================
 comparison            rtol    atol
 ====================  ======  =====================
 SymPy vs NumPy        1e-9    1e-12
 finite differences    1e-6    1e-9 * max(1, loss)
+chain-rule products   1e-9    (see verify.chains)
 loss history          1e-9    1e-12
 ====================  ======  =====================
 
 Any disagreement raises :class:`VerificationError` naming the quantity.
 
 On a ReLU kink (a ReLU-family net exactly 0) the derivative is the left-hand one, a
-convention: the NumPy core's backward pass is held to it, finite differences whose
+convention: the NumPy oracle's backward pass is held to it, finite differences whose
 evaluation points straddle a kink are not compared, and neither is the loss history after
 the first update (two float computations may take different branches there). The report's
 notes say what was left out and why.
+
+>>> from derive.model.spec import load_spec
+>>> from derive.graph.builder import derive
+>>> r = verify(derive(load_spec("worked/four.yaml")))
+>>> r.ok, r.n_values, r.n_gradients, r.n_chains
+(True, 34, 10, 10)
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from derive.verify import oracle as numeric
 from derive.errors import VerificationError  # noqa: F401 (raised here, caught by the CLI)
+from derive.verify import oracle as numeric
+from derive.verify.chains import check_chains
 from derive.verify.history import run_steps
-from derive.model.names import RELU_FAMILY
-from derive.model.spec import Spec
+from derive.verify.numpy_side import FD_H, numpy_layers, numpy_side, numpy_values  # noqa: F401 (API)
 
 RTOL_NUMPY, ATOL_NUMPY = 1e-9, 1e-12
 RTOL_FD = 1e-6
-FD_H = 1e-5   # the finite differences' step
 RTOL_HISTORY = 1e-9
 
 
@@ -63,14 +71,26 @@ class Row:
 
 @dataclass
 class Report:
-    rows: list[Row]
-    loss_history: list[float]
-    final_parameters: dict[str, float]
+    ids: list[str]
+    sympy: np.ndarray            # every step's exact value, as a float
+    numpy: np.ndarray            # the oracle's value of the same quantity
+    fd: np.ndarray               # finite differences (NaN where none was compared)
+    fd_atol: float = 1e-9
+    loss_history: list[float] = field(default_factory=list)
+    final_parameters: dict[str, float] = field(default_factory=dict)
     max_numpy: tuple[float, str | None] = (0.0, None)
     max_fd: tuple[float, str | None] = (0.0, None)
     max_history: tuple[float, str | None] = (0.0, None)
+    n_chains: int = 0
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+
+    @cached_property
+    def rows(self) -> list[Row]:
+        """One :class:`Row` per step, in graph order (made when asked for: a large graph has
+        tens of thousands)."""
+        fds = [None if np.isnan(v) else float(v) for v in self.fd]
+        return [Row(i, float(a), float(b), f, self.fd_atol) for i, a, b, f in zip(self.ids, self.sympy, self.numpy, fds)]
 
     @property
     def ok(self) -> bool:
@@ -78,11 +98,11 @@ class Report:
 
     @property
     def n_values(self) -> int:
-        return len(self.rows)
+        return len(self.ids)
 
     @property
     def n_gradients(self) -> int:
-        return sum(r.fd is not None for r in self.rows)
+        return int(np.count_nonzero(~np.isnan(self.fd)))
 
 
 def _rel(a: float, b: float, floor: float = 0.0) -> float:
@@ -101,142 +121,59 @@ def _close(a, b, rtol, atol) -> bool:
     return bool(np.isfinite(a) and np.isfinite(b) and abs(a - b) <= rtol * max(abs(a), abs(b)) + atol)
 
 
-def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[numeric.Layer]:
-    """The spec's network as NumPy-core layers (``params`` overrides values by name)."""
-    layers = []
-    for layer in spec.layers:
-        names = spec.weight_names[layer.name]
-        vals = spec.weights[layer.name]
-        W = np.array([[float(params[n]) if params and n in params else float(v) for n, v in zip(nr, vr)]
-                      for nr, vr in zip(names, vals)])
-        b = None
-        if layer.bias == "neuron":
-            b = np.array([float(params[n]) if params and n in params else float(v)
-                          for n, v in zip(spec.bias_names[layer.name], spec.biases[layer.name])])
-        elif layer.bias == "shared":
-            n = spec.bias_names[layer.name]
-            b = float(params[n]) if params and n in params else float(spec.biases[layer.name])
-        layers.append(numeric.Layer(W, layer.activation, layer.bias, b, float(layer.alpha), layer.train_bias))
-    return layers
+@np.errstate(invalid="ignore", divide="ignore", over="ignore")
+def _rels(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
+    """:func:`_rel` of every pair at once (NaN where either side is missing)."""
+    scale = np.maximum(np.abs(a), np.abs(b)) + floor
+    out = np.where(np.isfinite(scale) & (scale > 0), np.abs(a - b) / scale, np.inf)
+    out[a == b] = 0.0
+    out[np.isnan(a) | np.isnan(b)] = np.nan
+    return out
 
 
-def _data(spec: Spec):
-    X = np.array([[float(v) for v in s.x] for s in spec.samples])
-    Y = np.array([[float(v) for v in s.y] for s in spec.samples])
-    return X, Y
+@np.errstate(invalid="ignore", over="ignore")
+def _closes(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """:func:`_close` of every pair at once."""
+    ok = np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) <= rtol * np.maximum(np.abs(a), np.abs(b)) + atol)
+    return ok | ((a == b) & np.isinf(a))
 
 
-def _locate(spec: Spec) -> dict[str, tuple]:
-    """Parameter name -> ('W', layer, j, k) or ('b', layer, nodes)."""
-    where = {}
-    for li, layer in enumerate(spec.layers):
-        for j, row in enumerate(spec.weight_names[layer.name]):
-            for k, n in enumerate(row):
-                where[n] = ("W", li, j, k)
-        if layer.bias == "neuron":
-            for j, n in enumerate(spec.bias_names[layer.name]):
-                where[n] = ("b", li, [j])
-        elif layer.bias == "shared":
-            where[spec.bias_names[layer.name]] = ("b", li, list(range(layer.size)))
-    return where
+def _largest(rel: np.ndarray, ids: list[str]) -> tuple[float, str | None]:
+    """The largest figure and the last step that has it (NaN skipped)."""
+    seen = ~np.isnan(rel)
+    if not seen.any():
+        return (0.0, None)
+    top = rel[seen].max()
+    return (float(top), ids[int(np.flatnonzero(rel == top)[-1])])
 
 
-def verify(graph, strict: bool = True) -> Report:
-    """Compare the graph's exact values with the NumPy core and finite differences."""
+def _compare(report: Report) -> None:
+    """The SymPy-vs-NumPy and finite-difference figures, and a failure per disagreement
+    (row by row, NumPy before finite differences)."""
+    ids, a, b, fd = report.ids, report.sympy, report.numpy, report.fd
+    report.max_numpy = _largest(_rels(a, b, ATOL_NUMPY / RTOL_NUMPY), ids)
+    report.max_fd = _largest(_rels(a, fd, report.fd_atol / RTOL_FD), ids)
+    bad_np = ~_closes(a, b, RTOL_NUMPY, ATOL_NUMPY)
+    bad_fd = ~np.isnan(fd) & ~_closes(a, fd, RTOL_FD, report.fd_atol)
+    for i in np.flatnonzero(bad_np | bad_fd):
+        if bad_np[i]:
+            report.failures.append(f"{ids[i]}: SymPy gives {float(a[i])!r}, NumPy gives {float(b[i])!r}")
+        if bad_fd[i]:
+            report.failures.append(f"{ids[i]}: SymPy gives {float(a[i])!r}, finite differences give {float(fd[i])!r}")
+
+
+def _history(report: Report, graph, side) -> None:
+    """N updates: the step graph against the NumPy oracle's training loop."""
     spec = graph.spec
-    X, Y = _data(spec)
-    layers = numpy_layers(spec)
-    fwd = numeric.forward(layers, X, Y, spec.loss, spec.batch)
-    # A ReLU-family net that is exactly 0 sits on the kink, where the derivative is a
-    # convention (the left-hand one: 0, or alpha). The NumPy core's float net there is
-    # rounding error (0.9*0.4 - 0.9*0.4 is 1.3e-17 with a fused multiply-add) whose sign
-    # would pick the branch by chance, so its backward pass is given the exact 0 (net and
-    # out: derivatives are read from outputs). Forward values are compared as computed.
-    kinks = _exact_kinks(graph)
-    fwd_b = fwd
-    if any(fwd.nets[st.layer][st.sample, st.node] != 0 for st in kinks):
-        nets, outs = [n.copy() for n in fwd.nets], [o.copy() for o in fwd.outs]
-        for st in kinks:
-            nets[st.layer][st.sample, st.node] = outs[st.layer][st.sample, st.node] = 0.0
-        fwd_b = dataclasses.replace(fwd, nets=nets, outs=outs)
-    bwd = numeric.backward(layers, X, Y, spec.loss, spec.batch, fwd_b)
-    new_layers = numeric.update(layers, bwd, float(spec.learning_rate))
-    fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, spec.batch, h=FD_H)
-    where = _locate(spec)
-    multi = len(spec.samples) > 1
-
-    def param_value(ls, p):
-        kind, li, *rest = where[p]
-        if kind == "W":
-            return ls[li].W[rest[0], rest[1]]
-        b = ls[li].b
-        return b if np.ndim(b) == 0 else b[rest[0][0]]
-
-    def grad_value(p, s):
-        kind, li, *rest = where[p]
-        if s is None:   # batch gradient
-            if kind == "W":
-                return bwd.grad_W[li][rest[0], rest[1]], fd_W[li][rest[0], rest[1]]
-            g, f = bwd.grad_b[li], fd_b[li]
-            return (g, f) if np.ndim(g) == 0 else (g[rest[0][0]], f[rest[0][0]])
-        if kind == "W":
-            return bwd.grad_W_per_sample[li][s, rest[0], rest[1]], None
-        return bwd.deltas[li][s, rest[0]].sum(), None
-
-    straddled = _straddled(spec, layers, X, Y, fwd, where)
-    report = Report([], [], {})
-    if straddled:
-        net = next(iter(straddled.values()))
-        report.notes.append(f"Finite differences were not compared for {', '.join(straddled)}: moving "
-                            f"{'it' if len(straddled) == 1 else 'them'} by "
-                            f"up to 2h = {2 * FD_H:g} moves {net} across the kink of a ReLU, where a difference "
-                            "quotient mixes the two one-sided slopes.")
-    for st in graph:
-        s = st.sample
-        fdv = None
-        if st.kind == "net":
-            nv = fwd.nets[st.layer][s, st.node]
-        elif st.kind == "out":
-            nv = fwd.outs[st.layer][s, st.node]
-        elif st.kind == "loss":
-            nv = fwd.loss if (s is None or not multi) else fwd.loss_per_sample[s]
-        elif st.kind == "dloss_dout":
-            nv = bwd.dloss_dout[s, st.node]
-        elif st.kind == "dout_dnet":
-            nv = bwd.dout_dnet[st.layer][s, st.node]
-        elif st.kind == "delta":
-            nv = bwd.deltas[st.layer][s, st.node]
-        elif st.kind == "grad":
-            batch = s is None or not multi
-            nv, fdv = grad_value(st.param, None if batch else s)
-            if st.param in straddled:
-                fdv = None
-        elif st.kind == "new":
-            nv = param_value(new_layers, st.param)
-        else:   # pragma: no cover - every kind is listed above
-            raise AssertionError(st.kind)
-        fd_atol = 1e-9 * max(1.0, fwd.loss)
-        row = Row(st.id, float(st.exact), float(nv), None if fdv is None else float(fdv), fd_atol)
-        report.rows.append(row)
-        if not _close(row.sympy, row.numpy, RTOL_NUMPY, ATOL_NUMPY):
-            report.failures.append(f"{st.id}: SymPy gives {row.sympy!r}, NumPy gives {row.numpy!r}")
-        if row.rel_numpy >= report.max_numpy[0]:
-            report.max_numpy = (row.rel_numpy, st.id)
-        if row.fd is not None:
-            if not _close(row.sympy, row.fd, RTOL_FD, fd_atol):
-                report.failures.append(f"{st.id}: SymPy gives {row.sympy!r}, finite differences give {row.fd!r}")
-            if row.rel_fd >= report.max_fd[0]:
-                report.max_fd = (row.rel_fd, st.id)
-
-    # N updates: the compiled step graph against the NumPy core's training loop.
     history, final = run_steps(graph, spec.steps)
-    _, np_history = numeric.train(layers, X, Y, spec.loss, float(spec.learning_rate), spec.steps, spec.batch)
+    _, np_history = numeric.train(side.layers, side.X, side.Y, spec.loss, float(spec.learning_rate), spec.steps,
+                                  spec.batch)
     compared = len(history)
-    if kinks:
+    if side.kinks:
         # Both are float computations: each takes the kink's branch by the sign of its own
-        # rounding error (see above), so from the first update on they may rightly differ.
+        # rounding error, so from the first update on they may rightly differ.
         compared = 1
-        report.notes.append(f"The loss history was compared before the first update only: {kinks[0].id} is "
+        report.notes.append(f"The loss history was compared before the first update only: {side.kinks[0].id} is "
                             "exactly 0, on the kink of a ReLU, where two float computations may take "
                             "different branches.")
     for i, (a, b) in enumerate(zip(history[:compared], np_history[:compared])):
@@ -254,40 +191,25 @@ def verify(graph, strict: bool = True) -> Report:
             report.max_history = (rel, f"loss after step {i}")
     report.loss_history = history
     report.final_parameters = final
+
+
+def verify(graph, strict: bool = True) -> Report:
+    """Compare the graph's exact values with the NumPy oracle, finite differences, its own
+    chain-rule products and the oracle's training loop."""
+    side = numpy_side(graph)
+    sympy_values, np_values, fd_values = numpy_values(graph, side)
+    report = Report(graph.ids, sympy_values, np_values, fd_values, 1e-9 * max(1.0, side.fwd.loss))
+    if side.straddled:
+        net = next(iter(side.straddled.values()))
+        them = "it" if len(side.straddled) == 1 else "them"
+        report.notes.append(f"Finite differences were not compared for {', '.join(side.straddled)}: moving "
+                            f"{them} by up to 2h = {2 * FD_H:g} moves {net} across the kink of a ReLU, where a "
+                            "difference quotient mixes the two one-sided slopes.")
+    _compare(report)
+    report.n_chains, chain_failures = check_chains(graph, dict(zip(graph.ids, sympy_values.tolist())))
+    report.failures += chain_failures
+    _history(report, graph, side)
     if strict and report.failures:
         more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
-        raise VerificationError(f"{spec.source}: verification failed: {report.failures[0]}{more}")
+        raise VerificationError(f"{graph.spec.source}: verification failed: {report.failures[0]}{more}")
     return report
-
-
-def _exact_kinks(graph) -> list:
-    """The net steps of ReLU-family layers whose exact value is 0."""
-    return [st for st in graph if st.kind == "net" and st.exact.is_zero   # (a Float 0 is != 0)
-            and graph.spec.layers[st.layer].activation in RELU_FAMILY]
-
-
-def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
-    """Parameter -> the ReLU-family net that one of its finite-difference evaluation points
-    (the parameter moved by +-h and +-2h) puts on the other side of the kink, where the loss
-    is not differentiable and a difference quotient is no derivative."""
-    relu = [li for li, layer in enumerate(spec.layers) if layer.activation in RELU_FAMILY]
-    if not relu:
-        return {}
-    side = {li: fwd.nets[li] > 0 for li in relu}
-    found = {}
-    for p in spec.trainable():
-        kind, li, *rest = where[p]
-        for step in (FD_H, -FD_H, 2 * FD_H, -2 * FD_H):
-            value = np.array(layers[li].W if kind == "W" else layers[li].b, dtype=float)
-            value[(rest[0], rest[1]) if kind == "W" else (() if value.ndim == 0 else rest[0][0])] += step
-            moved = list(layers)
-            moved[li] = dataclasses.replace(layers[li], **{"W" if kind == "W" else "b": value})
-            nets = numeric.forward(moved, X, Y, spec.loss, spec.batch).nets
-            flipped = [(m, np.argwhere((nets[m] > 0) != side[m])) for m in relu]
-            flipped = [(m, at[0]) for m, at in flipped if at.size]
-            if flipped:
-                m, (s, j) = flipped[0]
-                sfx = f"_s{s + 1}" if len(spec.samples) > 1 else ""
-                found[p] = f"net_{spec.layers[m].nodes[j]}{sfx}"
-                break
-    return found
