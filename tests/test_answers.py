@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.graph.activations import sigma
+from derive.graph.functions import sigma
 from derive.model.load import read_json, read_yaml
 from derive.model.numbers import Number
 from derive.teach.answers import Answer, AnswerError, is_blank, parse_answer
@@ -449,3 +449,10 @@ def test_decimals_keep_their_places(n, places):
     a = parse_answer(text)
     assert a.places == places
     assert a.exact == sp.Rational(text)
+
+
+def test_softplus_is_a_function_students_may_write():
+    a = parse_answer("softplus(0.5)")
+    assert abs(a.value - math.log1p(math.exp(0.5))) < 1e-15
+    assert parse_answer("softplus(-800)").value == 0.0      # e^-800, below the smallest float
+    assert abs(parse_answer("softplus(30) - 30").value - math.exp(-30)) < 1e-25

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.graph.compile import _FloatPrinter
+from derive.graph.compile import FloatPrinter
 from derive.graph.derivations import DERIVATIONS
 from derive.graph.functions import ACTIVATIONS, FUNCTIONS, LOSSES, sigma, softplus
 from derive.model import names
@@ -63,7 +63,7 @@ def test_functions_carry_consistent_rules(f):
     if f.__name__ not in ("step", "leaky_step"):   # the steps are derivatives themselves
         assert equal(sp.Derivative(f(*args), x), sp.diff(f(*args), x), cases=(((x, sp.Rational(3, 7)),),
                                                                                 ((x, -sp.Rational(3, 7)),)))
-    code = _FloatPrinter({"standard": "python3"}).doprint(f(*args))
+    code = FloatPrinter({"standard": "python3"}).doprint(f(*args))
     for v in POINTS:
         fargs = (v, float(ALPHA))[:len(args)]
         by_code = eval(code, {"math": math, "_sigma": sigma.floats, "x": v})   # our own generated code

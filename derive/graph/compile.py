@@ -13,7 +13,7 @@ activation needs no change here.
 >>> import sympy as sp
 >>> from derive.graph.functions import softplus
 >>> x = sp.Symbol("x")
->>> _FloatPrinter({"standard": "python3"}).doprint(softplus(x))
+>>> FloatPrinter({"standard": "python3"}).doprint(softplus(x))
 '(max(x, 0.0) + math.log1p(math.exp(-abs(x))))'
 >>> from derive.graph.steps import Step
 >>> float_run([Step("y", "out", softplus(x) * 2, ())], {"x": 0.0})["y"]
@@ -30,10 +30,37 @@ from derive.graph.functions import NodeFunction
 from derive.graph.functions.sigmoid import stable_sigma as _sigma
 
 #: What the generated code may call (``_sigma`` is the float code of sigma).
-NAMESPACE = {"_sigma": _sigma, "exp": math.exp, "log": math.log, "tanh": math.tanh, "math": math}
+NAMESPACE = {"_sigma": _sigma, "exp": math.exp, "log": math.log, "tanh": math.tanh, "sqrt": math.sqrt,
+             "math": math}
+#: The printer settings of all generated code: order="none" prints sums as built (sorting
+#: their terms was half the printing time).
+SETTINGS = {"fully_qualified_modules": False, "standard": "python3", "order": "none"}
 
 
-class _FloatPrinter(PythonCodePrinter):
+def define(source: str, name: str, extra: dict | None = None):
+    """The function ``name`` defined by ``source``, code this module generated from our own
+    formulas (never from user text), run with :data:`NAMESPACE` and ``extra`` as globals.
+    The one place the package executes generated code."""
+    namespace = {**NAMESPACE, **(extra or {})}
+    exec(compile(source, f"<{name}>", "exec"), namespace)
+    return namespace[name]
+
+
+def compile_formula(expr: sp.Expr, printer: PythonCodePrinter | None = None, extra: dict | None = None):
+    """One formula as a float function ``f(env)`` of a dict of its symbols' names to floats;
+    ``printer`` and ``extra`` add functions of a caller's own (the marker's rounding).
+
+    >>> x, y = sp.symbols("x y")
+    >>> compile_formula(x * y + 1)({"x": 2.0, "y": 3.0})
+    7.0
+    """
+    printer = printer or FloatPrinter(SETTINGS)
+    names = sorted(str(s) for s in expr.free_symbols)
+    reads = "; ".join(f"{n} = env[{n!r}]" for n in names) or "pass"
+    return define(f"def _f(env):\n    {reads}\n    return {printer.doprint(expr)}\n", "_f", extra)
+
+
+class FloatPrinter(PythonCodePrinter):
     def _print_Function(self, e):
         # SymPy's dispatch skips intermediate classes of a Function, so ours are caught here
         if isinstance(e, NodeFunction):
@@ -44,16 +71,13 @@ class _FloatPrinter(PythonCodePrinter):
 def compile_graph(graph):
     """A function ``f(env) -> list of step values`` (graph order) for float inputs;
     ``env`` maps every given symbol's name to a float."""
-    # order="none": print sums as built; sorting their terms was half the printing time
-    printer = _FloatPrinter({"fully_qualified_modules": False, "standard": "python3", "order": "none"})
+    printer = FloatPrinter(SETTINGS)
     lines = ["def _graph(env):"]
     lines += [f"    {name} = env[{name!r}]" for name in sorted(str(s) for s in graph.given)]
     for s in graph.steps:
         lines.append(f"    {s.id} = {printer.doprint(s.formula)}")
     lines.append("    return [" + ", ".join(s.id for s in graph.steps) + "]")
-    namespace = dict(NAMESPACE)
-    exec(compile("\n".join(lines), "<step graph>", "exec"), namespace)   # our own generated code only
-    return namespace["_graph"]
+    return define("\n".join(lines), "_graph")
 
 
 _ELEMENTARY = {sp.exp: math.exp, sp.log: math.log, sp.tanh: math.tanh}

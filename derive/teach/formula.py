@@ -3,7 +3,7 @@
 :func:`derive.teach.answers.parse_answer` gives text that is not a plain number to
 :func:`ast.parse` (which only parses, never runs), and :class:`Builder` builds the SymPy
 expression node by node from a whitelist of node types, operators, functions (exp,
-log/ln, sqrt, sigma, tanh) and the spec's symbol names, computing every numeric
+log/ln, sqrt, sigma, tanh, softplus) and the spec's symbol names, computing every numeric
 sub-expression's value alongside in a private mpmath context. Nesting, size, exponents,
 digits and the size of intermediate numbers are capped; anything else is an
 :class:`AnswerError` with a short reason for the student.
@@ -22,7 +22,8 @@ from typing import Callable, Mapping
 import mpmath
 import sympy as sp
 
-from derive.graph.activations import sigma
+from derive.graph.functions import sigma, softplus
+from derive.graph.functions.sigmoid import stable_sigmoid
 from derive.model.numbers import Number, NumberError, scan_number
 
 MAX_LENGTH = 200      # characters of the stripped text
@@ -87,10 +88,12 @@ def _sqrt(x):
 
 
 def _sigma(x):
-    if x >= 0:
-        return 1 / (1 + _exp(-x))
-    e = _exp(x)
-    return e / (1 + e)
+    return stable_sigmoid(x, _exp)   # with _exp's checks on the size of the exponent
+
+
+def _softplus(x):
+    """log(1 + e^x) without overflow: max(x, 0) + log(1 + e^-|x|)."""
+    return (x if x > 0 else _ZERO) + _MP.log1p(_exp(-abs(x)))
 
 
 # name -> (SymPy function, its value on an mpf, checking the domain)
@@ -101,8 +104,9 @@ FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
     "sqrt": (sp.sqrt, _sqrt),
     "sigma": (sigma, _sigma),
     "tanh": (sp.tanh, _MP.tanh),
+    "softplus": (softplus, _softplus),
 }
-_BY_CLASS = {sp.exp: _exp, sp.log: _log, sigma: _sigma, sp.tanh: _MP.tanh}
+_BY_CLASS = {sp.exp: _exp, sp.log: _log, sigma: _sigma, sp.tanh: _MP.tanh, softplus: _softplus}
 
 
 def _mp_rational(r: sp.Rational):
@@ -314,7 +318,7 @@ class Builder:
         if not isinstance(func, ast.Name):
             if type(func).__name__ in _NOT_ALLOWED:        # x.y(...), x[0](...), (lambda: 1)(...)
                 raise _not_allowed(func)
-            raise AnswerError("only exp, log, ln, sqrt, sigma and tanh can be called; write * to multiply")
+            raise AnswerError(f"only {', '.join(FUNCTIONS)} can be called; write * to multiply")
         if func.id not in FUNCTIONS:
             if func.id in self.symbols:
                 raise AnswerError(f"'{func.id}' is not a function; write * to multiply")

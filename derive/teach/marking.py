@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import sympy as sp
 
 from derive.graph.builder import derive
-from derive.graph.compile import _FloatPrinter, _sigma
+from derive.graph.compile import SETTINGS, FloatPrinter, compile_formula
 from derive.model.numbers import round_half_up_float as _rnd
 from derive.model.spec import Spec
 from derive.teach.agreement import half_unit, within
@@ -74,7 +74,7 @@ class Result:
                 "score": self.score, "max_score": self.max_score, "problems": self.problems}
 
 
-class _Printer(_FloatPrinter):
+class _Printer(FloatPrinter):
     def _print_rnd(self, e):
         return f"_rnd({self._print(e.args[0])}, {int(e.args[1])})"
 
@@ -91,7 +91,7 @@ class _Compiled:
     """Float functions of one step graph's formulas (and of their partial derivatives)."""
 
     def __init__(self) -> None:
-        self.printer = _Printer({"fully_qualified_modules": False, "standard": "python3", "order": "none"})
+        self.printer = _Printer(SETTINGS)
         self.cache: dict = {}
 
     def fn(self, key, build):
@@ -99,14 +99,7 @@ class _Compiled:
         compiled once per ``key``."""
         f = self.cache.get(key)
         if f is None:
-            expr = build()
-            names = sorted(str(s) for s in expr.free_symbols)
-            body = self.printer.doprint(expr)
-            src = f"def _f(env):\n    {'; '.join(f'{n} = env[{n!r}]' for n in names) or 'pass'}\n    return {body}\n"
-            ns = {"_sigma": _sigma, "exp": math.exp, "log": math.log, "tanh": math.tanh, "math": math,
-                  "sqrt": math.sqrt, "_rnd": _rnd, "_trunc": _trunc}
-            exec(compile(src, "<step formula>", "exec"), ns)   # generated from our own formulas only
-            f = self.cache[key] = ns["_f"]
+            f = self.cache[key] = compile_formula(build(), self.printer, {"_rnd": _rnd, "_trunc": _trunc})
         return f
 
 

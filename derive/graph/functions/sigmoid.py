@@ -37,12 +37,19 @@ def _sigma_mpf(v, prec: int):
     return None
 
 
-def stable_sigma(v: float) -> float:
-    """1/(1 + e^-v) in floats without overflow: e^-v is only formed for v >= 0."""
+def stable_sigmoid(v, exp):
+    """1/(1 + e^-v) for any number type with its ``exp``, without overflow: e^-v is only
+    formed for v >= 0. The one stable form, for floats here and for the answer parser's
+    checked mpmath numbers."""
     if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
+        return 1 / (1 + exp(-v))
+    e = exp(v)
+    return e / (1 + e)
+
+
+def stable_sigma(v: float) -> float:
+    """The sigmoid in floats (see :func:`stable_sigmoid`)."""
+    return float(stable_sigmoid(v, math.exp))
 
 
 class sigma(NodeFunction):
