@@ -73,3 +73,13 @@ def test_the_essays_numbers_are_marked_as_before():
         "grad_w1": ("wrong", 3, (), None),
         "new_w1": ("follow-through", 4, ("grad_w1",), None),
     }
+
+
+def test_the_walkthrough_table_prints_the_number_as_printed():
+    """The published table shows -0.1360 with its zero (as the source printed it), beside the
+    verified value at that precision, and does not call it right."""
+    from derive.present.walkthrough import Walkthrough
+
+    md = Walkthrough(load_spec_text(SOURCE % "-0.1360", "truncated.yaml")).markdown()
+    row = next(line for line in md.splitlines() if line.startswith(r"| $\mathrm{net}_{o1}$ |"))
+    assert "| $-0.1360$ | $-0.1361$ |" in row and "right" not in row

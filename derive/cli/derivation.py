@@ -10,7 +10,7 @@ HELP = "a derivative identity derived step by step, each line proven by SymPy"
 
 
 def add_arguments(d) -> None:
-    d.add_argument("name", help="sigmoid, tanh, relu, softmax-cross-entropy, mse, ...")
+    d.add_argument("name", help="sigmoid, tanh, relu, softplus, softmax-cross-entropy, mse, ...")
     d.add_argument("--format", choices=("md", "tex", "pdf"), default="md")
     d.add_argument("-o", "--output", help="write to this file instead of standard output")
 

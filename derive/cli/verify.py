@@ -13,6 +13,7 @@ def add_arguments(v) -> None:
 
 
 def verify_table(wt) -> str:
+    from derive.verify.chains import RTOL_CHAIN
     from derive.verify.three_way import RTOL_FD, RTOL_HISTORY, RTOL_NUMPY
 
     r = wt.report
@@ -28,6 +29,8 @@ def verify_table(wt) -> str:
     if r.n_gradients:
         lines.append(f"{r.n_gradients} gradients: vs finite differences max rel. diff {r.max_fd[0]:.1e} "
                      f"({r.max_fd[1]}), tolerance {RTOL_FD:g}")
+    if r.n_chains:
+        lines.append(f"{r.n_chains} chain-rule products: factors multiplied out vs the gradient, tolerance {RTOL_CHAIN:g}")
     lines.append(f"loss over {wt.spec.steps} step(s): step graph vs NumPy max rel. diff {r.max_history[0]:.1e}, "
                  f"tolerance {RTOL_HISTORY:g}")
     lines += r.notes

@@ -3,12 +3,18 @@ the problem, the forward and backward passes, the update, the training table, th
 published numbers (marked by :mod:`derive.teach.published`) and the verification."""
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import fmt
+from derive.model.names import StepId, sample_suffix
 from derive.present.document import Doc, Eq, M, P, Para, Parts, Section, T, Table
 from derive.present.notation import Printer, latex_name, symbol_names
+from derive.present.problem import statement
+from derive.verify.chains import RTOL_CHAIN
+from derive.verify.three_way import RTOL_FD, RTOL_NUMPY
 
 
 class _Builder:
@@ -112,17 +118,7 @@ class _Builder:
         sec.blocks.append(Para(T("The training sample" + ("s" if multi else "") + " (inputs and target):")))
         sec.blocks.append(Table(header, rows))
 
-        loss = LOSSES[spec.loss]
-        parts = P("The loss is ", ("u", loss.text), ", ", ("m", loss.latex))
-        if multi:
-            parts += P(" for one sample; the batch loss is the ",
-                       ("u", "mean" if spec.batch == "mean" else "sum"),
-                       " over the samples, ",
-                       ("m", r"J = \tfrac{1}{%d}\sum_s J^{(s)}" % len(spec.samples) if spec.batch == "mean" else r"J = \sum_s J^{(s)}"))
-        parts += P(". The learning rate is ", ("m", r"\eta = " + fmt(spec.learning_rate, self.d, True)),
-                   ", and one gradient-descent step updates every trainable parameter by ",
-                   ("m", r"p^{\text{new}} = p - \eta\, \frac{\partial J}{\partial p}"), ".")
-        sec.blocks.append(Para(parts))
+        sec.blocks.append(Para(statement(spec)))
         if spec.carry == "rounded":
             note = f"Every value is rounded to {self.d} decimal places and the rounded value is used in the steps that follow, as with a calculator."
         else:
@@ -239,7 +235,7 @@ class _Builder:
             if st.kind == "new":
                 sec.blocks.append(self.eq(st))
                 sym = self.g.leaves[st.param]
-                rows.append([M(self.names[sym]), M(self.given(sym)), M(self.val(self.g["grad_" + st.param])), M(self.val(st))])
+                rows.append([M(self.names[sym]), M(self.given(sym)), M(self.val(self.g[str(StepId("grad", st.param))])), M(self.val(st))])
         sec.blocks.append(Table([T("parameter"), T("before"), T("gradient"), T("after")], rows))
         frozen = self.spec.frozen()
         if frozen:
@@ -281,7 +277,7 @@ class _Builder:
             else:
                 # the catalogue's titles use σ, η and ½: escaped per format like user text
                 verdict = P("wrong", ("u", f": {m.misconception}" if m.misconception else ""))
-            rows.append([M(self.names[st.symbol]), M(fmt(m.printed, self.d, True)),
+            rows.append([M(self.names[st.symbol]), M(m.number.text if m.number else fmt(m.printed, self.d, True)),
                          M(fmt(st.exact, max(self.d, m.places))), verdict])
         sec.blocks.append(Table([T("quantity"), T("printed"), T("verified"), T("verdict")], rows))
         return sec
@@ -292,8 +288,10 @@ class _Builder:
         sec.blocks.append(Para(P(
             f"Each of the {r.n_values} values above was computed by SymPy (exact rationals, 50-digit floats after a "
             "transcendental function) and again by an independent NumPy implementation in float64; the two agree to ",
-            ("m", r"10^{-9}"), " (relative). Each of the ", ("u", str(r.n_gradients)),
-            " gradients was also checked by central finite differences of the loss, agreeing to ", ("m", r"10^{-6}"),
+            ("m", _ten(RTOL_NUMPY)), " (relative). Each of the ", ("u", str(r.n_gradients)),
+            " gradients was also checked by central finite differences of the loss, agreeing to ", ("m", _ten(RTOL_FD)),
+            *(() if not r.n_chains else
+              (", and the factors of each chain-rule product printed multiply out to it, to ", ("m", _ten(RTOL_CHAIN)))),
             "." + (f" The loss over all {self.spec.steps} steps was recomputed both ways too." if self.spec.steps > 1 else ""))))
         if r.notes:
             sec.blocks.append(Para(P(("u", " ".join(r.notes)))))
@@ -301,7 +299,7 @@ class _Builder:
 
     # ---- selection
     def _sfx(self, s):
-        return f"_s{s + 1}" if len(self.spec.samples) > 1 else ""
+        return sample_suffix(s if len(self.spec.samples) > 1 else None)
 
     def _layer_steps(self, s, li, kinds):
         return [st for st in self.g if st.layer == li and st.kind in kinds and st.sample == s
@@ -335,3 +333,8 @@ def _log_rows(n: int) -> set[int]:
 def document(wt, questions: dict[str, int] | None = None) -> Doc:
     """The format-neutral walkthrough of ``wt``; ``questions`` boxes those steps' answers."""
     return _Builder(wt, questions).build()
+
+
+def _ten(tolerance: float) -> str:
+    """A tolerance that is a power of ten, as LaTeX: 1e-09 -> 10^{-9}."""
+    return r"10^{%d}" % round(math.log10(tolerance))
