@@ -6,6 +6,7 @@ answers, no compiled formulas). Target (issue 5): 1,000 submissions in under 2 s
 
     python benchmarks/bench_check.py [--students 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,8 +77,12 @@ def ours(path: Path) -> float:
 def command(path: Path) -> float:
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "derive.cli", "check", str(FOUR), str(path), "-o", d],
-                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "derive.cli", "check", str(FOUR), str(path), "-o", d],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         return time.perf_counter() - t
 
 
@@ -91,8 +96,9 @@ def main():
         cmd, mine = command(path), ours(path)
         peer = naive(path)
     n = a.students
-    print(f"{n} submissions x 34 steps of worked/four.yaml "
-          "(40% right, 40% one slip carried forward, 20% rounded early)")
+    print(
+        f"{n} submissions x 34 steps of worked/four.yaml (40% right, 40% one slip carried forward, 20% rounded early)"
+    )
     print(f"{'what':<62} {'seconds':>8}")
     print(f"{'derive check CLASS.csv -o DIR (whole command, imports included)':<62} {cmd:8.2f}   target < 2")
     print(f"{'  in process: read + mark (follow-through, diagnoses)':<62} {mine:8.2f}")

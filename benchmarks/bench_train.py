@@ -38,6 +38,7 @@ shortfall that is within two standard errors of the difference of the means is r
 as within seed noise (not a win); anything more is a miss. The row "init=xavier" shows
 how much of an accuracy gap is the initialisation (He for ReLU layers by default).
 """
+
 from __future__ import annotations
 
 import os
@@ -68,8 +69,16 @@ SETTINGS = {
 
 
 def run_ours(data, setting, seed, dtype="float64", track=False, init="auto"):
-    opts = TrainOptions(hidden=(HIDDEN,), epochs=EPOCHS, batch=BATCH, seed=seed, dtype=dtype,
-                        track=track, init=init, **SETTINGS[setting])
+    opts = TrainOptions(
+        hidden=(HIDDEN,),
+        epochs=EPOCHS,
+        batch=BATCH,
+        seed=seed,
+        dtype=dtype,
+        track=track,
+        init=init,
+        **SETTINGS[setting],
+    )
     t = time.perf_counter()
     net, _ = train(data, opts)
     seconds = time.perf_counter() - t
@@ -81,17 +90,31 @@ def run_sklearn(data, setting, seed):
     from sklearn.neural_network import MLPClassifier
 
     s = SETTINGS[setting]
-    common = dict(hidden_layer_sizes=(HIDDEN,), batch_size=BATCH, max_iter=EPOCHS, alpha=0.0,
-                  shuffle=True, tol=0.0, n_iter_no_change=10**9, early_stopping=False,
-                  random_state=seed, learning_rate_init=s["lr"])
+    common = dict(
+        hidden_layer_sizes=(HIDDEN,),
+        batch_size=BATCH,
+        max_iter=EPOCHS,
+        alpha=0.0,
+        shuffle=True,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        early_stopping=False,
+        random_state=seed,
+        learning_rate_init=s["lr"],
+    )
     if setting == "sgd":
-        model = MLPClassifier(solver="sgd", activation="logistic", momentum=0.0,
-                              nesterovs_momentum=False, learning_rate="constant", **common)
+        model = MLPClassifier(
+            solver="sgd",
+            activation="logistic",
+            momentum=0.0,
+            nesterovs_momentum=False,
+            learning_rate="constant",
+            **common,
+        )
     else:
-        model = MLPClassifier(solver="adam", activation="relu", beta_1=0.9, beta_2=0.999,
-                              epsilon=1e-8, **common)
+        model = MLPClassifier(solver="adam", activation="relu", beta_1=0.9, beta_2=0.999, epsilon=1e-8, **common)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)   # it ran all 50 epochs, as asked
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it ran all 50 epochs, as asked
         t = time.perf_counter()
         model.fit(data.X_train, data.y_train)
         seconds = time.perf_counter() - t
@@ -122,15 +145,16 @@ def torch_runner(data, dtype_name):
         n = len(X)
         for _epoch in range(EPOCHS):
             perm = torch.randperm(n)
-            Xs, ys = X[perm], y[perm]         # one gather per epoch, then slices (~7% faster
-            for i in range(0, n, BATCH):       # here than indexing every batch)
+            Xs, ys = X[perm], y[perm]  # one gather per epoch, then slices (~7% faster
+            for i in range(0, n, BATCH):  # here than indexing every batch)
                 opt.zero_grad()
-                loss_fn(model(Xs[i:i + BATCH]), ys[i:i + BATCH]).backward()
+                loss_fn(model(Xs[i : i + BATCH]), ys[i : i + BATCH]).backward()
                 opt.step()
         seconds = time.perf_counter() - t
         with torch.no_grad():
             acc = (model(Xt).argmax(1) == yt).double().mean().item()
         return seconds, acc
+
     return run
 
 
@@ -150,7 +174,7 @@ def run_plain(data, setting, seed):
     for _epoch in range(EPOCHS):
         perm = rng.permutation(len(X))
         for i in range(0, len(X), BATCH):
-            idx = perm[i:i + BATCH]
+            idx = perm[i : i + BATCH]
             x, y = X[idx], Y[idx]
             z1 = x @ W1 + b1
             h = np.maximum(z1, 0) if relu else 1 / (1 + np.exp(-z1))
@@ -195,12 +219,14 @@ def main(argv=None) -> int:
     }
     try:
         import sklearn
+
         competitors["scikit-learn MLPClassifier"] = run_sklearn
         sk_version = sklearn.__version__
     except ImportError:
         sk_version = "not installed"
     try:
         import torch
+
         torch.set_num_threads(1)
         torch.set_num_interop_threads(1)
         competitors["PyTorch CPU, float64"] = torch_runner(data, "float64")
@@ -210,15 +236,19 @@ def main(argv=None) -> int:
         torch_version = "not installed"
     competitors["plain NumPy loop"] = run_plain
 
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, scikit-learn {sk_version}, "
-          f"PyTorch {torch_version}; {os.cpu_count()} CPUs, 1 thread each "
-          f"(OMP/OPENBLAS/MKL_NUM_THREADS=1, torch.set_num_threads(1))")
-    print(f"digits: {len(data.y_train)} train / {len(data.y_test)} test, 64-{HIDDEN}-10, batch {BATCH}, "
-          f"{EPOCHS} epochs; time = best of {args.repeats} (seeds 0-{args.repeats - 1}), "
-          f"accuracy = mean over {seeds} seeds")
+    print(
+        f"Python {platform.python_version()}, NumPy {np.__version__}, scikit-learn {sk_version}, "
+        f"PyTorch {torch_version}; {os.cpu_count()} CPUs, 1 thread each "
+        f"(OMP/OPENBLAS/MKL_NUM_THREADS=1, torch.set_num_threads(1))"
+    )
+    print(
+        f"digits: {len(data.y_train)} train / {len(data.y_test)} test, 64-{HIDDEN}-10, batch {BATCH}, "
+        f"{EPOCHS} epochs; time = best of {args.repeats} (seeds 0-{args.repeats - 1}), "
+        f"accuracy = mean over {seeds} seeds"
+    )
     verdicts, noisy = [], []
     for setting in args.settings:
-        for run in competitors.values():          # warm-up, untimed: imports, first-call costs
+        for run in competitors.values():  # warm-up, untimed: imports, first-call costs
             run(data, setting, 99)
         times = {name: [] for name in competitors}
         accs = {name: [] for name in competitors}
@@ -243,11 +273,11 @@ def main(argv=None) -> int:
         peers = [n for n in competitors if n.startswith("scikit")]
         torch_names = [n for n in competitors if n.startswith("PyTorch")]
         if torch_names:
-            peers.append(min(torch_names, key=lambda n: best[n]))   # PyTorch at its faster dtype
+            peers.append(min(torch_names, key=lambda n: best[n]))  # PyTorch at its faster dtype
         for peer in peers:
             speed = best[peer] / ours
             diff = mean["this core"] - mean[peer]
-            se = float(np.hypot(sd["this core"], sd[peer]) / np.sqrt(seeds))   # of the difference
+            se = float(np.hypot(sd["this core"], sd[peer]) / np.sqrt(seeds))  # of the difference
             if diff >= -one_image:
                 verdict = "equal or better"
             elif diff >= -2 * se:
@@ -258,12 +288,16 @@ def main(argv=None) -> int:
             verdicts.append(ok)
             met = "NOT met" if not ok else ("met" if verdict == "equal or better" else "met only within noise")
             noisy.append(ok and met != "met")
-            print(f"  vs {peer}: {speed:.2f}x faster (target >= 2); accuracy {diff:+.4f} "
-                  f"(standard error {se:.4f}): {verdict}; {met}")
+            print(
+                f"  vs {peer}: {speed:.2f}x faster (target >= 2); accuracy {diff:+.4f} "
+                f"(standard error {se:.4f}): {verdict}; {met}"
+            )
         ratio = ours / best["plain NumPy loop"]
         verdicts.append(ratio <= 1.3)
-        print(f"  vs plain NumPy loop: ours takes {ratio:.2f}x its time (target <= 1.3): "
-              f"{'met' if ratio <= 1.3 else 'NOT met'}")
+        print(
+            f"  vs plain NumPy loop: ours takes {ratio:.2f}x its time (target <= 1.3): "
+            f"{'met' if ratio <= 1.3 else 'NOT met'}"
+        )
         if "scikit-learn MLPClassifier" not in competitors:
             print("  scikit-learn: not installed")
         if not torch_names:

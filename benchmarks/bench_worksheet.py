@@ -6,6 +6,7 @@ re-evaluating one step graph. Targets (issue 4): md+tex under 3 s, with PDFs und
 
     python benchmarks/bench_worksheet.py [--variants 30] [--no-pdf]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,19 @@ FOUR = ROOT / "worked" / "four.yaml"
 def command(n: int, pdf: bool) -> float:
     """Wall time of the real command in a fresh process (imports included)."""
     with tempfile.TemporaryDirectory() as d:
-        argv = [sys.executable, "-m", "derive.cli", "worksheet", str(FOUR),
-                "--variants", str(n), "--seed", "7", "-o", d]
+        argv = [
+            sys.executable,
+            "-m",
+            "derive.cli",
+            "worksheet",
+            str(FOUR),
+            "--variants",
+            str(n),
+            "--seed",
+            "7",
+            "-o",
+            d,
+        ]
         if pdf:
             argv.append("--pdf")
         t = time.perf_counter()
@@ -46,7 +58,7 @@ def from_scratch(n: int) -> float:
     questions = {sid: i + 1 for i, sid in enumerate(ws.blanks)}
     t = time.perf_counter()
     for v in ws.variants:
-        wt = Walkthrough(dataclasses.replace(v.spec))      # derive + verify anew
+        wt = Walkthrough(dataclasses.replace(v.spec))  # derive + verify anew
         for f in ("md", "tex"):
             render(wt, f, questions), render_sheet(ws, v, f)
     return time.perf_counter() - t
@@ -75,8 +87,10 @@ def main():
     print(f"{'what':<58} {'seconds':>8}")
     print(f"{'derive worksheet (md + tex), whole command':<58} {md:8.2f}   target < 3")
     print(f"{'  in process: variants + sheets + keys (md + tex)':<58} {ours:8.2f}")
-    print(f"{'  peer: each variant derived + verified from scratch':<58} {scratch:8.2f}   "
-          f"(draws not included; ratio {scratch / ours:.1f}x)")
+    print(
+        f"{'  peer: each variant derived + verified from scratch':<58} {scratch:8.2f}   "
+        f"(draws not included; ratio {scratch / ours:.1f}x)"
+    )
     if not a.no_pdf:
         pdf = command(n, pdf=True)
         print(f"{'derive worksheet --pdf (62 pdflatex runs, 2 at a time)':<58} {pdf:8.2f}   target < 60")

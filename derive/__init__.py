@@ -10,14 +10,21 @@ result as Markdown, LaTeX or JSON.
 >>> wt.graph["delta_o1"].formula
 dloss_dout_o1*dout_dnet_o1
 """
+
 import importlib
 
 # The public names, imported on first use so that `derive --help` and the light
 # commands start quickly (SymPy, NumPy and Jinja2 load only when needed).
 _EXPORTS = {
-    "Spec": "model.spec", "SpecError": "model.spec", "load_spec": "model.spec", "load_spec_text": "model.spec",
-    "Step": "graph.steps", "StepGraph": "graph.steps", "derive": "graph.builder",
-    "VerificationError": "errors", "Walkthrough": "present.walkthrough",
+    "Spec": "model.spec",
+    "SpecError": "model.spec",
+    "load_spec": "model.spec",
+    "load_spec_text": "model.spec",
+    "Step": "graph.steps",
+    "StepGraph": "graph.steps",
+    "derive": "graph.builder",
+    "VerificationError": "errors",
+    "Walkthrough": "present.walkthrough",
     "Checker": "teach.marking",
 }
 __all__ = sorted(_EXPORTS)

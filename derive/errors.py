@@ -3,6 +3,7 @@ gives it (the entry point maps them once, as Click's exceptions do).
 
     0 success   1 verification failed   2 bad input   3 internal error (a bug)
 """
+
 from __future__ import annotations
 
 

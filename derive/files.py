@@ -1,4 +1,5 @@
 """Writing output files safely: temporary name, then rename."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ def write_atomic(path: Path, data: str | bytes, protect: tuple[Path, ...] = ()) 
     """Write ``data`` to a temporary file beside ``path`` and rename it into place, so an
     interrupted run never leaves half a file. Refuses to overwrite the input files."""
     for q in protect:
-        if q.exists() and path.exists() and os.path.samefile(path, q):   # also through links
+        if q.exists() and path.exists() and os.path.samefile(path, q):  # also through links
             raise UsageError(f"{path}: refusing to overwrite the input spec")
     if path.is_dir():
         raise UsageError(f"{path}: is a folder; give a file name")
@@ -28,7 +29,7 @@ def write_atomic(path: Path, data: str | bytes, protect: tuple[Path, ...] = ()) 
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; an output file is an ordinary file
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output file is an ordinary file
         os.replace(tmp, path)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)

@@ -1,4 +1,5 @@
 """The homework checker: marking, follow-through, misconceptions, class runs."""
+
 from __future__ import annotations
 
 import csv
@@ -49,7 +50,7 @@ def test_one_wrong_upstream_value_makes_its_dependants_follow_through(four):
         assert r.steps[sid].verdict == "follow-through", sid
     assert r.steps["net_o1"].follows == ["out_h1"]
     assert r.steps["net_h1"].verdict == "correct"
-    assert r.score == r.max_score - 1                     # full follow-through credit by default
+    assert r.score == r.max_score - 1  # full follow-through credit by default
 
 
 def test_follow_through_credit_and_points_are_configurable():
@@ -64,13 +65,21 @@ def test_an_honest_chain_of_rounded_values_is_not_punished(four):
     """Rounding every step to 2 places and carrying the rounded values is correct work."""
     vals = four.base.run(decimals=2)
     r = four.mark({k: f"{float(v):.2f}" for k, v in vals.items()})
-    assert all(s.verdict == "correct" for s in r.steps.values()), \
-        {k: s.verdict for k, s in r.steps.items() if s.verdict != "correct"}
+    assert all(s.verdict == "correct" for s in r.steps.values()), {
+        k: s.verdict for k, s in r.steps.items() if s.verdict != "correct"
+    }
 
 
 def test_missing_and_invalid_answers(four):
-    r = four.mark({"net_h1": "", "out_h1": None, "net_h2": "__import__('os').system('echo hi')",
-                   "out_h2": "0.5440", "typo_id": "1"})
+    r = four.mark(
+        {
+            "net_h1": "",
+            "out_h1": None,
+            "net_h2": "__import__('os').system('echo hi')",
+            "out_h2": "0.5440",
+            "typo_id": "1",
+        }
+    )
     assert r.steps["net_h1"].verdict == r.steps["out_h1"].verdict == "missing"
     assert r.steps["net_h2"].verdict == "invalid" and r.steps["net_h2"].points == 0
     assert r.steps["out_h2"].verdict == "correct"
@@ -85,7 +94,7 @@ def test_fractions_arithmetic_and_formulas(four):
 
 
 def test_stated_precision(four):
-    assert four.mark({"out_h1": "0.59"}).steps["out_h1"].verdict == "correct"     # right to its 2 places
+    assert four.mark({"out_h1": "0.59"}).steps["out_h1"].verdict == "correct"  # right to its 2 places
     assert "asks for 4" in four.mark({"out_h1": "0.59"}).steps["out_h1"].note
     assert four.mark({"out_h1": "0.5920"}).steps["out_h1"].verdict == "wrong"
 
@@ -96,6 +105,7 @@ def _cases():
     def k(name):
         g = Checker(load_spec(W / f"{name}.yaml"), name).base
         return {s.id: float(s.value) for s in g}
+
     f, sb, b = k("four"), k("shared-bias"), k("batch")
     return {
         "sigma-of-minus-x": ("four", "out_h1", f"{1 - f['out_h1']:.4f}"),
@@ -108,7 +118,7 @@ def _cases():
         "no-learning-rate": ("four", "new_w1", f"{0.4 - f['grad_w1']:.4f}"),
         "updated-weights-in-delta": ("four", "delta_h1", f"{f['dout_dnet_h1'] * f['new_w9'] * f['delta_o1']:.6f}"),
         "missing-sum": ("shared-bias", "delta_h1", f"{sb['dout_dnet_h1'] * 0.40 * sb['delta_o1']:.5f}"),
-        "truncated": ("four", "grad_w9", "-0.0492"),                      # -0.049269 cut, not rounded
+        "truncated": ("four", "grad_w9", "-0.0492"),  # -0.049269 cut, not rounded
         "rounded-too-early": ("four", "grad_w9", f"{-0.08 * 0.59:.4f}"),  # from delta 0.08, out 0.59
     }
 
@@ -131,10 +141,31 @@ def test_misconception_is_diagnosed(name):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.sampled_from(["net_h1", "out_h1", "net_o1", "out_o1", "loss", "delta_o1", "delta_h1",
-                                        "grad_w1", "grad_w9", "new_w9", "dout_dnet_h2"]),
-                       st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6),
-                                 st.text(max_size=30), st.none())))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "net_h1",
+                "out_h1",
+                "net_o1",
+                "out_o1",
+                "loss",
+                "delta_o1",
+                "delta_h1",
+                "grad_w1",
+                "grad_w9",
+                "new_w9",
+                "dout_dnet_h2",
+            ]
+        ),
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(-(10**6), 10**6),
+            st.text(max_size=30),
+            st.none(),
+        ),
+    )
+)
 def test_random_answers_never_crash(answers):
     ch = _FOUR_CHECKER
     r = ch.mark(answers)
@@ -237,7 +268,7 @@ def test_variant_answers_use_the_variant_numbers(tmp_path):
     ans = key_answers(ch, variant="four-s7-v02")
     r = ch.mark(ans)
     assert r.score == r.max_score
-    r0 = ch.mark({k: v for k, v in ans.items() if k != "variant"})   # against the spec's own numbers
+    r0 = ch.mark({k: v for k, v in ans.items() if k != "variant"})  # against the spec's own numbers
     assert r0.score < r0.max_score
 
 
@@ -249,7 +280,7 @@ def test_formula_answers_may_write_out_their_inputs(four):
 
 def test_relative_tolerance_and_significant_figures():
     spec = load_spec(W / "four.yaml")
-    off = f"{0.59291 * 1.01:.4f}"                               # 1% high
+    off = f"{0.59291 * 1.01:.4f}"  # 1% high
     assert Checker(spec, "four").mark({"out_h1": off}).steps["out_h1"].verdict == "wrong"
     assert Checker(spec, "four", Options(rtol=0.02)).mark({"out_h1": off}).steps["out_h1"].verdict == "correct"
     # judged to 2 significant figures, 0.5988 is 0.60 and 0.5929 is 0.59: still wrong; 0.5931 is right
@@ -272,6 +303,8 @@ def test_answer_files_keep_the_places_typed(tmp_path):
     marked = mark_all(_FOUR_CHECKER, subs)
     for _, r in marked[:2]:
         assert {sid: (s.verdict, s.given, s.note) for sid, s in r.steps.items()} == {
-            "out_h2": ("correct", "0.5440", None), "delta_h1": ("correct", "-0.0120", None),
-            "net_h1": ("correct", "0.376", "given to 3 decimal places; the sheet asks for 4")}
+            "out_h2": ("correct", "0.5440", None),
+            "delta_h1": ("correct", "-0.0120", None),
+            "net_h1": ("correct", "0.376", "given to 3 decimal places; the sheet asks for 4"),
+        }
     assert marked[2][1] is None and "not valid YAML at line 2" in marked[2][0].problem

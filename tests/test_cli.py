@@ -4,6 +4,7 @@ the problem, exit status 2, no traceback, nothing written.
 Every file in tests/bad_specs/ starts with ``# expect: <text>``: a piece of the one-line
 message it must produce (the empty file, which cannot hold the comment, expects "empty").
 """
+
 import re
 import subprocess
 import sys
@@ -26,7 +27,7 @@ def expectation(path: Path) -> str:
         assert path.stat().st_size == 0, f"{path.name}: no '# expect:' line"
         return "the file is empty"
     assert first.startswith("# expect: "), f"{path.name}: first line must be '# expect: ...'"
-    return first[len("# expect: "):]
+    return first[len("# expect: ") :]
 
 
 def assert_one_line(err: str) -> str:
@@ -57,20 +58,30 @@ def test_bad_spec_gives_one_line_and_status_2(path, capsys):
 @pytest.mark.parametrize("name", ["16_weights_row_length", "53_python_tag", "67_nested_too_deep"])
 def test_bad_spec_real_process(name, tmp_path):
     path = BAD / f"{name}.yaml"
-    r = subprocess.run([sys.executable, "-m", "derive.cli", "walkthrough", str(path)],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "derive.cli", "walkthrough", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert r.returncode == 2
-    assert r.stdout == ""          # the !!python tag's "echo hi" did not run
+    assert r.stdout == ""  # the !!python tag's "echo hi" did not run
     assert_one_line(r.stderr)
     assert expectation(path) in r.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_issue_example_message():
-    r = subprocess.run([sys.executable, "-m", "derive.cli", "walkthrough", str(BAD / "16_weights_row_length.yaml")],
-                       capture_output=True, text=True, timeout=120)
-    assert r.stderr == ("derive: 16_weights_row_length.yaml: parameters.weights.h: "
-                        "expected 2 rows of 4 numbers, got 2 rows of 3\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "derive.cli", "walkthrough", str(BAD / "16_weights_row_length.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.stderr == (
+        "derive: 16_weights_row_length.yaml: parameters.weights.h: expected 2 rows of 4 numbers, got 2 rows of 3\n"
+    )
 
 
 def test_verify_of_a_bad_spec_is_status_2(capsys):
@@ -159,7 +170,7 @@ def test_bad_spec_with_output_writes_nothing(tmp_path, capsys):
 
 
 def test_builtin_example_by_name(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)          # no file called "four" here
+    monkeypatch.chdir(tmp_path)  # no file called "four" here
     assert main(["walkthrough", "four"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
@@ -167,20 +178,28 @@ def test_builtin_example_by_name(tmp_path, capsys, monkeypatch):
 
 
 def test_verify_four_real_process():
-    r = subprocess.run([sys.executable, "-m", "derive.cli", "verify", str(ROOT / "worked" / "four.yaml")],
-                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "derive.cli", "verify", str(ROOT / "worked" / "four.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "verified" in r.stdout
     assert "NOT VERIFIED" not in r.stdout
     assert r.stderr == ""
 
 
-@pytest.mark.parametrize("argv, expect", [
-    ([], "required: command"),
-    (["walkthrough"], "required: spec"),
-    (["walkthrough", "four", "--format", "docx"], "invalid choice: 'docx'"),
-    (["explain", "four"], "invalid choice: 'explain'"),
-])
+@pytest.mark.parametrize(
+    "argv, expect",
+    [
+        ([], "required: command"),
+        (["walkthrough"], "required: spec"),
+        (["walkthrough", "four", "--format", "docx"], "invalid choice: 'docx'"),
+        (["explain", "four"], "invalid choice: 'explain'"),
+    ],
+)
 def test_bad_command_line_is_one_line(argv, expect, capsys):
     assert main(argv) == 2
     out, err = capsys.readouterr()
@@ -199,7 +218,7 @@ def test_file_name_with_a_newline_stays_one_line(tmp_path, capsys):
 def test_spec_path_through_a_file(tmp_path, capsys):
     afile = tmp_path / "f.yaml"
     afile.write_text("x: 1\n")
-    assert main(["walkthrough", str(afile / "inner.yaml")]) == 2     # a path through a file
+    assert main(["walkthrough", str(afile / "inner.yaml")]) == 2  # a path through a file
     err = assert_one_line(capsys.readouterr().err)
     assert "inner.yaml: cannot read" in err
 
@@ -222,20 +241,25 @@ learning_rate: %s
 """
 
 
-@pytest.mark.parametrize("name, fields", [
-    ("huge_weight", ("sigmoid", 1, "sigmoid", "half-sse", "1.0e+300", "[[1, 1]]", "[1]", "0.1")),
-    ("huge_learning_rate", ("sigmoid", 1, "sigmoid", "half-sse", "1", "[[1, 1]]", "[1]", "1.0e+300")),
-    ("saturated_bce", ("sigmoid", 1, "sigmoid", "bce", "1", "[[1000, 1000]]", "[0]", "0.1")),
-    ("saturated_softmax",
-     ("sigmoid", 3, "softmax", "cross-entropy", "1", "[[1000, 1000], [-1000, 0], [0, 0]]", "1", "0.1")),
-    ("relu_overflow", ("relu", 1, "identity", "half-sse", "1.0e+200", "[[1, 1]]", "[1]", "0.1")),
-])
+@pytest.mark.parametrize(
+    "name, fields",
+    [
+        ("huge_weight", ("sigmoid", 1, "sigmoid", "half-sse", "1.0e+300", "[[1, 1]]", "[1]", "0.1")),
+        ("huge_learning_rate", ("sigmoid", 1, "sigmoid", "half-sse", "1", "[[1, 1]]", "[1]", "1.0e+300")),
+        ("saturated_bce", ("sigmoid", 1, "sigmoid", "bce", "1", "[[1000, 1000]]", "[0]", "0.1")),
+        (
+            "saturated_softmax",
+            ("sigmoid", 3, "softmax", "cross-entropy", "1", "[[1000, 1000], [-1000, 0], [0, 0]]", "1", "0.1"),
+        ),
+        ("relu_overflow", ("relu", 1, "identity", "half-sse", "1.0e+200", "[[1, 1]]", "[1]", "0.1")),
+    ],
+)
 def test_extreme_numbers_never_give_a_traceback(name, fields, tmp_path, capsys):
     """Whether or not these can be computed, the answer is a result or one line of error."""
     path = tmp_path / f"{name}.yaml"
     path.write_text(EXTREME % fields, encoding="utf-8")
     for command in ("walkthrough", "verify"):
-        status = main([command, str(path)])        # an exception here fails the test
+        status = main([command, str(path)])  # an exception here fails the test
         out, err = capsys.readouterr()
         assert status in (0, 1, 2)
         if status == 2:
@@ -248,14 +272,16 @@ def test_extreme_numbers_never_give_a_traceback(name, fields, tmp_path, capsys):
 
 def test_extreme_numbers_real_process(tmp_path):
     path = tmp_path / "relu_overflow.yaml"
-    path.write_text(EXTREME % ("relu", 1, "identity", "half-sse", "1.0e+200", "[[1, 1]]", "[1]", "0.1"),
-                    encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "derive.cli", "walkthrough", str(path)],
-                       capture_output=True, text=True, timeout=300)
+    path.write_text(
+        EXTREME % ("relu", 1, "identity", "half-sse", "1.0e+200", "[[1, 1]]", "[1]", "0.1"), encoding="utf-8"
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "derive.cli", "walkthrough", str(path)], capture_output=True, text=True, timeout=300
+    )
     assert r.returncode in (0, 1, 2)
     if r.returncode:
         assert r.stdout == ""
-        assert "relu_overflow.yaml: " in assert_one_line(r.stderr)   # no NumPy warnings either
+        assert "relu_overflow.yaml: " in assert_one_line(r.stderr)  # no NumPy warnings either
     else:
         assert r.stderr == ""
 
@@ -265,7 +291,7 @@ def test_pdf_format_writes_a_pdf(tmp_path):
     out = tmp_path / "four.pdf"
     assert main(["walkthrough", "four", "--format", "pdf", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"%PDF")
-    assert oct(out.stat().st_mode & 0o777) != oct(0o600)   # an ordinary file, not mkstemp's 0600
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # an ordinary file, not mkstemp's 0600
 
 
 def test_pdf_format_needs_an_output_file(capsys):
@@ -276,8 +302,10 @@ def test_pdf_format_needs_an_output_file(capsys):
 @pytest.mark.parametrize("args", [["--help"], ["walkthrough", "--help"], ["train", "--help"], ["check", "--help"]])
 def test_help_imports_no_heavy_library(args):
     """``derive --help`` answers at once: SymPy, NumPy and Jinja2 load only when a command runs."""
-    code = ("import sys\nfrom derive.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('sympy', 'numpy', 'jinja2', 'yaml', 'matplotlib') if m in sys.modules))" % args)
+    code = (
+        "import sys\nfrom derive.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sympy', 'numpy', 'jinja2', 'yaml', 'matplotlib') if m in sys.modules))" % args
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "usage: derive" in r.stdout

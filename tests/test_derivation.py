@@ -1,4 +1,5 @@
 """Derivations: every line proven by SymPy, wrong lines caught, renderings complete."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,15 +9,26 @@ import pytest
 import sympy as sp
 from support import need
 
-from derive.graph.functions import ACTIVATIONS, leaky_step, sigma, step
 from derive.graph.derivations import DERIVATIONS, N_CLASSES, Derivation, Line, get
+from derive.graph.functions import ACTIVATIONS, LOSSES, leaky_step, sigma, step
 from derive.present.derivation import CLOSING, derivation_section, render_derivation, why_tex
-from derive.verify.proofs import DerivationError, check, equal, prove
-from derive.graph.functions import LOSSES
 from derive.present.pdf import compile_pdf
+from derive.verify.proofs import DerivationError, check, equal, prove
 
-REQUIRED = ["sigmoid", "tanh", "relu", "leaky-relu", "identity", "softmax-cross-entropy", "sigmoid-bce",
-            "half-sse", "sse", "mse", "half-mse", "softmax"]
+REQUIRED = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky-relu",
+    "identity",
+    "softmax-cross-entropy",
+    "sigmoid-bce",
+    "half-sse",
+    "sse",
+    "mse",
+    "half-mse",
+    "softmax",
+]
 x = sp.Symbol("x", real=True)
 N = N_CLASSES
 net = sp.symbols(f"net1:{N + 1}", real=True)
@@ -33,6 +45,7 @@ def with_line(d: Derivation, i: int, line: Line) -> Derivation:
 
 # ---------------------------------------------------------------- every derivation is proven
 
+
 def test_required_derivations_exist():
     assert set(REQUIRED) <= set(DERIVATIONS)
     for name, d in DERIVATIONS.items():
@@ -46,7 +59,7 @@ def test_every_line_is_proven(name):
     result = prove(d)
     assert result == [True] * len(d.lines)
     assert check(d) is d
-    result[0] = False                  # the caller's copy: the remembered proof is unchanged
+    result[0] = False  # the caller's copy: the remembered proof is unchanged
     assert prove(d)[0] is True
 
 
@@ -65,13 +78,14 @@ def test_proof_does_not_use_the_functions_own_derivative_rules(monkeypatch):
     # sigma and leaky_relu carry fdiff rules; the proof must rewrite them to their
     # definitions, or it would be assuming what it proves.
     monkeypatch.setattr(sigma, "fdiff", lambda self, argindex=1: sp.Integer(0))
-    assert sp.diff(sigma(x), x) == 0     # the rule is really broken
+    assert sp.diff(sigma(x), x) == 0  # the rule is really broken
     for name in ("sigmoid", "sigmoid-bce"):
         d = DERIVATIONS[name]
         assert prove(d, cached=False) == [True] * len(d.lines)
 
 
 # ---------------------------------------------------------------- where each derivation ends
+
 
 def test_sigmoid_ends_in_sigma_one_minus_sigma():
     d = DERIVATIONS["sigmoid"]
@@ -129,8 +143,9 @@ def test_sigmoid_bce_ends_in_out_minus_y():
     assert d.lines[-1].tex == r"\mathrm{out} - y"
 
 
-@pytest.mark.parametrize("name, factor", [("half-sse", 1), ("sse", 2), ("mse", sp.Rational(2, N)),
-                                          ("half-mse", sp.Rational(1, N))])
+@pytest.mark.parametrize(
+    "name, factor", [("half-sse", 1), ("sse", 2), ("mse", sp.Rational(2, N)), ("half-mse", sp.Rational(1, N))]
+)
 def test_squared_losses_end_in_factor_times_out_minus_y(name, factor):
     last = DERIVATIONS[name].lines[-1].expr
     J = LOSSES[name].expr(list(out), list(ys))
@@ -140,6 +155,7 @@ def test_squared_losses_end_in_factor_times_out_minus_y(name, factor):
 
 
 # ---------------------------------------------------------------- wrong lines are caught
+
 
 def test_the_essays_first_line_is_caught():
     d = DERIVATIONS["sigmoid"]
@@ -208,6 +224,7 @@ def test_wrong_signs_and_wrong_matrices_are_caught():
 
 # ---------------------------------------------------------------- rendering
 
+
 @pytest.mark.parametrize("name", list(DERIVATIONS))
 def test_markdown_contains_every_line_and_justification(name):
     d = DERIVATIONS[name]
@@ -228,7 +245,7 @@ def test_latex_contains_every_line_in_align(name):
     tex = render_derivation(name, "tex")
     assert tex.startswith(r"\documentclass")
     assert r"\title{%s}" % d.title in tex
-    body = tex[tex.index(r"\begin{align*}"):tex.index(r"\end{align*}")]
+    body = tex[tex.index(r"\begin{align*}") : tex.index(r"\end{align*}")]
     for line in d.lines:
         assert line.tex in body
     for line in d.lines[1:]:
@@ -284,6 +301,7 @@ def test_standalone_latex_compiles():
 def test_section_compiles_inside_a_document():
     need("pdflatex")
     from derive.present.env import make_env
+
     preamble = make_env("tex").get_template("preamble.tex.j2").render()
     body = derivation_section(list(DERIVATIONS), "tex", level=3)
     pdf = compile_pdf(preamble + "\\begin{document}\n\\section*{Derivations}\n" + body + "\\end{document}\n")

@@ -1,5 +1,6 @@
 """The spec's declared fields (derive.model.fields): the validator and the JSON Schema read
 one declaration, and the declaration generates the invalid-value tests below."""
+
 from __future__ import annotations
 
 import copy
@@ -16,14 +17,22 @@ from derive.model.spec import SpecError, load_spec_text
 ROOT = Path(__file__).resolve().parent.parent
 
 VALID = {
-    "title": "t", "story": "s",
-    "network": {"inputs": 2, "train_biases": True, "layers": [
-        {"name": "h", "size": 2, "activation": "leaky-relu", "alpha": 0.1, "bias": "neuron", "train_bias": True},
-        {"name": "o", "size": 1, "activation": "sigmoid"}]},
+    "title": "t",
+    "story": "s",
+    "network": {
+        "inputs": 2,
+        "train_biases": True,
+        "layers": [
+            {"name": "h", "size": 2, "activation": "leaky-relu", "alpha": 0.1, "bias": "neuron", "train_bias": True},
+            {"name": "o", "size": 1, "activation": "sigmoid"},
+        ],
+    },
     "loss": "half-sse",
     "parameters": {"weights": {"h": [[0.1, 0.2], [0.3, 0.4]], "o": [[0.5, 0.6]]}, "biases": {"h": [0.1, 0.2]}},
     "sample": {"x": [1, 0], "y": [1]},
-    "learning_rate": 0.5, "steps": 1, "batch": "mean",
+    "learning_rate": 0.5,
+    "steps": 1,
+    "batch": "mean",
     "rounding": {"decimals": 3, "carry": "exact"},
     "published": {"source": "a book", "values": {"net_h1": 0.1}},
     "vary": {"weights": {"low": -0.5, "high": 0.5, "step": 0.1}, "max_net": 3},
@@ -82,8 +91,18 @@ CASES = [(path, value, expect) for path, rule in _declared(TOP, VALID) for value
 def test_the_base_is_valid_and_the_cases_cover_the_declaration():
     assert _load(VALID).layers[0].alpha == sp.Rational(1, 10)
     covered = {_where(p) for p, _, _ in CASES}
-    assert {"learning_rate", "steps", "rounding.decimals", "network.layers[0].alpha", "network.layers[0].name",
-            "vary.weights.step", "vary.max_net", "published.source", "network.train_biases", "batch"} <= covered
+    assert {
+        "learning_rate",
+        "steps",
+        "rounding.decimals",
+        "network.layers[0].alpha",
+        "network.layers[0].name",
+        "vary.weights.step",
+        "vary.max_net",
+        "published.source",
+        "network.train_biases",
+        "batch",
+    } <= covered
 
 
 @pytest.mark.parametrize("path, value, expect", CASES, ids=[f"{_where(p)}={str(v)[:8]}" for p, v, _ in CASES])
@@ -104,12 +123,16 @@ def _sections(decl: Section, data: dict, path=()):
     for key, f in decl.fields.items():
         rule = f.rule.item if isinstance(f.rule, ListOf) else f.rule
         if isinstance(rule, Section) and key in data:
-            yield from _sections(rule, data[key][0] if isinstance(f.rule, ListOf) else data[key],
-                                 path + (key,) + ((0,) if isinstance(f.rule, ListOf) else ()))
+            yield from _sections(
+                rule,
+                data[key][0] if isinstance(f.rule, ListOf) else data[key],
+                path + (key,) + ((0,) if isinstance(f.rule, ListOf) else ()),
+            )
 
 
-@pytest.mark.parametrize("path, decl", list(_sections(TOP, VALID)),
-                         ids=lambda x: _where(x) if isinstance(x, tuple) else "")
+@pytest.mark.parametrize(
+    "path, decl", list(_sections(TOP, VALID)), ids=lambda x: _where(x) if isinstance(x, tuple) else ""
+)
 def test_unknown_keys_name_the_declared_ones(path, decl):
     d = copy.deepcopy(VALID)
     parent = d
@@ -135,7 +158,14 @@ def test_defaults_are_the_declared_ones():
         del d[key]
     s = _load(d)
     assert (s.title, s.story, s.steps, s.batch, s.decimals, s.carry, s.vary) == (
-        TOP["title"].default, "", TOP["steps"].default, TOP["batch"].default, 3, "exact", {})
+        TOP["title"].default,
+        "",
+        TOP["steps"].default,
+        TOP["batch"].default,
+        3,
+        "exact",
+        {},
+    )
 
 
 def test_the_schema_is_generated_from_the_declaration():
@@ -150,6 +180,7 @@ def test_the_schema_is_generated_from_the_declaration():
 def test_the_schema_accepts_the_worked_examples_and_refuses_bad_specs():
     need_module("jsonschema", "test")
     import jsonschema
+
     check = jsonschema.Draft202012Validator(json_schema())
     check.check_schema(json_schema())
     for path in sorted((ROOT / "worked").glob("*.yaml")):
@@ -158,7 +189,7 @@ def test_the_schema_accepts_the_worked_examples_and_refuses_bad_specs():
     assert not list(check.iter_errors(VALID))
     for path, value, _ in CASES:
         if isinstance(value, str) and value.lstrip("-").replace(".", "").isdigit():
-            continue          # numbers out of range given as text: the schema checks the form only
+            continue  # numbers out of range given as text: the schema checks the form only
         d = copy.deepcopy(VALID)
         parent = d
         for p in path[:-1]:

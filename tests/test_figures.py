@@ -1,6 +1,7 @@
 """Figures: every kind renders in every format it supports, reruns are byte-identical, and
 the pictures tell the truth (the surface's paths end in two different minima, the linear
 network fails on XOR where the tanh one succeeds, the comparison title names the winner)."""
+
 from __future__ import annotations
 
 import struct
@@ -21,10 +22,15 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # figsize (inches) of each kind times the still dpi
 PNG_SIZE = {"tangent": (1080, 540), "surface": (1260, 576), "boundary": (1008, 600), "curves": (1080, 480)}
 
-H_CE = History(loss=[2.2, 1.1, 0.6, 0.4], train_accuracy=[0.5, 0.8, 0.9, 0.95],
-               test_accuracy=[0.45, 0.78, 0.88, 0.93], seconds=0.1)
-H_SE = History(loss=[0.45, 0.2, 0.15, 0.12], train_accuracy=[0.2, 0.3, 0.38, 0.41],
-               test_accuracy=[0.18, 0.29, 0.36, 0.40], seconds=0.1)
+H_CE = History(
+    loss=[2.2, 1.1, 0.6, 0.4], train_accuracy=[0.5, 0.8, 0.9, 0.95], test_accuracy=[0.45, 0.78, 0.88, 0.93], seconds=0.1
+)
+H_SE = History(
+    loss=[0.45, 0.2, 0.15, 0.12],
+    train_accuracy=[0.2, 0.3, 0.38, 0.41],
+    test_accuracy=[0.18, 0.29, 0.36, 0.40],
+    seconds=0.1,
+)
 
 
 def _args(kind):
@@ -32,7 +38,7 @@ def _args(kind):
 
 
 def _unwrap(title: str) -> str:
-    return " ".join(title.split())          # long titles are wrapped onto two lines
+    return " ".join(title.split())  # long titles are wrapped onto two lines
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -41,6 +47,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- formats
+
 
 def test_kinds():
     assert KINDS == ("tangent", "surface", "boundary", "curves")
@@ -53,16 +60,16 @@ def test_png(kind, tmp_path):
     data = out.read_bytes()
     assert data[:8] == PNG_SIGNATURE
     assert _png_size(data) == PNG_SIZE[kind]
-    assert b"Software" not in data               # metadata stripped: no version stamp
-    with Image.open(out) as im:                  # a whole image, not just a header
+    assert b"Software" not in data  # metadata stripped: no version stamp
+    with Image.open(out) as im:  # a whole image, not just a header
         im.load()
-        assert len(im.getcolors(1 << 24)) > 50   # a picture, not a blank page
-    assert [p.name for p in tmp_path.iterdir()] == [f"{kind}.png"]   # no temporary file left
+        assert len(im.getcolors(1 << 24)) > 50  # a picture, not a blank page
+    assert [p.name for p in tmp_path.iterdir()] == [f"{kind}.png"]  # no temporary file left
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_svg_and_pdf(kind, tmp_path):
-    svg = figure(kind, tmp_path / "f.SVG", **_args(kind)).read_bytes()   # the suffix's case is ignored
+    svg = figure(kind, tmp_path / "f.SVG", **_args(kind)).read_bytes()  # the suffix's case is ignored
     assert svg.startswith(b"<?xml") and b"<svg" in svg and svg.rstrip().endswith(b"</svg>")
     pdf = figure(kind, tmp_path / "f.pdf", **_args(kind)).read_bytes()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
@@ -75,11 +82,11 @@ def test_gif(kind, frames, tmp_path):
     with Image.open(out) as im:
         assert im.format == "GIF"
         assert im.n_frames == frames and im.n_frames > 10
-        assert im.info.get("loop") == 0          # loops forever
+        assert im.info.get("loop") == 0  # loops forever
         first = np.asarray(im.convert("RGB"))
         im.seek(im.n_frames // 2)
         middle = np.asarray(im.convert("RGB"))
-    assert (first != middle).any()               # it moves
+    assert (first != middle).any()  # it moves
 
 
 @pytest.mark.parametrize("kind", ["boundary", "curves"])
@@ -106,10 +113,14 @@ def test_rerun_replaces_the_file(tmp_path):
 
 # --------------------------------------------------------------------------- errors
 
-@pytest.mark.parametrize("name, match", [
-    ("picture.jpg", r"tangent figure can be written as \.png, \.svg, \.pdf, \.gif, not '\.jpg'"),
-    ("picture", "not no suffix"),
-])
+
+@pytest.mark.parametrize(
+    "name, match",
+    [
+        ("picture.jpg", r"tangent figure can be written as \.png, \.svg, \.pdf, \.gif, not '\.jpg'"),
+        ("picture", "not no suffix"),
+    ],
+)
 def test_bad_suffix(tmp_path, name, match):
     with pytest.raises(FigureError, match=match):
         figure("tangent", tmp_path / name)
@@ -125,12 +136,15 @@ def test_unknown_option(tmp_path):
         figure("tangent", tmp_path / "t.png", colour="red")
 
 
-@pytest.mark.parametrize("opts, match", [
-    ({"lr": -1}, "lr must be between"),
-    ({"lr": "fast"}, "lr must be a number"),
-    ({"steps": 2.5}, "steps must be a whole number"),
-    ({"starts": (9.0,)}, "start must be between"),
-])
+@pytest.mark.parametrize(
+    "opts, match",
+    [
+        ({"lr": -1}, "lr must be between"),
+        ({"lr": "fast"}, "lr must be a number"),
+        ({"steps": 2.5}, "steps must be a whole number"),
+        ({"starts": (9.0,)}, "start must be between"),
+    ],
+)
 def test_bad_tangent_options(tmp_path, opts, match):
     with pytest.raises(FigureError, match=match):
         figure("tangent", tmp_path / "t.png", **opts)
@@ -149,7 +163,7 @@ def test_history_only_for_curves(tmp_path):
 def test_missing_matplotlib(tmp_path, monkeypatch):
     for name in list(sys.modules):
         if name == "matplotlib" or name.startswith("matplotlib."):
-            monkeypatch.setitem(sys.modules, name, None)    # makes "import matplotlib" fail
+            monkeypatch.setitem(sys.modules, name, None)  # makes "import matplotlib" fail
     with pytest.raises(FigureError) as err:
         figure("tangent", tmp_path / "t.png")
     assert str(err.value) == "figures need matplotlib: pip install 'derive[plots]'"
@@ -160,15 +174,19 @@ def test_missing_matplotlib(tmp_path, monkeypatch):
 def test_importing_the_package_leaves_matplotlib_and_training_alone():
     # matplotlib is an optional extra: it is imported when a figure is drawn, not before; the
     # training core when a boundary figure trains its networks
-    code = ("import sys, derive.figures; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'mpl_toolkits', 'PIL') "
-            "or m.startswith('derive.train')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(figures.__file__).parents[2])
+    code = (
+        "import sys, derive.figures; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'mpl_toolkits', 'PIL') "
+        "or m.startswith('derive.train')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(figures.__file__).parents[2]
+    )
     assert out.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------- tangent
+
 
 def test_slope_is_the_derivative():
     x = np.linspace(-2, 4, 61)
@@ -181,11 +199,11 @@ def test_tangent_iterates_reach_the_minimum_from_both_sides():
     xstar = figures.minimum_1d()
     assert abs(figures.slope_1d(xstar)) < 1e-12
     grid = np.linspace(-2, 4, 60001)
-    assert abs(grid[np.argmin(figures.cost_1d(grid))] - xstar) < 1e-3      # the only minimum
+    assert abs(grid[np.argmin(figures.cost_1d(grid))] - xstar) < 1e-3  # the only minimum
     for start in figures.TANGENT_STARTS:
         xs = figures.tangent_iterates(start)
         assert abs(xs[-1] - xstar) < 0.05
-        assert np.all(np.diff(figures.cost_1d(xs)) < 0)                      # every step goes down
+        assert np.all(np.diff(figures.cost_1d(xs)) < 0)  # every step goes down
     # the left run sees negative slopes (blue), the right run positive ones (red)
     left, right = (figures.tangent_iterates(s) for s in figures.TANGENT_STARTS)
     assert tangent._slope_colour(figures.slope_1d(left[0])) == figures.NEGATIVE
@@ -194,6 +212,7 @@ def test_tangent_iterates_reach_the_minimum_from_both_sides():
 
 
 # --------------------------------------------------------------------------- surface
+
 
 def test_gradient_2d_is_the_derivative():
     rng = np.random.default_rng(0)
@@ -218,7 +237,7 @@ def test_surface_paths_end_in_two_different_minima():
         assert np.hypot(p.points[-1, 0] - m.x, p.points[-1, 1] - m.y) < 0.01
         assert np.allclose(p.points[0], p.start)
         costs = figures.cost_2d(p.points[:, 0], p.points[:, 1])
-        assert np.all(np.diff(costs) <= 1e-12)                                 # downhill all the way
+        assert np.all(np.diff(costs) <= 1e-12)  # downhill all the way
     # the global minimum is the lowest point of the picture
     grid = np.linspace(-3, 3, 301)
     gx, gy = np.meshgrid(grid, grid)
@@ -242,11 +261,12 @@ def test_surface_with_custom_starts_renders(tmp_path):
 
 # --------------------------------------------------------------------------- boundary
 
+
 @pytest.mark.parametrize("dataset", ["xor", "circles"])
 def test_boundary_linear_fails_nonlinear_succeeds(dataset):
     data, (lin, non) = figures.boundary_models(dataset)
     assert (lin.activation, non.activation) == ("identity", "tanh")
-    assert lin.network.sizes == non.network.sizes                              # same network
+    assert lin.network.sizes == non.network.sizes  # same network
     assert lin.test_accuracy < 0.7
     assert non.test_accuracy > 0.9
     assert non.test_accuracy == pytest.approx(non.network.accuracy(data.X_test, data.y_test))
@@ -270,9 +290,14 @@ def test_boundary_needs_two_features(tmp_path):
 
 # --------------------------------------------------------------------------- curves
 
+
 def test_history_series_accepts_history_and_both_dict_spellings():
-    summary = {"loss_history": H_CE.loss, "train_accuracy_history": H_CE.train_accuracy,
-               "test_accuracy_history": H_CE.test_accuracy, "seconds": 1.0}
+    summary = {
+        "loss_history": H_CE.loss,
+        "train_accuracy_history": H_CE.train_accuracy,
+        "test_accuracy_history": H_CE.test_accuracy,
+        "seconds": 1.0,
+    }
     fields = {"loss": H_CE.loss, "train_accuracy": H_CE.train_accuracy, "test_accuracy": H_CE.test_accuracy}
     expected = {"loss": H_CE.loss, "train": H_CE.train_accuracy, "test": H_CE.test_accuracy}
     assert figures.history_series(H_CE) == expected
@@ -280,11 +305,14 @@ def test_history_series_accepts_history_and_both_dict_spellings():
     assert figures.history_series(fields) == expected
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({}, "no loss values"),
-    ({"loss_history": [1.0, float("nan")]}, "not finite"),
-    ({"loss_history": "abc"}, "list of numbers"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({}, "no loss values"),
+        ({"loss_history": [1.0, float("nan")]}, "not finite"),
+        ({"loss_history": "abc"}, "list of numbers"),
+    ],
+)
 def test_bad_history(tmp_path, bad, match):
     with pytest.raises(FigureError, match=match):
         figure("curves", tmp_path / "c.png", history=bad)
@@ -300,8 +328,10 @@ def test_curves_needs_exactly_one_of_history_and_histories(tmp_path):
 def test_compare_title_names_the_winner_with_numbers():
     fig = curves.draw(load_matplotlib(), None, {"mse": H_SE, "cross-entropy": H_CE})
     title = _unwrap(fig.get_suptitle())
-    assert title == ("cross-entropy reached the higher final test accuracy: 0.930 vs 0.400 (squared error), "
-                     "53.0 percentage points higher")
+    assert title == (
+        "cross-entropy reached the higher final test accuracy: 0.930 vs 0.400 (squared error), "
+        "53.0 percentage points higher"
+    )
     legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert "squared error: test" in legend and "cross-entropy: test" in legend
     # both runs are drawn on the same axes
@@ -311,9 +341,11 @@ def test_compare_title_names_the_winner_with_numbers():
 def test_compare_title_other_winner_and_tie():
     s = {"loss": [1.0]}
     assert figures.compare_title({"a": {**s, "test": [0.5]}, "b": {**s, "test": [0.7]}}).startswith(
-        "b reached the higher final test accuracy: 0.700 vs 0.500 (a), 20.0 percentage points higher")
+        "b reached the higher final test accuracy: 0.700 vs 0.500 (a), 20.0 percentage points higher"
+    )
     assert figures.compare_title({"a": {**s, "test": [0.5]}, "b": {**s, "test": [0.5]}}) == (
-        "a and b reached the same final test accuracy: 0.500")
+        "a and b reached the same final test accuracy: 0.500"
+    )
 
 
 def test_single_curves_title_and_epochs():

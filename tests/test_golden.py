@@ -9,6 +9,7 @@ After an intended change, regenerate them and read the diff before committing:
 
     DERIVE_REGEN_GOLDEN=1 python -m pytest tests/test_golden.py
 """
+
 from __future__ import annotations
 
 import json

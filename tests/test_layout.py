@@ -10,6 +10,7 @@ teach and train sit side by side above verify and may not import each other; fig
 above train (it trains small networks for its pictures); present may show figures.
 Every import is read, at module level and inside functions.
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,8 +19,19 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "derive"
-RANK = {"errors": 0, "files": 0.5, "model": 1, "graph": 2, "verify": 3, "teach": 4, "train": 4, "figures": 5,
-        "present": 6, "cli": 7, "__main__": 8}
+RANK = {
+    "errors": 0,
+    "files": 0.5,
+    "model": 1,
+    "graph": 2,
+    "verify": 3,
+    "teach": 4,
+    "train": 4,
+    "figures": 5,
+    "present": 6,
+    "cli": 7,
+    "__main__": 8,
+}
 SIBLINGS = {frozenset({"teach", "train"})}
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
@@ -41,7 +53,7 @@ MODULES = _modules()
 
 def _layer(module: str) -> str | None:
     parts = module.split(".")
-    return parts[1] if len(parts) > 1 else None   # None: the package's lazy __init__
+    return parts[1] if len(parts) > 1 else None  # None: the package's lazy __init__
 
 
 def _imports(path: Path, module: str) -> set[str]:
@@ -57,7 +69,7 @@ def _imports(path: Path, module: str) -> set[str]:
             if node.level:
                 anchor = module.split(".")
                 anchor = anchor if is_pkg else anchor[:-1]
-                anchor = anchor[:len(anchor) - node.level + 1]
+                anchor = anchor[: len(anchor) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
             names = [base] + [f"{base}.{a.name}" for a in node.names]
         else:
@@ -107,7 +119,7 @@ def test_no_import_cycles():
             if d.startswith(m + ".") or m.startswith(d + "."):
                 continue
             if state.get(d) == 1:
-                cycles.append(" -> ".join(stack[stack.index(d):] + [d]))
+                cycles.append(" -> ".join(stack[stack.index(d) :] + [d]))
             elif d not in state:
                 visit(d)
         stack.pop()
@@ -128,8 +140,11 @@ def test_the_checker_proves_a_backward_import_fails():
 def _is_data_table(node: ast.AST) -> bool:
     """A function whose body is one return of a literal table (data, not logic)."""
     body = [n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-    return len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(
-        body[0].value, (ast.Dict, ast.List, ast.Tuple, ast.Call))
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Return)
+        and isinstance(body[0].value, (ast.Dict, ast.List, ast.Tuple, ast.Call))
+    )
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

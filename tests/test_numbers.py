@@ -2,6 +2,7 @@
 
 The reader, the rounding rule and the YAML/JSON readers, by examples and by property
 tests (for any decimal text, the exact value and the places round-trip)."""
+
 from __future__ import annotations
 
 import json
@@ -33,48 +34,80 @@ R = sp.Rational
 # --------------------------------------------------------------------------- the reader
 
 
-@pytest.mark.parametrize("text, value, places", [
-    ("-0.1360", R(-136, 1000), 4),
-    ("-0.8", R(-4, 5), 1),
-    ("2", sp.Integer(2), 0),
-    ("1.5e-3", R(3, 2000), 4),
-    ("3/8", R(3, 8), None),
-    ("-3/8", R(-3, 8), None),
-    ("0.0", sp.Integer(0), 1),
-    ("-0", sp.Integer(0), 0),
-    (".5", R(1, 2), 1),
-    ("2.", sp.Integer(2), 0),
-    ("+0.25", R(1, 4), 2),
-    ("1.50E+1", sp.Integer(15), 1),
-    ("1e3", sp.Integer(1000), 0),
-    ("0.001e3", sp.Integer(1), 0),
-    ("1.0e-05", R(1, 100000), 6),
-    ("- 0.5", R(-1, 2), 1),          # students put a space after the sign
-    ("  0.40\n", R(2, 5), 2),
-])
+@pytest.mark.parametrize(
+    "text, value, places",
+    [
+        ("-0.1360", R(-136, 1000), 4),
+        ("-0.8", R(-4, 5), 1),
+        ("2", sp.Integer(2), 0),
+        ("1.5e-3", R(3, 2000), 4),
+        ("3/8", R(3, 8), None),
+        ("-3/8", R(-3, 8), None),
+        ("0.0", sp.Integer(0), 1),
+        ("-0", sp.Integer(0), 0),
+        (".5", R(1, 2), 1),
+        ("2.", sp.Integer(2), 0),
+        ("+0.25", R(1, 4), 2),
+        ("1.50E+1", sp.Integer(15), 1),
+        ("1e3", sp.Integer(1000), 0),
+        ("0.001e3", sp.Integer(1), 0),
+        ("1.0e-05", R(1, 100000), 6),
+        ("- 0.5", R(-1, 2), 1),  # students put a space after the sign
+        ("  0.40\n", R(2, 5), 2),
+    ],
+)
 def test_value_and_places_as_written(text, value, places):
     n = read_number(text)
     assert (n.value, n.places, n.text) == (value, places, text.strip())
     assert isinstance(n.value, sp.Rational)
 
 
-@pytest.mark.parametrize("text", ["", " ", "abc", "0.5.5", "1e", "e3", "--1", "+-1", "1/2/3", "1 / 2", "0x10",
-                                  "1_000", "inf", "nan", "½", "٣", "1,5", "0.5*2", "(1)", "1e+", ".", "/2", "2/"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "abc",
+        "0.5.5",
+        "1e",
+        "e3",
+        "--1",
+        "+-1",
+        "1/2/3",
+        "1 / 2",
+        "0x10",
+        "1_000",
+        "inf",
+        "nan",
+        "½",
+        "٣",
+        "1,5",
+        "0.5*2",
+        "(1)",
+        "1e+",
+        ".",
+        "/2",
+        "2/",
+    ],
+)
 def test_what_is_not_a_literal(text):
     assert scan_number(text) is None
     with pytest.raises(NumberError, match="not a number"):
         read_number(text)
 
 
-@pytest.mark.parametrize("text, kwargs, message", [
-    ("1/0", {}, "division by zero"),
-    ("-3/00", {}, "division by zero"),
-    (f"1e{MAX_EXP10 + 1}", {}, "too large or too small"),
-    (f"1e-{MAX_EXP10 + 1}", {}, "too large or too small"),
-    ("1" * 31, {"max_digits": 30}, "too many digits \\(at most 30\\)"),
-    ("1" * 20 + "/" + "1" * 31, {"max_digits": 30}, "too many digits"),
-    ("0." + "0" * 200 + "1", {}, "too long \\(at most 100 characters\\)"),
-])
+@pytest.mark.parametrize(
+    "text, kwargs, message",
+    [
+        ("1/0", {}, "division by zero"),
+        ("-3/00", {}, "division by zero"),
+        (f"1e{MAX_EXP10 + 1}", {}, "too large or too small"),
+        (f"1e-{MAX_EXP10 + 1}", {}, "too large or too small"),
+        ("1" * 31, {"max_digits": 30}, "too many digits \\(at most 30\\)"),
+        ("1" * 20 + "/" + "1" * 31, {"max_digits": 30}, "too many digits"),
+        ("0." + "0" * 200 + "1", {}, "too long \\(at most 100 characters\\)"),
+    ],
+)
 def test_literals_beyond_the_caps(text, kwargs, message):
     with pytest.raises(NumberError, match=message) as e:
         read_number(text, **kwargs)
@@ -82,12 +115,12 @@ def test_literals_beyond_the_caps(text, kwargs, message):
 
 
 def test_leading_and_trailing_zeros_count_as_written():
-    assert read_number("0" * 40 + "1", max_digits=30).value == 1     # leading zeros are not significant digits
-    assert read_number("1." + "0" * 28, max_digits=30).places == 28   # trailing ones are, and state places
+    assert read_number("0" * 40 + "1", max_digits=30).value == 1  # leading zeros are not significant digits
+    assert read_number("1." + "0" * 28, max_digits=30).places == 28  # trailing ones are, and state places
 
 
 def test_a_long_non_literal_is_rejected_quickly():
-    assert scan_number("1" * 1_000_000 + "x") is None                 # linear pattern, no backtracking
+    assert scan_number("1" * 1_000_000 + "x") is None  # linear pattern, no backtracking
     with pytest.raises(NumberError, match="too long"):
         scan_number("1" * 1_000_000)
 
@@ -115,20 +148,20 @@ def test_any_decimal_text_round_trips(case):
     n = read_number(text)
     assert n.value == value and Fraction(int(n.value.p), int(n.value.q)) == Fraction(text)
     assert n.places == places and n.text == text
-    again = read_number(Number.of(n.value, n.places).text)          # written out and read back
+    again = read_number(Number.of(n.value, n.places).text)  # written out and read back
     assert (again.value, again.places) == (n.value, n.places)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(-10**12, 10**12), st.integers(0, 15))
+@given(st.integers(-(10**12), 10**12), st.integers(0, 15))
 def test_written_numbers_read_back_exactly(m, places):
-    n = Number.of(R(m, 10 ** places), places)
+    n = Number.of(R(m, 10**places), places)
     assert read_number(n.text) == n
     assert len(n.text.split(".")[1]) == places if places else "." not in n.text
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(-10**9, 10**9), st.integers(1, 10**9))
+@given(st.integers(-(10**9), 10**9), st.integers(1, 10**9))
 def test_fractions_round_trip(p, q):
     n = Number.of(R(p, q), None)
     assert read_number(n.text) == n and n.places is None
@@ -152,23 +185,33 @@ def test_number_is_frozen_and_shows_its_text():
 
 def test_agrees_at_the_places_written():
     true = R(-136093, 10**6)
-    assert not read_number("-0.1360").agrees(true)       # at four places the true value is -0.1361
+    assert not read_number("-0.1360").agrees(true)  # at four places the true value is -0.1361
     assert read_number("-0.1361").agrees(true)
-    assert read_number("-0.136").agrees(true)            # at three places it is -0.136
+    assert read_number("-0.136").agrees(true)  # at three places it is -0.136
     assert read_number("-0.14").agrees(true)
     assert read_number("0.5").agrees(R(1, 2)) and read_number("3/8").agrees(R(3, 8))
-    assert not read_number("3/8").agrees(R(3, 8) + R(1, 10**12))   # a fraction states the exact value
+    assert not read_number("3/8").agrees(R(3, 8) + R(1, 10**12))  # a fraction states the exact value
     assert read_number("0.593").agrees(sp.Float("0.59290799046636879", 50))
 
 
 # --------------------------------------------------------------------------- rounding
 
 
-@pytest.mark.parametrize("v, d, expected", [
-    (R(5, 1000), 2, R(1, 100)), (R(-5, 1000), 2, R(-1, 100)), (R(15, 100), 1, R(2, 10)),
-    (R(25, 100), 1, R(3, 10)), (R(-25, 100), 1, R(-3, 10)), (R(1, 3), 3, R(333, 1000)),
-    (R(2, 3), 0, 1), (sp.Integer(0), 4, 0), (sp.Integer(1250), -2, 1300), (sp.Integer(-1249), -2, -1200),
-])
+@pytest.mark.parametrize(
+    "v, d, expected",
+    [
+        (R(5, 1000), 2, R(1, 100)),
+        (R(-5, 1000), 2, R(-1, 100)),
+        (R(15, 100), 1, R(2, 10)),
+        (R(25, 100), 1, R(3, 10)),
+        (R(-25, 100), 1, R(-3, 10)),
+        (R(1, 3), 3, R(333, 1000)),
+        (R(2, 3), 0, 1),
+        (sp.Integer(0), 4, 0),
+        (sp.Integer(1250), -2, 1300),
+        (sp.Integer(-1249), -2, -1200),
+    ],
+)
 def test_round_half_up_rounds_ties_away_from_zero(v, d, expected):
     assert round_half_up(v, d) == expected
 
@@ -177,18 +220,18 @@ def test_round_half_up_is_exact_where_a_28_digit_decimal_is_not():
     # 0.4999...9 (31 nines): Decimal's default 28-digit division makes it 0.5, which rounds up
     v = R(5 * 10**30 - 1, 10**31)
     assert round_half_up(v, 0) == 0
-    assert round_half_up(R(10**40 + 1, 2), 0) == (10**40 + 2) // 2     # beyond 28 digits: no InvalidOperation
+    assert round_half_up(R(10**40 + 1, 2), 0) == (10**40 + 2) // 2  # beyond 28 digits: no InvalidOperation
 
 
 def test_round_half_up_of_other_reals():
     assert round_half_up(sp.sqrt(2), 3) == R(707, 500)
     assert round_half_up(sp.exp(-1), 4) == R(3679, 10000)
     assert round_half_up(sp.Float("0.12345", 50), 4) == R(1235, 10000)
-    assert round_half_up(3, 1) == 3 and round_half_up(0.125, 2) == R(13, 100)   # Python numbers are sympified
+    assert round_half_up(3, 1) == 3 and round_half_up(0.125, 2) == R(13, 100)  # Python numbers are sympified
     with pytest.raises(ValueError, match="not a real number"):
         round_half_up(sp.I, 2)
     with pytest.raises(sp.SympifyError):
-        round_half_up("__import__('os')", 2)        # text is never handed to sympify
+        round_half_up("__import__('os')", 2)  # text is never handed to sympify
 
 
 def _decimal_rounding(v: sp.Rational, d: int) -> sp.Rational:
@@ -200,30 +243,31 @@ def _decimal_rounding(v: sp.Rational, d: int) -> sp.Rational:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.integers(-10**15, 10**15), st.integers(0, 20), st.integers(0, 12))
+@given(st.integers(-(10**15), 10**15), st.integers(0, 20), st.integers(0, 12))
 def test_round_half_up_agrees_with_decimal(m, scale, d):
-    v = R(m, 10 ** scale)
+    v = R(m, 10**scale)
     assert round_half_up(v, d) == _decimal_rounding(v, d)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(-10**9, 10**9), st.integers(0, 9), st.integers(0, 6))
+@given(st.integers(-(10**9), 10**9), st.integers(0, 9), st.integers(0, 6))
 def test_the_graph_layer_rounds_the_same_way(m, scale, d):
     """graph/steps.py still has its own copy of the rule (its owner will re-export this
     one); until then the two must agree on the values the step graph rounds."""
     from derive.graph.steps import round_half_up as graph_rounding
-    v = R(m, 10 ** scale)
+
+    v = R(m, 10**scale)
     assert round_half_up(v, d) == graph_rounding(v, d)
     f = sp.exp(R(m % 1000, 97)).evalf(50)
     assert round_half_up(f, d) == graph_rounding(f, d)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(-10**6, 10**6), st.integers(1, 4))
+@given(st.integers(-(10**6), 10**6), st.integers(1, 4))
 def test_float_rounding_matches_the_exact_rule_on_ties(m, d):
-    x = (m + 0.5) / 10 ** d       # a tie at d places (when the float is exact)
-    if Fraction(x) == Fraction(2 * m + 1, 2 * 10 ** d):
-        assert round_half_up_float(x, d) == float(round_half_up(R(2 * m + 1, 2 * 10 ** d), d))
+    x = (m + 0.5) / 10**d  # a tie at d places (when the float is exact)
+    if Fraction(x) == Fraction(2 * m + 1, 2 * 10**d):
+        assert round_half_up_float(x, d) == float(round_half_up(R(2 * m + 1, 2 * 10**d), d))
 
 
 # --------------------------------------------------------------------------- YAML and JSON
@@ -232,11 +276,11 @@ def test_float_rounding_matches_the_exact_rule_on_ties(m, d):
 def test_yaml_numbers_keep_their_text_quoted_or_not():
     data = read_yaml("a: -0.1360\nb: '-0.1360'\nc: 2\nd: 1.50e-3\ne: 3/8\nf: text\ng: true\nh: null\n")
     assert data["a"] == Number(R(-136, 1000), 4, "-0.1360")
-    assert data["b"] == "-0.1360" and read_number(data["b"]) == data["a"]   # quoted: text, read by the validator
+    assert data["b"] == "-0.1360" and read_number(data["b"]) == data["a"]  # quoted: text, read by the validator
     assert data["c"] == Number(sp.Integer(2), 0, "2")
     assert data["d"] == Number(R(3, 2000), 5, "1.50e-3")
     assert (data["e"], data["f"], data["g"], data["h"]) == ("3/8", "text", True, None)
-    assert yaml.safe_load("a: -0.1360")["a"] == -0.136     # what PyYAML alone keeps
+    assert yaml.safe_load("a: -0.1360")["a"] == -0.136  # what PyYAML alone keeps
 
 
 def test_yaml_forms_that_are_not_plain_decimals_keep_yamls_value():
@@ -245,7 +289,7 @@ def test_yaml_forms_that_are_not_plain_decimals_keep_yamls_value():
     assert data["b"].value == 5 and data["c"].value == 15 and data["d"] == Number(sp.Integer(1000), 0, "1000")
     assert data["e"] == Number(R(2001, 2), 2, "1000.50")
     assert data["f"] == float("inf") and data["g"] == float("-inf") and data["h"] != data["h"]
-    assert data["i"] == Number(sp.Integer(90), 0, "90")          # YAML 1.1 sexagesimal
+    assert data["i"] == Number(sp.Integer(90), 0, "90")  # YAML 1.1 sexagesimal
 
 
 def test_yaml_loader_refuses_duplicate_keys_and_python_tags():
@@ -264,7 +308,7 @@ def test_any_yaml_decimal_round_trips(case):
         n = x if isinstance(x, Number) else read_number(x)
         digits = text.lstrip("+-")
         if digits.startswith("0") and "." not in text and "e" not in text.lower() and len(digits) > 1:
-            continue          # 017: YAML 1.1 reads an octal integer
+            continue  # 017: YAML 1.1 reads an octal integer
         assert (n.value, n.places) == (value, places), (text, x)
 
 
@@ -274,7 +318,7 @@ def test_json_numbers_keep_their_text():
     assert data["b"] == Number(sp.Integer(7), 0, "7")
     assert data["c"] == Number(R(3, 2000), 5, "1.50E-3")
     assert data["d"] == "0.3760" and [n.places for n in data["e"]] == [2, 0]
-    assert data["f"] == float("inf")          # beyond the reader's caps: a float, refused downstream
+    assert data["f"] == float("inf")  # beyond the reader's caps: a float, refused downstream
     assert json.loads('{"a": -0.1360}')["a"] == -0.136
 
 

@@ -1,4 +1,5 @@
 """Published numbers (``published:`` in a spec) are marked at the places they were printed with."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,8 +44,10 @@ def test_a_truncated_number_with_a_trailing_zero_is_not_right(printed):
     assert m.verdict == "wrong"
 
 
-@pytest.mark.parametrize("printed, places", [("-0.1361", 4), ("'-0.1361'", 4), ("-0.136", 3), ("-0.14", 2),
-                                             ("-0.136093", 6), ("-0.13609300", 8)])
+@pytest.mark.parametrize(
+    "printed, places",
+    [("-0.1361", 4), ("'-0.1361'", 4), ("-0.136", 3), ("-0.14", 2), ("-0.136093", 6), ("-0.13609300", 8)],
+)
 def test_numbers_rounded_at_their_own_places_are_right(printed, places):
     m = _mark(printed)
     assert (m.verdict, m.places) == ("right", places)
@@ -53,7 +56,7 @@ def test_numbers_rounded_at_their_own_places_are_right(printed, places):
 def test_an_exact_fraction_is_right_only_when_equal():
     assert _mark("'-136093/1000000'").verdict == "right"
     m = _mark("'-136/1000'")
-    assert m.verdict == "wrong" and m.number.places is None and m.places == 4   # shown at the sheet's decimals
+    assert m.verdict == "wrong" and m.number.places is None and m.places == 4  # shown at the sheet's decimals
 
 
 def test_the_essays_numbers_are_marked_as_before():

@@ -6,6 +6,7 @@ meaning this interpreter's ``python -m derive``. The command table's templates (
 verify SPEC``) cannot run as written; each template's command must be covered by a literal
 command in the README or by an example below, which runs too.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,11 @@ def _snippets() -> list[str]:
         found += [line.strip() for line in block.splitlines() if line.strip()]
     found += re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", README, flags=re.S))
     # "`derive train` runs ..." names a command in prose; a command to run has arguments
-    return [s for s in found if re.search(r"(^|&& |do )derive ", s) and not s.startswith(NOT_OURS)
-            and not re.fullmatch(r"derive \w+", s)]
+    return [
+        s
+        for s in found
+        if re.search(r"(^|&& |do )derive ", s) and not s.startswith(NOT_OURS) and not re.fullmatch(r"derive \w+", s)
+    ]
 
 
 def _command(snippet: str) -> str:
@@ -61,7 +65,7 @@ def _word(cmd: str) -> str:
 
 def test_the_readme_shows_commands():
     assert len(LITERAL) >= 5 and len(TEMPLATES) >= 7
-    assert "derive walkthrough worked/four.yaml" in LITERAL   # the first command of the README
+    assert "derive walkthrough worked/four.yaml" in LITERAL  # the first command of the README
 
 
 def test_every_template_is_covered():
@@ -72,7 +76,7 @@ def test_every_template_is_covered():
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
-    need("pdflatex")                         # the worksheet command asks for --pdf
+    need("pdflatex")  # the worksheet command asks for --pdf
     need_module("matplotlib", "plots")
     d = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "worked", d / "worked")

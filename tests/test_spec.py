@@ -1,5 +1,6 @@
 """derive/spec.py on valid specs (naming, exact numbers, defaults) and, by property
 tests, on arbitrary input: a Spec or a one-line SpecError, never another exception."""
+
 import copy
 
 import pytest
@@ -67,8 +68,11 @@ learning_rate: 0.1
 
 
 def test_inputs_as_a_count():
-    assert load(network=net(inputs=3), parameters={"weights": {"h": [[1, 2, 3]] * 2, "o": [[1, 2]]}},
-                sample={"x": [1, 2, 3], "y": [1]}).inputs == ["i1", "i2", "i3"]
+    assert load(
+        network=net(inputs=3),
+        parameters={"weights": {"h": [[1, 2, 3]] * 2, "o": [[1, 2]]}},
+        sample={"x": [1, 2, 3], "y": [1]},
+    ).inputs == ["i1", "i2", "i3"]
 
 
 def test_inputs_as_names():
@@ -83,8 +87,9 @@ def test_input_major_numbering():
 
 
 def test_input_major_is_the_default():
-    assert load_spec_text((FOUR_YAML % "input-major").replace("  weight_names: input-major\n", ""),
-                          "x.yaml").weight_names["h"][0] == ["w1", "w3", "w5", "w7"]
+    assert load_spec_text(
+        (FOUR_YAML % "input-major").replace("  weight_names: input-major\n", ""), "x.yaml"
+    ).weight_names["h"][0] == ["w1", "w3", "w5", "w7"]
 
 
 def test_four_yaml_names_match_the_essay():
@@ -122,8 +127,10 @@ def test_explicit_weight_names_must_be_unique():
 
 
 def bias_spec(**network_extra):
-    layers = [{"name": "h", "size": 2, "activation": "relu", "bias": "neuron"},
-              {"name": "o", "size": 1, "activation": "sigmoid", "bias": "shared"}]
+    layers = [
+        {"name": "h", "size": 2, "activation": "relu", "bias": "neuron"},
+        {"name": "o", "size": 1, "activation": "sigmoid", "bias": "shared"},
+    ]
     params = {"weights": BASE["parameters"]["weights"], "biases": {"h": [0.25, "-1/4"], "o": 0.5}}
     return dict(network=net(layers=layers, **network_extra), parameters=params)
 
@@ -199,9 +206,12 @@ def test_bad_numbers(value):
 
 def softmax_spec(y):
     layers = [{"name": "h", "size": 2, "activation": "tanh"}, {"name": "o", "size": 3, "activation": "softmax"}]
-    return dict(network=net(layers=layers), loss="cross-entropy",
-                parameters={"weights": {"h": [[1, 2], [3, 4]], "o": [[1, 2], [3, 4], [5, 6]]}},
-                sample={"x": [1, 0], "y": y})
+    return dict(
+        network=net(layers=layers),
+        loss="cross-entropy",
+        parameters={"weights": {"h": [[1, 2], [3, 4]], "o": [[1, 2], [3, 4], [5, 6]]}},
+        sample={"x": [1, 0], "y": y},
+    )
 
 
 def test_class_index_becomes_one_hot():
@@ -270,8 +280,10 @@ def test_rounding_and_steps_given():
 
 
 def test_leaky_relu_alpha():
-    layers = [{"name": "h", "size": 2, "activation": "leaky-relu", "alpha": 0.2},
-              {"name": "o", "size": 1, "activation": "identity"}]
+    layers = [
+        {"name": "h", "size": 2, "activation": "leaky-relu", "alpha": 0.2},
+        {"name": "o", "size": 1, "activation": "identity"},
+    ]
     s = load(network=net(layers=layers))
     assert s.layers[0].alpha == R(1, 5) and s.layers[1].alpha == R(1, 100)
 
@@ -289,10 +301,11 @@ def test_merge_keys_still_work():
     text = """
 layer: &sig {size: 2, activation: sigmoid}
 """
-    with pytest.raises(SpecError, match="layer: unknown key"):   # parsed fine, then validated
+    with pytest.raises(SpecError, match="layer: unknown key"):  # parsed fine, then validated
         load_spec_text(text + yaml.safe_dump(BASE, sort_keys=False), "x.yaml")
-    body = yaml.safe_dump(BASE, sort_keys=False).replace("- name: h\n    size: 2\n    activation: sigmoid",
-                                                         "- <<: {size: 2, activation: sigmoid}\n    name: h")
+    body = yaml.safe_dump(BASE, sort_keys=False).replace(
+        "- name: h\n    size: 2\n    activation: sigmoid", "- <<: {size: 2, activation: sigmoid}\n    name: h"
+    )
     assert "<<" in body
     assert load_spec_text(body, "x.yaml").layers[0].size == 2
 
@@ -319,20 +332,70 @@ def test_long_values_are_cut_short_in_messages():
 
 # --------------------------------------------------------------------------- property tests
 
-PLAUSIBLE_KEYS = ["network", "inputs", "layers", "name", "size", "activation", "bias", "alpha", "loss",
-                  "parameters", "weights", "biases", "h", "o", "sample", "samples", "x", "y",
-                  "learning_rate", "steps", "rounding", "decimals", "carry", "published", "values",
-                  "weight_names", "bias_names", "train_bias", "train_biases", "title", "story", "batch"]
+PLAUSIBLE_KEYS = [
+    "network",
+    "inputs",
+    "layers",
+    "name",
+    "size",
+    "activation",
+    "bias",
+    "alpha",
+    "loss",
+    "parameters",
+    "weights",
+    "biases",
+    "h",
+    "o",
+    "sample",
+    "samples",
+    "x",
+    "y",
+    "learning_rate",
+    "steps",
+    "rounding",
+    "decimals",
+    "carry",
+    "published",
+    "values",
+    "weight_names",
+    "bias_names",
+    "train_bias",
+    "train_biases",
+    "title",
+    "story",
+    "batch",
+]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=20), st.sampled_from(["sigmoid", "softmax", "neuron", "shared", "bce", "3/8", "1e-3",
-                                           "input-major", "h1", "w1", "", "net_h1", "\\input{x}"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "sigmoid",
+            "softmax",
+            "neuron",
+            "shared",
+            "bce",
+            "3/8",
+            "1e-3",
+            "input-major",
+            "h1",
+            "w1",
+            "",
+            "net_h1",
+            "\\input{x}",
+        ]
+    ),
 )
 structures = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(st.sampled_from(PLAUSIBLE_KEYS), st.integers(0, 3)),
-                                            inner, max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(PLAUSIBLE_KEYS), st.integers(0, 3)), inner, max_size=5),
+    ),
     max_leaves=25,
 )
 

@@ -6,6 +6,7 @@ no independent check of it. Its references here are the SymPy step graph
 every hidden activation, output layer and loss the core trains, and on the digits network
 after a real training step) and central finite differences of its own loss.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,11 +48,13 @@ def subset(data: Dataset, n: int) -> Dataset:
 
 
 def random_net(rng, acts, sizes=(3, 4, 3), bias=None, scale=1.0, dtype="float64", train_bias=None):
-    weights = [(rng.normal(0, scale, (k, m)), rng.normal(0, scale, k))
-               for m, k in zip(sizes[:-1], sizes[1:], strict=True)]
+    weights = [
+        (rng.normal(0, scale, (k, m)), rng.normal(0, scale, k)) for m, k in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
     if bias:
-        weights = [(W, np.full_like(b, b[0]) if mode == "shared" else b)
-                   for (W, b), mode in zip(weights, bias, strict=True)]
+        weights = [
+            (W, np.full_like(b, b[0]) if mode == "shared" else b) for (W, b), mode in zip(weights, bias, strict=True)
+        ]
     return Network(weights, acts, alpha=0.1, bias=bias, dtype=dtype, train_bias=train_bias)
 
 
@@ -68,20 +71,39 @@ def spec_text(net: Network, X, Y, loss: str, lr: float = 0.1) -> str:
     """The network, samples (X, target rows Y) and loss as a spec (indexed weight names,
     layers h, g, ..., o), written here from the network's own numbers: repr gives the
     shortest decimal that reads back as the same float."""
-    names = LAYER_NAMES[:len(net.weights) - 1] + ["o"]
+    names = LAYER_NAMES[: len(net.weights) - 1] + ["o"]
     layers, weights, biases = [], [], []
-    for name, (W, b), act, mode, trained, alpha in zip(names, net.weights, net.activations, net.bias,
-                                                       net.train_bias, net.alphas, strict=True):
+    for name, (W, b), act, mode, trained, alpha in zip(
+        names, net.weights, net.activations, net.bias, net.train_bias, net.alphas, strict=True
+    ):
         slope = f", alpha: {alpha!r}" if act == "leaky-relu" else ""
-        layers.append(f"    - {{name: {name}, size: {W.shape[0]}, activation: {act}, bias: {mode}, "
-                      f"train_bias: {str(trained).lower()}{slope}}}")
+        layers.append(
+            f"    - {{name: {name}, size: {W.shape[0]}, activation: {act}, bias: {mode}, "
+            f"train_bias: {str(trained).lower()}{slope}}}"
+        )
         weights.append(f"    {name}: [{', '.join(_vec(row) for row in W)}]")
         if mode != "none":
             biases.append(f"{name}: {_vec(b) if mode == 'neuron' else repr(float(b[0]))}")
     samples = [f"  - {{x: {_vec(x)}, y: {_vec(y)}}}" for x, y in zip(np.atleast_2d(X), np.atleast_2d(Y), strict=True)]
-    return "\n".join(["network:", f"  inputs: {net.sizes[0]}", "  layers:", *layers, "  weight_names: indexed",
-                      f"loss: {loss}", "parameters:", "  weights:", *weights, f"  biases: {{{', '.join(biases)}}}",
-                      "samples:", *samples, "batch: mean", f"learning_rate: {lr!r}", ""])
+    return "\n".join(
+        [
+            "network:",
+            f"  inputs: {net.sizes[0]}",
+            "  layers:",
+            *layers,
+            "  weight_names: indexed",
+            f"loss: {loss}",
+            "parameters:",
+            "  weights:",
+            *weights,
+            f"  biases: {{{', '.join(biases)}}}",
+            "samples:",
+            *samples,
+            "batch: mean",
+            f"learning_rate: {lr!r}",
+            "",
+        ]
+    )
 
 
 def symbolic_gradients(net: Network, X, Y, loss: str):
@@ -128,7 +150,7 @@ def random_targets(rng, loss: str, S: int, n: int):
     if loss == "cross-entropy":
         return np.eye(n)[rng.integers(n, size=S)]
     if loss == "bce":
-        return rng.uniform(size=(S, n))          # bce takes any target in [0, 1]
+        return rng.uniform(size=(S, n))  # bce takes any target in [0, 1]
     return rng.normal(0.5, 0.5, size=(S, n))
 
 
@@ -138,9 +160,10 @@ SQUARED = ("half-sse", "sse", "mse", "half-mse")
 #: Every hidden activation with softmax + cross-entropy, and every other loss the core
 #: trains on each output layer it trains it on (hidden activations taken in turn).
 CASES = [(h, "softmax", "cross-entropy") for h in HIDDEN_ACTIVATIONS]
-CASES += [(HIDDEN_ACTIVATIONS[i % len(HIDDEN_ACTIVATIONS)], out, loss)
-          for i, (out, loss) in enumerate([("sigmoid", "bce")]
-                                          + [(o, s) for s in SQUARED for o in ("sigmoid", "softmax")])]
+CASES += [
+    (HIDDEN_ACTIVATIONS[i % len(HIDDEN_ACTIVATIONS)], out, loss)
+    for i, (out, loss) in enumerate([("sigmoid", "bce")] + [(o, s) for s in SQUARED for o in ("sigmoid", "softmax")])
+]
 
 
 @pytest.mark.parametrize("hidden, output, loss", CASES)
@@ -167,10 +190,15 @@ def test_gradient_check_can_fail():
         assert_gradients_equal(gradients(net, X, Y, "cross-entropy"), reference)
 
 
-@pytest.mark.parametrize("modes, trained", [(("shared", "shared"), (True, True)),
-                                            (("none", "neuron"), (True, True)),
-                                            (("neuron", "shared"), (False, True)),
-                                            (("shared", "neuron"), (True, False))])
+@pytest.mark.parametrize(
+    "modes, trained",
+    [
+        (("shared", "shared"), (True, True)),
+        (("none", "neuron"), (True, True)),
+        (("neuron", "shared"), (False, True)),
+        (("shared", "neuron"), (True, False)),
+    ],
+)
 def test_bias_modes_equal_the_step_graph(modes, trained):
     rng = np.random.default_rng(11)
     net = random_net(rng, ["tanh", "sigmoid"], bias=list(modes), train_bias=list(trained))
@@ -201,19 +229,23 @@ def test_one_training_step_is_the_walkthroughs_step_for_a_spec_with_fixed_shared
 
     text = (WORKED / "shared-bias.yaml").read_text().replace("y: [0.01, 0.99]", "y: [0, 1]")
     one_hot = load_spec_text(text, "shared-bias-one-hot.yaml")
-    stepped, _ = train(Dataset("sample", x, np.array([1]), x, np.array([1]), 2, 2),
-                       TrainOptions(loss="half-sse", lr=0.5, epochs=1, batch=1, track=False), network=net)
+    stepped, _ = train(
+        Dataset("sample", x, np.array([1]), x, np.array([1]), 2, 2),
+        TrainOptions(loss="half-sse", lr=0.5, epochs=1, batch=1, track=False),
+        network=net,
+    )
     walk = derive(one_hot)
     for p in one_hot.iter_parameters():
         W, b = stepped.weights[p.layer]
         if p.kind == "weight":
             assert W[p.nodes[0], p.k] == pytest.approx(float(walk[f"new_{p.name}"].exact), rel=1e-12)
         else:
-            assert np.all(b == float(p.value))          # train_biases: false
+            assert np.all(b == float(p.value))  # train_biases: false
     # a trainable shared bias stays one value under Adam (element-wise, same gradient)
     free = Network(net.weights, net.activations, bias=net.bias)
-    adam, _ = train(load("xor"), TrainOptions(loss="mse", optimizer="adam", lr=0.01, epochs=3, track=False),
-                    network=free)
+    adam, _ = train(
+        load("xor"), TrainOptions(loss="mse", optimizer="adam", lr=0.01, epochs=3, track=False), network=free
+    )
     for (_, b), (_, b0) in zip(adam.weights, free.weights, strict=True):
         assert b[0] == b[1] != b0[0]
 
@@ -222,14 +254,24 @@ def test_one_training_step_is_the_walkthroughs_step_for_a_spec_with_fixed_shared
 
 
 def test_digits_gradients_equal_the_symbolic_derivation(digits):
-    opts = TrainOptions(hidden=(32,), activation="sigmoid", loss="cross-entropy", optimizer="sgd",
-                        lr=0.1, epochs=1, batch=32, track=False)
+    opts = TrainOptions(
+        hidden=(32,),
+        activation="sigmoid",
+        loss="cross-entropy",
+        optimizer="sgd",
+        lr=0.1,
+        epochs=1,
+        batch=32,
+        track=False,
+    )
     start = Network.initialise([64, 32, 10], "sigmoid", "softmax", seed=3)
     batch = subset(digits, 32)
     stepped, _ = train(batch, opts, network=start)
     # the trainer's step is plain SGD on gradients(): w - lr * dJ/dw
-    expected = [(W - 0.1 * dW, b - 0.1 * db)
-                for (W, b), (dW, db) in zip(start.weights, gradients(start, batch.X_train, batch.y_train), strict=True)]
+    expected = [
+        (W - 0.1 * dW, b - 0.1 * db)
+        for (W, b), (dW, db) in zip(start.weights, gradients(start, batch.X_train, batch.y_train), strict=True)
+    ]
     for (W, b), (eW, eb) in zip(stepped.weights, expected, strict=True):
         np.testing.assert_allclose(W, eW, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(b, eb, rtol=1e-12, atol=1e-15)
@@ -237,7 +279,7 @@ def test_digits_gradients_equal_the_symbolic_derivation(digits):
     # the weights, rounded to 6 decimals, become the spec and the network alike
     rounded = [(np.round(W, 6), np.round(b, 6)) for W, b in stepped.weights]
     stepped.set_weights(rounded)
-    k = 40                                     # a test image the step did not train on
+    k = 40  # a test image the step did not train on
     x, label = digits.X_test[k][None, :], int(digits.y_test[k])
     Y = np.eye(10)[[label]]
     spec = load_spec_text(spec_text(stepped, x, Y, "cross-entropy"), "digits-step.yaml")
@@ -248,7 +290,7 @@ def test_digits_gradients_equal_the_symbolic_derivation(digits):
         for mine, exact in ((dW, rW), (db, rb)):
             assert np.all(np.abs(mine - exact) <= 1e-9 * np.abs(exact)), np.max(np.abs(mine - exact) / np.abs(exact))
     assert sum(dW.size + db.size for dW, db in reference) == 64 * 32 + 32 + 32 * 10 + 10
-    assert np.count_nonzero(reference[0][0]) > 100    # the comparison is not a sea of zeros
+    assert np.count_nonzero(reference[0][0]) > 100  # the comparison is not a sea of zeros
     # and the step the walkthrough shows is the step the trainer takes
     assert abs(float(graph["new_w2_7_5"].exact) - (rounded[1][0][6, 4] - 0.1 * ours[1][0][6, 4])) < 1e-12
 
@@ -279,7 +321,7 @@ def test_each_optimizer_reduces_the_loss_on_blobs(optimizer, lr):
     assert len(hist.loss) == len(hist.train_accuracy) == len(hist.test_accuracy) == 20
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     assert hist.loss[-1] < 0.1
-    assert hist.test_accuracy[-1] == 1.0      # the blobs are linearly separable
+    assert hist.test_accuracy[-1] == 1.0  # the blobs are linearly separable
     assert hist.test_accuracy[-1] == net.accuracy(data.X_test, data.y_test)
 
 
@@ -289,7 +331,7 @@ def test_momentum_differs_from_sgd():
     b, _ = train(data, TrainOptions(optimizer="momentum", momentum=0.9, epochs=2, track=False))
     c, _ = train(data, TrainOptions(optimizer="momentum", momentum=0.0, epochs=2, track=False))
     assert not np.allclose(a.theta, b.theta)
-    np.testing.assert_allclose(a.theta, c.theta, rtol=1e-12)   # mu = 0 is plain SGD
+    np.testing.assert_allclose(a.theta, c.theta, rtol=1e-12)  # mu = 0 is plain SGD
 
 
 # --------------------------------------------------------------------------- reproducibility and dtype
@@ -319,7 +361,7 @@ def test_float32_keeps_float32():
     assert hist.test_accuracy[-1] > 0.85
     net64, hist64 = train(data, TrainOptions(hidden=(8,), lr=0.5, epochs=30))
     assert net64.theta.dtype == np.float64
-    assert abs(hist64.loss[-1] - hist.loss[-1]) < 1e-3     # same run, less precision
+    assert abs(hist64.loss[-1] - hist.loss[-1]) < 1e-3  # same run, less precision
 
 
 def test_train_leaves_the_given_network_alone():
@@ -379,7 +421,7 @@ def test_cross_entropy_beats_squared_error_on_the_same_budget(digits):
     _, ce = train(digits, TrainOptions(loss="cross-entropy", **budget))
     _, mse = train(digits, TrainOptions(loss="mse", **budget))
     assert ce.test_accuracy[-1] > mse.test_accuracy[-1] + 0.05
-    assert mse.loss[-1] < mse.loss[0]          # squared error does learn, only slower
+    assert mse.loss[-1] < mse.loss[0]  # squared error does learn, only slower
 
 
 def test_digits_float32(digits):
@@ -400,9 +442,13 @@ def test_extreme_logits_stay_finite_and_silent():
         lp = kernels.log_softmax(z)
         ce = kernels.loss_per_sample("cross-entropy", z, p, Y).mean()
         bce = kernels.loss_per_sample("bce", z, kernels.sigmoid(z), Y)
-        net = Network([(np.array([[1000.0], [-1000.0]]), np.zeros(2)),
-                       (np.array([[1.0, -1.0], [-1.0, 1.0], [0.0, 0.0]]) * 1000, np.zeros(3))],
-                      ["identity", "softmax"])
+        net = Network(
+            [
+                (np.array([[1000.0], [-1000.0]]), np.zeros(2)),
+                (np.array([[1.0, -1.0], [-1.0, 1.0], [0.0, 0.0]]) * 1000, np.zeros(3)),
+            ],
+            ["identity", "softmax"],
+        )
         g = gradients(net, [[1.0], [-1.0]], [1, 0], "cross-entropy")
         sig_net = Network([(np.array([[1000.0], [-1000.0]]), np.zeros(2))], ["sigmoid"])
         g2 = gradients(sig_net, [[1.0]], [0], "mse")
@@ -442,20 +488,27 @@ def test_in_place_kernels_equal_the_plain_forms(name):
 
 
 @settings(max_examples=150, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 4)), elements=st.floats(-1e4, 1e4)),
-       st.integers(0, 3))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 4)), elements=st.floats(-1e4, 1e4)),
+    st.integers(0, 3),
+)
 def test_kernels_are_finite_and_silent_for_any_logits(z, label):
     """Logits from anywhere in +-1e4: no overflow, no invalid value, no log(0); outputs in
     range, probabilities summing to 1, losses finite and >= 0, deltas finite."""
     Y = np.eye(z.shape[1])[np.full(len(z), label % z.shape[1])]
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         s, p = kernels.sigmoid(z), kernels.softmax(z)
-        losses = [kernels.loss_per_sample(loss, z, p if loss == "cross-entropy" else s, Y)
-                  for loss in ("cross-entropy", "bce", "mse")]
-        deltas = [kernels.output_delta("cross-entropy", "softmax", p, Y),
-                  kernels.output_delta("bce", "sigmoid", s, Y), kernels.output_delta("sse", "softmax", p, Y)]
+        losses = [
+            kernels.loss_per_sample(loss, z, p if loss == "cross-entropy" else s, Y)
+            for loss in ("cross-entropy", "bce", "mse")
+        ]
+        deltas = [
+            kernels.output_delta("cross-entropy", "softmax", p, Y),
+            kernels.output_delta("bce", "sigmoid", s, Y),
+            kernels.output_delta("sse", "softmax", p, Y),
+        ]
     buf = z.copy()
-    with np.errstate(over="ignore"):      # the in-place form leaves exp's overflow (to inf) to its caller
+    with np.errstate(over="ignore"):  # the in-place form leaves exp's overflow (to inf) to its caller
         kernels.sigmoid(buf, buf)
     assert np.all((0 <= s) & (s <= 1)) and np.array_equal(buf, s)
     assert np.allclose(p.sum(axis=1), 1.0) and np.all(p >= 0)
@@ -489,13 +542,14 @@ def test_network_from_spec_matches_the_spec_and_the_step_graph():
     X = rng.normal(size=(60, 2))
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
     data = Dataset("three", X[:45], y[:45], X[45:], y[45:], 3, 2)
-    trained, hist = train(data, TrainOptions(epochs=20, lr=0.5),
-                          network=network_from_spec(WORKED / "softmax.yaml", data))
+    trained, hist = train(
+        data, TrainOptions(epochs=20, lr=0.5), network=network_from_spec(WORKED / "softmax.yaml", data)
+    )
     assert trained.sizes == [2, 2, 3] and hist.loss[-1] < hist.loss[0]
 
 
 def test_network_from_spec_rejects_a_mismatch():
-    spec = load_spec(WORKED / "softmax.yaml")              # 2 inputs, 3 outputs
+    spec = load_spec(WORKED / "softmax.yaml")  # 2 inputs, 3 outputs
     wide = Dataset("wide", np.zeros((4, 5)), np.array([0, 1, 2, 0]), np.zeros((2, 5)), np.array([1, 2]), 3, 5)
     with pytest.raises(TrainError, match="2 inputs but wide has 5 features") as err:
         network_from_spec(spec, wide)
@@ -504,9 +558,10 @@ def test_network_from_spec_rejects_a_mismatch():
         network_from_spec(spec, load("xor"))
     with pytest.raises(TrainError, match="2 inputs but wide has 5 features"):
         train(wide, TrainOptions(), network=network_from_spec(spec))
-    with pytest.raises(TrainError,
-                       match=r"tanh.yaml: network.layers\[1\].activation: .*softmax or sigmoid; got identity"):
-        network_from_spec(WORKED / "tanh.yaml")             # identity output
+    with pytest.raises(
+        TrainError, match=r"tanh.yaml: network.layers\[1\].activation: .*softmax or sigmoid; got identity"
+    ):
+        network_from_spec(WORKED / "tanh.yaml")  # identity output
     with pytest.raises(TrainError, match=r"^softmax.yaml: network.layers\[1\].size: the network has 3 outputs"):
         network_from_spec(spec, load("xor"))
     with pytest.raises(TrainError, match=r"^softmax.yaml: network.inputs: the network has 2 inputs"):
@@ -547,7 +602,8 @@ def test_one_sigmoid_output_classifies_two_classes(loss):
     np.testing.assert_array_equal(net.predict(data.X_test), (net.predict_proba(data.X_test)[:, 0] > 0.5).astype(int))
     # its loss and gradients read the label as the target
     assert net.loss(data.X_test, data.y_test, loss) == pytest.approx(
-        net.loss(data.X_test, data.y_test[:, None].astype(float), loss), rel=1e-15)
+        net.loss(data.X_test, data.y_test[:, None].astype(float), loss), rel=1e-15
+    )
 
 
 def test_reduction_sum_steps_by_the_sum_of_the_batch_gradients():
@@ -574,12 +630,23 @@ def test_a_spec_network_with_another_activation_or_new_weights():
     np.testing.assert_allclose(new.weights[0][0], fresh.weights[0][0], rtol=1e-9)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("optimizer", "rmsprop", "unknown optimizer"), ("activation", "softmax", "unknown activation"),
-    ("loss", "hinge", "unknown loss"), ("lr", 0.0, "learning rate"), ("lr", float("nan"), "learning rate"),
-    ("epochs", 0, "epochs"), ("batch", 2.5, "batch"), ("hidden", (0,), "hidden"), ("dtype", "float16", "dtype"),
-    ("beta2", 1.0, "beta2"), ("init", "lecun", "unknown init"), ("seed", -1, "seed"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("optimizer", "rmsprop", "unknown optimizer"),
+        ("activation", "softmax", "unknown activation"),
+        ("loss", "hinge", "unknown loss"),
+        ("lr", 0.0, "learning rate"),
+        ("lr", float("nan"), "learning rate"),
+        ("epochs", 0, "epochs"),
+        ("batch", 2.5, "batch"),
+        ("hidden", (0,), "hidden"),
+        ("dtype", "float16", "dtype"),
+        ("beta2", 1.0, "beta2"),
+        ("init", "lecun", "unknown init"),
+        ("seed", -1, "seed"),
+    ],
+)
 def test_bad_options_are_one_line_errors(field, value, message):
     with pytest.raises(TrainError, match=message) as err:
         train(load("xor"), dataclasses.replace(TrainOptions(), **{field: value}))
@@ -592,7 +659,7 @@ def test_initialisation():
     assert np.std(he.weights[0][0]) == pytest.approx(np.sqrt(2 / 400), rel=0.02)
     assert np.max(np.abs(xa.weights[0][0])) <= np.sqrt(6 / 700)
     assert np.std(xa.weights[0][0]) == pytest.approx(np.sqrt(2 / 700), rel=0.02)
-    assert np.max(np.abs(he.weights[1][0])) <= np.sqrt(6 / 310)     # softmax layer: Xavier
+    assert np.max(np.abs(he.weights[1][0])) <= np.sqrt(6 / 310)  # softmax layer: Xavier
     assert all(np.all(b == 0) for _, b in he.weights)
     forced = Network.initialise([400, 300, 10], "sigmoid", "softmax", init="he", seed=0)
     assert np.std(forced.weights[0][0]) == pytest.approx(np.sqrt(2 / 400), rel=0.02)
@@ -649,7 +716,7 @@ def test_blobs_are_linearly_separable_and_xor_is_not():
     X = np.vstack([blobs.X_train, blobs.X_test])
     y = np.concatenate([blobs.y_train, blobs.y_test])
     s = np.where(y == 1, 1.0, -1.0)
-    w = np.zeros(3)       # the perceptron converges only on separable data
+    w = np.zeros(3)  # the perceptron converges only on separable data
     for _ in range(1000):
         wrong = s * (X @ w[:2] + w[2]) <= 0
         if not wrong.any():

@@ -1,4 +1,5 @@
 """derive train and derive figure from the command line."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,25 @@ def _summary(folder: Path) -> dict:
 
 def test_train_digits_sgd_meets_the_accuracy_target(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "digits", "--hidden", "32", "--loss", "cross-entropy", "--optimizer", "sgd",
-                 "--epochs", "50", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "digits",
+                "--hidden",
+                "32",
+                "--loss",
+                "cross-entropy",
+                "--optimizer",
+                "sgd",
+                "--epochs",
+                "50",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     s = _summary(out)
     assert s["test_accuracy"] >= 0.94
     assert len(s["loss_history"]) == 50 and s["loss_history"][-1] < s["loss_history"][0]
@@ -43,11 +61,40 @@ def test_train_digits_sgd_meets_the_accuracy_target(tmp_path, capsys):
 def test_a_data_set_keeps_todays_defaults(tmp_path):
     assert main(["train", "blobs", "--epochs", "2", "-o", str(tmp_path)]) == 0
     s = _summary(tmp_path)
-    assert {k: s[k] for k in ("dataset", "spec", "layer_sizes", "activations", "bias_modes", "loss", "learning_rate",
-                              "optimizer", "optimizer_settings", "epochs", "batch", "seed", "dtype", "init")} == {
-        "dataset": "blobs", "spec": None, "layer_sizes": [2, 32, 2], "activations": ["sigmoid", "softmax"],
-        "bias_modes": ["neuron", "neuron"], "loss": "cross-entropy", "learning_rate": 0.1, "optimizer": "sgd",
-        "optimizer_settings": {}, "epochs": 2, "batch": 32, "seed": 0, "dtype": "float64", "init": "auto"}
+    assert {
+        k: s[k]
+        for k in (
+            "dataset",
+            "spec",
+            "layer_sizes",
+            "activations",
+            "bias_modes",
+            "loss",
+            "learning_rate",
+            "optimizer",
+            "optimizer_settings",
+            "epochs",
+            "batch",
+            "seed",
+            "dtype",
+            "init",
+        )
+    } == {
+        "dataset": "blobs",
+        "spec": None,
+        "layer_sizes": [2, 32, 2],
+        "activations": ["sigmoid", "softmax"],
+        "bias_modes": ["neuron", "neuron"],
+        "loss": "cross-entropy",
+        "learning_rate": 0.1,
+        "optimizer": "sgd",
+        "optimizer_settings": {},
+        "epochs": 2,
+        "batch": 32,
+        "seed": 0,
+        "dtype": "float64",
+        "init": "auto",
+    }
 
 
 @pytest.mark.parametrize("loss", ["bce", "half-sse", "sse", "mse", "half-mse"])
@@ -58,8 +105,27 @@ def test_every_loss_on_a_data_set_gets_a_sigmoid_output(tmp_path, loss):
 
 
 def test_train_adam_relu_meets_the_accuracy_target(tmp_path):
-    assert main(["train", "digits", "--hidden", "32", "--optimizer", "adam", "--lr", "0.001",
-                 "--activation", "relu", "--epochs", "50", "-o", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "digits",
+                "--hidden",
+                "32",
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.001",
+                "--activation",
+                "relu",
+                "--epochs",
+                "50",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     s = _summary(tmp_path)
     assert s["test_accuracy"] >= 0.96
     assert s["optimizer_settings"] == {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8} and s["init"] == "auto"
@@ -109,13 +175,42 @@ def test_a_spec_is_trained_as_written(tmp_path, capsys):
     spec = _spec(tmp_path)
     assert main(["train", str(spec), "--data", "xor", "--epochs", "5", "-o", str(tmp_path / "o")]) == 0
     s = _summary(tmp_path / "o")
-    assert {k: s[k] for k in ("dataset", "spec", "layer_sizes", "activations", "bias_modes", "train_bias", "loss",
-                              "reduction", "learning_rate", "optimizer", "epochs", "batch", "seed", "dtype",
-                              "init")} == {
-        "dataset": "xor", "spec": str(spec), "layer_sizes": [2, 2, 2], "activations": ["tanh", "softmax"],
-        "bias_modes": ["shared", "neuron"], "train_bias": [True, False], "loss": "cross-entropy",
-        "reduction": "mean", "learning_rate": 0.5, "optimizer": "sgd", "epochs": 5, "batch": 32, "seed": 0,
-        "dtype": "float64", "init": "from the spec"}
+    assert {
+        k: s[k]
+        for k in (
+            "dataset",
+            "spec",
+            "layer_sizes",
+            "activations",
+            "bias_modes",
+            "train_bias",
+            "loss",
+            "reduction",
+            "learning_rate",
+            "optimizer",
+            "epochs",
+            "batch",
+            "seed",
+            "dtype",
+            "init",
+        )
+    } == {
+        "dataset": "xor",
+        "spec": str(spec),
+        "layer_sizes": [2, 2, 2],
+        "activations": ["tanh", "softmax"],
+        "bias_modes": ["shared", "neuron"],
+        "train_bias": [True, False],
+        "loss": "cross-entropy",
+        "reduction": "mean",
+        "learning_rate": 0.5,
+        "optimizer": "sgd",
+        "epochs": 5,
+        "batch": 32,
+        "seed": 0,
+        "dtype": "float64",
+        "init": "from the spec",
+    }
     data = load("xor")
     _, hist = train(data, TrainOptions(loss="cross-entropy", lr=0.5, epochs=5), network=network_from_spec(spec, data))
     assert s["loss_history"] == hist.loss and s["test_accuracy"] == hist.test_accuracy[-1]
@@ -124,14 +219,51 @@ def test_a_spec_is_trained_as_written(tmp_path, capsys):
 
 def test_options_given_override_the_spec(tmp_path):
     spec = _spec(tmp_path)
-    assert main(["train", str(spec), "--data", "xor", "--lr", "0.05", "--loss", "half-mse", "--activation", "relu",
-                 "--init", "xavier", "--optimizer", "momentum", "--epochs", "3", "--batch", "16", "--seed", "2",
-                 "--dtype", "float32", "-o", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(spec),
+                "--data",
+                "xor",
+                "--lr",
+                "0.05",
+                "--loss",
+                "half-mse",
+                "--activation",
+                "relu",
+                "--init",
+                "xavier",
+                "--optimizer",
+                "momentum",
+                "--epochs",
+                "3",
+                "--batch",
+                "16",
+                "--seed",
+                "2",
+                "--dtype",
+                "float32",
+                "-o",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     s = _summary(tmp_path / "o")
-    assert (s["learning_rate"], s["loss"], s["activations"], s["init"], s["optimizer"], s["optimizer_settings"],
-            s["epochs"], s["batch"], s["seed"], s["dtype"]) == (
-        0.05, "half-mse", ["relu", "softmax"], "xavier", "momentum", {"momentum": 0.9}, 3, 16, 2, "float32")
-    assert s["layer_sizes"] == [2, 2, 2] and s["bias_modes"] == ["shared", "neuron"]   # still the spec's
+    assert (
+        s["learning_rate"],
+        s["loss"],
+        s["activations"],
+        s["init"],
+        s["optimizer"],
+        s["optimizer_settings"],
+        s["epochs"],
+        s["batch"],
+        s["seed"],
+        s["dtype"],
+    ) == (0.05, "half-mse", ["relu", "softmax"], "xavier", "momentum", {"momentum": 0.9}, 3, 16, 2, "float32")
+    assert s["layer_sizes"] == [2, 2, 2] and s["bias_modes"] == ["shared", "neuron"]  # still the spec's
 
 
 def test_a_spec_with_one_sigmoid_output_and_a_summed_batch(tmp_path):
@@ -156,24 +288,68 @@ parameters:
 sample: {x: [1, 0], y: 1}
 learning_rate: 0.1
 """)
-    assert main(["train", str(spec), "--data", "xor", "--optimizer", "adam", "--lr", "0.02", "--epochs", "200",
-                 "-o", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(spec),
+                "--data",
+                "xor",
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.02",
+                "--epochs",
+                "200",
+                "-o",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     s = _summary(tmp_path / "o")
     assert s["test_accuracy"] > 0.85 and s["learning_rate"] == 0.02
 
 
 def test_train_through_a_subprocess(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    ok = subprocess.run([sys.executable, "-m", "derive.cli", "train", str(WORKED / "bce.yaml"), "--data", "moons",
-                         "--epochs", "5", "-o", str(tmp_path / "o")], capture_output=True, text=True, env=env,
-                        cwd=tmp_path, timeout=120)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "derive.cli",
+            "train",
+            str(WORKED / "bce.yaml"),
+            "--data",
+            "moons",
+            "--epochs",
+            "5",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     s = _summary(tmp_path / "o")
     assert (s["layer_sizes"], s["activations"], s["loss"], s["learning_rate"]) == (
-        [2, 2, 1], ["leaky-relu", "sigmoid"], "bce", 0.2)
+        [2, 2, 1],
+        ["leaky-relu", "sigmoid"],
+        "bce",
+        0.2,
+    )
     assert s["leaky_relu_alpha"] == [0.1, None]
-    bad = subprocess.run([sys.executable, "-m", "derive.cli", "train", str(WORKED / "softmax.yaml"), "--data", "blobs"],
-                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "derive.cli", "train", str(WORKED / "softmax.yaml"), "--data", "blobs"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
     assert "softmax.yaml: network.layers[1].size: the network has 3 outputs but blobs has 2 classes" in bad.stderr
 
@@ -181,28 +357,35 @@ def test_train_through_a_subprocess(tmp_path):
 SOFTMAX = str(WORKED / "softmax.yaml")
 
 
-@pytest.mark.parametrize("argv, expect", [
-    (["train", "mnist"], "neither a data set"),
-    (["train", "digits", "--hidden", "0"], "--hidden"),
-    (["train", "digits", "--optimizer", "rmsprop"], "invalid choice"),
-    (["train", "digits", "--loss", "hinge"], "invalid choice"),
-    (["train", "digits", "--lr", "-1"], "--lr"),
-    (["train", "digits", "--data", "xor"], "--data is for a spec file"),
-    (["train", SOFTMAX, "--data", "digits"],
-     "softmax.yaml: network.inputs: the network has 2 inputs but digits has 64 features"),
-    (["train", SOFTMAX, "--data", "blobs"],
-     "softmax.yaml: network.layers[1].size: the network has 3 outputs but blobs has 2 classes"),
-    (["train", SOFTMAX], "network.inputs"),                                   # the digits by default
-    (["train", SOFTMAX, "--data", "mnist"], "--data: unknown data set 'mnist'"),
-    (["train", str(WORKED / "tanh.yaml"), "--data", "xor"], "tanh.yaml: network.layers[1].activation:"),
-    (["train", str(WORKED / "relu.yaml"), "--data", "xor"], "relu.yaml: network.layers[1].activation:"),
-    (["train", SOFTMAX, "--data", "xor", "--loss", "bce"], "--loss bce: bce needs a sigmoid output layer"),
-    (["train", str(WORKED / "bce.yaml"), "--data", "xor", "--loss", "cross-entropy"], "--loss cross-entropy: "),
-    (["train", SOFTMAX, "--data", "xor", "--hidden", "8"], "--hidden: the layer sizes come from the spec"),
-    (["train", SOFTMAX, "--data", "xor", "--compare-losses"], "--compare-losses"),
-    (["figure", "spiral"], "unknown kind"),
-    (["figure", "boundary", "--dataset", "xor"], ".gif"),
-])
+@pytest.mark.parametrize(
+    "argv, expect",
+    [
+        (["train", "mnist"], "neither a data set"),
+        (["train", "digits", "--hidden", "0"], "--hidden"),
+        (["train", "digits", "--optimizer", "rmsprop"], "invalid choice"),
+        (["train", "digits", "--loss", "hinge"], "invalid choice"),
+        (["train", "digits", "--lr", "-1"], "--lr"),
+        (["train", "digits", "--data", "xor"], "--data is for a spec file"),
+        (
+            ["train", SOFTMAX, "--data", "digits"],
+            "softmax.yaml: network.inputs: the network has 2 inputs but digits has 64 features",
+        ),
+        (
+            ["train", SOFTMAX, "--data", "blobs"],
+            "softmax.yaml: network.layers[1].size: the network has 3 outputs but blobs has 2 classes",
+        ),
+        (["train", SOFTMAX], "network.inputs"),  # the digits by default
+        (["train", SOFTMAX, "--data", "mnist"], "--data: unknown data set 'mnist'"),
+        (["train", str(WORKED / "tanh.yaml"), "--data", "xor"], "tanh.yaml: network.layers[1].activation:"),
+        (["train", str(WORKED / "relu.yaml"), "--data", "xor"], "relu.yaml: network.layers[1].activation:"),
+        (["train", SOFTMAX, "--data", "xor", "--loss", "bce"], "--loss bce: bce needs a sigmoid output layer"),
+        (["train", str(WORKED / "bce.yaml"), "--data", "xor", "--loss", "cross-entropy"], "--loss cross-entropy: "),
+        (["train", SOFTMAX, "--data", "xor", "--hidden", "8"], "--hidden: the layer sizes come from the spec"),
+        (["train", SOFTMAX, "--data", "xor", "--compare-losses"], "--compare-losses"),
+        (["figure", "spiral"], "unknown kind"),
+        (["figure", "boundary", "--dataset", "xor"], ".gif"),
+    ],
+)
 def test_bad_training_options_are_one_line(tmp_path, capsys, argv, expect):
     target = "x.gif" if argv[0] == "figure" else "out"
     assert main([*argv, "-o", str(tmp_path / target)]) == 2
@@ -220,8 +403,25 @@ def test_figure_command(tmp_path, kind, suffix):
 
 def test_train_without_an_output_folder_only_prints(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(["train", "xor", "--hidden", "8", "--optimizer", "adam", "--lr", "0.01", "--activation", "tanh",
-                 "--epochs", "100"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "xor",
+                "--hidden",
+                "8",
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.01",
+                "--activation",
+                "tanh",
+                "--epochs",
+                "100",
+            ]
+        )
+        == 0
+    )
     assert "test accuracy" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
 
@@ -233,14 +433,31 @@ def test_train_keeps_the_spec_weights_it_was_given(tmp_path):
     from derive.train import gradients, network_from_spec
     from derive.train.datasets import load
 
-    spec = load_spec(WORKED / "shared-bias.yaml")        # neuron-major names, fixed shared biases
+    spec = load_spec(WORKED / "shared-bias.yaml")  # neuron-major names, fixed shared biases
     net = network_from_spec(spec)
     for p in spec.iter_parameters():
         W, b = net.weights[p.layer]
         got = W[p.nodes[0], p.k] if p.kind == "weight" else b[list(p.nodes)]
         assert np.all(got == float(p.value))
-    assert main(["train", str(WORKED / "shared-bias.yaml"), "--data", "xor", "--epochs", "1", "--batch", "1000",
-                 "--lr", "0.5", "-o", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(WORKED / "shared-bias.yaml"),
+                "--data",
+                "xor",
+                "--epochs",
+                "1",
+                "--batch",
+                "1000",
+                "--lr",
+                "0.5",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     data = load("xor")
     g = gradients(net, data.X_train, data.y_train, "half-sse")
     first = net.loss(data.X_train, data.y_train, "half-sse")

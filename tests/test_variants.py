@@ -1,4 +1,5 @@
 """Worksheet variants draw numbers on a grid, and record them with the grid's places."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,8 @@ def test_default_grids_give_one_place():
     (v,), _ = make_variants(load_spec_text(FOUR, "four.yaml"), "four", seed=7, count=1)
     drawn = _drawn(v)
     assert all(n.places == 1 and re.fullmatch(r"-?\d\.\d", n.text) for n in drawn.values()), drawn
-    assert drawn["w1"].value == v.spec.weights["h"][0][0]          # the spec keeps the exact value
-    assert v.spec.written["eta"].text == "0.1"                     # not drawn: as the spec wrote it
+    assert drawn["w1"].value == v.spec.weights["h"][0][0]  # the spec keeps the exact value
+    assert v.spec.written["eta"].text == "0.1"  # not drawn: as the spec wrote it
 
 
 def test_a_finer_step_gives_more_places_and_zeros_are_kept():
@@ -34,14 +35,14 @@ def test_a_finer_step_gives_more_places_and_zeros_are_kept():
         for name, n in drawn.items():
             assert n.places == 2 and re.fullmatch(r"-?\d\.\d\d", n.text), (name, n)
             assert Number.of(n.value, 2) == n
-    assert any(n.text.endswith("0") for v in vs for n in _drawn(v).values())   # 0.10, 0.50, 1.00 keep their zeros
+    assert any(n.text.endswith("0") for v in vs for n in _drawn(v).values())  # 0.10, 0.50, 1.00 keep their zeros
 
 
 def test_the_places_of_a_grid_are_those_of_its_low_end_or_step():
     assert grid_places(DEFAULTS["weights"]) == 1
     assert grid_places((read_number("-1"), read_number("1"), read_number("0.25"))) == 2
     assert grid_places((read_number("0.125"), read_number("1"), read_number("0.5"))) == 3
-    assert grid_places((read_number("0.10"), read_number("0.90"), read_number("0.1"))) == 2   # as written
+    assert grid_places((read_number("0.10"), read_number("0.90"), read_number("0.1"))) == 2  # as written
     assert grid_places((read_number("0"), read_number("1"), read_number("1/3"))) is None
     text = FOUR + "vary:\n  x: {low: 0, high: 1, step: '1/3'}\n"
     (v,), _ = make_variants(load_spec_text(text, "thirds.yaml"), "thirds", seed=1, count=1)

@@ -1,4 +1,5 @@
 """The worked examples: committed renderings are current, and every format works."""
+
 from __future__ import annotations
 
 import json
@@ -14,6 +15,8 @@ from derive.present.pdf import compile_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "worked").glob("*.yaml"))
+
+
 @pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def wt(request):
     return Walkthrough.from_file(request.param)
@@ -29,7 +32,8 @@ def test_committed_markdown_is_current(wt):
     md = (ROOT / "worked" / committed.name).with_suffix(".md")
     assert md.exists(), f"{md.name} is missing: run derive walkthrough {committed.name} -o {md.name}"
     assert md.read_text(encoding="utf-8") == wt.markdown(), (
-        f"{md.name} is stale; regenerate it with: derive walkthrough worked/{committed.name} -o worked/{md.name}")
+        f"{md.name} is stale; regenerate it with: derive walkthrough worked/{committed.name} -o worked/{md.name}"
+    )
 
 
 def test_json_has_every_step_and_is_verified(wt):
@@ -51,14 +55,31 @@ def test_four_matches_the_issue():
     v = json.loads(wt.json())["values"]
     assert (round(v["out_h1"], 5), round(v["out_h2"], 5), round(v["out_o1"], 5)) == (0.59291, 0.54404, 0.63954)
     ids = set(v)
-    for i in ["net_h1", "out_h1", "net_o1", "out_o1", "loss", "dloss_dout_o1", "dout_dnet_o1", "delta_o1",
-              "dout_dnet_h1", "delta_h1", "grad_w1", "grad_w9", "grad_w10", "new_w1", "new_w9"]:
+    for i in [
+        "net_h1",
+        "out_h1",
+        "net_o1",
+        "out_o1",
+        "loss",
+        "dloss_dout_o1",
+        "dout_dnet_o1",
+        "delta_o1",
+        "dout_dnet_h1",
+        "delta_h1",
+        "grad_w1",
+        "grad_w9",
+        "grad_w10",
+        "new_w1",
+        "new_w9",
+    ]:
         assert i in ids
     md = wt.markdown()
     # the essay's sigma(0.376) = 0.407 is flagged, and the right value printed
     assert r"| $\mathrm{out}_{h1}$ | $0.407$ | $0.5929$ | wrong: σ(−x) instead of σ(x) |" in md
-    assert (r"| $w_{9}^{\text{new}}$ | $0.603$ | $0.6049$ | "
-            r"follows from the printed $\frac{\partial J}{\partial w_{9}}$ |") in md
+    assert (
+        r"| $w_{9}^{\text{new}}$ | $0.603$ | $0.6049$ | "
+        r"follows from the printed $\frac{\partial J}{\partial w_{9}}$ |"
+    ) in md
     assert r"\sigma\left(0.376\right) = 0.5929" in md
 
 
@@ -68,7 +89,7 @@ def test_shared_frozen_biases_match_the_classic_numbers():
     assert abs(float(wt.graph["loss"].value) - 0.298371109) < 1e-9
     assert abs(float(wt.graph["new_w5"].value) - 0.35891648) < 1e-8
     assert abs(float(wt.graph["new_w1"].value) - 0.149780716) < 1e-9
-    assert "grad_b1" not in wt.graph.ids and "new_b2" not in wt.graph.ids   # frozen
+    assert "grad_b1" not in wt.graph.ids and "new_b2" not in wt.graph.ids  # frozen
 
 
 INJECTION = r"""

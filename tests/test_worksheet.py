@@ -1,4 +1,5 @@
 """Worksheets: variants, sheets, keys, answer templates, manifest, Moodle export."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ def test_thirty_distinct_hand_friendly_verified_variants(four30):
         ws = [w for l in v.spec.layers for row in v.spec.weights[l.name] for w in row]
         assert all(_on_grid(w, DEFAULTS["weights"]) for w in ws)
         assert all(_on_grid(x, DEFAULTS["x"]) for x in v.spec.samples[0].x)
-        for l in v.spec.layers:                      # no two equal weights into one node
+        for l in v.spec.layers:  # no two equal weights into one node
             for row in v.spec.weights[l.name]:
                 assert len(set(row)) == len(row)
         for st in v.graph:
@@ -53,8 +54,10 @@ def test_thirty_distinct_hand_friendly_verified_variants(four30):
                 assert st.layer == 0 and v.spec.samples[0].x[k // 2] == 0, st.id
         keys.add((tuple(ws), v.spec.samples[0].x))
     assert len(keys) == 30
-    assert (tuple(w for l in load_spec(FOUR).layers for row in load_spec(FOUR).weights[l.name] for w in row),
-            load_spec(FOUR).samples[0].x) not in keys     # distinct from the spec's own numbers too
+    assert (
+        tuple(w for l in load_spec(FOUR).layers for row in load_spec(FOUR).weights[l.name] for w in row),
+        load_spec(FOUR).samples[0].x,
+    ) not in keys  # distinct from the spec's own numbers too
 
 
 def test_variant_zero_is_the_specs_own_numbers():
@@ -69,8 +72,12 @@ def test_vary_rules_and_impossible_ranges(tmp_path, capsys):
     vary = "vary:\n  weights: {low: 0.1, high: 0.5, step: 0.1}\n  x: {low: 0.5, high: 0.5, step: 0.1}\n"
     spec = load_spec_text(text + vary, "narrow.yaml")
     vs, rejected = make_variants(spec, "narrow", seed=1, count=1)
-    assert all(w in [sp.Rational(k, 10) for k in range(1, 6)]
-               for l in vs[0].spec.layers for row in vs[0].spec.weights[l.name] for w in row)
+    assert all(
+        w in [sp.Rational(k, 10) for k in range(1, 6)]
+        for l in vs[0].spec.layers
+        for row in vs[0].spec.weights[l.name]
+        for w in row
+    )
     assert vs[0].spec.samples[0].x == (sp.Rational(1, 2),) * 4
     # four weights into h1 from only three grid values: impossible, reported with the reason
     bad = tmp_path / "impossible.yaml"
@@ -100,12 +107,21 @@ def test_command_writes_every_file_and_is_byte_identical(tmp_path):
 
 
 def test_answers_template_and_manifest(tmp_path):
-    assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "3", "--blanks", "backward",
-                 "-o", str(tmp_path)]) == 0
+    assert (
+        main(["worksheet", str(FOUR), "--variants", "2", "--seed", "3", "--blanks", "backward", "-o", str(tmp_path)])
+        == 0
+    )
     ans = yaml.safe_load((tmp_path / "four-s3-v01-answers.yaml").read_text())
     assert ans.pop("variant") == "four-s3-v01"
-    assert set(ans) == {"dloss_dout_o1", "dout_dnet_o1", "delta_o1", "dout_dnet_h1", "dout_dnet_h2",
-                        "delta_h1", "delta_h2"} | {f"grad_w{i}" for i in range(1, 11)}
+    assert set(ans) == {
+        "dloss_dout_o1",
+        "dout_dnet_o1",
+        "delta_o1",
+        "dout_dnet_h1",
+        "dout_dnet_h2",
+        "delta_h1",
+        "delta_h2",
+    } | {f"grad_w{i}" for i in range(1, 11)}
     assert all(v is None for v in ans.values())
     m = json.loads((tmp_path / "worksheet.json").read_text())
     assert [v["id"] for v in m["variants"]] == ["four-s3-v01", "four-s3-v02"]
@@ -113,7 +129,7 @@ def test_answers_template_and_manifest(tmp_path):
     assert m["rejected_draws"]["total"] == sum(m["rejected_draws"]["by_reason"].values())
     assert set(m["variants"][0]["key"]) >= set(ans)
     sheet = (tmp_path / "four-s3-v01-sheet.md").read_text()
-    assert "You may use these values" in sheet and r"$\mathrm{out}_{o1}$" in sheet   # forward pass is given
+    assert "You may use these values" in sheet and r"$\mathrm{out}_{o1}$" in sheet  # forward pass is given
 
 
 def test_existing_answers_are_not_overwritten(tmp_path, capsys):
@@ -124,17 +140,20 @@ def test_existing_answers_are_not_overwritten(tmp_path, capsys):
     assert main(["worksheet", str(FOUR), "--variants", "1", "-o", str(tmp_path)]) == 2
     assert "--force" in capsys.readouterr().err
     assert filled.read_text() == "variant: four-s0-v01\nnet_h1: 0.5\n"
-    assert not (tmp_path / "worksheet.json").exists()          # nothing written at all
+    assert not (tmp_path / "worksheet.json").exists()  # nothing written at all
     assert main(["worksheet", str(FOUR), "--variants", "1", "--force", "-o", str(tmp_path)]) == 0
     assert "net_h1:" in filled.read_text() and "net_h1: 0.5" not in filled.read_text()
 
 
-@pytest.mark.parametrize("argv, expect", [
-    (["--blanks", "forward,nonsense"], "'nonsense' is neither a group"),
-    (["--variant", "four-s7"], "is not a variant id"),
-    (["--variant", "tanh-s7-v01"], "belongs to spec 'tanh'"),
-    (["--variants", "-3"], "expected a whole number"),
-])
+@pytest.mark.parametrize(
+    "argv, expect",
+    [
+        (["--blanks", "forward,nonsense"], "'nonsense' is neither a group"),
+        (["--variant", "four-s7"], "is not a variant id"),
+        (["--variant", "tanh-s7-v01"], "belongs to spec 'tanh'"),
+        (["--variants", "-3"], "expected a whole number"),
+    ],
+)
 def test_bad_options_are_one_line(tmp_path, capsys, argv, expect):
     assert main(["worksheet", str(FOUR), *argv, "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -170,7 +189,7 @@ def test_moodle_xml_structure(four30):
         assert ans.get("fraction") == "100"
         assert abs(float(ans.find("text").text) - float(v.graph[sid].value)) < 1e-6
         tol = float(ans.find("tolerance").text)
-        assert 0 < tol <= 10 ** -v.spec.decimals
+        assert 0 < tol <= 10**-v.spec.decimals
         for tag in ("defaultgrade", "penalty", "hidden", "unitgradingtype", "showunits"):
             assert q.find(tag) is not None
 
@@ -189,9 +208,10 @@ def test_pdf_class_set(tmp_path):
     for n in ("four-s7-v01-sheet.pdf", "four-s7-v02-key.pdf", "class-sheets.pdf", "class-keys.pdf"):
         assert (tmp_path / n).read_bytes().startswith(b"%PDF")
     first = (tmp_path / "class-keys.pdf").read_bytes()
-    assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "7", "--pdf", "--force",
-                 "-o", str(tmp_path)]) == 0
-    assert (tmp_path / "class-keys.pdf").read_bytes() == first          # byte-identical PDFs
+    assert (
+        main(["worksheet", str(FOUR), "--variants", "2", "--seed", "7", "--pdf", "--force", "-o", str(tmp_path)]) == 0
+    )
+    assert (tmp_path / "class-keys.pdf").read_bytes() == first  # byte-identical PDFs
 
 
 def test_derivation_sections_on_sheets(tmp_path):
@@ -220,12 +240,14 @@ def test_worksheet_pdf_with_hostile_title(tmp_path):
     need("pdflatex")
     need("pdftotext")
     import subprocess
+
     spec = tmp_path / "evil.yaml"
     hostile = "title: '\\input{/etc/passwd} \\write18{touch /tmp/derive-ws-pwned} 100% & #'"
     spec.write_text(FOUR.read_text().replace("title: Is it a four?", hostile))
     assert main(["worksheet", str(spec), "--variants", "1", "--pdf", "-o", str(tmp_path / "o")]) == 0
-    text = subprocess.run(["pdftotext", str(tmp_path / "o" / "evil-s0-v01-sheet.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "o" / "evil-s0-v01-sheet.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert r"\input{/etc/passwd}" in text and "root:" not in text
     assert not Path("/tmp/derive-ws-pwned").exists()
 
@@ -260,4 +282,4 @@ def test_moodle_answers_are_plain_decimals_even_when_tiny():
         value = float(ws.variants[0].graph[sid].value)
         assert abs(float(text) - value) <= 1e-6 * abs(value) + 1e-12
         tiny += 0 < abs(value) < 1e-12
-    assert tiny >= 2       # the test really covers tiny values (dloss_dout, delta, grad)
+    assert tiny >= 2  # the test really covers tiny values (dloss_dout, delta, grad)

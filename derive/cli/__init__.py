@@ -9,6 +9,7 @@ status (:mod:`derive.errors`); :func:`main` maps them here, once.
 Only this package and :mod:`derive.cli.common` load at start-up, so ``derive --help``
 does not import SymPy, NumPy or Jinja2; each command imports what it needs when it runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,15 @@ from derive.cli import check, derivation, figure, train, verify, walkthrough, wo
 from derive.errors import DeriveError, UsageError, one_line
 
 #: The commands, in the order ``derive --help`` lists them.
-COMMANDS = {"walkthrough": walkthrough, "verify": verify, "worksheet": worksheet, "check": check,
-            "train": train, "figure": figure, "derivation": derivation}
+COMMANDS = {
+    "walkthrough": walkthrough,
+    "verify": verify,
+    "worksheet": worksheet,
+    "check": check,
+    "train": train,
+    "figure": figure,
+    "derivation": derivation,
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,11 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as e:   # a bug, not bad input: one line, and the traceback on request
+    except Exception as e:  # a bug, not bad input: one line, and the traceback on request
         if os.environ.get("DERIVE_DEBUG"):
             raise
-        print(f"derive: internal error ({type(e).__name__}: {one_line(str(e))[:200]}); "
-              "please report it, with DERIVE_DEBUG=1 for the details", file=sys.stderr)
+        print(
+            f"derive: internal error ({type(e).__name__}: {one_line(str(e))[:200]}); "
+            "please report it, with DERIVE_DEBUG=1 for the details",
+            file=sys.stderr,
+        )
         return 3
 
 

@@ -1,4 +1,5 @@
 """python -m derive.cli: the same as the derive command."""
+
 import sys
 
 from derive.cli import main

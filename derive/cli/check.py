@@ -1,4 +1,5 @@
 """``derive check SPEC ANSWERS...``: marks answers step by step, for one student or a class."""
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,13 @@ def add_arguments(c) -> None:
     c.add_argument("answers", nargs="+", help="answer files (YAML/JSON), folders of them, or a CSV class list")
     c.add_argument("--format", choices=("text", "md", "json"), default="text", help="report of one submission")
     c.add_argument("-o", "--output", help="folder for a class: summary.csv, feedback/, misconceptions.md")
-    c.add_argument("--follow-through-credit", type=float, default=1.0, metavar="F",
-                   help="fraction of a step's points for a follow-through answer (default 1)")
+    c.add_argument(
+        "--follow-through-credit",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="fraction of a step's points for a follow-through answer (default 1)",
+    )
     c.add_argument("--points", help="points per step kind, e.g. grad=2,new=1 (default 1 each)")
     c.add_argument("--rtol", type=float, default=0.0, help="extra relative tolerance")
     c.add_argument("--sigfigs", type=int, help="judge precision by significant figures")

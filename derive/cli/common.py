@@ -1,6 +1,7 @@
 """What several commands share: finding a spec (a file or a built-in example), whole-number
 options, optional extras and a progress bar. Light on purpose: ``derive --help`` imports
 this and nothing heavier (no SymPy, NumPy or Jinja2)."""
+
 from __future__ import annotations
 
 import argparse

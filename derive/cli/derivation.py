@@ -1,4 +1,5 @@
 """``derive derivation NAME``: a derivative identity step by step, every line proven by SymPy."""
+
 from __future__ import annotations
 
 import sys

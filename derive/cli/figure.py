@@ -1,4 +1,5 @@
 """``derive figure KIND -o FILE``: the pictures of gradient descent and decision boundaries."""
+
 from __future__ import annotations
 
 from pathlib import Path

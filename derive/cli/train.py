@@ -8,6 +8,7 @@ the command line overrides the spec (``--activation`` the hidden activations, ``
 draws new weights of the spec's shapes, ``--loss`` and ``--lr``). Every option that a spec
 can set defaults to None here, so that "not given" and "given" can be told apart.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from derive.cli.common import ProgressBar, count, plots_available, resolve_spec
 from derive.errors import UsageError
 from derive.model.names import DTYPES, HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, learning_rate_problem
 
-if TYPE_CHECKING:      # for annotations only: the functions import the training code when they run
+if TYPE_CHECKING:  # for annotations only: the functions import the training code when they run
     from derive.train import Network, TrainOptions
     from derive.train.datasets import Dataset
 
@@ -29,13 +30,18 @@ DEFAULTS = {"activation": "sigmoid", "loss": "cross-entropy", "lr": 0.1, "init":
 
 
 def add_arguments(t) -> None:
-    t.add_argument("data", help="digits, xor, circles, moons, blobs, or a spec file (its network is trained: its "
-                                "sizes, activations, biases and weights, with its loss and learning rate by default)")
+    t.add_argument(
+        "data",
+        help="digits, xor, circles, moons, blobs, or a spec file (its network is trained: its "
+        "sizes, activations, biases and weights, with its loss and learning rate by default)",
+    )
     t.add_argument("--data", dest="dataset", help="with a spec file: the data set to train on (default digits)")
-    t.add_argument("--hidden", help="hidden layer sizes of a new network, e.g. 32 or 64,32 (default 32; "
-                                    "a spec fixes its own)")
-    t.add_argument("--activation", choices=HIDDEN_ACTIVATIONS,
-                   help="hidden activation (default sigmoid, or the spec's)")
+    t.add_argument(
+        "--hidden", help="hidden layer sizes of a new network, e.g. 32 or 64,32 (default 32; a spec fixes its own)"
+    )
+    t.add_argument(
+        "--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid, or the spec's)"
+    )
     t.add_argument("--loss", choices=LOSSES, help="loss (default cross-entropy, or the spec's)")
     t.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
     t.add_argument("--lr", type=float, help="learning rate (default 0.1, or the spec's)")
@@ -43,22 +49,27 @@ def add_arguments(t) -> None:
     t.add_argument("--batch", type=count, default=32)
     t.add_argument("--seed", type=count, default=0)
     t.add_argument("--dtype", default="float64", choices=DTYPES)
-    t.add_argument("--init", choices=INITS,
-                   help="starting weights: auto (He for ReLU layers, Xavier otherwise), xavier or he "
-                        "(default auto; with a spec, the spec's weights unless this is given)")
-    t.add_argument("--compare-losses", action="store_true",
-                   help="train with squared error and cross-entropy, one figure")
+    t.add_argument(
+        "--init",
+        choices=INITS,
+        help="starting weights: auto (He for ReLU layers, Xavier otherwise), xavier or he "
+        "(default auto; with a spec, the spec's weights unless this is given)",
+    )
+    t.add_argument(
+        "--compare-losses", action="store_true", help="train with squared error and cross-entropy, one figure"
+    )
     t.add_argument("-o", "--output", help="folder for summary.json and curves.png (without it: print only)")
 
 
 @dataclass
 class _Setup:
     """What to train: the data, where the network comes from, and the run's options."""
-    name: str                 # the data set
+
+    name: str  # the data set
     data: Dataset
-    spec: str | None          # the spec file the network comes from, if any
-    start: Network | None     # the spec's network, or None for a new one
-    init: str                 # how the starting weights were made: an init scheme, or "from the spec"
+    spec: str | None  # the spec file the network comes from, if any
+    start: Network | None  # the spec's network, or None for a new one
+    init: str  # how the starting weights were made: an init scheme, or "from the spec"
     opts: TrainOptions
 
 
@@ -108,8 +119,9 @@ def _options(args, **chosen):
     """TrainOptions from the command line's run settings and the chosen network settings."""
     from derive.train import TrainOptions
 
-    return TrainOptions(optimizer=args.optimizer, epochs=args.epochs, batch=args.batch, seed=args.seed,
-                        dtype=args.dtype, **chosen)
+    return TrainOptions(
+        optimizer=args.optimizer, epochs=args.epochs, batch=args.batch, seed=args.seed, dtype=args.dtype, **chosen
+    )
 
 
 def _from_dataset(args) -> _Setup:
@@ -142,8 +154,10 @@ def _from_spec(args) -> _Setup:
     path = resolve_spec(args.data)
     spec = load_spec(path)
     if args.hidden is not None:
-        raise UsageError(f"--hidden: the layer sizes come from the spec {spec.source}; "
-                         "leave --hidden out, or name a data set to train a new network")
+        raise UsageError(
+            f"--hidden: the layer sizes come from the spec {spec.source}; "
+            "leave --hidden out, or name a data set to train a new network"
+        )
     if args.compare_losses:
         raise UsageError(f"--compare-losses trains new networks on a data set; {spec.source} fixes its own loss")
     check_trainable(spec)
@@ -160,9 +174,14 @@ def _from_spec(args) -> _Setup:
     if args.init is not None:
         start = start.redrawn(args.init, args.seed)
     defaults = spec_defaults(spec)
-    opts = _options(args, hidden=tuple(start.sizes[1:-1]), loss=args.loss or defaults["loss"],
-                    lr=defaults["lr"] if args.lr is None else args.lr, reduction=defaults["reduction"],
-                    **({"activation": args.activation} if args.activation else {}))
+    opts = _options(
+        args,
+        hidden=tuple(start.sizes[1:-1]),
+        loss=args.loss or defaults["loss"],
+        lr=defaults["lr"] if args.lr is None else args.lr,
+        reduction=defaults["reduction"],
+        **({"activation": args.activation} if args.activation else {}),
+    )
     return _Setup(name, data, str(path), start, args.init or "from the spec", opts)
 
 
@@ -175,9 +194,11 @@ def _train(setup: _Setup, opts):
     finally:
         bar.close()
     source = f"{setup.spec} on {setup.name}" if setup.spec else setup.name
-    print(f"{source} ({'-'.join(map(str, net.sizes))}, {'/'.join(net.activations)}, {opts.loss}, "
-          f"{opts.optimizer} lr {opts.lr:g}): train accuracy {hist.train_accuracy[-1]:.4f}, "
-          f"test accuracy {hist.test_accuracy[-1]:.4f}, {hist.seconds:.2f} s")
+    print(
+        f"{source} ({'-'.join(map(str, net.sizes))}, {'/'.join(net.activations)}, {opts.loss}, "
+        f"{opts.optimizer} lr {opts.lr:g}): train accuracy {hist.train_accuracy[-1]:.4f}, "
+        f"test accuracy {hist.test_accuracy[-1]:.4f}, {hist.seconds:.2f} s"
+    )
     return opts, net, hist
 
 
@@ -194,20 +215,40 @@ def _write(out: Path, setup: _Setup, runs: dict) -> None:
     if len(runs) == 1:
         figure("curves", out / "curves.png", history=next(iter(runs.values()))[2])
     else:
-        figure("curves", out / "curves.png",
-               histories={"squared error": runs["mse"][2], "cross-entropy": runs["cross-entropy"][2]})
+        figure(
+            "curves",
+            out / "curves.png",
+            histories={"squared error": runs["mse"][2], "cross-entropy": runs["cross-entropy"][2]},
+        )
 
 
 def _summary(setup: _Setup, opts, net, hist) -> dict:
     """What was trained (read from the trained network and the options it ran with), and how it went."""
     settings = {"sgd": (), "momentum": ("momentum",), "adam": ("beta1", "beta2", "eps")}[opts.optimizer]
-    return {"dataset": setup.name, "spec": setup.spec, "layer_sizes": list(net.sizes),
-            "activations": list(net.activations), "bias_modes": list(net.bias), "train_bias": list(net.train_bias),
-            "leaky_relu_alpha": [a if act == "leaky-relu" else None
-                                 for a, act in zip(net.alphas, net.activations, strict=True)],
-            "loss": opts.loss, "reduction": opts.reduction, "learning_rate": opts.lr, "optimizer": opts.optimizer,
-            "optimizer_settings": {k: getattr(opts, k) for k in settings}, "epochs": opts.epochs,
-            "batch": opts.batch, "seed": opts.seed, "dtype": opts.dtype, "init": setup.init,
-            "train_accuracy": hist.train_accuracy[-1], "test_accuracy": hist.test_accuracy[-1],
-            "seconds": hist.seconds, "loss_history": hist.loss, "train_accuracy_history": hist.train_accuracy,
-            "test_accuracy_history": hist.test_accuracy}
+    return {
+        "dataset": setup.name,
+        "spec": setup.spec,
+        "layer_sizes": list(net.sizes),
+        "activations": list(net.activations),
+        "bias_modes": list(net.bias),
+        "train_bias": list(net.train_bias),
+        "leaky_relu_alpha": [
+            a if act == "leaky-relu" else None for a, act in zip(net.alphas, net.activations, strict=True)
+        ],
+        "loss": opts.loss,
+        "reduction": opts.reduction,
+        "learning_rate": opts.lr,
+        "optimizer": opts.optimizer,
+        "optimizer_settings": {k: getattr(opts, k) for k in settings},
+        "epochs": opts.epochs,
+        "batch": opts.batch,
+        "seed": opts.seed,
+        "dtype": opts.dtype,
+        "init": setup.init,
+        "train_accuracy": hist.train_accuracy[-1],
+        "test_accuracy": hist.test_accuracy[-1],
+        "seconds": hist.seconds,
+        "loss_history": hist.loss,
+        "train_accuracy_history": hist.train_accuracy,
+        "test_accuracy_history": hist.test_accuracy,
+    }

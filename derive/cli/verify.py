@@ -1,4 +1,5 @@
 """``derive verify SPEC``: the three-way comparison table; exit status 1 on a disagreement."""
+
 from __future__ import annotations
 
 import sys
@@ -24,15 +25,23 @@ def verify_table(wt) -> str:
         rfd = "" if row.rel_fd is None else f"{row.rel_fd:9.1e}"
         lines.append(f"{row.id:<22} {row.sympy:22.15g} {row.numpy:22.15g} {row.rel_numpy:9.1e} {fd:>22} {rfd:>9}")
     lines.append("")
-    lines.append(f"{r.n_values} values: SymPy vs NumPy max rel. diff {r.max_numpy[0]:.1e} ({r.max_numpy[1]}), "
-                 f"tolerance {RTOL_NUMPY:g}")
+    lines.append(
+        f"{r.n_values} values: SymPy vs NumPy max rel. diff {r.max_numpy[0]:.1e} ({r.max_numpy[1]}), "
+        f"tolerance {RTOL_NUMPY:g}"
+    )
     if r.n_gradients:
-        lines.append(f"{r.n_gradients} gradients: vs finite differences max rel. diff {r.max_fd[0]:.1e} "
-                     f"({r.max_fd[1]}), tolerance {RTOL_FD:g}")
+        lines.append(
+            f"{r.n_gradients} gradients: vs finite differences max rel. diff {r.max_fd[0]:.1e} "
+            f"({r.max_fd[1]}), tolerance {RTOL_FD:g}"
+        )
     if r.n_chains:
-        lines.append(f"{r.n_chains} chain-rule products: factors multiplied out vs the gradient, tolerance {RTOL_CHAIN:g}")
-    lines.append(f"loss over {wt.spec.steps} step(s): step graph vs NumPy max rel. diff {r.max_history[0]:.1e}, "
-                 f"tolerance {RTOL_HISTORY:g}")
+        lines.append(
+            f"{r.n_chains} chain-rule products: factors multiplied out vs the gradient, tolerance {RTOL_CHAIN:g}"
+        )
+    lines.append(
+        f"loss over {wt.spec.steps} step(s): step graph vs NumPy max rel. diff {r.max_history[0]:.1e}, "
+        f"tolerance {RTOL_HISTORY:g}"
+    )
     lines += r.notes
     lines.append("verified: all three agree" if r.ok else f"NOT VERIFIED: {len(r.failures)} disagreement(s)")
     lines += [f"  {f}" for f in r.failures]

@@ -1,4 +1,5 @@
 """``derive walkthrough SPEC``: the step-by-step walkthrough as Markdown, LaTeX, JSON or PDF."""
+
 from __future__ import annotations
 
 import contextlib
@@ -32,12 +33,19 @@ def extreme_numbers(source: str):
             # still catches the inf/nan they leave behind.
             warnings.simplefilter("ignore", RuntimeWarning)
             yield
-    except ArithmeticError as e:   # overflow, log(0), a decimal too long to round
-        detail = ("overflow" if isinstance(e, OverflowError) else
-                  "a value too long to round" if isinstance(e, decimal.DecimalException) else
-                  str(e) or type(e).__name__)
-        raise SpecError(source, "", f"cannot compute this walkthrough ({detail}); "
-                                    "are some weights, inputs or the learning rate extreme?") from None
+    except ArithmeticError as e:  # overflow, log(0), a decimal too long to round
+        detail = (
+            "overflow"
+            if isinstance(e, OverflowError)
+            else "a value too long to round"
+            if isinstance(e, decimal.DecimalException)
+            else str(e) or type(e).__name__
+        )
+        raise SpecError(
+            source,
+            "",
+            f"cannot compute this walkthrough ({detail}); are some weights, inputs or the learning rate extreme?",
+        ) from None
 
 
 def run(args) -> int:

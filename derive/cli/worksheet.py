@@ -1,4 +1,5 @@
 """``derive worksheet SPEC``: variants, problem sheets, answer keys, templates, class PDFs, Moodle."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,8 +34,16 @@ def run(args) -> int:
 
     spec_path = resolve_spec(args.spec)
     spec = load_spec(spec_path)
-    options = {"variants": args.variants, "seed": args.seed, "variant": args.variant, "blanks": args.blanks,
-               "pdf": args.pdf, "moodle": args.moodle, "derivations": args.derivations, "figures": args.figures}
+    options = {
+        "variants": args.variants,
+        "seed": args.seed,
+        "variant": args.variant,
+        "blanks": args.blanks,
+        "pdf": args.pdf,
+        "moodle": args.moodle,
+        "derivations": args.derivations,
+        "figures": args.figures,
+    }
     derivations, figures = names(args.derivations), names(args.figures)
     unknown = [d for d in derivations if d not in DERIVATIONS]
     if unknown:
@@ -48,10 +57,13 @@ def run(args) -> int:
         ws = build_worksheet(spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant)
     except VariantError as e:
         raise SpecError(spec.source, "", str(e)) from None
-    files = worksheet_files(ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations,
-                            figures=figures)
+    files = worksheet_files(
+        ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations, figures=figures
+    )
     write_worksheet(files, Path(args.output), force=args.force)
     n = len(ws.variants)
-    print(f"wrote {len(files)} files for {n} variant{'s' * (n != 1)} to {args.output} "
-          f"({sum(ws.rejected.values())} draws rejected)")
+    print(
+        f"wrote {len(files)} files for {n} variant{'s' * (n != 1)} to {args.output} "
+        f"({sum(ws.rejected.values())} draws rejected)"
+    )
     return 0

@@ -23,6 +23,7 @@ rerunning gives a byte-identical file. Importing this package does not import ma
 >>> minima["global"].cost < minima["local"].cost
 True
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -72,20 +73,54 @@ ANIMATED = ("tangent", "surface")
 STILL_FORMATS = ("png", "svg", "pdf")
 
 # Options each kind accepts through figure(**opts), as each kind's module declares them.
-_OPTIONS = {"tangent": tangent.OPTIONS, "surface": surface.OPTIONS, "boundary": boundary.OPTIONS,
-            "curves": curves.OPTIONS}
+_OPTIONS = {
+    "tangent": tangent.OPTIONS,
+    "surface": surface.OPTIONS,
+    "boundary": boundary.OPTIONS,
+    "curves": curves.OPTIONS,
+}
 
 __all__ = [
-    "ANIMATED", "BOWL", "FLAT", "FLAT_SLOPE", "GIF_DPI", "GIF_MS", "INSTALL_HINT", "KINDS", "NEGATIVE",
-    "PATH_COLOURS", "POSITIVE", "STILL_DPI", "STILL_FORMATS", "SURFACE_BOX", "SURFACE_STARTS", "TANGENT_FORMULA",
-    "TANGENT_STARTS", "WELLS", "BoundaryModel", "DescentPath", "FigureError", "Minimum", "boundary_models",
-    "compare_title", "cost_1d", "cost_2d", "figure", "grad_2d", "history_series", "minimum_1d", "slope_1d",
-    "surface_minima", "surface_paths", "tangent_iterates",
+    "ANIMATED",
+    "BOWL",
+    "FLAT",
+    "FLAT_SLOPE",
+    "GIF_DPI",
+    "GIF_MS",
+    "INSTALL_HINT",
+    "KINDS",
+    "NEGATIVE",
+    "PATH_COLOURS",
+    "POSITIVE",
+    "STILL_DPI",
+    "STILL_FORMATS",
+    "SURFACE_BOX",
+    "SURFACE_STARTS",
+    "TANGENT_FORMULA",
+    "TANGENT_STARTS",
+    "WELLS",
+    "BoundaryModel",
+    "DescentPath",
+    "FigureError",
+    "Minimum",
+    "boundary_models",
+    "compare_title",
+    "cost_1d",
+    "cost_2d",
+    "figure",
+    "grad_2d",
+    "history_series",
+    "minimum_1d",
+    "slope_1d",
+    "surface_minima",
+    "surface_paths",
+    "tangent_iterates",
 ]
 
 
-def figure(kind: str, out_path, *, dataset: str = "xor", seed: int = 0, history=None,
-           histories: Mapping | None = None, **opts) -> Path:
+def figure(
+    kind: str, out_path, *, dataset: str = "xor", seed: int = 0, history=None, histories: Mapping | None = None, **opts
+) -> Path:
     """Draw the figure ``kind`` to ``out_path``; the suffix (.png .svg .pdf .gif) picks the format.
 
     ``dataset`` and ``seed`` are for ``boundary``; ``history`` (a ``derive.train.History``, or
@@ -131,8 +166,9 @@ def _check_request(kind: str, out: Path, opts: Mapping, history, histories) -> s
     allowed = STILL_FORMATS + (("gif",) if kind in ANIMATED else ())
     if fmt not in allowed:
         shown = f"'.{fmt}'" if fmt else "no suffix"
-        raise FigureError(f"{out}: a {kind} figure can be written as {', '.join('.' + a for a in allowed)}, "
-                          f"not {shown}")
+        raise FigureError(
+            f"{out}: a {kind} figure can be written as {', '.join('.' + a for a in allowed)}, not {shown}"
+        )
     unknown = sorted(set(opts) - _OPTIONS[kind])
     if unknown:
         ok = ", ".join(sorted(_OPTIONS[kind])) or "none"

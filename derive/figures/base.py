@@ -4,6 +4,7 @@ use, deterministic saving, titles, and the checks on numeric options.
 Nothing here imports matplotlib at module level; :func:`load_matplotlib` does, when a figure
 is drawn, so that ``import derive.figures`` works without the optional ``[plots]`` extra.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,11 +18,11 @@ from derive.errors import DeriveError
 INSTALL_HINT = "figures need matplotlib: pip install 'derive[plots]'"
 
 # Colours: one meaning each, used the same way in every figure.
-POSITIVE, NEGATIVE, FLAT = "#d62728", "#1f77b4", "#7f7f7f"       # slope > 0, < 0, ~ 0
+POSITIVE, NEGATIVE, FLAT = "#d62728", "#1f77b4", "#7f7f7f"  # slope > 0, < 0, ~ 0
 STILL_DPI = 120
 
 STYLE = {
-    "svg.hashsalt": "derive-figures",   # SVG element ids from a fixed salt, not a random one
+    "svg.hashsalt": "derive-figures",  # SVG element ids from a fixed salt, not a random one
     "svg.fonttype": "path",
     "font.size": 10,
     "axes.titlesize": 11,
@@ -103,10 +104,10 @@ def suptitle(fig, text: str, size: float = 12) -> None:
     a long title about training:
     with a second part after the colon
     """
-    width = int(fig.get_figwidth() * 11.5 * 12 / size)      # about 11.5 characters per inch at 12 pt
+    width = int(fig.get_figwidth() * 11.5 * 12 / size)  # about 11.5 characters per inch at 12 pt
     if len(text) > width:
         cuts = [i for i in range(len(text)) if text.startswith(": ", i) and i < width]
-        text = (text[:cuts[-1] + 1] + "\n" + text[cuts[-1] + 2:]) if cuts else textwrap.fill(text, width)
+        text = (text[: cuts[-1] + 1] + "\n" + text[cuts[-1] + 2 :]) if cuts else textwrap.fill(text, width)
     fig.suptitle(text, fontsize=size)
 
 

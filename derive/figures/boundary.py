@@ -5,6 +5,7 @@ beside a non-linear one (tanh unless asked otherwise), each titled with its test
 The training core is imported when the networks are trained, not when this module is, so that
 ``import derive.figures`` stays light.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,24 +15,33 @@ import numpy as np
 
 from derive.figures.base import FigureError, suptitle
 
-if TYPE_CHECKING:   # for the annotation only: training loads when a boundary is drawn
+if TYPE_CHECKING:  # for the annotation only: training loads when a boundary is drawn
     from derive.train import Network
 
 OPTIONS = {"activation", "hidden", "epochs", "lr", "optimizer", "batch"}
 CLASS_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
-UNSURE, SURE_0, SURE_1 = "#ffffff", "#f4a6a6", "#a6c8ec"     # shades of P(class 1) for two classes
+UNSURE, SURE_0, SURE_1 = "#ffffff", "#f4a6a6", "#a6c8ec"  # shades of P(class 1) for two classes
 
 
 @dataclass
 class BoundaryModel:
     activation: str
-    network: Network          # as trained
-    history: object           # its derive.train.History
-    test_accuracy: float      # measured here on the test split, not read from the history
+    network: Network  # as trained
+    history: object  # its derive.train.History
+    test_accuracy: float  # measured here on the test split, not read from the history
 
 
-def boundary_models(dataset: str = "xor", *, seed: int = 0, activation: str = "tanh", hidden=(8,),
-                    epochs: int = 200, lr: float = 0.01, optimizer: str = "adam", batch: int = 32):
+def boundary_models(
+    dataset: str = "xor",
+    *,
+    seed: int = 0,
+    activation: str = "tanh",
+    hidden=(8,),
+    epochs: int = 200,
+    lr: float = 0.01,
+    optimizer: str = "adam",
+    batch: int = 32,
+):
     """Train the same network twice on a 2-D data set: identity hidden activation, then ``activation``.
 
     Returns ``(data, [identity_model, nonlinear_model])`` as :class:`BoundaryModel`. Same hidden
@@ -51,17 +61,26 @@ def boundary_models(dataset: str = "xor", *, seed: int = 0, activation: str = "t
     except DataError as e:
         raise FigureError(str(e)) from None
     if data.n_features != 2:
-        raise FigureError(f"boundary needs a data set with 2 features (xor, circles, moons, blobs); "
-                          f"{dataset} has {data.n_features}")
+        raise FigureError(
+            f"boundary needs a data set with 2 features (xor, circles, moons, blobs); {dataset} has {data.n_features}"
+        )
     if activation == "identity":
         raise FigureError("boundary compares identity with a non-linear activation; choose tanh, sigmoid or relu")
     models = []
     for act in ("identity", activation):
-        opts = TrainOptions(hidden=tuple(hidden), activation=act, loss="cross-entropy", optimizer=optimizer,
-                            lr=lr, epochs=epochs, batch=batch, seed=seed)
+        opts = TrainOptions(
+            hidden=tuple(hidden),
+            activation=act,
+            loss="cross-entropy",
+            optimizer=optimizer,
+            lr=lr,
+            epochs=epochs,
+            batch=batch,
+            seed=seed,
+        )
         try:
             net, hist = train(data, opts)
-        except ValueError as e:         # bad options reported by the training core
+        except ValueError as e:  # bad options reported by the training core
             raise FigureError(f"boundary: {e}") from None
         acc = float(np.mean(np.asarray(net.predict(data.X_test)) == np.asarray(data.y_test)))
         models.append(BoundaryModel(act, net, hist, acc))
@@ -74,7 +93,7 @@ def draw(mpl, dataset: str, seed: int, **opts):
     data, models = boundary_models(dataset, seed=seed, **opts)
     view = _View(data)
     k = data.n_classes
-    class_colours = list(CLASS_COLOURS[:max(k, 2)])
+    class_colours = list(CLASS_COLOURS[: max(k, 2)])
     fig = mpl.new(8.4, 5.0)
     axes = fig.subplots(1, 2, sharex=True, sharey=True)
     for ax, m in zip(axes, models, strict=True):
@@ -83,7 +102,7 @@ def draw(mpl, dataset: str, seed: int, **opts):
         kind = "linear: no activation" if m.activation == "identity" else "non-linear"
         ax.set_title(f"hidden activation {m.activation} ({kind})\ntest accuracy {m.test_accuracy:.2f}")
         ax.set(xlabel="$x_1$", xlim=(view.lo[0], view.hi[0]), ylim=(view.lo[1], view.hi[1]))
-        ax.set_aspect("equal", adjustable="box")        # both features in the same units: circles stay round
+        ax.set_aspect("equal", adjustable="box")  # both features in the same units: circles stay round
     axes[0].set_ylabel("$x_2$")
     _draw_legend(mpl, fig, axes[0], k)
     _title(fig, data.name, models, seed)
@@ -97,8 +116,9 @@ class _View:
         X = np.vstack([data.X_train, data.X_test])
         pad = 0.15 * (X.max(axis=0) - X.min(axis=0))
         self.lo, self.hi = X.min(axis=0) - pad, X.max(axis=0) + pad
-        self.gx, self.gy = np.meshgrid(np.linspace(self.lo[0], self.hi[0], 240),
-                                       np.linspace(self.lo[1], self.hi[1], 240))
+        self.gx, self.gy = np.meshgrid(
+            np.linspace(self.lo[0], self.hi[0], 240), np.linspace(self.lo[1], self.hi[1], 240)
+        )
         self.grid = np.column_stack([self.gx.ravel(), self.gy.ravel()])
 
 
@@ -122,18 +142,26 @@ def _draw_points(ax, data, class_colours: list[str]) -> None:
     """The data, one colour a class: training points small and faded, test points outlined."""
     for c in range(data.n_classes):
         tr, te = data.y_train == c, data.y_test == c
-        ax.scatter(data.X_train[tr, 0], data.X_train[tr, 1], s=9, color=class_colours[c], alpha=0.35,
-                   linewidths=0)
-        ax.scatter(data.X_test[te, 0], data.X_test[te, 1], s=24, color=class_colours[c], edgecolors="black",
-                   linewidths=0.6, label=f"class {c} (test point)")
+        ax.scatter(data.X_train[tr, 0], data.X_train[tr, 1], s=9, color=class_colours[c], alpha=0.35, linewidths=0)
+        ax.scatter(
+            data.X_test[te, 0],
+            data.X_test[te, 1],
+            s=24,
+            color=class_colours[c],
+            edgecolors="black",
+            linewidths=0.6,
+            label=f"class {c} (test point)",
+        )
 
 
 def _draw_legend(mpl, fig, ax, k: int) -> None:
     """One legend below both panels: the classes, the boundary, the faded training points and,
     for two classes, what the shading means."""
     handles, labels = ax.get_legend_handles_labels()
-    handles += [mpl.Line2D([], [], color="black", lw=1.6),
-                mpl.Line2D([], [], ls="", marker="o", ms=3, color="#888888", alpha=0.5)]
+    handles += [
+        mpl.Line2D([], [], color="black", lw=1.6),
+        mpl.Line2D([], [], ls="", marker="o", ms=3, color="#888888", alpha=0.5),
+    ]
     labels += ["decision boundary", "faded: training points"]
     if k == 2:
         handles.append(mpl.Patch(facecolor=SURE_0, edgecolor=SURE_1, lw=2))
@@ -145,9 +173,16 @@ def _title(fig, name: str, models: list[BoundaryModel], seed: int) -> None:
     """The figure's title: the network and the verdict, the non-linear one alone separating the
     classes when it is at least 0.2 more accurate, else both accuracies."""
     lin, non = models
-    hidden = non.network.sizes[1:-1]          # as trained, whatever form the option took
-    verdict = (f"only {non.activation} separates the classes" if non.test_accuracy - lin.test_accuracy >= 0.2
-               else f"test accuracy {lin.test_accuracy:.2f} vs {non.test_accuracy:.2f}")
+    hidden = non.network.sizes[1:-1]  # as trained, whatever form the option took
+    verdict = (
+        f"only {non.activation} separates the classes"
+        if non.test_accuracy - lin.test_accuracy >= 0.2
+        else f"test accuracy {lin.test_accuracy:.2f} vs {non.test_accuracy:.2f}"
+    )
     sizes = "-".join(str(h) for h in hidden)
-    suptitle(fig, f"{name}: the same network (hidden layer {sizes}, seed {seed}) with and without a "
-             f"non-linear activation: {verdict}", size=11)
+    suptitle(
+        fig,
+        f"{name}: the same network (hidden layer {sizes}, seed {seed}) with and without a "
+        f"non-linear activation: {verdict}",
+        size=11,
+    )

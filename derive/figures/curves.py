@@ -7,6 +7,7 @@ higher final test accuracy and by how much.
 >>> compare_title(series).split(":")[0]
 'a reached the higher final test accuracy'
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ _KEYS = {
     "train": ("train_accuracy_history", "train_accuracy"),
     "test": ("test_accuracy_history", "test_accuracy"),
 }
-_LABELS = {"mse": "squared error"}      # loss names as derive.train spells them -> words for a title
+_LABELS = {"mse": "squared error"}  # loss names as derive.train spells them -> words for a title
 
 
 def history_series(history) -> dict[str, list[float]]:
@@ -79,8 +80,10 @@ def compare_title(series: Mapping[str, Mapping[str, list[float]]]) -> str:
     if a == b:
         return f"{best} and {second} reached the same final test accuracy: {a:.3f}"
     others = ", ".join(f"{v:.3f} ({label})" for label, v in ranked[1:])
-    return (f"{best} reached the higher final test accuracy: {a:.3f} vs {others}, "
-            f"{100 * (a - b):.1f} percentage points higher")
+    return (
+        f"{best} reached the higher final test accuracy: {a:.3f} vs {others}, "
+        f"{100 * (a - b):.1f} percentage points higher"
+    )
 
 
 def _series(history, histories) -> dict[str, dict[str, list[float]]]:
@@ -92,9 +95,8 @@ def _series(history, histories) -> dict[str, dict[str, list[float]]]:
     if histories is None:
         return {"": history_series(history)}
     if not isinstance(histories, Mapping) or not histories:
-        raise FigureError("histories must map a label to a history, "
-                          "e.g. {'cross-entropy': h1, 'squared error': h2}")
-    if len(histories) > len(RUN_COLOURS):       # one colour a run: more runs would not be drawn
+        raise FigureError("histories must map a label to a history, e.g. {'cross-entropy': h1, 'squared error': h2}")
+    if len(histories) > len(RUN_COLOURS):  # one colour a run: more runs would not be drawn
         raise FigureError(f"curves draws at most {len(RUN_COLOURS)} runs, got {len(histories)}")
     return {_LABELS.get(str(label), str(label)): history_series(h) for label, h in histories.items()}
 
@@ -121,19 +123,24 @@ def _draw_run(ax_loss, ax_acc, label: str, s: dict[str, list[float]], colour: st
     n = len(s["loss"])
     ax_loss.plot(_epochs(s["loss"], n), s["loss"], color=colour, lw=1.8, label=label or "training loss")
     if s["train"]:
-        ax_acc.plot(_epochs(s["train"], n), s["train"], color=colour, lw=1.4, ls="--", alpha=0.8,
-                    label=f"{name}train")
+        ax_acc.plot(_epochs(s["train"], n), s["train"], color=colour, lw=1.4, ls="--", alpha=0.8, label=f"{name}train")
     if s["test"]:
         ax_acc.plot(_epochs(s["test"], n), s["test"], color=colour, lw=2, label=f"{name}test")
         last = len(s["test"]) - 1
-        ax_acc.annotate(f"{s['test'][-1]:.3f}", (_epochs(s["test"], n)[last], s["test"][-1]),
-                        xytext=(3, 3), textcoords="offset points", fontsize=8.5, color=colour)
+        ax_acc.annotate(
+            f"{s['test'][-1]:.3f}",
+            (_epochs(s["test"], n)[last], s["test"][-1]),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=8.5,
+            color=colour,
+        )
 
 
 def _dress_axes(ax_loss, ax_acc, series, compare: bool) -> None:
     """Labels, scales, limits, legends and grids of both panels."""
     if compare and all(v > 0 for s in series.values() for v in s["loss"]):
-        ax_loss.set_yscale("log")       # different losses live on different scales
+        ax_loss.set_yscale("log")  # different losses live on different scales
         ax_loss.set_ylabel("training loss (log scale; each run its own loss)")
     else:
         ax_loss.set_ylabel("training loss")

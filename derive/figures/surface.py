@@ -9,6 +9,7 @@ contour map seen from above; animated as a GIF while the view turns slowly.
 >>> minima["global"].cost < minima["local"].cost
 True
 """
+
 from __future__ import annotations
 
 import math
@@ -23,7 +24,7 @@ from derive.figures.gif import Frames
 WELLS = ((1.2, 0.8, 2.0, 1.0), (-1.4, -1.0, 1.3, 0.7))
 BOWL = 0.06
 SURFACE_STARTS = ((-2.7, 0.3), (-0.5, 0.4), (2.7, -2.4), (-0.2, -2.4))
-SURFACE_BOX = 3.0           # the picture shows [-3, 3] x [-3, 3]
+SURFACE_BOX = 3.0  # the picture shows [-3, 3] x [-3, 3]
 PATH_COLOURS = ("#ff7f0e", "#d62728", "#ffffff", "#ff69b4", "#8c564b", "#17becf")
 OPTIONS = {"starts", "lr", "steps"}
 
@@ -56,7 +57,7 @@ def grad_2d(x, y):
 
 @dataclass(frozen=True)
 class Minimum:
-    name: str            # "global" or "local"
+    name: str  # "global" or "local"
     x: float
     y: float
     cost: float
@@ -65,7 +66,7 @@ class Minimum:
 @dataclass(frozen=True)
 class DescentPath:
     start: tuple[float, float]
-    points: np.ndarray   # (steps + 1, 2): the start, then every iterate
+    points: np.ndarray  # (steps + 1, 2): the start, then every iterate
     minimum: str | None  # the name of the minimum it ends in, None if it ends in neither
 
 
@@ -92,8 +93,9 @@ def surface_minima() -> dict[str, Minimum]:
         p = _descend((x0, y0), 0.1, 4000)[-1]
         g = np.hypot(*grad_2d(*p))
         h = 1e-5
-        hess = np.array([[(grad_2d(*(p + h * e))[i] - grad_2d(*(p - h * e))[i]) / (2 * h)
-                          for e in np.eye(2)] for i in range(2)])
+        hess = np.array(
+            [[(grad_2d(*(p + h * e))[i] - grad_2d(*(p - h * e))[i]) / (2 * h) for e in np.eye(2)] for i in range(2)]
+        )
         if not (g < 1e-9 and np.all(np.linalg.eigvalsh((hess + hess.T) / 2) > 0)):
             raise RuntimeError(f"surface: the well at ({x0}, {y0}) has no minimum near it")
         found.append((float(cost_2d(*p)), float(p[0]), float(p[1])))
@@ -142,8 +144,10 @@ def _paths(n: int) -> str:
 def _checked(starts, lr, steps) -> tuple[tuple, float, int]:
     """The options as numbers in range, or a FigureError naming the first one that is not."""
     try:
-        starts = tuple((number("start", a, -SURFACE_BOX, SURFACE_BOX), number("start", b, -SURFACE_BOX, SURFACE_BOX))
-                       for a, b in starts)
+        starts = tuple(
+            (number("start", a, -SURFACE_BOX, SURFACE_BOX), number("start", b, -SURFACE_BOX, SURFACE_BOX))
+            for a, b in starts
+        )
     except (TypeError, ValueError) as e:
         if isinstance(e, FigureError):
             raise
@@ -165,8 +169,11 @@ def render(mpl, fmt: str, starts=SURFACE_STARTS, lr=0.15, steps=60) -> bytes:
     ax2 = fig.add_subplot(1, 2, 2)
     _draw_terrain(ax3, ax2)
     _draw_minima(ax3, ax2, paths, minima)
-    suptitle(fig, "Gradient descent goes downhill from where it starts: it finds a minimum, not always the lowest one"
-             f"  (η = {lr:g}, {steps} steps)")
+    suptitle(
+        fig,
+        "Gradient descent goes downhill from where it starts: it finds a minimum, not always the lowest one"
+        f"  (η = {lr:g}, {steps} steps)",
+    )
     lines = _draw_path_artists(mpl, ax3, ax2, paths, steps)
     ax2.legend(loc="upper left", fontsize=7.5, framealpha=0.9)
     if fmt != "gif":
@@ -176,7 +183,7 @@ def render(mpl, fmt: str, starts=SURFACE_STARTS, lr=0.15, steps=60) -> bytes:
     frames = Frames(mpl, fig)
     n = 40
     for i in range(n):
-        ax3.view_init(elev=50, azim=-135 + 50 * i / (n - 1))      # a slow turn while the balls roll
+        ax3.view_init(elev=50, azim=-135 + 50 * i / (n - 1))  # a slow turn while the balls roll
         _show_paths_to(lines, round(steps * i / (n - 1)))
         frames.grab()
     return frames.gif()
@@ -206,10 +213,18 @@ def _draw_minima(ax3, ax2, paths, minima) -> None:
         star = dict(marker="*", ms=15, mfc="gold" if m.name == "global" else "white", mec="black", zorder=7)
         ax2.plot([m.x], [m.y], **star)
         ax3.plot([m.x], [m.y], [m.cost], **star)
-        left = m.name == "global"        # the global label sits up-left, clear of the paths
-        ax2.annotate(f"{m.name} minimum\nC = {m.cost:.2f}", (m.x, m.y), xytext=(-10, 8) if left else (10, 8),
-                     ha="right" if left else "left", textcoords="offset points", fontsize=8.5, color="white",
-                     fontweight="bold", zorder=8)
+        left = m.name == "global"  # the global label sits up-left, clear of the paths
+        ax2.annotate(
+            f"{m.name} minimum\nC = {m.cost:.2f}",
+            (m.x, m.y),
+            xytext=(-10, 8) if left else (10, 8),
+            ha="right" if left else "left",
+            textcoords="offset points",
+            fontsize=8.5,
+            color="white",
+            fontweight="bold",
+            zorder=8,
+        )
 
 
 def _path_label(p: DescentPath, steps: int) -> str:
@@ -225,10 +240,10 @@ def _draw_path_artists(mpl, ax3, ax2, paths, steps: int) -> list[tuple]:
     lines = []
     for p, colour in zip(paths, PATH_COLOURS, strict=False):
         pz = cost_2d(p.points[:, 0], p.points[:, 1])
-        l3, = ax3.plot([], [], [], color=colour, lw=2.2, zorder=5, path_effects=outline)
-        b3, = ax3.plot([], [], [], "o", color=colour, mec="black", ms=7, zorder=6)
-        l2, = ax2.plot([], [], color=colour, lw=1.8, zorder=5, label=_path_label(p, steps), path_effects=outline)
-        b2, = ax2.plot([], [], "o", color=colour, mec="black", ms=7, zorder=6)
+        (l3,) = ax3.plot([], [], [], color=colour, lw=2.2, zorder=5, path_effects=outline)
+        (b3,) = ax3.plot([], [], [], "o", color=colour, mec="black", ms=7, zorder=6)
+        (l2,) = ax2.plot([], [], color=colour, lw=1.8, zorder=5, label=_path_label(p, steps), path_effects=outline)
+        (b2,) = ax2.plot([], [], "o", color=colour, mec="black", ms=7, zorder=6)
         ax2.plot([p.start[0]], [p.start[1]], "s", color=colour, mec="black", ms=6, zorder=6)
         ax3.plot([p.start[0]], [p.start[1]], [pz[0] + 0.03], "s", color=colour, mec="black", ms=5, zorder=6)
         lines.append((p, pz, l3, b3, l2, b2))
@@ -240,6 +255,6 @@ def _show_paths_to(lines: list[tuple], k: int) -> None:
     for p, pz, l3, b3, l2, b2 in lines:
         xy = p.points[: k + 1]
         l3.set_data_3d(xy[:, 0], xy[:, 1], pz[: k + 1] + 0.03)
-        b3.set_data_3d(xy[-1:, 0], xy[-1:, 1], pz[k:k + 1] + 0.03)
+        b3.set_data_3d(xy[-1:, 0], xy[-1:, 1], pz[k : k + 1] + 0.03)
         l2.set_data(xy[:, 0], xy[:, 1])
         b2.set_data(xy[-1:, 0], xy[-1:, 1])

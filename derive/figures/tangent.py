@@ -7,6 +7,7 @@ few labelled tangents on every run.
 >>> bool(slope_1d(xs[0]) < 0 < xs[1] - xs[0])       # a negative slope moves x right
 True
 """
+
 from __future__ import annotations
 
 import math
@@ -18,9 +19,9 @@ from derive.figures.gif import Frames
 
 TANGENT_FORMULA = r"$C(x) = (x-1)^2 + 0.3\,\sin 2x$"
 TANGENT_STARTS = (-1.5, 3.6)
-FLAT_SLOPE = 0.05           # |C'(x)| below this counts as "about zero" (grey)
+FLAT_SLOPE = 0.05  # |C'(x)| below this counts as "about zero" (grey)
 OPTIONS = {"starts", "lr", "steps"}
-_ASPECT = 6.0 / 10.6        # the picture's x range over its y range: tangents of one visual length
+_ASPECT = 6.0 / 10.6  # the picture's x range over its y range: tangents of one visual length
 
 
 def cost_1d(x):
@@ -83,7 +84,7 @@ def _checked(starts, lr, steps) -> tuple[list[float], float, int]:
     starts = [number("start", s, -2.0, 4.0) for s in starts]
     if not starts:
         raise FigureError("tangent needs at least one start")
-    lr = number("lr", lr, 1e-4, 0.5)        # above 0.5 the steps can leave the picture
+    lr = number("lr", lr, 1e-4, 0.5)  # above 0.5 the steps can leave the picture
     steps = count("steps", steps, 1, 200)
     return starts, lr, steps
 
@@ -117,8 +118,15 @@ def _draw_cost_curve(ax, lr: float) -> float:
     ax.plot(xs, cost_1d(xs), color="black", lw=2, zorder=2)
     xstar = minimum_1d()
     ax.axvline(xstar, color=FLAT, lw=1, ls=":", zorder=1)
-    ax.annotate(f"minimum\nx* = {xstar:.3f}", (xstar, 6.0), xytext=(5, 0), textcoords="offset points",
-                color="#555555", fontsize=8.5, va="center")
+    ax.annotate(
+        f"minimum\nx* = {xstar:.3f}",
+        (xstar, 6.0),
+        xytext=(5, 0),
+        textcoords="offset points",
+        color="#555555",
+        fontsize=8.5,
+        va="center",
+    )
     ax.set(xlim=(-2.0, 4.0), ylim=(-0.6, 10.0), xlabel="x (one weight)", ylabel="cost C(x)")
     ax.set_title(f"Gradient descent on {TANGENT_FORMULA}:  x ← x − η·C′(x),  η = {lr:g}")
     return xstar
@@ -126,14 +134,20 @@ def _draw_cost_curve(ax, lr: float) -> float:
 
 def _draw_legend(mpl, ax, starts: list[float], steps: int, fmt: str) -> None:
     """The key to the colours, titled with the runs it shows."""
-    ax.legend(handles=[
-        mpl.Line2D([], [], color="black", lw=2, label="cost C(x)"),
-        mpl.Line2D([], [], color=POSITIVE, lw=2.5, label="tangent, slope > 0: x moves left"),
-        mpl.Line2D([], [], color=NEGATIVE, lw=2.5, label="tangent, slope < 0: x moves right"),
-        mpl.Line2D([], [], color=FLAT, lw=2.5, label=f"tangent, slope ≈ 0 (|C′| < {FLAT_SLOPE:g}): minimum"),
-    ], loc="upper center", framealpha=0.95, title_fontsize=8.5,
-        title=f"dots: {steps} gradient-descent steps from x = " + " and ".join(f"{s:g}" for s in starts)
-        + (", coloured by the slope" if fmt != "gif" else ""))
+    ax.legend(
+        handles=[
+            mpl.Line2D([], [], color="black", lw=2, label="cost C(x)"),
+            mpl.Line2D([], [], color=POSITIVE, lw=2.5, label="tangent, slope > 0: x moves left"),
+            mpl.Line2D([], [], color=NEGATIVE, lw=2.5, label="tangent, slope < 0: x moves right"),
+            mpl.Line2D([], [], color=FLAT, lw=2.5, label=f"tangent, slope ≈ 0 (|C′| < {FLAT_SLOPE:g}): minimum"),
+        ],
+        loc="upper center",
+        framealpha=0.95,
+        title_fontsize=8.5,
+        title=f"dots: {steps} gradient-descent steps from x = "
+        + " and ".join(f"{s:g}" for s in starts)
+        + (", coloured by the slope" if fmt != "gif" else ""),
+    )
 
 
 def _draw_still_run(ax, run: np.ndarray, xstar: float) -> None:
@@ -152,22 +166,38 @@ def _draw_still_run(ax, run: np.ndarray, xstar: float) -> None:
             off, ha = ((6, -16), "left") if right else ((-6, -16), "right")
         else:
             off, ha = ((10, 6), "left") if s < 0 else ((-10, 6), "right")
-        ax.annotate(f"C′ = {s:+.2f}", (run[k], cost_1d(run[k])), xytext=off, ha=ha,
-                    textcoords="offset points", fontsize=8.5, color=_slope_colour(s), zorder=6)
+        ax.annotate(
+            f"C′ = {s:+.2f}",
+            (run[k], cost_1d(run[k])),
+            xytext=off,
+            ha=ha,
+            textcoords="offset points",
+            fontsize=8.5,
+            color=_slope_colour(s),
+            zorder=6,
+        )
 
 
 def _animate(mpl, fig, ax, runs: list[np.ndarray], lr: float) -> bytes:
     """The GIF: one frame per iterate of every run, with the point, its tangent, an arrow for
     the step it is about to take, and a box with the numbers."""
     frames = Frames(mpl, fig)
-    trail, = ax.plot([], [], "o", color="#999999", ms=4, zorder=3)
-    point, = ax.plot([], [], "o", color="black", ms=8, zorder=6)
-    line, = ax.plot([], [], lw=3, zorder=5)
-    step = ax.annotate("", xy=(0, 0), xytext=(0, 0), zorder=6,
-                       arrowprops=dict(arrowstyle="-|>", lw=1.8, color="black"))
+    (trail,) = ax.plot([], [], "o", color="#999999", ms=4, zorder=3)
+    (point,) = ax.plot([], [], "o", color="black", ms=8, zorder=6)
+    (line,) = ax.plot([], [], lw=3, zorder=5)
+    step = ax.annotate("", xy=(0, 0), xytext=(0, 0), zorder=6, arrowprops=dict(arrowstyle="-|>", lw=1.8, color="black"))
     # Inside the bowl, above the curve: the tangents lie below a convex curve, so it is free.
-    info = ax.text(0.5, 0.42, "", transform=ax.transAxes, fontsize=10, family="monospace", ha="center",
-                   va="center", bbox=dict(boxstyle="round", fc="white", ec="#cccccc", lw=2))
+    info = ax.text(
+        0.5,
+        0.42,
+        "",
+        transform=ax.transAxes,
+        fontsize=10,
+        family="monospace",
+        ha="center",
+        va="center",
+        bbox=dict(boxstyle="round", fc="white", ec="#cccccc", lw=2),
+    )
     for r, run in enumerate(runs):
         for k, x in enumerate(run):
             t, y, s = _segment(x)

@@ -15,6 +15,7 @@ Traceback (most recent call last):
     ...
 derive.model.load.SpecError: x.yaml: steps: expected a whole number, got 2.5
 """
+
 from __future__ import annotations
 
 import math
@@ -96,7 +97,7 @@ class FieldChecker:
             return self.name(raw, at)
         if isinstance(rule, Section):
             return self.section(raw, at, rule)
-        return raw        # Shaped and ListOf: checked by their own methods, which know the shapes
+        return raw  # Shaped and ListOf: checked by their own methods, which know the shapes
 
     # ---- single values
     def number(self, v, where) -> Number:
@@ -109,7 +110,7 @@ class FieldChecker:
         if isinstance(v, float):
             if not math.isfinite(v):
                 self.fail(where, f"expected a finite number, got {v}")
-            return read_number(repr(v))   # repr: the shortest decimal that round-trips
+            return read_number(repr(v))  # repr: the shortest decimal that round-trips
         if isinstance(v, str):
             # "3/8" and "1e-3" (which YAML 1.1 reads as text, not as a number), or a quoted "-0.1360"
             try:
@@ -181,7 +182,7 @@ def count(n: int, word: str) -> str:
 
 
 def _short(s: str, limit: int = 80) -> str:
-    return s if len(s) <= limit else s[:limit - 3] + "..."
+    return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
 def show(v) -> str:
@@ -198,5 +199,11 @@ def kind(v) -> str:
         return "nothing"
     if isinstance(v, Number):
         return "a whole number" if whole(v) is not None else "a number"
-    return {bool: "true/false", int: "a whole number", float: "a number", str: "text",
-            list: "a list", dict: "a mapping"}.get(type(v), type(v).__name__)
+    return {
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(v), type(v).__name__)

@@ -14,6 +14,7 @@ layer sizes) are :class:`Shaped` here and written out in the validator.
 >>> sorted(json_schema()["required"])
 ['learning_rate', 'loss', 'network', 'parameters']
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -144,81 +145,161 @@ _NUMBERS = {"type": "array", "items": {"$ref": "#/$defs/number"}}
 
 
 # Sections that others contain come first.
-GRID = Section({
-    "low": Field(Real(), True), "high": Field(Real(), True),
-    "step": Field(Real(sp.S.Zero, True), True),
-}, "a grid from low to high in steps of step; high - low a whole number of steps")
+GRID = Section(
+    {
+        "low": Field(Real(), True),
+        "high": Field(Real(), True),
+        "step": Field(Real(sp.S.Zero, True), True),
+    },
+    "a grid from low to high in steps of step; high - low a whole number of steps",
+)
 
-LAYER = Section({
-    "name": Field(Name(), True),
-    "size": Field(Whole(1, 1024), True),
-    "activation": Field(OneOf(ACTIVATIONS), True),
-    "bias": Field(OneOf(BIAS_MODES), default="none"),
-    "alpha": Field(Real(sp.S.Zero, False, sp.S.One, True), default=sp.Rational(1, 100),
-                   doc="slope below zero of a leaky-relu layer"),
-    "train_bias": Field(Flag(), doc="default: network.train_biases"),
-})
+LAYER = Section(
+    {
+        "name": Field(Name(), True),
+        "size": Field(Whole(1, 1024), True),
+        "activation": Field(OneOf(ACTIVATIONS), True),
+        "bias": Field(OneOf(BIAS_MODES), default="none"),
+        "alpha": Field(
+            Real(sp.S.Zero, False, sp.S.One, True),
+            default=sp.Rational(1, 100),
+            doc="slope below zero of a leaky-relu layer",
+        ),
+        "train_bias": Field(Flag(), doc="default: network.train_biases"),
+    }
+)
 
-NETWORK = Section({
-    "inputs": Field(Shaped("a count (1 to 1024) or a list of input names", {"oneOf": [
-        {"type": "integer", "minimum": 1, "maximum": 1024},
-        {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/name"}}]}), True),
-    "layers": Field(ListOf(LAYER, 1, 8), True),
-    "weight_names": Field(Shaped("a numbering style, or one row of names per node of each layer", {"oneOf": [
-        {"enum": list(WEIGHT_NAMING)},
-        {"type": "object", "additionalProperties": {"type": "array", "items": {
-            "type": "array", "items": {"$ref": "#/$defs/name"}}}}]}), default="input-major"),
-    "bias_names": Field(Shaped("per layer: a name (shared bias) or a list of names (one per node)", {
-        "type": "object", "additionalProperties": {"oneOf": [
-            {"$ref": "#/$defs/name"}, {"type": "array", "items": {"$ref": "#/$defs/name"}}]}})),
-    "train_biases": Field(Flag(), default=True),
-})
+NETWORK = Section(
+    {
+        "inputs": Field(
+            Shaped(
+                "a count (1 to 1024) or a list of input names",
+                {
+                    "oneOf": [
+                        {"type": "integer", "minimum": 1, "maximum": 1024},
+                        {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/name"}},
+                    ]
+                },
+            ),
+            True,
+        ),
+        "layers": Field(ListOf(LAYER, 1, 8), True),
+        "weight_names": Field(
+            Shaped(
+                "a numbering style, or one row of names per node of each layer",
+                {
+                    "oneOf": [
+                        {"enum": list(WEIGHT_NAMING)},
+                        {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {"type": "array", "items": {"$ref": "#/$defs/name"}},
+                            },
+                        },
+                    ]
+                },
+            ),
+            default="input-major",
+        ),
+        "bias_names": Field(
+            Shaped(
+                "per layer: a name (shared bias) or a list of names (one per node)",
+                {
+                    "type": "object",
+                    "additionalProperties": {
+                        "oneOf": [{"$ref": "#/$defs/name"}, {"type": "array", "items": {"$ref": "#/$defs/name"}}]
+                    },
+                },
+            )
+        ),
+        "train_biases": Field(Flag(), default=True),
+    }
+)
 
-PARAMETERS = Section({
-    "weights": Field(Shaped("per layer, one row of numbers per node (one number per input)", {
-        "type": "object", "additionalProperties": {"type": "array", "items": _NUMBERS}}), True),
-    "biases": Field(Shaped("per layer: one number (shared bias) or one per node", {
-        "type": "object", "additionalProperties": {"oneOf": [{"$ref": "#/$defs/number"}, _NUMBERS]}}), default={}),
-})
+PARAMETERS = Section(
+    {
+        "weights": Field(
+            Shaped(
+                "per layer, one row of numbers per node (one number per input)",
+                {"type": "object", "additionalProperties": {"type": "array", "items": _NUMBERS}},
+            ),
+            True,
+        ),
+        "biases": Field(
+            Shaped(
+                "per layer: one number (shared bias) or one per node",
+                {"type": "object", "additionalProperties": {"oneOf": [{"$ref": "#/$defs/number"}, _NUMBERS]}},
+            ),
+            default={},
+        ),
+    }
+)
 
-SAMPLE = Section({
-    "x": Field(Shaped("one number per input", _NUMBERS), True),
-    "y": Field(Shaped("one number per output, or a class index (cross-entropy)", {"oneOf": [
-        {"$ref": "#/$defs/number"}, _NUMBERS]}), True),
-})
+SAMPLE = Section(
+    {
+        "x": Field(Shaped("one number per input", _NUMBERS), True),
+        "y": Field(
+            Shaped(
+                "one number per output, or a class index (cross-entropy)",
+                {"oneOf": [{"$ref": "#/$defs/number"}, _NUMBERS]},
+            ),
+            True,
+        ),
+    }
+)
 
-ROUNDING = Section({
-    "decimals": Field(Whole(0, 12), default=3),
-    "carry": Field(OneOf(CARRY_MODES), default="exact"),
-})
+ROUNDING = Section(
+    {
+        "decimals": Field(Whole(0, 12), default=3),
+        "carry": Field(OneOf(CARRY_MODES), default="exact"),
+    }
+)
 
-PUBLISHED = Section({
-    "values": Field(Shaped("step id -> the number as printed", {
-        "type": "object", "additionalProperties": {"$ref": "#/$defs/number"}}), True),
-    "source": Field(Text(500), default=""),
-}, "numbers printed in a source, marked like a student's answers")
+PUBLISHED = Section(
+    {
+        "values": Field(
+            Shaped(
+                "step id -> the number as printed",
+                {"type": "object", "additionalProperties": {"$ref": "#/$defs/number"}},
+            ),
+            True,
+        ),
+        "source": Field(Text(500), default=""),
+    },
+    "numbers printed in a source, marked like a student's answers",
+)
 
-VARY = Section({
-    "weights": Field(GRID), "biases": Field(GRID), "x": Field(GRID),
-    "max_net": Field(Real(sp.S.Zero, True), default=sp.Integer(3), doc="largest |net| allowed"),
-}, "how worksheet variants draw their numbers")
+VARY = Section(
+    {
+        "weights": Field(GRID),
+        "biases": Field(GRID),
+        "x": Field(GRID),
+        "max_net": Field(Real(sp.S.Zero, True), default=sp.Integer(3), doc="largest |net| allowed"),
+    },
+    "how worksheet variants draw their numbers",
+)
 
 #: The whole spec.
-TOP = Section({
-    "network": Field(NETWORK, True),
-    "loss": Field(OneOf(LOSSES), True),
-    "parameters": Field(PARAMETERS, True),
-    "learning_rate": Field(Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False), True),
-    "title": Field(Text(300), default="Backpropagation walkthrough"),
-    "story": Field(Text(), default=""),
-    "sample": Field(SAMPLE),
-    "samples": Field(ListOf(SAMPLE, 1, 64)),
-    "steps": Field(Whole(1, 100000), default=1),
-    "rounding": Field(ROUNDING, default={}),
-    "batch": Field(OneOf(REDUCTIONS), default="mean"),
-    "published": Field(PUBLISHED),
-    "vary": Field(VARY, default={}),
-}, "a network, one sample (or a batch) and one gradient-descent step", one_of=(("sample", "samples"),))
+TOP = Section(
+    {
+        "network": Field(NETWORK, True),
+        "loss": Field(OneOf(LOSSES), True),
+        "parameters": Field(PARAMETERS, True),
+        "learning_rate": Field(Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False), True),
+        "title": Field(Text(300), default="Backpropagation walkthrough"),
+        "story": Field(Text(), default=""),
+        "sample": Field(SAMPLE),
+        "samples": Field(ListOf(SAMPLE, 1, 64)),
+        "steps": Field(Whole(1, 100000), default=1),
+        "rounding": Field(ROUNDING, default={}),
+        "batch": Field(OneOf(REDUCTIONS), default="mean"),
+        "published": Field(PUBLISHED),
+        "vary": Field(VARY, default={}),
+    },
+    "a network, one sample (or a batch) and one gradient-descent step",
+    one_of=(("sample", "samples"),),
+)
 
 
 # --------------------------------------------------------------------------- JSON Schema
@@ -230,8 +311,11 @@ def _bound(v):
 
 def _schema(rule) -> dict:
     if isinstance(rule, Section):
-        out = {"type": "object", "additionalProperties": False,
-               "properties": {k: _field_schema(f) for k, f in rule.fields.items()}}
+        out = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: _field_schema(f) for k, f in rule.fields.items()},
+        }
         if rule.required:
             out["required"] = rule.required
         if rule.one_of:
@@ -274,9 +358,9 @@ def json_schema() -> dict:
     """A JSON Schema (draft 2020-12) of a spec's form, generated from the declaration.
     It checks the form of each field; the checks between fields (shapes that follow the
     layer sizes, names used twice) are the validator's alone."""
-    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "derive network spec",
-           **_schema(TOP)}
-    out["$defs"] = {"number": _schema(Real()),
-                    "name": {"type": "string", "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"),
-                             "maxLength": MAX_NAME}}
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "derive network spec", **_schema(TOP)}
+    out["$defs"] = {
+        "number": _schema(Real()),
+        "name": {"type": "string", "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"), "maxLength": MAX_NAME},
+    }
     return out

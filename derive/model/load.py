@@ -14,6 +14,7 @@ Number(value=-17/125, places=4, text='-0.1360')
 >>> str(data["loss"]), read_json('{"out_h1": 0.5930}')["out_h1"].places
 ('0.1000', 4)
 """
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,7 @@ class SpecError(DeriveError, ValueError):
 def _scan(text: str) -> Number | None:
     try:
         return scan_number(text)
-    except NumberError:          # beyond the reader's caps: YAML's own reading decides
+    except NumberError:  # beyond the reader's caps: YAML's own reading decides
         return None
 
 
@@ -62,9 +63,10 @@ class NumberLoader(yaml.SafeLoader):
                 try:
                     if key in seen:
                         raise yaml.constructor.ConstructorError(
-                            None, None, f"found duplicate key {key!r}", key_node.start_mark)
+                            None, None, f"found duplicate key {key!r}", key_node.start_mark
+                        )
                     seen.add(key)
-                except TypeError:   # unhashable key: SafeConstructor reports it
+                except TypeError:  # unhashable key: SafeConstructor reports it
                     pass
         return super().construct_mapping(node, deep)
 
@@ -91,12 +93,12 @@ NumberLoader.add_constructor("tag:yaml.org,2002:float", NumberLoader.construct_n
 def read_yaml(text: str):
     """YAML text as Python data, plain numbers as :class:`Number` (yaml.YAMLError,
     ValueError or RecursionError on malformed input)."""
-    return yaml.load(text, Loader=NumberLoader)   # noqa: S506 -- a SafeLoader subclass
+    return yaml.load(text, Loader=NumberLoader)  # noqa: S506 -- a SafeLoader subclass
 
 
 def _json_number(text: str):
     n = _scan(text)
-    return n if n is not None else float(text)   # beyond the caps: a float (maybe inf)
+    return n if n is not None else float(text)  # beyond the caps: a float (maybe inf)
 
 
 def read_json(text: str):
@@ -133,7 +135,7 @@ def parse_spec(text: str, source: str):
         raise SpecError(source, "", f"not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise SpecError(source, "", "not valid YAML: nested too deeply") from None
-    except (ValueError, OverflowError) as e:   # a tagged or oversized scalar, e.g. !!float abc
+    except (ValueError, OverflowError) as e:  # a tagged or oversized scalar, e.g. !!float abc
         msg = str(e)
         raise SpecError(source, "", f"not valid YAML: {msg if len(msg) <= 80 else msg[:77] + '...'}") from None
     if data is None:

@@ -12,6 +12,7 @@ StepId(kind='dout_dnet', subject='h1', sample=1)
 >>> sample_suffix(None), sample_suffix(2)
 ('', '_s3')
 """
+
 from __future__ import annotations
 
 import keyword
@@ -56,9 +57,38 @@ RESERVED_PREFIXES = tuple(f"{k}_" for k in STEP_KINDS if k != "loss") + ("y_",)
 RESERVED_NAMES = ("loss", "eta", "J")
 #: Names a formula, an answer or the compiled float code already uses for something else:
 #: functions, SymPy's constants and Python's keywords.
-FUNCTION_NAMES = frozenset({"env", "exp", "log", "ln", "sqrt", "tanh", "sigma", "max", "float", "math", "step",
-                            "relu", "leaky_relu", "leaky_step", "softplus", "rnd", "trunc", "round", "E", "I",
-                            "pi", "oo", "nan", "zoo", "S", "N", "O", "Q"}) | frozenset(keyword.kwlist)
+FUNCTION_NAMES = frozenset(
+    {
+        "env",
+        "exp",
+        "log",
+        "ln",
+        "sqrt",
+        "tanh",
+        "sigma",
+        "max",
+        "float",
+        "math",
+        "step",
+        "relu",
+        "leaky_relu",
+        "leaky_step",
+        "softplus",
+        "rnd",
+        "trunc",
+        "round",
+        "E",
+        "I",
+        "pi",
+        "oo",
+        "nan",
+        "zoo",
+        "S",
+        "N",
+        "O",
+        "Q",
+    }
+) | frozenset(keyword.kwlist)
 _SAMPLE = re.compile(r"_s(\d+)\Z")
 
 
@@ -107,12 +137,12 @@ class StepId:
         """The parts of a step id; ValueError for text that is not one."""
         m = _SAMPLE.search(text)
         sample = int(m.group(1)) - 1 if m else None
-        body = text[:m.start()] if m else text
+        body = text[: m.start()] if m else text
         if body == "loss":
             return cls("loss", None, sample)
-        for kind in sorted(STEP_KINDS, key=len, reverse=True):   # dloss_dout before delta
+        for kind in sorted(STEP_KINDS, key=len, reverse=True):  # dloss_dout before delta
             if body.startswith(kind + "_") and len(body) > len(kind) + 1:
-                return cls(kind, body[len(kind) + 1:], sample)
+                return cls(kind, body[len(kind) + 1 :], sample)
         raise ValueError(f"{text!r} is not a step id")
 
 

@@ -22,6 +22,7 @@ and the one rounding rule, half away from zero as a calculator rounds
 >>> Number.rounded(true, 4)
 Number(value=-1361/10000, places=4, text='-0.1361')
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,16 @@ import sympy as sp
 
 from derive.errors import DeriveError
 
-__all__ = ["Number", "NumberError", "read_number", "scan_number", "round_half_up", "round_half_up_float",
-           "MAX_LENGTH", "MAX_EXP10"]
+__all__ = [
+    "Number",
+    "NumberError",
+    "read_number",
+    "scan_number",
+    "round_half_up",
+    "round_half_up_float",
+    "MAX_LENGTH",
+    "MAX_EXP10",
+]
 
 #: Characters of one literal (a longer text is not read as a number).
 MAX_LENGTH = 100
@@ -43,14 +52,17 @@ MAX_EXP10 = 999
 #: Working precision (decimal digits) at which a non-rational value is rounded.
 PRECISION = 50
 #: What :meth:`Number.agrees` allows beyond half a unit: the last digits of a 50-digit float.
-FLOAT_SLACK = sp.Rational(1, 10 ** 15)
+FLOAT_SLACK = sp.Rational(1, 10**15)
 
 # A sign (students write "- 0.5"), then a fraction or a decimal with an optional exponent.
-_LITERAL = re.compile(r"""
+_LITERAL = re.compile(
+    r"""
     (?P<sign>[+-]?)\s*
     (?: (?P<num>[0-9]+)/(?P<den>[0-9]+)
       | (?P<mant>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE](?P<exp>[+-]?[0-9]+))? )
-    """, re.ASCII | re.VERBOSE)
+    """,
+    re.ASCII | re.VERBOSE,
+)
 
 
 class NumberError(DeriveError, ValueError):
@@ -82,7 +94,7 @@ class Number:
             return cls(value, None, f"{value.p}/{value.q}")
         if places < 0:
             raise ValueError(f"places must be 0 or more, got {places}")
-        scaled = value * 10 ** places
+        scaled = value * 10**places
         if scaled.q != 1:
             raise ValueError(f"{value} needs more than {places} decimal places")
         return cls(value, places, _decimal_text(int(scaled), places))
@@ -96,7 +108,7 @@ class Number:
     def half_unit(self) -> sp.Rational:
         """Half a unit in the last stated place (0 for an exact fraction): how far the
         true value may lie from a number that is correctly rounded."""
-        return sp.S.Zero if self.places is None else sp.Rational(1, 2 * 10 ** self.places)
+        return sp.S.Zero if self.places is None else sp.Rational(1, 2 * 10**self.places)
 
     def agrees(self, exact, slack=FLOAT_SLACK) -> bool:
         """True when ``exact`` rounds to this number at its stated places (a fraction must
@@ -134,7 +146,7 @@ def scan_number(text: str, *, max_digits: int | None = None, max_length: int = M
     (True, Number(value=1/2, places=2, text='+.50'))
     """
     text = text.strip()
-    m = _LITERAL.fullmatch(text)      # linear: the pattern has one way to match each text
+    m = _LITERAL.fullmatch(text)  # linear: the pattern has one way to match each text
     if m is None:
         return None
     if len(text) > max_length:
@@ -151,7 +163,7 @@ def scan_number(text: str, *, max_digits: int | None = None, max_length: int = M
         raise NumberError("number too large or too small")
     mantissa = sign * _digits(whole + frac, max_digits)
     scale = exp10 - len(frac)
-    value = sp.Integer(mantissa * 10 ** scale) if scale >= 0 else sp.Rational(mantissa, 10 ** -scale)
+    value = sp.Integer(mantissa * 10**scale) if scale >= 0 else sp.Rational(mantissa, 10**-scale)
     return Number(value, max(0, -scale), text)
 
 
@@ -190,18 +202,18 @@ def round_half_up(v, decimals: int) -> sp.Rational:
     >>> round_half_up(sp.sqrt(2), 3), round_half_up(sp.Integer(1250), -2)
     (707/500, 1300)
     """
-    v = sp.sympify(v, strict=True)        # numbers only: text is never sympified
+    v = sp.sympify(v, strict=True)  # numbers only: text is never sympified
     if v.is_Rational:
         p, q = int(v.p), int(v.q)
     else:
         f = sp.Float(v, PRECISION) if v.is_Float else v.evalf(PRECISION)
         if not f.is_Float:
             raise ValueError(f"cannot round {v}: not a real number")
-        f = Fraction(str(f))                        # the decimal digits a 50-digit value shows
+        f = Fraction(str(f))  # the decimal digits a 50-digit value shows
         p, q = f.numerator, f.denominator
     scale = 10 ** abs(decimals)
     n, q = (abs(p) * scale, q) if decimals >= 0 else (abs(p), q * scale)
-    k = (2 * n + q) // (2 * q)                     # floor(n/q + 1/2)
+    k = (2 * n + q) // (2 * q)  # floor(n/q + 1/2)
     k = -k if p < 0 else k
     return sp.Rational(k, scale) if decimals >= 0 else sp.Integer(k * scale)
 
@@ -213,5 +225,5 @@ def round_half_up_float(x: float, places: int) -> float:
     >>> round_half_up_float(0.125, 2), round_half_up_float(-0.125, 2), round(0.125, 2)
     (0.13, -0.13, 0.12)
     """
-    k = 10.0 ** places
+    k = 10.0**places
     return math.copysign(math.floor(abs(x) * k + 0.5) / k, x)

@@ -18,6 +18,7 @@ field and what is wrong.
 >>> spec.weight_names["o"], spec.weights["o"], spec.written["w1"].text
 ([['w1', 'w2']], [[1/2, -1/2]], '0.5')
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +42,8 @@ class Layer:
     name: str
     size: int
     activation: str
-    bias: str = "none"            # none | neuron | shared
-    alpha: sp.Rational = sp.Rational(1, 100)   # leaky-relu slope below zero
+    bias: str = "none"  # none | neuron | shared
+    alpha: sp.Rational = sp.Rational(1, 100)  # leaky-relu slope below zero
     train_bias: bool = True
 
     @property
@@ -53,8 +54,8 @@ class Layer:
 @dataclass(frozen=True)
 class Sample:
     x: tuple
-    y: tuple            # always a vector, one entry per output node (class indices become one-hot)
-    label: int | None = None   # the class index, when the spec gave one
+    y: tuple  # always a vector, one entry per output node (class indices become one-hot)
+    label: int | None = None  # the class index, when the spec gave one
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,13 @@ class Param:
     the input index ``k`` of a weight, its value, and whether it is trained."""
 
     name: str
-    kind: str                  # weight | bias
+    kind: str  # weight | bias
     layer: int
     nodes: tuple[int, ...]
     k: int | None
     value: sp.Rational
     trainable: bool
-    connects: str              # "i1 → h1", "bias of h1", "bias of layer h"
+    connects: str  # "i1 → h1", "bias of h1", "bias of layer h"
 
 
 @dataclass
@@ -83,19 +84,19 @@ class Spec:
     loss: str
     weights: dict[str, list[list[sp.Rational]]]
     weight_names: dict[str, list[list[str]]]
-    biases: dict[str, sp.Rational | list[sp.Rational]]   # layer -> Rational (shared) or list of Rational (neuron)
-    bias_names: dict[str, str | list[str]]               # layer -> str (shared) or list of str (neuron)
+    biases: dict[str, sp.Rational | list[sp.Rational]]  # layer -> Rational (shared) or list of Rational (neuron)
+    bias_names: dict[str, str | list[str]]  # layer -> str (shared) or list of str (neuron)
     samples: list[Sample]
     learning_rate: sp.Rational
     steps: int = 1
     decimals: int = 3
     carry: str = "exact"
     batch: str = "mean"
-    published: dict[str, Number] = field(default_factory=dict)   # step id -> the number as printed
+    published: dict[str, Number] = field(default_factory=dict)  # step id -> the number as printed
     published_source: str = ""
     # worksheet variants: {weights|biases|x: (low, high, step) Numbers, max_net}
     vary: dict = field(default_factory=dict)
-    written: dict[str, Number] = field(default_factory=dict)   # given name (w1, i1, eta) -> as written
+    written: dict[str, Number] = field(default_factory=dict)  # given name (w1, i1, eta) -> as written
 
     @property
     def outputs(self) -> list[str]:
@@ -107,8 +108,11 @@ class Spec:
         naming and bias modes; everything that needs the parameters reads it."""
         for li, layer in enumerate(self.layers):
             prev = self.inputs if li == 0 else self.layers[li - 1].nodes
-            weights = [Param(n, "weight", li, (j,), k, self.weights[layer.name][j][k], True, f"{prev[k]} → {node}")
-                       for j, node in enumerate(layer.nodes) for k, n in enumerate(self.weight_names[layer.name][j])]
+            weights = [
+                Param(n, "weight", li, (j,), k, self.weights[layer.name][j][k], True, f"{prev[k]} → {node}")
+                for j, node in enumerate(layer.nodes)
+                for k, n in enumerate(self.weight_names[layer.name][j])
+            ]
             yield from sorted(weights, key=lambda p: natural_key(p.name))
             yield from self._biases(li, layer)
 
@@ -123,8 +127,16 @@ class Spec:
             name, value = self.bias_names[layer.name], self.biases[layer.name]
             if isinstance(name, list) or isinstance(value, list):
                 raise TypeError(f"layer {layer.name} has one shared bias, not a list")
-            yield Param(name, "bias", li, tuple(range(layer.size)), None,
-                        value, layer.train_bias, f"bias of layer {layer.name}{frozen}")
+            yield Param(
+                name,
+                "bias",
+                li,
+                tuple(range(layer.size)),
+                None,
+                value,
+                layer.train_bias,
+                f"bias of layer {layer.name}{frozen}",
+            )
 
     def parameters(self) -> list[tuple[str, str, sp.Rational]]:
         """Every parameter as (name, what it connects, value): the table a problem starts from."""

@@ -21,6 +21,7 @@ rationals, and ``published``, ``vary`` and ``written`` keep them as
 >>> fields["weights"], fields["written"]["w1"].text
 ({'o': [[1/2]]}, '0.50')
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -58,12 +59,12 @@ class _Validator(FieldChecker):
     # ---- the whole spec
     def spec(self, d) -> dict:
         d = self.section(d, "", TOP, one_of=False)
-        out: dict[str, Any] = {"source": self.source}    # the Spec's fields, by name
+        out: dict[str, Any] = {"source": self.source}  # the Spec's fields, by name
         self.network(self.section(d["network"], "network", NETWORK), d, out)
         params = self.section(d["parameters"], "parameters", PARAMETERS)
         out["weights"] = self.weights(params["weights"], out)
         out["biases"] = self.biases(self.field(params, "biases", PARAMETERS, "parameters"), out)
-        self.one_of(d, "", TOP)                 # sample: or samples:
+        self.one_of(d, "", TOP)  # sample: or samples:
         if "sample" in d:
             raw, where = [d["sample"]], ["sample"]
         else:
@@ -137,41 +138,51 @@ class _Validator(FieldChecker):
             self.fail(f"{w}.alpha", "only a leaky-relu layer takes alpha")
         alpha = self.field(raw, "alpha", LAYER, w)
         train = self.field(raw, "train_bias", LAYER, w)
-        return {"name": name, "size": size, "activation": act, "bias": bias,
-                "alpha": alpha.value if isinstance(alpha, Number) else alpha,
-                "train_bias": train_biases if train is None else train}
+        return {
+            "name": name,
+            "size": size,
+            "activation": act,
+            "bias": bias,
+            "alpha": alpha.value if isinstance(alpha, Number) else alpha,
+            "train_bias": train_biases if train is None else train,
+        }
 
     def check_loss(self, loss: str, layers: list[dict]):
         last = layers[-1]["activation"]
         if loss == "cross-entropy" and last != "softmax":
-            self.fail("loss", f"cross-entropy needs a softmax output layer, got {last} "
-                              "(use bce for one sigmoid output)")
+            self.fail(
+                "loss", f"cross-entropy needs a softmax output layer, got {last} (use bce for one sigmoid output)"
+            )
         if loss == "bce" and last != "sigmoid":
             self.fail("loss", f"bce needs a sigmoid output layer, got {last}")
 
     def weight_names(self, v, out: dict) -> dict[str, list[list[str]]]:
         where, layers = "network.weight_names", out["layers"]
-        fan_in = out["sizes"][:-1]          # the nodes feeding each layer
+        fan_in = out["sizes"][:-1]  # the nodes feeding each layer
         names: dict[str, list[list[str]]] = {}
         if isinstance(v, dict):
             self.keys(v, where, required=[layer["name"] for layer in layers])
             for layer, n_in in zip(layers, fan_in, strict=True):
                 rows, w, size = v[layer["name"]], f"{where}.{layer['name']}", layer["size"]
-                if not (isinstance(rows, list) and len(rows) == size
-                        and all(isinstance(r, list) and len(r) == n_in for r in rows)):
+                if not (
+                    isinstance(rows, list)
+                    and len(rows) == size
+                    and all(isinstance(r, list) and len(r) == n_in for r in rows)
+                ):
                     self.fail(w, f"expected {count(size, 'row')} of {count(n_in, 'name')}, one row per node")
-                names[layer["name"]] = [[self.name(x, f"{w}[{j}][{k}]") for k, x in enumerate(r)]
-                                        for j, r in enumerate(rows)]
+                names[layer["name"]] = [
+                    [self.name(x, f"{w}[{j}][{k}]") for k, x in enumerate(r)] for j, r in enumerate(rows)
+                ]
             return names
         style = self.choice(v, where, WEIGHT_NAMING)
         offset = 0
         for li, (layer, n_in) in enumerate(zip(layers, fan_in, strict=True)):
             n_out = layer["size"]
-            if style == "input-major":      # w1 = i1->h1, w2 = i1->h2, w3 = i2->h1 (the essay's numbering)
+            if style == "input-major":  # w1 = i1->h1, w2 = i1->h2, w3 = i2->h1 (the essay's numbering)
                 rows = [[f"w{offset + k * n_out + j + 1}" for k in range(n_in)] for j in range(n_out)]
-            elif style == "neuron-major":   # all weights into h1 first, then into h2
+            elif style == "neuron-major":  # all weights into h1 first, then into h2
                 rows = [[f"w{offset + j * n_in + k + 1}" for k in range(n_in)] for j in range(n_out)]
-            else:                           # w^{(l)}_{jk}
+            else:  # w^{(l)}_{jk}
                 rows = [[f"w{li + 1}_{j + 1}_{k + 1}" for k in range(n_in)] for j in range(n_out)]
             names[layer["name"]] = rows
             offset += n_in * n_out
@@ -202,7 +213,7 @@ class _Validator(FieldChecker):
         where, layers = "parameters.weights", out["layers"]
         self.keys(v, where, required=[layer["name"] for layer in layers])
         result: dict[str, list[list[Number]]] = {}
-        fan_in = out["sizes"][:-1]          # the nodes feeding each layer
+        fan_in = out["sizes"][:-1]  # the nodes feeding each layer
         for layer, n_in in zip(layers, fan_in, strict=True):
             name, size = layer["name"], layer["size"]
             w, rows = f"{where}.{name}", v[name]
@@ -253,8 +264,9 @@ class _Validator(FieldChecker):
             y = self.vector(y_raw, f"{where}.y", last["size"])
         targets = [t.value for t in y]
         if loss == "cross-entropy" and (any(t < 0 for t in targets) or sum(targets) != 1):
-            self.fail(f"{where}.y",
-                      "cross-entropy needs a one-hot (or probability) target summing to 1, or a class index")
+            self.fail(
+                f"{where}.y", "cross-entropy needs a one-hot (or probability) target summing to 1, or a class index"
+            )
         if loss == "bce" and any(not 0 <= t <= 1 for t in targets):
             self.fail(f"{where}.y", "bce targets must lie between 0 and 1")
         return {"x": tuple(x), "y": tuple(y), "label": label}

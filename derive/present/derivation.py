@@ -4,6 +4,7 @@ A derivation that is not proven (:func:`derive.verify.proofs.check`) is never re
 >>> print(render_derivation("sigmoid", "md").splitlines()[0])
 # The derivative of the sigmoid
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ def why_tex(why: str) -> str:
     text = "(" + why + ")"
     for m in _MATH.finditer(text):
         if m.start() > pos:
-            out.append(r"\text{%s}" % tex_escape(text[pos:m.start()]))
+            out.append(r"\text{%s}" % tex_escape(text[pos : m.start()]))
         out.append(r"{\textstyle %s}" % m.group(1))
         pos = m.end()
     if pos < len(text):
@@ -40,21 +41,22 @@ def why_tex(why: str) -> str:
 @dataclass
 class _View:
     """What the templates read for one derivation."""
+
     title: str
     intro: str
     lhs: str
-    rows: list = field(default_factory=list)    # (tex, justification tex)
+    rows: list = field(default_factory=list)  # (tex, justification tex)
     checked: str = ""
 
 
 def _view(d: Derivation) -> _View:
-    check(d)   # a derivation that is not proven is never rendered
-    return _View(d.title, d.intro, d.lines[0].tex,
-                 [(ln.tex, why_tex(ln.why) if ln.why else "") for ln in d.lines[1:]], d.checked)
+    check(d)  # a derivation that is not proven is never rendered
+    return _View(
+        d.title, d.intro, d.lines[0].tex, [(ln.tex, why_tex(ln.why) if ln.why else "") for ln in d.lines[1:]], d.checked
+    )
 
 
-CLOSING = ("Every line was checked equal to the line before it by SymPy: "
-           "the difference of the two simplifies to 0.")
+CLOSING = "Every line was checked equal to the line before it by SymPy: the difference of the two simplifies to 0."
 
 
 def _env(fmt: str):
@@ -71,10 +73,12 @@ def render_derivation(name, fmt: str) -> str:
     d = get(name)
     view = _view(d)
     if fmt == "tex":
-        return _env(fmt).get_template("derivation.tex.j2").render(
-            title=d.title, items=[view], heading=None, closing=CLOSING)
-    return _env(fmt).get_template("derivation.md.j2").render(
-        title=d.title, items=[view], heading=None, closing=CLOSING)
+        return (
+            _env(fmt)
+            .get_template("derivation.tex.j2")
+            .render(title=d.title, items=[view], heading=None, closing=CLOSING)
+        )
+    return _env(fmt).get_template("derivation.md.j2").render(title=d.title, items=[view], heading=None, closing=CLOSING)
 
 
 def derivation_section(names, fmt: str, level: int = 2) -> str:
@@ -87,7 +91,11 @@ def derivation_section(names, fmt: str, level: int = 2) -> str:
     if fmt == "tex":
         if level not in _TEX_HEADINGS:
             raise ValueError(f"level must be one of {sorted(_TEX_HEADINGS)}")
-        return _env(fmt).get_template("derivation-body.tex.j2").render(
-            items=views, heading=_TEX_HEADINGS[level], closing=CLOSING)
-    return _env(fmt).get_template("derivation.md.j2").render(
-        title=None, items=views, heading="#" * level, closing=CLOSING)
+        return (
+            _env(fmt)
+            .get_template("derivation-body.tex.j2")
+            .render(items=views, heading=_TEX_HEADINGS[level], closing=CLOSING)
+        )
+    return (
+        _env(fmt).get_template("derivation.md.j2").render(title=None, items=views, heading="#" * level, closing=CLOSING)
+    )

@@ -1,6 +1,7 @@
 """The format-neutral document every walkthrough, key and sheet is built as: sections of
 paragraphs, equations and tables. Text is a list of parts: ``("t", ours)`` (already safe in
 both formats), ``("u", user text)`` (escaped per format) and ``("m", latex math)``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,9 +11,9 @@ Parts = list  # of (kind, text)
 
 @dataclass
 class Eq:
-    lines: list[str]          # LaTeX pieces joined by '=' (a piece starting with '+' continues
-                              # the one before); the first is the left-hand side
-    label: Parts = field(default_factory=list)   # optional text before the equation
+    lines: list[str]  # LaTeX pieces joined by '=' (a piece starting with '+' continues
+    # the one before); the first is the left-hand side
+    label: Parts = field(default_factory=list)  # optional text before the equation
     kind: str = "eq"
 
     @property
@@ -59,4 +60,3 @@ def M(s):
 def P(*items) -> Parts:
     """Parts from strings (ours), ('m', tex) and ('u', user) tuples."""
     return [("t", i) if isinstance(i, str) else i for i in items]
-

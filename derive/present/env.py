@@ -1,4 +1,5 @@
 """The one Jinja2 environment per output format, with templates loaded from the package."""
+
 from __future__ import annotations
 
 import functools
@@ -17,16 +18,28 @@ def _template_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-@functools.lru_cache(maxsize=None)   # one environment per format, so templates compile once
+@functools.lru_cache(maxsize=None)  # one environment per format, so templates compile once
 def make_env(fmt_name: str) -> jinja2.Environment:
     """The Jinja2 environment of one format: LaTeX gets ``\\VAR{}``/``\\BLOCK{}`` delimiters
     so that braces in LaTeX never clash with the template language."""
-    opts: dict = dict(loader=jinja2.FileSystemLoader(str(_template_dir())), undefined=jinja2.StrictUndefined,
-                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    opts: dict = dict(
+        loader=jinja2.FileSystemLoader(str(_template_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
     if fmt_name == "tex":
-        opts.update(block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",
-                    variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
-                    line_comment_prefix="%#")
+        opts.update(
+            block_start_string=r"\BLOCK{",
+            block_end_string="}",
+            variable_start_string=r"\VAR{",
+            variable_end_string="}",
+            comment_start_string=r"\#{",
+            comment_end_string="}",
+            line_comment_prefix="%#",
+        )
     env = jinja2.Environment(**opts)
     esc = tex_escape if fmt_name == "tex" else md_escape
     env.filters["u"] = esc

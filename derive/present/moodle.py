@@ -9,6 +9,7 @@ by how far the rounded-carry chain drifts from the exact value.
 Format: https://docs.moodle.org/en/Moodle_XML_format (``<quiz>``, ``<question
 type="numerical">``, ``<answer fraction="100"><text/><tolerance/></answer>``).
 """
+
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
@@ -32,10 +33,11 @@ def _given_html(view) -> str:
         ys = ", ".join(f"{t} = {v}" for t, v in zip(view.outputs_tex, y, strict=True))
         samples.append(f"<p>Sample {i + 1}: \\({xs}\\); target \\({ys}\\).</p>")
     layers = "; ".join(f"layer {escape(n)} ({escape(nodes)}): \\({act}\\)" for n, nodes, act, _ in view.layers)
-    return (f"<p>{escape(view.title)} (variant {escape(view.id)}). {layers}. "
-            f"{_html(view.statement)}</p>"
-            f"<table border=\"1\"><tr><th>parameter</th><th>connects</th><th>value</th></tr>{rows}</table>"
-            + "".join(samples))
+    return (
+        f"<p>{escape(view.title)} (variant {escape(view.id)}). {layers}. "
+        f"{_html(view.statement)}</p>"
+        f'<table border="1"><tr><th>parameter</th><th>connects</th><th>value</th></tr>{rows}</table>' + "".join(samples)
+    )
 
 
 def moodle_xml(ws) -> str:
@@ -43,21 +45,25 @@ def moodle_xml(ws) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for v in ws.variants:
         view = ProblemView(ws, v)
-        out += ["  <question type=\"category\">",
-                f"    <category><text>$course$/derive/{escape(v.id)}</text></category>",
-                "  </question>"]
+        out += [
+            '  <question type="category">',
+            f"    <category><text>$course$/derive/{escape(v.id)}</text></category>",
+            "  </question>",
+        ]
         given = _given_html(view)
         for q in view.questions:
             st = v.graph[q.id]
-            ask = (f"<p><b>Question {q.number}.</b> Compute \\({q.tex}\\), {escape(q.text)}. "
-                   f"Give it to {view.d} decimal places; {escape(view.instructions)}.</p>")
+            ask = (
+                f"<p><b>Question {q.number}.</b> Compute \\({q.tex}\\), {escape(q.text)}. "
+                f"Give it to {view.d} decimal places; {escape(view.instructions)}.</p>"
+            )
             key = plain_decimal(st.value, max(view.d, 6))
             out += [
                 '  <question type="numerical">',
                 f"    <name><text>{escape(v.id)} Q{q.number} {escape(q.id)}</text></name>",
                 f'    <questiontext format="html"><text><![CDATA[{given}{ask}]]></text></questiontext>',
                 f'    <generalfeedback format="html"><text><![CDATA[<p>\\({q.tex} = {fmt(st.value, view.d)}\\)</p>'
-                ']]></text></generalfeedback>',
+                "]]></text></generalfeedback>",
                 "    <defaultgrade>1.0000000</defaultgrade>",
                 "    <penalty>0.3333333</penalty>",
                 "    <hidden>0</hidden>",

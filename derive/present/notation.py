@@ -24,6 +24,7 @@ print under the name each declares (``notation``).
 >>> tex_escape(r"\\input{/etc/passwd} 100% & _")
 '\\\\textbackslash{}input\\\\{/etc/passwd\\\\} 100\\\\% \\\\& \\\\_'
 """
+
 from __future__ import annotations
 
 import re
@@ -38,14 +39,34 @@ from derive.model.names import StepId
 MAX_TERMS = 8
 
 
-_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "mu",
-          "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}
+_GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "theta",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+}
 
 
 def latex_name(name: str) -> str:
     """LaTeX for a spec name: ``w9`` -> ``w_{9}``, ``b_h1`` -> ``b_{h1}``, ``w2_1_3`` ->
     ``w^{(2)}_{13}`` (a comma only between indices of several digits: ``w^{(2)}_{10,3}``),
     ``theta1`` -> ``\\theta_{1}``."""
+
     def base(b):
         return "\\" + b if b in _GREEK else (b if len(b) == 1 else r"\mathrm{%s}" % b)
 
@@ -67,7 +88,7 @@ def _sup(sample: int | None) -> str:
 
 def step_latex(sid: StepId) -> str:
     """The LaTeX of a step, from its id's parts."""
-    n, sup = sid.subject, _sup(sid.sample)
+    n, sup = sid.subject or "", _sup(sid.sample)   # only the loss has no subject
     if sid.kind == "grad":
         return r"\frac{\partial J%s}{\partial %s}" % (sup, latex_name(n))
     if sid.kind == "new":
@@ -131,7 +152,7 @@ class Printer(LatexPrinter):
         self.names = names
         self.values = values or {}
         self.decimals = decimals
-        self.given = given           # symbols whose numbers were given: printed as typed
+        self.given = given  # symbols whose numbers were given: printed as typed
 
     def _print_Symbol(self, expr, style="plain"):
         if expr in self.values:
@@ -142,7 +163,7 @@ class Printer(LatexPrinter):
         return super()._print_Symbol(expr, style)
 
     def _print_Rational(self, expr):
-        if self.values and expr.q != 1:   # constants inside substituted formulas stay fractions
+        if self.values and expr.q != 1:  # constants inside substituted formulas stay fractions
             return r"\tfrac{%d}{%d}" % (expr.p, expr.q) if expr.p > 0 else r"-\tfrac{%d}{%d}" % (-expr.p, expr.q)
         return super()._print_Rational(expr)
 
@@ -166,7 +187,7 @@ class Printer(LatexPrinter):
         if not isinstance(expr, NodeFunction):
             return super()._print_Function(expr, exp)
         name = expr.notation
-        if len(expr.args) > 1:   # a parameter of the function (a slope) as a subscript
+        if len(expr.args) > 1:  # a parameter of the function (a slope) as a subscript
             name += "_{%s}" % _slope(self, expr.args[1])
         s = r"%s\left(%s\right)" % (name, _arg(self, expr.args[0]))
         return s if exp is None else r"%s^{%s}" % (s, exp)
@@ -180,14 +201,38 @@ class Printer(LatexPrinter):
 
 
 _TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%",
-    "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 _TEX_RE = re.compile("|".join(re.escape(k) for k in _TEX_SPECIAL))
 #: Characters pdflatex (with inputenc utf8 and T1) cannot typeset directly.
-_UNICODE = {"×": r"$\times$", "σ": r"$\sigma$", "η": r"$\eta$", "δ": r"$\delta$", "→": r"$\to$", "′": r"$'$",
-            "½": r"$\tfrac12$", "±": r"$\pm$", "∂": r"$\partial$", "ŷ": r"$\hat y$", "Σ": r"$\Sigma$",
-            "−": "-", "≤": r"$\le$", "≥": r"$\ge$", "·": r"$\cdot$", "²": r"$^2$", "…": r"\ldots{}"}
+_UNICODE = {
+    "×": r"$\times$",
+    "σ": r"$\sigma$",
+    "η": r"$\eta$",
+    "δ": r"$\delta$",
+    "→": r"$\to$",
+    "′": r"$'$",
+    "½": r"$\tfrac12$",
+    "±": r"$\pm$",
+    "∂": r"$\partial$",
+    "ŷ": r"$\hat y$",
+    "Σ": r"$\Sigma$",
+    "−": "-",
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+    "·": r"$\cdot$",
+    "²": r"$^2$",
+    "…": r"\ldots{}",
+}
 
 
 def tex_escape(text: str) -> str:

@@ -11,6 +11,7 @@ places to keep ``sig`` significant digits, never an exponent.
 >>> plain_decimal(-0.5, 2), plain_decimal(0, 3), float(plain_decimal(sp.Float("-7.5e-9"), 3))
 ('-0.50', '0.000', -7.5e-09)
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext

@@ -5,6 +5,7 @@ pdflatex runs in a fresh temporary folder with ``-no-shell-escape``, ``-halt-on-
 outside the folder) and a timeout. User text is escaped before it reaches a template
 (see :func:`derive.latex.tex_escape`); this is the second wall.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,13 @@ def compile_pdf(tex: str, timeout: float = 120, assets: dict[str, bytes] | None 
             try:
                 proc = subprocess.run(
                     [exe, "-no-shell-escape", "-halt-on-error", "-interaction=batchmode", "doc.tex"],
-                    cwd=d, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL, timeout=timeout)
+                    cwd=d,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=timeout,
+                )
             except subprocess.TimeoutExpired:
                 raise PdfError(f"pdflatex took longer than {timeout:g} s") from None
             if proc.returncode != 0:

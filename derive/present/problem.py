@@ -2,6 +2,7 @@
 (Markdown and LaTeX) and Moodle questions. :func:`statement` is the sentence about the loss,
 the learning rate and the update rule; :class:`ProblemView` is what a sheet shows of one
 variant."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from derive.present.notation import latex_name, symbol_names
 @dataclass
 class QuestionView:
     """One question as a sheet shows it: the quantity's LaTeX beside its wording."""
+
     number: int
     id: str
-    tex: str            # the quantity's LaTeX
-    text: str           # what it is, in words
+    tex: str  # the quantity's LaTeX
+    text: str  # what it is, in words
 
 
 def statement(spec) -> Parts:
@@ -26,12 +28,17 @@ def statement(spec) -> Parts:
     loss = LOSSES[spec.loss]
     parts = P("The loss is ", ("u", loss.text), ", ", ("m", loss.latex))
     if len(spec.samples) > 1:
-        batch = (r"J = \tfrac{1}{%d}\sum_s J^{(s)}" % len(spec.samples) if spec.batch == "mean"
-                 else r"J = \sum_s J^{(s)}")
+        batch = (
+            r"J = \tfrac{1}{%d}\sum_s J^{(s)}" % len(spec.samples) if spec.batch == "mean" else r"J = \sum_s J^{(s)}"
+        )
         parts += P(" for one sample; the batch loss is the ", ("u", spec.batch), " over the samples, ", ("m", batch))
-    parts += P(". The learning rate is ", ("m", r"\eta = " + fmt(spec.learning_rate, spec.decimals, True)),
-               ", and one gradient-descent step updates every trainable parameter by ",
-               ("m", r"p^{\text{new}} = p - \eta\, \frac{\partial J}{\partial p}"), ".")
+    parts += P(
+        ". The learning rate is ",
+        ("m", r"\eta = " + fmt(spec.learning_rate, spec.decimals, True)),
+        ", and one gradient-descent step updates every trainable parameter by ",
+        ("m", r"p^{\text{new}} = p - \eta\, \frac{\partial J}{\partial p}"),
+        ".",
+    )
     return parts
 
 
@@ -52,14 +59,18 @@ class ProblemView:
         multi = len(spec.samples) > 1
         self.inputs_tex = [latex_name(n) for n in spec.inputs]
         self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs]
-        self.samples = [([fmt(v, self.d, True) for v in s.x], [fmt(v, self.d, True) for v in s.y])
-                        for s in spec.samples]
+        self.samples = [
+            ([fmt(v, self.d, True) for v in s.x], [fmt(v, self.d, True) for v in s.y]) for s in spec.samples
+        ]
         self.multi = multi
         self.statement = statement(spec)
-        self.layers = [(l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation)
-                       for l in spec.layers]
+        self.layers = [
+            (l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation) for l in spec.layers
+        ]
         self.known = [(names[s.symbol], fmt(s.value, self.d)) for s in g if s.id not in blank]
-        carry = ("round each answer to {d} decimal places and use the rounded values in later steps"
-                 if spec.carry == "rounded" else
-                 "give each answer to {d} decimal places, but keep full precision for later steps")
+        carry = (
+            "round each answer to {d} decimal places and use the rounded values in later steps"
+            if spec.carry == "rounded"
+            else "give each answer to {d} decimal places, but keep full precision for later steps"
+        )
         self.instructions = carry.format(d=self.d)

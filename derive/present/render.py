@@ -1,4 +1,5 @@
 """A walkthrough as Markdown, LaTeX or JSON: the document through one template per format."""
+
 from __future__ import annotations
 
 import json

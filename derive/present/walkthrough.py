@@ -6,6 +6,7 @@
 >>> wt.report.ok
 True
 """
+
 from __future__ import annotations
 
 from functools import cached_property

@@ -3,6 +3,7 @@ PDFs, the manifest and the Moodle bank, returned as ``{name: text or bytes}``;
 :func:`write_worksheet` writes them safely. Nothing here re-derives the math: sheets and
 keys read the step graph.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,10 +28,12 @@ def render_sheet(ws: Worksheet, variant, fmt_name: str, derivations: str = "", f
     env = make_env(fmt_name)
     view = ProblemView(ws, variant)
     if fmt_name == "tex":
-        return env.get_template("worksheet.tex.j2").render(sheets=[view], diagram=diagram_tikz(variant.spec),
-                                                           derivations=derivations, figures=figures)
-    return env.get_template("worksheet.md.j2").render(s=view, svg="network.svg", derivations=derivations,
-                                                      figures=figures)
+        return env.get_template("worksheet.tex.j2").render(
+            sheets=[view], diagram=diagram_tikz(variant.spec), derivations=derivations, figures=figures
+        )
+    return env.get_template("worksheet.md.j2").render(
+        s=view, svg="network.svg", derivations=derivations, figures=figures
+    )
 
 
 def _key_view(ws: Worksheet, variant):
@@ -52,8 +55,9 @@ def render_class(ws: Worksheet, kind: str) -> str:
     env = make_env("tex")
     diagram = diagram_tikz(ws.spec)
     if kind == "sheets":
-        return env.get_template("worksheet.tex.j2").render(sheets=[ProblemView(ws, v) for v in ws.variants],
-                                                           diagram=diagram, derivations="", figures=())
+        return env.get_template("worksheet.tex.j2").render(
+            sheets=[ProblemView(ws, v) for v in ws.variants], diagram=diagram, derivations="", figures=()
+        )
     docs = []
     for v in ws.variants:
         wt, questions = _key_view(ws, v)
@@ -62,9 +66,11 @@ def render_class(ws: Worksheet, kind: str) -> str:
 
 
 def answers_template(ws: Worksheet, variant) -> str:
-    lines = [f"# Answers to worksheet {variant.id}: write each value after its colon.",
-             "# A number (0.593), a fraction (3/8) or arithmetic (0.5*(1-0.64)) is accepted.",
-             f"variant: {variant.id}"]
+    lines = [
+        f"# Answers to worksheet {variant.id}: write each value after its colon.",
+        "# A number (0.593), a fraction (3/8) or arithmetic (0.5*(1-0.64)) is accepted.",
+        f"variant: {variant.id}",
+    ]
     for q in ws.questions(variant):
         lines.append(f"{q.id}:   # Q{q.number}: {q.text}")
     return "\n".join(lines) + "\n"
@@ -77,14 +83,19 @@ def manifest(ws: Worksheet, options: dict) -> str:
         "options": options,
         "blanks": ws.blanks,
         "rejected_draws": {"total": sum(ws.rejected.values()), "by_reason": dict(sorted(ws.rejected.items()))},
-        "variants": [{
-            "id": v.id,
-            "index": v.index,
-            "parameters": {p: float(v.graph.given[v.graph.leaves[p]]) for p in v.spec.trainable() + v.spec.frozen()},
-            "samples": [{"x": [float(a) for a in s.x], "y": [float(a) for a in s.y]} for s in v.spec.samples],
-            "key": {s.id: float(s.value) for s in v.graph},
-            "verified": v.report.ok,
-        } for v in ws.variants],
+        "variants": [
+            {
+                "id": v.id,
+                "index": v.index,
+                "parameters": {
+                    p: float(v.graph.given[v.graph.leaves[p]]) for p in v.spec.trainable() + v.spec.frozen()
+                },
+                "samples": [{"x": [float(a) for a in s.x], "y": [float(a) for a in s.y]} for s in v.spec.samples],
+                "key": {s.id: float(s.value) for s in v.graph},
+                "verified": v.report.ok,
+            }
+            for v in ws.variants
+        ],
     }
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
@@ -103,8 +114,14 @@ def figure_files(kinds: list[str]) -> dict[str, bytes]:
     return out
 
 
-def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, options: dict | None = None,
-                    derivations: list[str] | None = None, figures: list[str] | None = None) -> dict[str, str | bytes]:
+def worksheet_files(
+    ws: Worksheet,
+    pdf: bool = False,
+    moodle: bool = False,
+    options: dict | None = None,
+    derivations: list[str] | None = None,
+    figures: list[str] | None = None,
+) -> dict[str, str | bytes]:
     """Every output file of a worksheet run, by name."""
     files: dict[str, str | bytes] = {"network.svg": diagram_svg(ws.spec)}
     pictures = figure_files(figures) if figures else {}
@@ -127,7 +144,7 @@ def worksheet_files(ws: Worksheet, pdf: bool = False, moodle: bool = False, opti
         tex_jobs["class-keys.pdf"] = render_class(ws, "keys")
         from derive.present.pdf import compile_pdf
 
-        with ThreadPoolExecutor(max_workers=2) as pool:   # pdflatex runs in its own process
+        with ThreadPoolExecutor(max_workers=2) as pool:  # pdflatex runs in its own process
             pdfs = pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())
             results = dict(zip(tex_jobs, pdfs, strict=True))
         files.update(results)

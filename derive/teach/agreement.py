@@ -10,6 +10,7 @@ True
 >>> within(0.5930, 0.59291, half_unit(4))
 False
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -22,7 +23,7 @@ EPSILON = 1e-12
 
 def half_unit(places: int) -> float:
     """Half a unit in the last of ``places`` decimal places."""
-    return 0.5 * 10.0 ** -places
+    return 0.5 * 10.0**-places
 
 
 def within(value: float, target: float, allowed: float) -> bool:

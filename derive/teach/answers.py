@@ -31,6 +31,7 @@ Traceback (most recent call last):
     ...
 derive.teach.formula.AnswerError: the exponent must be a plain number, e.g. x**2
 """
+
 from __future__ import annotations
 
 import ast
@@ -57,17 +58,27 @@ from derive.teach.formula import (
     read_literal,
 )
 
-__all__ = ["Answer", "AnswerError", "is_blank", "parse_answer",
-           "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_DIGITS"]
+__all__ = [
+    "Answer",
+    "AnswerError",
+    "is_blank",
+    "parse_answer",
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_EXPONENT",
+    "MAX_DIGITS",
+]
 
 
 @dataclass(frozen=True)
 class Answer:
-    text: str                 # as given (stripped)
-    value: float | None       # numeric value (None for a symbolic answer with free symbols)
-    exact: sp.Expr            # SymPy expression built from the answer (decimals as Rationals)
-    number: Number | None     # a plain number or fraction as typed (its places), else None
-    symbolic: bool            # True when it contains symbol names
+    text: str  # as given (stripped)
+    value: float | None  # numeric value (None for a symbolic answer with free symbols)
+    exact: sp.Expr  # SymPy expression built from the answer (decimals as Rationals)
+    number: Number | None  # a plain number or fraction as typed (its places), else None
+    symbolic: bool  # True when it contains symbol names
 
     @property
     def places(self) -> int | None:
@@ -100,16 +111,24 @@ def _plain(text: str, literal: str) -> Answer | None:
 
 # ---------------------------------------------------------------- student-friendly notation
 
-_TRANSLATE = str.maketrans({
-    "×": "*", "·": "*", "⋅": "*", "∗": "*",
-    "÷": "/", "∕": "/",
-    "−": "-", "–": "-", "—": "-",
-    "σ": "sigma",
-})
+_TRANSLATE = str.maketrans(
+    {
+        "×": "*",
+        "·": "*",
+        "⋅": "*",
+        "∗": "*",
+        "÷": "/",
+        "∕": "/",
+        "−": "-",
+        "–": "-",
+        "—": "-",
+        "σ": "sigma",
+    }
+)
 
 
 def _normalize(text: str) -> str:
-    text = " ".join(text.translate(_TRANSLATE).split())   # every run of whitespace -> one space
+    text = " ".join(text.translate(_TRANSLATE).split())  # every run of whitespace -> one space
     return text.replace("^", "**")
 
 
@@ -127,7 +146,7 @@ def _as_text(given) -> str:
             raise AnswerError("not a finite number")
         return repr(given)
     if isinstance(given, int):
-        if abs(given).bit_length() > 4 * MAX_LENGTH:         # str() of a huge int is slow
+        if abs(given).bit_length() > 4 * MAX_LENGTH:  # str() of a huge int is slow
             raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
         return str(given)
     return given
@@ -144,13 +163,13 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
     if len(text) > MAX_LENGTH:
         raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
 
-    plain = _plain(text, text)                   # fast path: a plain number or fraction, no ast
+    plain = _plain(text, text)  # fast path: a plain number or fraction, no ast
     if plain is not None:
         return plain
     if "\\" in text:
         raise AnswerError("LaTeX and backslashes are not allowed; type e.g. 0.5*(1-0.64)")
     source = _normalize(text)
-    if _COMMA_NUMBER.fullmatch(source):          # a decimal comma: 0,593
+    if _COMMA_NUMBER.fullmatch(source):  # a decimal comma: 0,593
         source = source.replace(",", ".")
     plain = _plain(text, source)
     if plain is not None:
@@ -161,7 +180,7 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(source, mode="eval")     # parses only; nothing is run
+            tree = ast.parse(source, mode="eval")  # parses only; nothing is run
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, Warning):
         raise AnswerError("not a number or formula") from None
     try:
@@ -174,7 +193,7 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
         if v is None:
             value = None
         elif exact.is_Rational:
-            value = exact.p / exact.q            # correctly rounded
+            value = exact.p / exact.q  # correctly rounded
         else:
             value = float(v)
     except AnswerError:

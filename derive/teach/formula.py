@@ -13,6 +13,7 @@ digits and the size of intermediate numbers are capped; anything else is an
 >>> e, float(v)
 (9/50, 0.18)
 """
+
 from __future__ import annotations
 
 import ast
@@ -26,12 +27,12 @@ from derive.graph.functions import sigma, softplus
 from derive.graph.functions.sigmoid import stable_sigmoid
 from derive.model.numbers import Number, NumberError, scan_number
 
-MAX_LENGTH = 200      # characters of the stripped text
-MAX_DEPTH = 30        # levels of the expression tree
-MAX_NODES = 200       # expression nodes in the tree
-MAX_EXPONENT = 100    # |exponent| of a power
-MAX_DIGITS = 30       # significant digits of a number literal (|e| in 1.5e-3: model.numbers.MAX_EXP10)
-MAX_BITS = 20_000     # size of an exact rational built by a power
+MAX_LENGTH = 200  # characters of the stripped text
+MAX_DEPTH = 30  # levels of the expression tree
+MAX_NODES = 200  # expression nodes in the tree
+MAX_EXPONENT = 100  # |exponent| of a power
+MAX_DIGITS = 30  # significant digits of a number literal (|e| in 1.5e-3: model.numbers.MAX_EXP10)
+MAX_BITS = 20_000  # size of an exact rational built by a power
 
 
 class AnswerError(ValueError):
@@ -57,8 +58,8 @@ _MP = mpmath.MPContext()
 _MP.prec = 113
 _ZERO = _MP.mpf(0)
 _HUGE = _MP.mpf(sys.float_info.max)
-_CANCEL = _MP.mpf(2) ** (8 - _MP.prec)   # a sum this much smaller than its terms is zero
-_EXP_MIN = -1_000_000                    # exp(x) for x below this is refused (slow, and absurd)
+_CANCEL = _MP.mpf(2) ** (8 - _MP.prec)  # a sum this much smaller than its terms is zero
+_EXP_MIN = -1_000_000  # exp(x) for x below this is refused (slow, and absurd)
 
 
 def _finite(v):
@@ -88,7 +89,7 @@ def _sqrt(x):
 
 
 def _sigma(x):
-    return stable_sigmoid(x, _exp)   # with _exp's checks on the size of the exponent
+    return stable_sigmoid(x, _exp)  # with _exp's checks on the size of the exponent
 
 
 def _softplus(x):
@@ -118,7 +119,7 @@ def _add(a, b, exact=None):
         return _mp_rational(exact)
     v = a + b
     if v != 0 and abs(v) < _CANCEL * max(abs(a), abs(b)):
-        v = _ZERO                 # cancelled to within working precision: sigma(0) - 1/2
+        v = _ZERO  # cancelled to within working precision: sigma(0) - 1/2
     return _finite(v)
 
 
@@ -163,16 +164,39 @@ def _mp_eval(expr: sp.Expr, memo: dict):
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
-_NOT_ALLOWED = {   # how to name what is not allowed
-    "Attribute": "attribute access ('.')", "Subscript": "indexing ('[ ]')", "Slice": "a slice (':')",
-    "Lambda": "'lambda'", "List": "a list ('[ ]')", "Set": "braces ('{ }')", "Dict": "braces ('{ }')",
+_NOT_ALLOWED = {  # how to name what is not allowed
+    "Attribute": "attribute access ('.')",
+    "Subscript": "indexing ('[ ]')",
+    "Slice": "a slice (':')",
+    "Lambda": "'lambda'",
+    "List": "a list ('[ ]')",
+    "Set": "braces ('{ }')",
+    "Dict": "braces ('{ }')",
     "Tuple": "a comma (write decimals with a point: 0.5)",
-    "ListComp": "a comprehension", "SetComp": "a comprehension", "DictComp": "a comprehension",
-    "GeneratorExp": "a comprehension", "Compare": "a comparison", "BoolOp": "'and'/'or'",
-    "IfExp": "'if ... else'", "NamedExpr": "':='", "JoinedStr": "a string", "FormattedValue": "a string",
-    "Await": "'await'", "Yield": "'yield'", "YieldFrom": "'yield'", "Starred": "'*' unpacking",
-    "FloorDiv": "'//'", "Mod": "'%'", "MatMult": "'@'", "LShift": "'<<'", "RShift": "'>>'",
-    "BitOr": "'|'", "BitAnd": "'&'", "BitXor": "'^'", "Invert": "'~'", "Not": "'not'",
+    "ListComp": "a comprehension",
+    "SetComp": "a comprehension",
+    "DictComp": "a comprehension",
+    "GeneratorExp": "a comprehension",
+    "Compare": "a comparison",
+    "BoolOp": "'and'/'or'",
+    "IfExp": "'if ... else'",
+    "NamedExpr": "':='",
+    "JoinedStr": "a string",
+    "FormattedValue": "a string",
+    "Await": "'await'",
+    "Yield": "'yield'",
+    "YieldFrom": "'yield'",
+    "Starred": "'*' unpacking",
+    "FloorDiv": "'//'",
+    "Mod": "'%'",
+    "MatMult": "'@'",
+    "LShift": "'<<'",
+    "RShift": "'>>'",
+    "BitOr": "'|'",
+    "BitAnd": "'&'",
+    "BitXor": "'^'",
+    "Invert": "'~'",
+    "Not": "'not'",
 }
 
 
@@ -192,8 +216,7 @@ def check_size(tree: ast.Expression) -> None:
             raise AnswerError(f"too deeply nested (at most {MAX_DEPTH} levels)")
         if count > MAX_NODES:
             raise AnswerError(f"formula too long (at most {MAX_NODES} parts)")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node)
-                     if isinstance(child, ast.expr))
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
 
 
 class Builder:
@@ -203,7 +226,7 @@ class Builder:
     numbers they call evalf. Decisions use the mpf value instead."""
 
     def __init__(self, source: str, symbols: Mapping[str, sp.Symbol]):
-        self.source = source.encode("utf-8")     # ast offsets count UTF-8 bytes
+        self.source = source.encode("utf-8")  # ast offsets count UTF-8 bytes
         self.symbols = symbols
         self.symbolic = False
         self.memo: dict = {}
@@ -217,7 +240,7 @@ class Builder:
             raise AnswerError("imaginary numbers are not allowed")
         if not isinstance(v, (int, float)):
             raise AnswerError("a string is not allowed")
-        text = self.source[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+        text = self.source[node.col_offset : node.end_col_offset].decode("utf-8", "replace")
         n = read_literal(text)
         if n is None:
             raise AnswerError(f"number '{text[:20]}' is not allowed; write decimals like 0.5")
@@ -237,7 +260,7 @@ class Builder:
 
     def build(self, node: ast.AST):
         e, v = self._build(node)
-        if v is None and self.symbolic and not e.free_symbols:    # symbols cancelled: x - x
+        if v is None and self.symbolic and not e.free_symbols:  # symbols cancelled: x - x
             v = _mp_eval(e, self.memo)
         return e, v
 
@@ -270,7 +293,7 @@ class Builder:
             if not isinstance(node.op, _BINOPS):
                 raise _not_allowed(node.op)
             if isinstance(node.op, ast.Pow):
-                p = self.exponent(node.right)        # checked first: 10**10**10 builds nothing
+                p = self.exponent(node.right)  # checked first: 10**10**10 builds nothing
                 b, fb = self.build(node.left)
                 return self.power(b, fb, p)
             a, fa = self.build(node.left)
@@ -316,7 +339,7 @@ class Builder:
     def call(self, node: ast.Call):
         func = node.func
         if not isinstance(func, ast.Name):
-            if type(func).__name__ in _NOT_ALLOWED:        # x.y(...), x[0](...), (lambda: 1)(...)
+            if type(func).__name__ in _NOT_ALLOWED:  # x.y(...), x[0](...), (lambda: 1)(...)
                 raise _not_allowed(func)
             raise AnswerError(f"only {', '.join(FUNCTIONS)} can be called; write * to multiply")
         if func.id not in FUNCTIONS:
@@ -334,7 +357,7 @@ class Builder:
                 raise AnswerError("square root of a negative number")
             return self.power(a, fa, sp.S.Half)  # sqrt(4) -> 2, sqrt(8) -> 2*sqrt(2)
         f = None if fa is None else _finite(value(fa))
-        e = make(a, evaluate=False)            # see _lazy
+        e = make(a, evaluate=False)  # see _lazy
         self.lazy.add(e)
         return e, f
 
@@ -344,5 +367,3 @@ def check_powers(expr: sp.Expr) -> None:
     for sub in sp.preorder_traversal(expr):
         if sub.is_Pow and sub.exp.is_Number and abs(sub.exp) > MAX_EXPONENT:
             raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
-
-

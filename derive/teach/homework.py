@@ -4,6 +4,7 @@ misconceptions table for a class). Input files are only ever read.
 
 Answer files are read with the project's YAML and JSON readers, which keep every number
 as it was typed: an unquoted ``loss: 0.1000`` states four places, as ``"0.1000"`` does."""
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,8 @@ SUFFIXES = (".yaml", ".yml", ".json")
 @dataclass
 class Submission:
     student: str
-    source: str                 # file (and row) it came from
-    answers: dict | None        # None when unreadable
+    source: str  # file (and row) it came from
+    answers: dict | None  # None when unreadable
     problem: str | None = None
 
 
@@ -40,7 +41,8 @@ def _load_mapping(path: Path) -> tuple[dict | None, str | None]:
     except (ValueError, RecursionError, yaml.YAMLError) as e:
         where = getattr(e, "problem_mark", None)
         return None, "not valid " + ("JSON" if path.suffix == ".json" else "YAML") + (
-            f" at line {where.line + 1}" if where else "")
+            f" at line {where.line + 1}" if where else ""
+        )
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         return None, "expected a mapping of step ids to answers"
     return data, None
@@ -60,10 +62,16 @@ def _csv(path: Path) -> list[Submission]:
         if not any(c.strip() for c in row):
             continue
         if len(row) > len(header):
-            out.append(Submission(f"{path.name} row {n}", f"{path}:{n}", None,
-                                  f"row {n} has {len(row)} columns, the header has {len(header)}"))
+            out.append(
+                Submission(
+                    f"{path.name} row {n}",
+                    f"{path}:{n}",
+                    None,
+                    f"row {n} has {len(row)} columns, the header has {len(header)}",
+                )
+            )
             continue
-        row = row + [""] * (len(header) - len(row))   # spreadsheets drop trailing empty cells
+        row = row + [""] * (len(header) - len(row))  # spreadsheets drop trailing empty cells
         d = {h: c.strip() for h, c in zip(header, row, strict=True)}
         student = d.pop("student") or f"row {n}"
         out.append(Submission(student, f"{path}:{n}", d))
@@ -76,8 +84,11 @@ def read_submissions(paths: list[Path]) -> list[Submission]:
     for p in paths:
         if p.is_dir():
             files = sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES + (".csv",))
-            subs += (read_submissions(files) if files else
-                     [Submission(p.name, str(p), None, "no answer files in this folder")])
+            subs += (
+                read_submissions(files)
+                if files
+                else [Submission(p.name, str(p), None, "no answer files in this folder")]
+            )
         elif p.suffix.lower() == ".csv":
             subs += _csv(p)
         elif not p.exists():
@@ -111,17 +122,26 @@ def _num(v, d: int) -> str:
 
 
 def report_text(r: Result, decimals: int, markdown: bool = False) -> str:
-    rows = [(sid, SYMBOL[s.verdict], s.verdict, s.given or "", _num(s.expected, decimals),
-             _explain(s)) for sid, s in r.steps.items()]
+    rows = [
+        (sid, SYMBOL[s.verdict], s.verdict, s.given or "", _num(s.expected, decimals), _explain(s))
+        for sid, s in r.steps.items()
+    ]
     head = ("step", "", "verdict", "given", "expected", "comment")
     lines = [f"{r.student}" + (f" (variant {r.variant})" if r.variant else "") + f": {r.score:g} / {r.max_score:g}", ""]
     if markdown:
-        lines = [f"## {_md(r.student)}" + (f" — variant {r.variant}" if r.variant else ""), "",
-                 f"Score: **{r.score:g} / {r.max_score:g}**", "",
-                 "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+        lines = [
+            f"## {_md(r.student)}" + (f" — variant {r.variant}" if r.variant else ""),
+            "",
+            f"Score: **{r.score:g} / {r.max_score:g}**",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + " --- |" * len(head),
+        ]
         # only the student's text and the comments can hold a | or a line break
-        lines += [f"| {sid} | {sym} | {verdict} | {_md(given)} | {exp} | {_md(comment)} |"
-                  for sid, sym, verdict, given, exp, comment in rows]
+        lines += [
+            f"| {sid} | {sym} | {verdict} | {_md(given)} | {exp} | {_md(comment)} |"
+            for sid, sym, verdict, given, exp, comment in rows
+        ]
     else:
         widths = [max(len(str(row[i])) for row in rows + [head]) for i in range(len(head))]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
@@ -167,13 +187,21 @@ def class_files(checker: Checker, marked: list) -> dict[str, str]:
     w.writerow(["student", "variant", "score", "max_score", *ids, "problems"])
     files: dict[str, str] = {}
     taken: set = set()
-    seen = defaultdict(list)   # misconception -> [(student, step)]
+    seen = defaultdict(list)  # misconception -> [(student, step)]
     for sub, r in marked:
         if r is None:
             w.writerow([sub.student, "", "", "", *[""] * len(ids), f"unreadable: {sub.problem}"])
             continue
-        w.writerow([r.student, r.variant or "", f"{r.score:g}", f"{r.max_score:g}",
-                    *[r.steps[i].verdict if i in r.steps else "" for i in ids], "; ".join(r.problems)])
+        w.writerow(
+            [
+                r.student,
+                r.variant or "",
+                f"{r.score:g}",
+                f"{r.max_score:g}",
+                *[r.steps[i].verdict if i in r.steps else "" for i in ids],
+                "; ".join(r.problems),
+            ]
+        )
         files[f"feedback/{_safe_name(r.student, taken)}.md"] = report_text(r, checker.spec.decimals, markdown=True)
         for sid, s in r.steps.items():
             if s.misconception:
@@ -181,10 +209,14 @@ def class_files(checker: Checker, marked: list) -> dict[str, str]:
     files["summary.csv"] = buf.getvalue()
     from derive.teach.misconceptions import BY_NAME
 
-    lines = ["# Misconceptions in this class", "",
-             f"{sum(1 for _, r in marked if r)} submissions marked, "
-             f"{sum(1 for _, r in marked if r is None)} unreadable.", "",
-             "| misconception | times | students | steps |", "| --- | --- | --- | --- |"]
+    lines = [
+        "# Misconceptions in this class",
+        "",
+        f"{sum(1 for _, r in marked if r)} submissions marked, {sum(1 for _, r in marked if r is None)} unreadable.",
+        "",
+        "| misconception | times | students | steps |",
+        "| --- | --- | --- | --- |",
+    ]
     for name, hits in sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         students = sorted({s for s, _ in hits})
         steps = sorted({sid for _, sid in hits})

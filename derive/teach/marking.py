@@ -9,6 +9,7 @@ formula, and gets that misconception's feedback when one reproduces it.
 Marking runs on float functions compiled once per step graph (all variants of a spec share
 one structure), so a class of a thousand submissions takes about a second.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,10 +31,10 @@ SYMBOL = {"correct": "✓", "follow-through": "↪", "wrong": "✗", "missing": 
 
 @dataclass
 class Options:
-    follow_through_credit: float = 1.0            # fraction of the points for a follow-through
-    points: dict[str, float] = field(default_factory=dict)   # per step kind (net, out, ..., new); default 1
-    rtol: float = 0.0                             # extra relative tolerance
-    sigfigs: int | None = None                    # judge by significant figures instead of places
+    follow_through_credit: float = 1.0  # fraction of the points for a follow-through
+    points: dict[str, float] = field(default_factory=dict)  # per step kind (net, out, ..., new); default 1
+    rtol: float = 0.0  # extra relative tolerance
+    sigfigs: int | None = None  # judge by significant figures instead of places
 
 
 @dataclass
@@ -70,8 +71,14 @@ class Result:
             d = asdict(r)
             steps[sid] = {k: d[k] for k in ("verdict", "given", "expected", "follows", "diagnosis")}
             steps[sid].update({k: d[k] for k in ("misconception", "note", "points") if d[k] is not None})
-        return {"student": self.student, "variant": self.variant, "steps": steps,
-                "score": self.score, "max_score": self.max_score, "problems": self.problems}
+        return {
+            "student": self.student,
+            "variant": self.variant,
+            "steps": steps,
+            "score": self.score,
+            "max_score": self.max_score,
+            "problems": self.problems,
+        }
 
 
 class _Printer(FloatPrinter):
@@ -83,7 +90,7 @@ class _Printer(FloatPrinter):
 
 
 def _trunc(x: float, places: int) -> float:
-    k = 10.0 ** places
+    k = 10.0**places
     return math.trunc(x * k) / k
 
 
@@ -136,7 +143,7 @@ class Checker:
         self.base = base or derive(spec)
         self.compiled = _Compiled()
         self.symbols = {str(s): s for s in self.base.given} | {s.id: s.symbol for s in self.base}
-        self._variants: dict[int, list] = {}          # seed -> variants 1..n
+        self._variants: dict[int, list] = {}  # seed -> variants 1..n
         self._envs: dict[str | None, tuple] = {}
 
     # ---- keys
@@ -175,7 +182,7 @@ class Checker:
         g, key, drift = self.key_env(variant)
         d = self.spec.decimals
         results: dict[str, StepResult] = {}
-        mine: dict[str, tuple[float, float]] = {}     # step -> (student's value, its half-unit)
+        mine: dict[str, tuple[float, float]] = {}  # step -> (student's value, its half-unit)
         for sid in list(answers):
             if sid not in g.by_id:
                 problems.append(f"{sid}: not a step id of this network")
@@ -198,26 +205,48 @@ class Checker:
             ans = parse_answer(raw, self.symbols)
         except AnswerError as e:
             return StepResult("invalid", str(raw)[:80], expected, note=str(e), max_points=pts)
-        if ans.symbolic:   # a formula answer: equivalent to the step's formula?
-            # the step's inputs may also be written out (sigma(net) for out)
-            defs = {g[dep].symbol: g[dep].formula for dep in st.deps}
-            same = (_equivalent(ans.exact, st.formula)
-                    or _equivalent(ans.exact.xreplace(defs), st.formula.xreplace(defs)))
-            return StepResult("correct" if same else "wrong", ans.text, expected, max_points=pts,
-                              points=pts if same else 0.0,
-                              note=None if same else f"not equivalent to {st.formula}")
+        if ans.symbolic:  # a formula answer: equivalent to the step's formula?
+            return self._mark_formula(g, st, ans, expected, pts)
         v = ans.value
-        if v is None:      # parse_answer gives every answer without symbols a value
+        if v is None:  # parse_answer gives every answer without symbols a value
             raise AssertionError(f"answer {ans.text!r} has no value")
         half, note = self._precision(ans, expected, d)
         mine[st.id] = (v, half)
         if within(v, expected, half + drift + self.options.rtol * abs(expected)):
             return StepResult("correct", ans.text, expected, note=note, points=pts, max_points=pts)
 
-        # Follow-through: the same formula on the student's own upstream answers, with the
-        # stated precision of each carried through the formula (first order). An upstream
-        # step the student did not answer is taken at its key value, exact or as printed
-        # (rounded to the sheet's decimals), whichever explains the answer.
+        env, used, verdict = self._follow_through(g, key, st, v, half, mine, results, d)
+        if verdict == "follow-through":
+            off = [dep for dep in used if results[dep].verdict in ("wrong", "follow-through")]
+            credit = pts * self.options.follow_through_credit
+            return StepResult(verdict, ans.text, expected, follows=off, note=note, points=credit, max_points=pts)
+        if verdict == "correct":
+            note = note or "agrees with the rounded values carried from earlier steps"
+            return StepResult(verdict, ans.text, expected, points=pts, max_points=pts, note=note)
+        m, where = self._diagnose(g, key, env, st, v, half, ans)
+        result = StepResult("wrong", ans.text, expected, note=note, max_points=pts)
+        if m is not None:
+            result.misconception, result.diagnosis = m.name, m.feedback
+            if where == "own":
+                result.follows = used
+        return result
+
+    def _mark_formula(self, g, st, ans, expected: float, pts: float) -> StepResult:
+        """A formula answer is right when it is equivalent to the step's formula; the step's
+        inputs may also be written out (sigma(net) for out)."""
+        defs = {g[dep].symbol: g[dep].formula for dep in st.deps}
+        same = _equivalent(ans.exact, st.formula) or _equivalent(ans.exact.xreplace(defs), st.formula.xreplace(defs))
+        note = None if same else f"not equivalent to {st.formula}"
+        return StepResult(
+            "correct" if same else "wrong", ans.text, expected, max_points=pts, points=pts if same else 0.0, note=note
+        )
+
+    def _follow_through(self, g, key, st, v, half, mine, results, d) -> tuple[dict, list, str | None]:
+        """Whether ``v`` is the step's formula on the student's own upstream answers, with the
+        stated precision of each carried through the formula (first order). An upstream step
+        the student did not answer is taken at its key value, exact or as printed (rounded to
+        the sheet's decimals), whichever explains the answer. Returns (the values it used,
+        the student's answers it used, "follow-through" | "correct" | None)."""
         env = dict(key)
         used = [dep for dep in st.deps if dep in mine]
         for dep in used:
@@ -235,19 +264,8 @@ class Checker:
             own = _call(f, values)
             if own is not None and within(v, own, half + spread + self.options.rtol * abs(own)):
                 off = [dep for dep in used if results[dep].verdict in ("wrong", "follow-through")]
-                if off:
-                    return StepResult("follow-through", ans.text, expected, follows=off, note=note,
-                                      points=pts * self.options.follow_through_credit, max_points=pts)
-                return StepResult("correct", ans.text, expected, points=pts, max_points=pts,
-                                  note=note or "agrees with the rounded values carried from earlier steps")
-
-        m, where = self._diagnose(g, key, env, st, v, half, ans)
-        result = StepResult("wrong", ans.text, expected, note=note, max_points=pts)
-        if m is not None:
-            result.misconception, result.diagnosis = m.name, m.feedback
-            if where == "own":
-                result.follows = used
-        return result
+                return env, used, "follow-through" if off else "correct"
+        return env, used, None
 
     def _precision(self, ans, expected: float, d: int) -> tuple[float, str | None]:
         """Half a unit in the last place the answer states, as typed (``0.3760`` states
@@ -267,8 +285,9 @@ class Checker:
         k = ("alts", m.name, st.id, places)
         if k not in self.compiled.cache:
             forms = m.alternatives(g, st, places, self.spec.decimals)
-            self.compiled.cache[k] = [self.compiled.fn(("alt", m.name, st.id, places, i), lambda a=a: a)
-                                      for i, a in enumerate(forms)]
+            self.compiled.cache[k] = [
+                self.compiled.fn(("alt", m.name, st.id, places, i), lambda a=a: a) for i, a in enumerate(forms)
+            ]
         return self.compiled.cache[k]
 
     def _diagnose(self, g, key, env, st, v, half, ans) -> tuple[Misconception | None, str | None]:

@@ -15,6 +15,7 @@ on, and for a hidden delta the (weight, delta) terms of its sum that the builder
 >>> BY_NAME["sigma-of-minus-x"].alternatives(g, g["out_h1"], 3, 3)
 [sigma(-net_h1)]
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class Misconception:
     name: str
     title: str
     feedback: str
-    alternatives: Callable   # (graph, step, places, decimals) -> list of SymPy formulas
+    alternatives: Callable  # (graph, step, places, decimals) -> list of SymPy formulas
 
 
 def _layer(g, st):
@@ -146,41 +147,75 @@ def _rounded_early(g, st, places, d):
 
 
 CATALOGUE: list[Misconception] = [
-    Misconception("sigma-of-minus-x", "σ(−x) instead of σ(x)",
-                  "This is σ(−net) = 1 − σ(net): check the sign of the exponent in σ(x) = 1/(1 + e^(−x)).",
-                  _sigma_neg),
-    Misconception("activation-for-derivative", "σ in place of σ′",
-                  "This is the activation itself, not its derivative: σ′ = σ(1 − σ) and tanh′ = 1 − tanh².",
-                  _activation_for_derivative),
-    Misconception("unit-loss-derivative", "∂J/∂ŷ taken as ±1",
-                  "∂J/∂out is not ±1: differentiate the loss, e.g. ½(y − out)² gives −(y − out).",
-                  _unit_derivative),
-    Misconception("wrong-sign", "∂J/∂ŷ with the wrong sign",
-                  "The sign is flipped: the derivative of ½(y − out)² with respect to out is −(y − out) = out − y.",
-                  _wrong_sign),
-    Misconception("half-dropped-or-doubled", "½ dropped or doubled",
-                  "The factor ½ was dropped or applied twice: ½(y − out)² differentiates to −(y − out), with no 2 left.",
-                  _half),
-    Misconception("mean-vs-sum", "mean instead of sum (or the reverse)",
-                  "Mean and sum are swapped: check whether the loss divides by the number of outputs or samples.",
-                  _mean_sum),
-    Misconception("plus-update", "update with + instead of −",
-                  "Gradient descent moves against the gradient: w_new = w − η ∂J/∂w, with a minus.",
-                  _plus),
-    Misconception("no-learning-rate", "η left out",
-                  "The learning rate is missing: the step is η ∂J/∂w, not ∂J/∂w.",
-                  _no_eta),
-    Misconception("updated-weights-in-delta", "hidden delta with already-updated weights",
-                  "The hidden delta used output weights that were already updated; use the weights from before the update.",
-                  _updated_weights),
-    Misconception("missing-sum", "hidden delta missing the sum over the next layer",
-                  "A hidden node feeds every node of the next layer, so its delta sums over all of them: δ_j = f′(net_j) Σ_m w_mj δ_m.",
-                  _missing_sum),
-    Misconception("truncated", "truncated instead of rounded",
-                  "The digits were cut off instead of rounded: round the last digit up when the next one is 5 or more.",
-                  _truncated),
-    Misconception("rounded-too-early", "rounded too early",
-                  "Earlier values were rounded too much before this step; carry more digits until the final answer.",
-                  _rounded_early),
+    Misconception(
+        "sigma-of-minus-x",
+        "σ(−x) instead of σ(x)",
+        "This is σ(−net) = 1 − σ(net): check the sign of the exponent in σ(x) = 1/(1 + e^(−x)).",
+        _sigma_neg,
+    ),
+    Misconception(
+        "activation-for-derivative",
+        "σ in place of σ′",
+        "This is the activation itself, not its derivative: σ′ = σ(1 − σ) and tanh′ = 1 − tanh².",
+        _activation_for_derivative,
+    ),
+    Misconception(
+        "unit-loss-derivative",
+        "∂J/∂ŷ taken as ±1",
+        "∂J/∂out is not ±1: differentiate the loss, e.g. ½(y − out)² gives −(y − out).",
+        _unit_derivative,
+    ),
+    Misconception(
+        "wrong-sign",
+        "∂J/∂ŷ with the wrong sign",
+        "The sign is flipped: the derivative of ½(y − out)² with respect to out is −(y − out) = out − y.",
+        _wrong_sign,
+    ),
+    Misconception(
+        "half-dropped-or-doubled",
+        "½ dropped or doubled",
+        "The factor ½ was dropped or applied twice: ½(y − out)² differentiates to −(y − out), with no 2 left.",
+        _half,
+    ),
+    Misconception(
+        "mean-vs-sum",
+        "mean instead of sum (or the reverse)",
+        "Mean and sum are swapped: check whether the loss divides by the number of outputs or samples.",
+        _mean_sum,
+    ),
+    Misconception(
+        "plus-update",
+        "update with + instead of −",
+        "Gradient descent moves against the gradient: w_new = w − η ∂J/∂w, with a minus.",
+        _plus,
+    ),
+    Misconception(
+        "no-learning-rate", "η left out", "The learning rate is missing: the step is η ∂J/∂w, not ∂J/∂w.", _no_eta
+    ),
+    Misconception(
+        "updated-weights-in-delta",
+        "hidden delta with already-updated weights",
+        "The hidden delta used output weights that were already updated; use the weights from before the update.",
+        _updated_weights,
+    ),
+    Misconception(
+        "missing-sum",
+        "hidden delta missing the sum over the next layer",
+        "A hidden node feeds every node of the next layer, so its delta sums over all of them: "
+        "δ_j = f′(net_j) Σ_m w_mj δ_m.",
+        _missing_sum,
+    ),
+    Misconception(
+        "truncated",
+        "truncated instead of rounded",
+        "The digits were cut off instead of rounded: round the last digit up when the next one is 5 or more.",
+        _truncated,
+    ),
+    Misconception(
+        "rounded-too-early",
+        "rounded too early",
+        "Earlier values were rounded too much before this step; carry more digits until the final answer.",
+        _rounded_early,
+    ),
 ]
 BY_NAME = {m.name: m for m in CATALOGUE}

@@ -15,6 +15,7 @@ walkthrough only displays these marks.
 >>> marks["net_h2"].verdict, marks["net_h2"].number.text, marks["out_h1"].verdict
 ('right', '0.1766', 'wrong')
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,11 +30,11 @@ from derive.teach.misconceptions import BY_NAME
 @dataclass(frozen=True)
 class PublishedMark:
     step_id: str
-    printed: sp.Rational          # the printed number's exact value
-    places: int                   # decimal places it was printed with (the sheet's decimals for a fraction)
-    verdict: str                  # right | consistent | follow-through | wrong
+    printed: sp.Rational  # the printed number's exact value
+    places: int  # decimal places it was printed with (the sheet's decimals for a fraction)
+    verdict: str  # right | consistent | follow-through | wrong
     follows: tuple[str, ...] = ()
-    misconception: str | None = None   # the misconception's title
+    misconception: str | None = None  # the misconception's title
     number: Number | None = None  # the number as printed: value, places and text (-0.1360 keeps its zero)
 
 
@@ -47,7 +48,7 @@ def mark_published(spec, graph) -> list[PublishedMark]:
         m = marks[pid]
         if n.agrees(graph[pid].exact):
             verdict = "right"
-        elif m.verdict == "correct":   # explained by the rounding of printed inputs, not by the true value
+        elif m.verdict == "correct":  # explained by the rounding of printed inputs, not by the true value
             verdict = "consistent"
         else:
             verdict = m.verdict if m.verdict == "follow-through" else "wrong"

@@ -16,6 +16,7 @@ variants distinct).
 >>> all(v.report.ok for v in vs)
 True
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,7 +42,7 @@ DEFAULTS = {
     "x": (read_number("0"), read_number("1"), read_number("0.1")),
     "max_net": sp.Integer(3),
 }
-MAX_DRAWS = 2000          # per variant; beyond this the ranges are called impossible
+MAX_DRAWS = 2000  # per variant; beyond this the ranges are called impossible
 ID_RE = re.compile(r"(?P<stem>.+)-s(?P<seed>\d+)-v(?P<index>\d+)\Z")
 
 
@@ -55,7 +56,7 @@ class Variant:
     index: int
     spec: Spec
     graph: StepGraph
-    report: object          # verify.Report
+    report: object  # verify.Report
 
     @property
     def values(self) -> dict[str, sp.Expr]:
@@ -110,7 +111,7 @@ def _draw(spec: Spec, rng: random.Random, rules: dict) -> Spec:
         weights[l.name] = [[n.value for n in row] for row in rows]
     biases: dict[str, sp.Rational | list[sp.Rational]] = {}
     for l in spec.layers:
-        bias_names = spec.bias_names.get(l.name)      # a list (neuron), a name (shared) or None (none)
+        bias_names = spec.bias_names.get(l.name)  # a list (neuron), a name (shared) or None (none)
         if l.bias == "neuron" and isinstance(bias_names, list):
             drawn = [_grid(rules["biases"], rng) for _ in range(l.size)]
             written.update(zip(bias_names, drawn, strict=True))
@@ -132,9 +133,11 @@ def _draw(spec: Spec, rng: random.Random, rules: dict) -> Spec:
 
 def _key(spec: Spec) -> tuple:
     """What makes two variants different: every number that was drawn."""
-    return (tuple(v for l in spec.layers for row in spec.weights[l.name] for v in row),
-            tuple(tuple(b) if isinstance(b, list) else (b,) for b in spec.biases.values()),
-            tuple(s.x for s in spec.samples))
+    return (
+        tuple(v for l in spec.layers for row in spec.weights[l.name] for v in row),
+        tuple(tuple(b) if isinstance(b, list) else (b,) for b in spec.biases.values()),
+        tuple(s.x for s in spec.samples),
+    )
 
 
 def _reject_reason(spec: Spec, graph: StepGraph, max_net) -> str | None:
@@ -157,8 +160,9 @@ def _reject_reason(spec: Spec, graph: StepGraph, max_net) -> str | None:
     return None
 
 
-def make_variants(spec: Spec, stem: str, seed: int, count: int, upto: int | None = None,
-                  base: StepGraph | None = None) -> tuple[list[Variant], Counter]:
+def make_variants(
+    spec: Spec, stem: str, seed: int, count: int, upto: int | None = None, base: StepGraph | None = None
+) -> tuple[list[Variant], Counter]:
     """Variants 1..count (or only up to index ``upto``), each verified. Index 0 (the
     spec's own numbers) is returned when ``count`` is 0."""
     from derive.verify.three_way import verify  # NumPy is loaded only when variants are drawn
@@ -193,6 +197,8 @@ def make_variants(spec: Spec, stem: str, seed: int, count: int, upto: int | None
             break
         else:
             common = ", ".join(f"{r} ({n})" for r, n in rejected.most_common(2))
-            raise VariantError(f"vary: no acceptable variant {index} in {MAX_DRAWS} draws "
-                               f"(most common rejections: {common}); widen the ranges or raise max_net")
+            raise VariantError(
+                f"vary: no acceptable variant {index} in {MAX_DRAWS} draws "
+                f"(most common rejections: {common}); widen the ranges or raise max_net"
+            )
     return out, rejected

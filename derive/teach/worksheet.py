@@ -1,5 +1,6 @@
 """What a worksheet asks: the variants (:mod:`derive.teach.variants`), the blank steps in
 working order, and each question's wording. Rendering is in :mod:`derive.present.worksheet`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ DESCRIBE = {
 class Question:
     number: int
     id: str
-    text: str           # what it is, in words (its LaTeX is made by derive.present.problem)
+    text: str  # what it is, in words (its LaTeX is made by derive.present.problem)
 
 
 @dataclass
@@ -75,13 +76,16 @@ def select_blanks(graph, option: str | None) -> list[str]:
         elif w in graph.by_id:
             ids.add(w)
         else:
-            raise UsageError(f"--blanks: {w!r} is neither a group (forward, loss, backward, update) "
-                             f"nor a step id of this network (e.g. {', '.join(graph.ids[:4])}, ...)")
+            raise UsageError(
+                f"--blanks: {w!r} is neither a group (forward, loss, backward, update) "
+                f"nor a step id of this network (e.g. {', '.join(graph.ids[:4])}, ...)"
+            )
     return [s.id for s in graph if s.kind in kinds or s.id in ids]
 
 
-def build_worksheet(spec: Spec, stem: str, variants: int = 1, seed: int = 0, blanks: str | None = None,
-                    only: str | None = None) -> Worksheet:
+def build_worksheet(
+    spec: Spec, stem: str, variants: int = 1, seed: int = 0, blanks: str | None = None, only: str | None = None
+) -> Worksheet:
     """Draw the variants (all, or only the one with id ``only``) and choose the blanks."""
     base = derive(spec)
     chosen = select_blanks(base, blanks)

@@ -7,11 +7,20 @@ which output layer), ``engine`` (work arrays, forward and backward of a batch,
 ``gradients``), ``network`` (Network, initialisation), ``optimizers``, ``loop`` (``train``,
 accuracy tracking), ``from_spec`` (a spec as the start of training), ``datasets``.
 The public names, importable from here:"""
+
 from derive.train.engine import gradients
 from derive.train.from_spec import network_from_spec, spec_defaults
 from derive.train.loop import train
 from derive.train.network import Network
 from derive.train.options import History, TrainError, TrainOptions
 
-__all__ = ["History", "Network", "TrainError", "TrainOptions", "gradients", "network_from_spec", "spec_defaults",
-           "train"]
+__all__ = [
+    "History",
+    "Network",
+    "TrainError",
+    "TrainOptions",
+    "gradients",
+    "network_from_spec",
+    "spec_defaults",
+    "train",
+]

@@ -18,6 +18,7 @@ machine and need nothing beyond the core dependencies:
 >>> load("xor", seed=0).X_train[0].tolist() == d.X_train[0].tolist()
 True
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,16 +39,18 @@ class DataError(DeriveError, ValueError):
 @dataclass
 class Dataset:
     name: str
-    X_train: np.ndarray   # (n_train, n_features) float64
-    y_train: np.ndarray   # (n_train,) int64 class labels 0 .. n_classes - 1
+    X_train: np.ndarray  # (n_train, n_features) float64
+    y_train: np.ndarray  # (n_train,) int64 class labels 0 .. n_classes - 1
     X_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
     n_features: int
 
     def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
-                f"features={self.n_features}, classes={self.n_classes})")
+        return (
+            f"Dataset({self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
+            f"features={self.n_features}, classes={self.n_classes})"
+        )
 
 
 def load(name: str, seed: int = 0, test_fraction: float = 0.25) -> Dataset:
@@ -58,8 +61,7 @@ def load(name: str, seed: int = 0, test_fraction: float = 0.25) -> Dataset:
     """
     if name not in NAMES:
         raise DataError(f"unknown data set {name!r} (choose from {', '.join(NAMES)})")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) \
-            or not 0 < test_fraction < 1:
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
         raise DataError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise DataError(f"seed must be a whole number >= 0, got {seed!r}")
@@ -95,7 +97,7 @@ def _digits():
         from sklearn.datasets import load_digits
     except ImportError:
         raise DataError("the digits need scikit-learn: pip install 'derive[data]'") from None
-    d = load_digits()   # 1797 8x8 images, pixel values 0..16, bundled with scikit-learn
+    d = load_digits()  # 1797 8x8 images, pixel values 0..16, bundled with scikit-learn
     return np.asarray(d.data, dtype=np.float64) / 16.0, np.asarray(d.target, dtype=np.int64)
 
 
@@ -108,7 +110,7 @@ def _xor(rng, n):
     corner = np.arange(n) % 4
     signs = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], dtype=float)
     X = signs[corner] + rng.normal(0.0, 0.45, (n, 2))
-    return X, (corner >= 2).astype(np.int64)   # (+,+) and (-,-) are class 0
+    return X, (corner >= 2).astype(np.int64)  # (+,+) and (-,-) are class 0
 
 
 def _circles(rng, n):
@@ -134,7 +136,7 @@ def _blobs(rng, n, margin=0.25):
     axis = (centres[1] - centres[0]) / np.linalg.norm(centres[1] - centres[0])
     X = np.empty((n, 2))
     todo = np.arange(n)
-    while len(todo):   # redraw points on the wrong side of the margin: separable by construction
+    while len(todo):  # redraw points on the wrong side of the margin: separable by construction
         X[todo] = centres[y[todo]] + rng.normal(0.0, 0.7, (len(todo), 2))
         side = (X[todo] @ axis) * np.where(y[todo] == 1, 1.0, -1.0)
         todo = todo[side < margin]

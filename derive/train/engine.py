@@ -18,6 +18,7 @@ holding the weights into node j. Every number goes through the shared kernels of
 The network is any object with ``params``, ``sizes``, ``activations``, ``alphas``,
 ``bias``, ``train_bias``, ``dtype`` and ``theta`` (a :class:`derive.train.Network`).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -36,7 +37,7 @@ def blocks(flat: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     """
     out, o = [], 0
     for m, k in zip(sizes[:-1], sizes[1:], strict=True):
-        out.append(flat[o:o + k * (m + 1)].reshape(k, m + 1))
+        out.append(flat[o : o + k * (m + 1)].reshape(k, m + 1))
         o += k * (m + 1)
     return out
 
@@ -89,17 +90,19 @@ class Plan:
             h = np.empty((n + 1, B), dtype=dt)
             h[-1] = 1.0
             self.HT.append(h)
-        self.HTv = [h[:-1] for h in self.HT]                          # contiguous (n, B)
-        inputs = [None] + [h.T for h in self.HT]                      # sample-major views; None = the batch
-        self.DT = [np.empty((n, B), dtype=dt) for n in sizes[1:-1]]   # hidden deltas, feature-major
-        self.TT = [np.empty((n, B), dtype=dt) for n in sizes[1:-1]]   # scratch for derivatives
-        self.D = np.empty((B, sizes[-1]), dtype=dt)                  # output deltas, sample-major
+        self.HTv = [h[:-1] for h in self.HT]  # contiguous (n, B)
+        inputs = [None] + [h.T for h in self.HT]  # sample-major views; None = the batch
+        self.DT = [np.empty((n, B), dtype=dt) for n in sizes[1:-1]]  # hidden deltas, feature-major
+        self.TT = [np.empty((n, B), dtype=dt) for n in sizes[1:-1]]  # scratch for derivatives
+        self.D = np.empty((B, sizes[-1]), dtype=dt)  # output deltas, sample-major
         self.T = np.empty((B, sizes[-1]), dtype=dt)
         self.s = np.empty((B, 1), dtype=dt)
         P, acts, alphas = net.params, net.activations, net.alphas
         # forward: layer 0 reads the batch, layer l > 0 reads HT[l - 1]
-        self.hidden = [(P[l], self.HT[l - 1] if l else None, self.HTv[l], kernels.ACTIVATE[acts[l]], alphas[l])
-                       for l in range(L - 1)]
+        self.hidden = [
+            (P[l], self.HT[l - 1] if l else None, self.HTv[l], kernels.ACTIVATE[acts[l]], alphas[l])
+            for l in range(L - 1)
+        ]
         self.out_WT = P[-1].T
         self.out_in = inputs[-1]
         # backward, from the output layer down: (l, delta^T, layer input, what flows below)

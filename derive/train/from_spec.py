@@ -12,6 +12,7 @@ file and the field.
 >>> network_from_spec(spec), spec_defaults(spec)
 (Network(2-2-1, leaky-relu-sigmoid, float64), {'loss': 'bce', 'lr': 0.2, 'reduction': 'mean'})
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,11 +44,15 @@ def network_from_spec(spec, data=None) -> Network:
         W, b = weights[p.layer]
         if p.kind == "weight":
             W[p.nodes[0], p.k] = float(p.value)
-        else:                                    # a neuron bias feeds one node, a shared one all
+        else:  # a neuron bias feeds one node, a shared one all
             b[list(p.nodes)] = float(p.value)
-    net = Network(weights, [layer.activation for layer in spec.layers],
-                  alpha=[float(layer.alpha) for layer in spec.layers], bias=[layer.bias for layer in spec.layers],
-                  train_bias=[layer.train_bias for layer in spec.layers])
+    net = Network(
+        weights,
+        [layer.activation for layer in spec.layers],
+        alpha=[float(layer.alpha) for layer in spec.layers],
+        bias=[layer.bias for layer in spec.layers],
+        train_bias=[layer.train_bias for layer in spec.layers],
+    )
     if data is not None:
         check_spec_fits(spec, net, data)
     return net
@@ -92,5 +97,6 @@ def check_spec_fits(spec, net: Network, data) -> None:
 def _load(spec):
     if isinstance(spec, (str, Path)):
         from derive.model.spec import load_spec
+
         return load_spec(spec)
     return spec

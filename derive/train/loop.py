@@ -17,6 +17,7 @@ and test sets (skipped when ``TrainOptions.track`` is false).
 >>> len(hist.loss), hist.loss[-1] < hist.loss[0], hist.test_accuracy[-1] > 0.9
 (5, True, True)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -31,8 +32,12 @@ from derive.train.optimizers import optimizer
 from derive.train.options import History, TrainError, TrainOptions, output_for
 
 
-def train(data, opts: TrainOptions | None = None, network: Network | None = None,
-          progress: Callable[[int, int, float], None] | None = None) -> tuple[Network, History]:
+def train(
+    data,
+    opts: TrainOptions | None = None,
+    network: Network | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> tuple[Network, History]:
     """Train on ``data`` (a :class:`derive.train.datasets.Dataset`) for ``opts.epochs`` epochs.
 
     Without ``network`` a new one is made from ``opts`` (hidden sizes, activation, init,
@@ -53,8 +58,9 @@ def train(data, opts: TrainOptions | None = None, network: Network | None = None
     init_rng, rng = streams(opts.seed)
     if network is None:
         sizes = [data.n_features, *opts.hidden, data.n_classes]
-        net = Network.initialise(sizes, opts.activation, output_for(opts.loss), opts.init, init_rng, opts.dtype,
-                                 opts.alpha)
+        net = Network.initialise(
+            sizes, opts.activation, output_for(opts.loss), opts.init, init_rng, opts.dtype, opts.alpha
+        )
     else:
         check_fits(network, data)
         net = network.copy(dtype=opts.dtype)
@@ -68,8 +74,10 @@ def train(data, opts: TrainOptions | None = None, network: Network | None = None
         for epoch in range(1, opts.epochs + 1):
             loss = epochs.run(rng.permutation(len(data.y_train)))
             if not np.isfinite(loss) or not np.isfinite(net.theta).all():
-                raise TrainError(f"training diverged in epoch {epoch} (the loss is {loss}); "
-                                 f"try a smaller learning rate than {opts.lr}")
+                raise TrainError(
+                    f"training diverged in epoch {epoch} (the loss is {loss}); "
+                    f"try a smaller learning rate than {opts.lr}"
+                )
             history.loss.append(loss)
             if tracker is not None:
                 history.train_accuracy.append(tracker.accuracy(0))
@@ -94,13 +102,14 @@ class _Epochs:
         self.XS, self.YS = np.empty_like(self.Xa), np.empty_like(self.Y)
         self.ZE, self.SE = np.empty((N, net.n_outputs), dtype=dt), np.ones((N, 1), dtype=dt)
         full = Plan(net, B)
-        rest = Plan(net, N % B) if N % B else full     # the last, shorter batch (if any)
+        rest = Plan(net, N % B) if N % B else full  # the last, shorter batch (if any)
         self.batches: list[tuple[Plan, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = []
         for i in range(0, N, B):
             j = min(i + B, N)
             c = scale / (j - i) if opts.reduction == "mean" else scale
-            self.batches.append((full if j - i == B else rest, self.XS[i:j], self.YS[i:j], self.ZE[i:j],
-                                 self.SE[i:j], c))
+            self.batches.append(
+                (full if j - i == B else rest, self.XS[i:j], self.YS[i:j], self.ZE[i:j], self.SE[i:j], c)
+            )
 
     def run(self, perm: np.ndarray) -> float:
         """One pass over the data in the order ``perm``; the mean loss per sample."""
@@ -120,7 +129,7 @@ class _Tracker:
 
     def __init__(self, net: Network, data):
         dt = net.dtype
-        self.parts: list[tuple[Plan, np.ndarray, np.ndarray, np.ndarray] | None] = []   # None: an empty set
+        self.parts: list[tuple[Plan, np.ndarray, np.ndarray, np.ndarray] | None] = []  # None: an empty set
         for X, y in ((data.X_train, data.y_train), (data.X_test, data.y_test)):
             X, y = np.asarray(X, dtype=dt), np.asarray(y)
             if len(X):
@@ -153,8 +162,9 @@ def blas_threads(n: int | None):
     if not _CONTROLLER:
         try:
             from threadpoolctl import ThreadpoolController
-            _CONTROLLER.append(ThreadpoolController())   # scans the loaded libraries once
-        except Exception:   # not installed, or an unusual platform: leave threads alone
+
+            _CONTROLLER.append(ThreadpoolController())  # scans the loaded libraries once
+        except Exception:  # not installed, or an unusual platform: leave threads alone
             _CONTROLLER.append(None)
     controller = _CONTROLLER[0]
     return contextlib.nullcontext() if controller is None else controller.limit(limits=n, user_api="blas")
@@ -180,10 +190,13 @@ def check_fits(network: Network, data) -> None:
     (one output per class, or one sigmoid output for two)
     """
     if network.n_inputs != data.n_features:
-        raise FitError(f"the network has {network.n_inputs} inputs but {data.name} has "
-                       f"{data.n_features} features", "inputs")
+        raise FitError(
+            f"the network has {network.n_inputs} inputs but {data.name} has {data.n_features} features", "inputs"
+        )
     binary = network.n_outputs == 1 and network.output == "sigmoid" and data.n_classes == 2
     if network.n_outputs != data.n_classes and not binary:
-        raise FitError(f"the network has {network.n_outputs} outputs but {data.name} has "
-                       f"{data.n_classes} classes (one output per class, or one sigmoid output for two)",
-                       "outputs")
+        raise FitError(
+            f"the network has {network.n_outputs} outputs but {data.name} has "
+            f"{data.n_classes} classes (one output per class, or one sigmoid output for two)",
+            "outputs",
+        )

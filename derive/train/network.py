@@ -4,6 +4,7 @@ Initialisation: Xavier/Glorot uniform ``U(-a, a), a = sqrt(6 / (fan_in + fan_out
 normal ``N(0, 2 / fan_in)``; biases start at 0. ``"auto"`` gives He to ReLU-family layers
 and Xavier to the rest.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -33,11 +34,17 @@ class Network:
     ([3, 2, 2], [[0.5, 0.5]])
     """
 
-    def __init__(self, weights: Sequence[tuple], activations: Sequence[str], *, alpha=0.01,
-                 bias: Sequence[str] | None = None, train_bias: Sequence[bool] | None = None,
-                 dtype: str | np.dtype = "float64"):
-        weights = [(np.asarray(W, dtype=float), None if b is None else np.asarray(b, dtype=float))
-                   for W, b in weights]
+    def __init__(
+        self,
+        weights: Sequence[tuple],
+        activations: Sequence[str],
+        *,
+        alpha=0.01,
+        bias: Sequence[str] | None = None,
+        train_bias: Sequence[bool] | None = None,
+        dtype: str | np.dtype = "float64",
+    ):
+        weights = [(np.asarray(W, dtype=float), None if b is None else np.asarray(b, dtype=float)) for W, b in weights]
         n = len(weights)
         if n == 0:
             raise TrainError("a network needs at least one layer")
@@ -64,11 +71,13 @@ class Network:
             raise TrainError(f"{n} weight matrices but {len(self.activations)} activations")
         for i, a in enumerate(self.activations[:-1]):
             if a not in HIDDEN_ACTIVATIONS:
-                raise TrainError(f"layer {i + 1}: hidden activation {a!r} "
-                                 f"is not one of {', '.join(HIDDEN_ACTIVATIONS)}")
+                raise TrainError(
+                    f"layer {i + 1}: hidden activation {a!r} is not one of {', '.join(HIDDEN_ACTIVATIONS)}"
+                )
         if self.activations[-1] not in OUTPUT_ACTIVATIONS:
-            raise TrainError(f"the output layer must be {' or '.join(OUTPUT_ACTIVATIONS)}, "
-                             f"got {self.activations[-1]!r}")
+            raise TrainError(
+                f"the output layer must be {' or '.join(OUTPUT_ACTIVATIONS)}, got {self.activations[-1]!r}"
+            )
         if len(self.alphas) != n or len(self.bias) != n or len(self.train_bias) != n:
             raise TrainError("alpha, bias and train_bias need one entry per layer")
         if any(m not in BIAS_MODES for m in self.bias):
@@ -76,9 +85,16 @@ class Network:
 
     # ---- construction
     @classmethod
-    def initialise(cls, sizes: Sequence[int], activation: str = "sigmoid", output: str = "softmax",
-                   init: str = "auto", seed: int | np.random.Generator = 0, dtype="float64",
-                   alpha: float = 0.01) -> "Network":
+    def initialise(
+        cls,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        output: str = "softmax",
+        init: str = "auto",
+        seed: int | np.random.Generator = 0,
+        dtype="float64",
+        alpha: float = 0.01,
+    ) -> "Network":
         """Random starting weights (Xavier uniform or He normal per layer), zero biases.
 
         >>> Network.initialise([4, 3, 2], "relu", seed=1)
@@ -90,14 +106,21 @@ class Network:
         return cls(weights, acts, alpha=alpha, dtype=dtype)
 
     def copy(self, dtype=None) -> "Network":
-        return Network(self.weights, self.activations, alpha=self.alphas, bias=self.bias,
-                       train_bias=self.train_bias, dtype=self.dtype if dtype is None else dtype)
+        return Network(
+            self.weights,
+            self.activations,
+            alpha=self.alphas,
+            bias=self.bias,
+            train_bias=self.train_bias,
+            dtype=self.dtype if dtype is None else dtype,
+        )
 
     def with_hidden_activation(self, activation: str) -> "Network":
         """A copy whose hidden layers all use ``activation``; same weights and biases."""
         acts = [activation] * (len(self.activations) - 1) + [self.output]
-        return Network(self.weights, acts, alpha=self.alphas, bias=self.bias, train_bias=self.train_bias,
-                       dtype=self.dtype)
+        return Network(
+            self.weights, acts, alpha=self.alphas, bias=self.bias, train_bias=self.train_bias, dtype=self.dtype
+        )
 
     def redrawn(self, init: str = "auto", seed: int = 0) -> "Network":
         """A copy with new random weight matrices drawn as :meth:`initialise` draws them (from
@@ -111,8 +134,9 @@ class Network:
         shapes = [P[:, :-1].shape for P in self.params]
         drawn = draw_weights(shapes, self.activations, init, streams(seed)[0])
         weights = [(W, b) for W, (_, b) in zip(drawn, self.weights, strict=True)]
-        return Network(weights, self.activations, alpha=self.alphas,
-                       bias=self.bias, train_bias=self.train_bias, dtype=self.dtype)
+        return Network(
+            weights, self.activations, alpha=self.alphas, bias=self.bias, train_bias=self.train_bias, dtype=self.dtype
+        )
 
     # ---- views
     @property

@@ -16,6 +16,7 @@
 >>> step(); theta.round(6).tolist()
 [-0.1, 0.1]
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -36,18 +37,20 @@ def optimizer(opts: TrainOptions, theta: np.ndarray, G: np.ndarray) -> tuple[flo
 
 
 def _sgd(theta, G):
-    def step():                      # G already holds lr * gradient
+    def step():  # G already holds lr * gradient
         np.subtract(theta, G, out=theta)
+
     return step
 
 
 def _momentum(theta, G, mu):
     v = np.zeros_like(theta)
 
-    def step():                      # v = mu v - lr g; theta += v
+    def step():  # v = mu v - lr g; theta += v
         np.multiply(v, mu, out=v)
         np.subtract(v, G, out=v)
         np.add(theta, v, out=theta)
+
     return step
 
 
@@ -74,4 +77,5 @@ def _adam(theta, G, lr, b1, b2, eps):
         np.divide(m, tmp, out=tmp)
         np.multiply(tmp, lr / ((1.0 - b1 ** t[0]) * q), out=tmp)
         np.subtract(theta, tmp, out=theta)
+
     return step

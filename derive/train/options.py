@@ -9,6 +9,7 @@ squared-error family takes either).
 >>> output_for("bce"), output_for("cross-entropy"), refusal("softmax", "bce")
 ('sigmoid', 'softmax', 'bce needs a sigmoid output layer, got softmax')
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,8 +39,10 @@ def refusal(output: str, loss: str) -> str | None:
     if loss not in LOSSES:
         return f"unknown loss {loss!r} (choose from {', '.join(LOSSES)})"
     if output not in OUTPUT_ACTIVATIONS:
-        return (f"the training core trains classifiers, whose output layer is {' or '.join(OUTPUT_ACTIVATIONS)}; "
-                f"got {output}")
+        return (
+            f"the training core trains classifiers, whose output layer is {' or '.join(OUTPUT_ACTIVATIONS)}; "
+            f"got {output}"
+        )
     if loss in OUTPUT_FOR and OUTPUT_FOR[loss] != output:
         return f"{loss} needs a {OUTPUT_FOR[loss]} output layer, got {output}"
     return None
@@ -58,31 +61,37 @@ class TrainOptions:
     """
 
     hidden: tuple[int, ...] = (32,)
-    activation: str = "sigmoid"      # hidden layers of a new network: one of HIDDEN_ACTIVATIONS
-    loss: str = "cross-entropy"      # one of LOSSES that fits the output layer (see refusal)
-    optimizer: str = "sgd"           # sgd | momentum | adam
+    activation: str = "sigmoid"  # hidden layers of a new network: one of HIDDEN_ACTIVATIONS
+    loss: str = "cross-entropy"  # one of LOSSES that fits the output layer (see refusal)
+    optimizer: str = "sgd"  # sgd | momentum | adam
     lr: float = 0.1
     epochs: int = 50
     batch: int = 32
     seed: int = 0
-    dtype: str = "float64"           # float64 | float32
+    dtype: str = "float64"  # float64 | float32
     momentum: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
-    init: str = "auto"               # auto (He for relu-family, Xavier otherwise) | xavier | he
-    alpha: float = 0.01              # leaky-relu slope for net <= 0 (new networks)
-    reduction: str = "mean"          # a mini-batch's gradient: of the mean or of the sum of its losses
-    track: bool = True               # measure train/test accuracy after every epoch
-    threads: int | None = 1          # BLAS threads while training (None: leave the setting alone)
+    init: str = "auto"  # auto (He for relu-family, Xavier otherwise) | xavier | he
+    alpha: float = 0.01  # leaky-relu slope for net <= 0 (new networks)
+    reduction: str = "mean"  # a mini-batch's gradient: of the mean or of the sum of its losses
+    track: bool = True  # measure train/test accuracy after every epoch
+    threads: int | None = 1  # BLAS threads while training (None: leave the setting alone)
 
     def check(self) -> None:
         """Raise TrainError naming the first bad field."""
         hidden = tuple(self.hidden)
         if any(not _whole(h) or h < 1 for h in hidden):
             raise TrainError(f"hidden layer sizes must be whole numbers >= 1, got {list(hidden)}")
-        for name, options in (("activation", HIDDEN_ACTIVATIONS), ("loss", LOSSES), ("optimizer", OPTIMIZERS),
-                              ("init", INITS), ("dtype", DTYPES), ("reduction", REDUCTIONS)):
+        for name, options in (
+            ("activation", HIDDEN_ACTIVATIONS),
+            ("loss", LOSSES),
+            ("optimizer", OPTIMIZERS),
+            ("init", INITS),
+            ("dtype", DTYPES),
+            ("reduction", REDUCTIONS),
+        ):
             if getattr(self, name) not in options:
                 raise TrainError(f"unknown {name} {getattr(self, name)!r} (choose from {', '.join(options)})")
         for name, low in (("epochs", 1), ("batch", 1), ("seed", 0)):
@@ -112,7 +121,7 @@ def _finite(v) -> bool:
 
 @dataclass
 class History:
-    loss: list[float] = field(default_factory=list)            # mean training loss per epoch
+    loss: list[float] = field(default_factory=list)  # mean training loss per epoch
     train_accuracy: list[float] = field(default_factory=list)  # after each epoch
-    test_accuracy: list[float] = field(default_factory=list)   # after each epoch
-    seconds: float = 0.0                                        # wall time of train()
+    test_accuracy: list[float] = field(default_factory=list)  # after each epoch
+    seconds: float = 0.0  # wall time of train()
