@@ -11,13 +11,16 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from derive.figures import figure
 from derive.files import UsageError, write_atomic
 from derive.present.derivation import derivation_section
 from derive.present.diagram import diagram_svg, diagram_tikz
 from derive.present.env import make_env
 from derive.present.moodle import moodle_xml
+from derive.present.pdf import compile_pdf
 from derive.present.problem import ProblemView
 from derive.present.render import render
+from derive.present.walkthrough import Walkthrough
 from derive.present.walkthrough_doc import document
 from derive.teach.worksheet import Worksheet
 
@@ -38,8 +41,6 @@ def render_sheet(ws: Worksheet, variant, fmt_name: str, derivations: str = "", f
 
 def _key_view(ws: Worksheet, variant):
     """The variant as a walkthrough titled as its answer key."""
-    from derive.present.walkthrough import Walkthrough
-
     spec = dataclasses.replace(variant.spec, title=f"{variant.spec.title}: answer key {variant.id}")
     wt = Walkthrough.from_parts(spec, variant.graph, variant.report)
     return wt, {q.id: q.number for q in ws.questions(variant)}
@@ -104,8 +105,6 @@ def figure_files(kinds: list[str]) -> dict[str, bytes]:
     """The named figures (``tangent``, ``surface``, ``boundary``) as still PNGs, by file name."""
     import tempfile
 
-    from derive.figures import figure
-
     out = {}
     with tempfile.TemporaryDirectory() as d:
         for kind in kinds:
@@ -142,8 +141,6 @@ def worksheet_files(
     if pdf:
         tex_jobs["class-sheets.pdf"] = render_class(ws, "sheets")
         tex_jobs["class-keys.pdf"] = render_class(ws, "keys")
-        from derive.present.pdf import compile_pdf
-
         with ThreadPoolExecutor(max_workers=2) as pool:  # pdflatex runs in its own process
             pdfs = pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())
             results = dict(zip(tex_jobs, pdfs, strict=True))

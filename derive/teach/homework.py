@@ -18,6 +18,7 @@ import yaml
 
 from derive.model.load import read_json, read_yaml
 from derive.teach.marking import SYMBOL, Checker, Result
+from derive.teach.misconceptions import BY_NAME
 from derive.teach.variants import VariantError
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -207,8 +208,6 @@ def class_files(checker: Checker, marked: list) -> dict[str, str]:
             if s.misconception:
                 seen[s.misconception].append((r.student, sid))
     files["summary.csv"] = buf.getvalue()
-    from derive.teach.misconceptions import BY_NAME
-
     lines = [
         "# Misconceptions in this class",
         "",

@@ -33,6 +33,7 @@ from derive.graph.steps import StepGraph
 from derive.model.names import sample_suffix
 from derive.model.numbers import Number, read_number, round_half_up
 from derive.model.spec import Sample, Spec
+from derive.verify.three_way import verify
 
 #: The grids numbers are drawn from when the spec's ``vary:`` does not say: (low, high, step)
 #: as written, so that a drawn number has the places of its grid (0.1 steps: one place).
@@ -165,8 +166,6 @@ def make_variants(
 ) -> tuple[list[Variant], Counter]:
     """Variants 1..count (or only up to index ``upto``), each verified. Index 0 (the
     spec's own numbers) is returned when ``count`` is 0."""
-    from derive.verify.three_way import verify  # NumPy is loaded only when variants are drawn
-
     base = base or derive(spec)
     rules = {**DEFAULTS, **spec.vary}
     rejected: Counter = Counter()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from derive.model.spec import load_spec
 from derive.train.loop import FitError, check_fits
 from derive.train.network import Network
 from derive.train.options import OUTPUT_ACTIVATIONS, TrainError, refusal
@@ -96,7 +97,5 @@ def check_spec_fits(spec, net: Network, data) -> None:
 
 def _load(spec):
     if isinstance(spec, (str, Path)):
-        from derive.model.spec import load_spec
-
         return load_spec(spec)
     return spec
