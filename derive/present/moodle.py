@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from derive.graph.steps import fmt
-from derive.present.numbers import plain_decimal
+from derive.present.numbers import fmt, plain_decimal
 from derive.present.problem import ProblemView
 from derive.teach.agreement import key_tolerance
 

@@ -32,8 +32,9 @@ import re
 from sympy.printing.latex import LatexPrinter
 
 from derive.graph.functions import NodeFunction
-from derive.graph.steps import Given, fmt
+from derive.graph.steps import Given
 from derive.model.names import StepId
+from derive.present.numbers import fmt
 
 #: Sums with more terms than this are printed with the middle elided.
 MAX_TERMS = 8
@@ -88,7 +89,7 @@ def _sup(sample: int | None) -> str:
 
 def step_latex(sid: StepId) -> str:
     """The LaTeX of a step, from its id's parts."""
-    n, sup = sid.subject or "", _sup(sid.sample)   # only the loss has no subject
+    n, sup = sid.subject or "", _sup(sid.sample)  # only the loss has no subject
     if sid.kind == "grad":
         return r"\frac{\partial J%s}{\partial %s}" % (sup, latex_name(n))
     if sid.kind == "new":

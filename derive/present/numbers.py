@@ -1,9 +1,11 @@
-"""Numbers for data files: plain decimals that any program reads (JSON, CSV, Moodle XML).
+"""Numbers as they are shown: :func:`fmt` for documents (LaTeX math in walkthroughs, keys
+and sheets) and :func:`plain_decimal` for data files that any program reads (JSON, CSV,
+Moodle XML).
 
-The walkthrough's display format (:func:`derive.graph.steps.fmt`) writes tiny values as
-``2.12 \\times 10^{-18}``, which is LaTeX; a data file must never carry it. A plain decimal
-keeps the asked places and, for a value smaller than their last unit, enough further
-places to keep ``sig`` significant digits, never an exponent.
+The display format writes tiny values as ``2.12 \\times 10^{-18}``, which is LaTeX; a data
+file must never carry it. A plain decimal keeps the asked places and, for a value smaller
+than their last unit, enough further places to keep ``sig`` significant digits, never an
+exponent.
 
 >>> import sympy as sp
 >>> plain_decimal(sp.Rational(1, 3), 4), plain_decimal(sp.Float("2.124183e-18"), 6)
@@ -17,6 +19,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import sympy as sp
+
+from derive.model.numbers import round_half_up
 
 
 def _decimal(v) -> Decimal:
@@ -41,3 +45,25 @@ def plain_decimal(v, places: int, sig: int = 6) -> str:
         q = d.quantize(unit, rounding=ROUND_HALF_UP)
     s = f"{q:f}"
     return s[1:] if s.startswith("-") and q == 0 else s
+
+
+def fmt(v, decimals: int, as_given: bool = False) -> str:
+    """The value as the walkthrough prints it: ``decimals`` places; tiny non-zero values
+    keep ``decimals`` significant figures rather than printing as 0. With ``as_given``, an
+    exact short decimal (a number from the spec, or a step whose exact value is one) is
+    printed as it is, without padding zeros.
+
+    >>> fmt(sp.Rational(1, 2), 3), fmt(sp.Rational(1, 2000), 3, as_given=True), fmt(sp.Rational(-1, 3), 3)
+    ('0.500', '0.0005', '-0.333')
+    """
+    v = sp.sympify(v)
+    if as_given and v.is_Rational and round_half_up(v, 15) == v:  # a short exact decimal
+        d = Decimal(v.p) / Decimal(v.q)
+        return f"{d.normalize():f}" if d != 0 else "0"
+    r = round_half_up(v, decimals)
+    if r == 0 and not v.is_zero:  # a Float 0 is != 0 in SymPy >= 1.13
+        s = f"{float(v):.{max(decimals, 1) - 1}e}"
+        mant, exp = s.split("e")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    s = f"{Decimal(r.p) / Decimal(r.q):.{decimals}f}"
+    return "0" + s[2:] if s.startswith("-0") and r == 0 else s

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive.graph.functions import ACTIVATIONS, LOSSES
-from derive.graph.steps import fmt
 from derive.present.document import P, Parts
 from derive.present.notation import latex_name, symbol_names
+from derive.present.numbers import fmt
 
 
 @dataclass

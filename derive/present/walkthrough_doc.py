@@ -5,10 +5,10 @@ published numbers (marked by :mod:`derive.teach.published`) and the verification
 from __future__ import annotations
 
 from derive.graph.functions import ACTIVATIONS
-from derive.graph.steps import fmt
 from derive.model.names import sample_suffix
 from derive.present.document import Doc, Eq, M, P, Para, Parts, Section, T, Table
 from derive.present.notation import Printer, latex_name, symbol_names
+from derive.present.numbers import fmt
 from derive.present.problem import statement
 from derive.present.walkthrough_end import ClosingSections
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.graph.steps import fmt
 from derive.model.names import StepId
 from derive.present.document import Eq, M, P, Para, Parts, Section, T, Table
+from derive.present.numbers import fmt
 from derive.verify.chains import RTOL_CHAIN
 from derive.verify.three_way import RTOL_FD, RTOL_NUMPY
 
