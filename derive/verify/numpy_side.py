@@ -183,26 +183,25 @@ def _exact_kinks(graph) -> list:
 
 def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
     """Parameter -> the ReLU-family net that one of its finite-difference evaluation points
-    (the parameter moved by +-h and +-2h) puts on the other side of the kink, where the loss
-    is not differentiable and a difference quotient is no derivative."""
+    (the parameter moved by +-h and +-2h, in that order) puts on the other side of the kink,
+    where the loss is not differentiable and a difference quotient is no derivative."""
     relu = [li for li, layer in enumerate(spec.layers) if layer.activation in RELU_FAMILY]
     if not relu:
         return {}
     side = {li: fwd.nets[li] > 0 for li in relu}
+    name_of = {}
+    for p, (kind, li, *rest) in where.items():
+        name_of[(li, kind, rest[0] * layers[li].W.shape[1] + rest[1] if kind == "W" else rest[0][0])] = p
     found = {}
-    for p in spec.trainable():
-        kind, li, *rest = where[p]
-        for step in (FD_H, -FD_H, 2 * FD_H, -2 * FD_H):
-            value = np.array(layers[li].W if kind == "W" else layers[li].b, dtype=float)
-            value[(rest[0], rest[1]) if kind == "W" else (() if value.ndim == 0 else rest[0][0])] += step
-            moved = list(layers)
-            moved[li] = dataclasses.replace(layers[li], **{"W" if kind == "W" else "b": value})
-            nets = numeric.forward(moved, X, Y, spec.loss, spec.batch).nets
-            flipped = [(m, np.argwhere((nets[m] > 0) != side[m])) for m in relu]
-            flipped = [(m, at[0]) for m, at in flipped if at.size]
-            if flipped:
-                m, (s, j) = flipped[0]
+    for run in numeric.perturbed_runs(layers, X, Y, spec.loss, spec.batch, FD_H):
+        flips = {m: (run.nets[m] > 0) != side[m] for m in relu if m in run.nets}   # (P, points, S, n)
+        if not any(f.any() for f in flips.values()):
+            continue
+        for p, q in enumerate(run.params):
+            t = next((t for t in range(len(numeric.FD_POINTS)) if any(f[p, t].any() for f in flips.values())), None)
+            if t is not None:
+                m = next(m for m, f in flips.items() if f[p, t].any())
+                s, j = np.argwhere(flips[m][p, t])[0]
                 sfx = f"_s{s + 1}" if len(spec.samples) > 1 else ""
-                found[p] = f"net_{spec.layers[m].nodes[j]}{sfx}"
-                break
-    return found
+                found[name_of[(run.layer, run.field, int(q))]] = f"net_{spec.layers[m].nodes[j]}{sfx}"
+    return {p: found[p] for p in spec.trainable() if p in found}
