@@ -116,13 +116,13 @@ def test_vectorised_differences_are_the_one_at_a_time_differences(hidden, out_ac
 def test_differences_in_small_blocks_are_the_same(monkeypatch):
     """Splitting the moved copies into blocks (to bound memory) changes nothing (but, perhaps,
     the round-off of a matrix product of another height)."""
-    from derive.verify import oracle
+    from derive.verify import differences
 
     rng = np.random.default_rng(5)
     layers, X = random_network(rng, "tanh", "sigmoid", "neuron"), rng.normal(size=(4, 3))
     Y = rng.uniform(size=(4, 2))
     whole = finite_difference_gradients(layers, X, Y, "half-sse")
-    monkeypatch.setattr(oracle, "_BLOCK", 1)
+    monkeypatch.setattr(differences, "BLOCK", 1)
     blocks = finite_difference_gradients(layers, X, Y, "half-sse")
     for a, b in zip(whole[0] + whole[1], blocks[0] + blocks[1], strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import sympy as sp
-from mpmath.libmp import from_rational, fzero, mpf_add, mpf_mul, round_nearest
+from mpmath.libmp import fone, from_rational, fzero, mpf_abs, mpf_add, mpf_ge, mpf_mul, mpf_sub, round_nearest
 
 #: Working precision (decimal digits) of every non-rational value.
 PRECISION = 50
@@ -39,7 +39,12 @@ MAX_DIGITS = 4000
 
 def wide_gap(f: sp.Expr, digits: int = PRECISION) -> bool:
     """True when ``f`` (evaluated to ``digits`` digits) is far enough from +-1 that
-    1 - |f| keeps 40 digits of its own (see :func:`to_number`)."""
+    1 - |f| keeps 40 digits of its own (see :func:`to_number`). For a Float, the same
+    decision without SymPy's objects: 1 - |f| rounded once at f's precision, as SymPy's
+    subtraction rounds it, compared exactly with the floor."""
+    if isinstance(f, sp.Float):
+        gap = mpf_abs(mpf_sub(fone, mpf_abs(f._mpf_), f._prec, round_nearest))
+        return gap != fzero and mpf_ge(gap, _floor(digits)._mpf_)
     gap = abs(1 - abs(f))
     return not gap.is_zero and gap >= _floor(digits)
 
@@ -89,20 +94,55 @@ def _raw(v):
     return None
 
 
+class RawValues(dict):
+    """Name -> raw number of the SymPy numbers in ``values`` (name -> number), each made
+    when first read (None for a name without a finite number)."""
+
+    def __init__(self, values: dict):
+        super().__init__()
+        self.values = values
+
+    def __missing__(self, name):
+        r = self[name] = _raw(self.values.get(name))
+        return r
+
+
+_new_expr = sp.Expr.__new__
+
+
 def _cooked(r) -> sp.Expr:
-    """A raw number as a SymPy number."""
+    """A raw number as a SymPy number. A float that mpmath made is already normal at its
+    precision (odd mantissa, no more bits than the precision), which is all that
+    ``Float._new`` would see to: it is made directly."""
     a, b = r
-    return sp.Rational(a, b) if type(a) is int else sp.Float._new(a, b)
+    if type(a) is int:
+        return sp.Rational(a, b)
+    if a[1] & 1 and a[3] <= b:
+        f = _new_expr(sp.Float)
+        f._mpf_, f._prec = a, b
+        return f
+    return sp.Float._new(a, b)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rounded(p: int, q: int, prec: int):
+    """p/q as an mpmath float of ``prec`` bits, rounded to nearest (the same given numbers
+    meet floats of the same precision again and again)."""
+    return from_rational(p, q, prec, round_nearest)
 
 
 def _binary(x, y, exact, mpf_op):
     a, b = x
     c, d = y
-    if type(a) is int and type(c) is int:
-        return exact(a, b, c, d)
-    prec = max(-1 if type(a) is int else b, -1 if type(c) is int else d)
-    m = mpf_op(from_rational(a, b, prec, round_nearest) if type(a) is int else a,
-               from_rational(c, d, prec, round_nearest) if type(c) is int else c, prec, round_nearest)
+    if type(a) is int:
+        if type(c) is int:
+            return exact(a, b, c, d)
+        prec, a = d, _rounded(a, b, d)
+    elif type(c) is int:
+        prec, c = b, _rounded(c, d, b)
+    else:
+        prec = b if b > d else d
+    m = mpf_op(a, c, prec, round_nearest)
     return (0, 1) if m == fzero else (m, prec)
 
 
@@ -136,20 +176,20 @@ def _add(vals: list):
     return (0, 1) if out is None else out
 
 
-def _tree(node, look):
-    """The raw value of a recipe whose names are valued by ``look``; None when a value is not
-    a finite number. Every sum and product of a recipe names a step or a given number (the
-    builder makes them so), so ``xreplace`` would replace inside each and SymPy evaluates
-    each of them: that is the fold below."""
+def _tree(node, raws: RawValues):
+    """The raw value of a recipe whose names have the raw values ``raws``; None when a value
+    is not a finite number. Every sum and product of a recipe names a step or a given number
+    (the builder makes them so), so ``xreplace`` would replace inside each and SymPy
+    evaluates each of them: that is the fold below."""
     if type(node) is str:
-        return _raw(look(node))
+        return raws[node]
     if type(node) is not tuple:
         return _raw(node if isinstance(node, sp.Basic) else sp.sympify(node))
     mul = node[0] == "*"
     exact, mpf_op = (_exact_mul, mpf_mul) if mul else (_exact_add, mpf_add)
     out = None
     for a in node[1:]:
-        v = _raw(look(a)) if type(a) is str else _tree(a, look)
+        v = raws[a] if type(a) is str else _tree(a, raws)
         if v is None:
             return None
         if type(v[0]) is int and (v[0] == v[1] if mul else v[0] == 0):
@@ -236,13 +276,15 @@ def recipe_formula(recipe) -> sp.Expr:
     return sp.Symbol(recipe) if isinstance(recipe, str) else sp.sympify(recipe)
 
 
-def recipe_value(recipe, vals: dict) -> sp.Expr | None:
+def recipe_value(recipe, vals: dict, raws: RawValues | None = None) -> sp.Expr | None:
     """The value of a recipe with ``vals`` (name -> number), or None when a value is not a
-    finite number (then evaluate its formula instead)."""
-    r = _tree(recipe, vals.get)
+    finite number (then evaluate its formula instead). ``raws`` may carry the raw forms of
+    ``vals`` across calls."""
+    raws = RawValues(vals) if raws is None else raws
+    r = _tree(recipe, raws)
     if r is None or not (isinstance(recipe, tuple) and recipe[0] == "+"):
         return None if r is None else _cooked(r)
-    return _cancelled(r, recipe[1:], lambda term: _tree(term, vals.get))
+    return _cancelled(r, recipe[1:], lambda term: _tree(term, raws))
 
 
 def names_in_every_operation(recipe) -> bool:

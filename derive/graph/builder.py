@@ -24,13 +24,12 @@ out_h1*(1 - out_h1)
 """
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from derive.graph.chain import NodePaths
+from derive.graph.collector import paused_collector
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import Given, Step, StepGraph
 from derive.model.spec import Spec, SpecError
@@ -270,22 +269,7 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
     return values
 
 
-@contextmanager
-def _paused_cyclic_gc():
-    """A graph is tens of thousands of small objects without cycles. While they are being
-    made, Python's cyclic collector would rescan the growing heap again and again (a quarter
-    of the time of a large graph); reference counting frees them all the same, so the
-    collector is paused for the build and resumes, as it was, afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def derive(spec: Spec) -> StepGraph:
     """The evaluated step graph of ``spec`` (one update from the spec's parameters)."""
-    with _paused_cyclic_gc():
+    with paused_collector():   # (tens of thousands of objects without cycles)
         return _Builder(spec).build()

@@ -32,7 +32,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from derive.graph.arith import MAX_DIGITS, PRECISION, evaluate, recipe_formula, recipe_value, to_number
+from derive.graph.arith import MAX_DIGITS, PRECISION, RawValues, evaluate, recipe_formula, recipe_value, to_number
 from derive.model.names import StepId
 
 __all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "evaluate", "fmt", "round_half_up",
@@ -109,10 +109,11 @@ class Step:
             self._formula = r if isinstance(r, sp.Basic) else recipe_formula(r)
         return self._formula
 
-    def compute(self, vals: dict) -> sp.Expr:
-        """The value from ``vals`` (step id or given name -> number)."""
+    def compute(self, vals: dict, raws: RawValues | None = None) -> sp.Expr:
+        """The value from ``vals`` (step id or given name -> number; ``raws``, their raw
+        forms as :mod:`derive.graph.arith` computes with them, when a caller keeps them)."""
         if not isinstance(self.recipe, sp.Basic):
-            v = recipe_value(self.recipe, vals)
+            v = recipe_value(self.recipe, vals, raws)
             if v is not None:
                 return v
         if self._reads is None:
@@ -205,12 +206,13 @@ class StepGraph:
         value); ``decimals`` rounds each value before it is used downstream; ``overrides``
         replaces chosen steps' values (a student's answers)."""
         vals = dict(self.numbers) if given is None else {s.name: v for s, v in given.items()}
+        raws = RawValues(vals)
         out = {}
         for s in self.steps:
             if overrides and s.id in overrides:
                 v = overrides[s.id]
             else:
-                v = s.compute(vals)
+                v = s.compute(vals, raws)
                 if decimals is not None:
                     v = round_half_up(v, decimals)
             vals[s.id] = out[s.id] = v

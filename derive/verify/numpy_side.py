@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from math import ldexp
 
 import numpy as np
 import sympy as sp
@@ -108,77 +109,96 @@ def numpy_side(graph) -> NumPySide:
     return NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled)
 
 
-def _param(side: NumPySide, layers, p: str):
-    kind, li, *rest = side.where[p]
-    if kind == "W":
-        return layers[li].W[rest[0], rest[1]]
-    b = layers[li].b
-    return b if np.ndim(b) == 0 else b[rest[0][0]]
+class _Sources:
+    """Where the oracle keeps each step's counterpart: ``place(step)`` gives (key, index, fd
+    key) with ``arrays[key][index]`` the value (and ``arrays[fd key][index]`` its finite
+    difference, or no fd key)."""
 
+    def __init__(self, side: NumPySide, multi: bool):
+        self.side, self.multi = side, multi
+        fwd, bwd = side.fwd, side.bwd
+        arrays = {"loss": np.array([fwd.loss]), "loss_s": fwd.loss_per_sample, "dloss_dout": bwd.dloss_dout}
+        for li, layer in enumerate(side.layers):
+            arrays.update({("net", li): fwd.nets[li], ("out", li): fwd.outs[li], ("dout_dnet", li): bwd.dout_dnet[li],
+                           ("delta", li): bwd.deltas[li], ("grad_s", "W", li): bwd.grad_W_per_sample[li],
+                           ("grad", "W", li): bwd.grad_W[li], ("fd", "W", li): side.fd_W[li],
+                           ("new", "W", li): side.new_layers[li].W})
+            if layer.bias != "none":   # a shared bias is one number: index 0 of a 1-vector
+                shared = layer.bias == "shared"
+                arrays[("grad_s", "b", li)] = bwd.deltas[li].sum(axis=1) if shared else bwd.deltas[li]
+                arrays[("new", "b", li)] = np.atleast_1d(side.new_layers[li].b)
+                if bwd.grad_b[li] is not None:
+                    arrays[("grad", "b", li)] = np.atleast_1d(bwd.grad_b[li])
+                    arrays[("fd", "b", li)] = np.atleast_1d(side.fd_b[li])
+        self.arrays = arrays
 
-def _grad(side: NumPySide, p: str, s: int | None):
-    """The oracle's gradient (and finite difference) of the batch loss, or of sample ``s``'s."""
-    kind, li, *rest = side.where[p]
-    bwd = side.bwd
-    if s is None:
-        if kind == "W":
-            return bwd.grad_W[li][rest[0], rest[1]], side.fd_W[li][rest[0], rest[1]]
-        g, f = bwd.grad_b[li], side.fd_b[li]
-        return (g, f) if np.ndim(g) == 0 else (g[rest[0][0]], f[rest[0][0]])
-    if kind == "W":
-        return bwd.grad_W_per_sample[li][s, rest[0], rest[1]], None
-    return bwd.deltas[li][s, rest[0]].sum(), None
-
-
-def _lookup(st, side: NumPySide, multi: bool):
-    """The oracle's value for step ``st``, and its finite difference (gradients only)."""
-    fwd, bwd, s = side.fwd, side.bwd, st.sample
-    kind = st.kind
-    if kind == "net":
-        return fwd.nets[st.layer][s, st.node], None
-    if kind == "out":
-        return fwd.outs[st.layer][s, st.node], None
-    if kind == "loss":
-        return (fwd.loss if (s is None or not multi) else fwd.loss_per_sample[s]), None
-    if kind == "dloss_dout":
-        return bwd.dloss_dout[s, st.node], None
-    if kind == "dout_dnet":
-        return bwd.dout_dnet[st.layer][s, st.node], None
-    if kind == "delta":
-        return bwd.deltas[st.layer][s, st.node], None
-    if kind == "grad":
-        nv, fdv = _grad(side, st.param, None if (s is None or not multi) else s)
-        return nv, (None if st.param in side.straddled else fdv)
-    if kind == "new":
-        return _param(side, side.new_layers, st.param), None
-    raise AssertionError(kind)   # pragma: no cover - every kind is listed above
+    def place(self, st):
+        kind, s = st.kind, st.sample
+        if kind in ("net", "out", "dout_dnet", "delta"):
+            return (kind, st.layer), (s, st.node), None
+        if kind == "dloss_dout":
+            return kind, (s, st.node), None
+        batch = s is None or not self.multi
+        if kind == "loss":
+            return ("loss", (0,), None) if batch else ("loss_s", (s,), None)
+        field, li, *rest = self.side.where[st.param]
+        shared = field == "b" and self.side.layers[li].bias == "shared"
+        at = (rest[0], rest[1]) if field == "W" else ((0,) if shared else (rest[0][0],))
+        if kind == "new":
+            return ("new", field, li), at, None
+        if not batch:   # a sample's own gradient (a shared bias's sums its nodes' deltas)
+            return ("grad_s", field, li), ((s,) if shared else (s,) + at), None
+        return ("grad", field, li), at, (None if st.param in self.side.straddled else ("fd", field, li))
 
 
 def as_float(v) -> float:
-    """``float(v)`` of a SymPy number: a float's digits rounded to nearest once (the same
-    mpmath call SymPy's ``float()`` makes, without its wrappers: it is most of this check's
-    time on a large graph)."""
-    return to_float(v._mpf_, False, round_nearest) if isinstance(v, sp.Float) else float(v)
+    """``float(v)`` of a SymPy number, as SymPy's ``float()`` gives it (correctly rounded to
+    nearest, ties to even) without its wrappers: it is most of this check's time on a large
+    graph. A Float's mantissa is rounded once by ``float()`` of the integer (53 bits, to
+    nearest even, as mpmath's ``to_float`` rounds it) and then scaled; a rational is one true
+    division of integers, which Python also rounds correctly."""
+    if isinstance(v, sp.Float):
+        sign, man, exp, bc = m = v._mpf_
+        if man and bc <= 1000 and -1000 < exp + bc < 1000:   # (else: inf, or only 0 / subnormal digits)
+            f = ldexp(float(man), exp)   # (mpmath rounds to 53 bits, then ldexp: the same two steps)
+            return -f if sign else f
+        return to_float(m, False, round_nearest)
+    if isinstance(v, sp.Rational):
+        try:
+            return v.p / v.q
+        except OverflowError:
+            pass
+    return float(v)
 
 
 def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Three arrays in graph order: each step's exact value as a float, the oracle's value
     and the finite difference (NaN where none is compared)."""
-    multi = len(graph.spec.samples) > 1
-    n = len(graph.steps)
-    a, b, fd = np.empty(n), np.empty(n), np.full(n, np.nan)
-    for i, st in enumerate(graph.steps):
-        a[i] = as_float(st.exact)
-        b[i], f = _lookup(st, side, multi)
-        if f is not None:
-            fd[i] = f
+    steps = graph.steps
+    n = len(steps)
+    a = np.fromiter((as_float(st.exact) for st in steps), float, n)
+    b, fd = np.empty(n), np.full(n, np.nan)
+    sources = _Sources(side, len(graph.spec.samples) > 1)
+    picks: dict = {}
+    for i, st in enumerate(steps):
+        key, at, fd_key = sources.place(st)
+        got = picks.get((key, fd_key))
+        if got is None:
+            got = picks[(key, fd_key)] = ([], [])
+        got[0].append(i)
+        got[1].append(at)
+    for (key, fd_key), (rows, at) in picks.items():
+        index = tuple(np.array(at).T)
+        b[rows] = sources.arrays[key][index]
+        if fd_key is not None:
+            fd[rows] = sources.arrays[fd_key][index]
     return a, b, fd
 
 
 def _exact_kinks(graph) -> list:
     """The net steps of ReLU-family layers whose exact value is 0."""
-    return [st for st in graph if st.kind == "net" and st.exact.is_zero   # (a Float 0 is != 0)
-            and graph.spec.layers[st.layer].activation in RELU_FAMILY]
+    relu = {li for li, layer in enumerate(graph.spec.layers) if layer.activation in RELU_FAMILY}
+    return [st for st in graph if st.kind == "net" and st.layer in relu and st.exact.is_zero]   # (a Float 0 is != 0)
 
 
 def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
@@ -194,7 +214,7 @@ def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
         name_of[(li, kind, rest[0] * layers[li].W.shape[1] + rest[1] if kind == "W" else rest[0][0])] = p
     found = {}
     for run in numeric.perturbed_runs(layers, X, Y, spec.loss, spec.batch, FD_H):
-        flips = {m: (run.nets[m] > 0) != side[m] for m in relu if m in run.nets}   # (P, points, S, n)
+        flips = {m: (run.net(m, fwd.nets[m]) > 0) != side[m] for m in relu if m >= run.layer}   # (P, points, S, n)
         if not any(f.any() for f in flips.values()):
             continue
         for p, q in enumerate(run.params):

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from derive.model.names import ACTIVATIONS, BIAS_MODES, LOSSES, REDUCTIONS
-from derive.verify import kernels
+from derive.verify import differences, kernels
+from derive.verify.differences import FD_POINTS, Perturbed
 
 __all__ = ["ACTIVATIONS", "BIAS_MODES", "LOSSES", "REDUCTIONS", "Backward", "FD_POINTS", "Forward", "Layer",
            "Perturbed", "backward", "finite_difference_gradients", "forward", "loss_value", "perturbed_runs", "train",
@@ -152,75 +153,14 @@ def train(layers, X, Y, loss, lr, steps, reduction="mean") -> tuple[list[Layer],
     return layers, history
 
 
-#: The finite differences' evaluation points, in multiples of h, in the order the 4-point
-#: formula (8(f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / 12h reads them.
-FD_POINTS = (1, -1, 2, -2)
-#: At most this many float64 numbers per layer of a block of perturbed runs (8 MB).
-_BLOCK = 1 << 20
-
-
-@dataclass
-class Perturbed:
-    """The network run once per (parameter, point) pair for a block of parameters of one layer:
-    ``layer``'s ``field`` ("W" or "b") at the flat indices ``params`` (C order; one index 0
-    for a shared bias), each moved by ``h * FD_POINTS[t]``. ``nets[m]`` is (P, 4, S, n) for
-    the layers m >= ``layer`` (the earlier ones did not move), ``loss`` is (P, 4)."""
-
-    layer: int
-    field: str
-    params: np.ndarray
-    nets: dict[int, np.ndarray]
-    loss: np.ndarray
-
-
 def perturbed_runs(layers, X, Y, loss, reduction="mean", h=1e-5):
-    """The batch loss (and every net) with one parameter moved to each of the points
-    ``x + h * FD_POINTS``, for every weight and every trainable bias, in blocks
-    (:class:`Perturbed`). The inputs are validated and the network run forward once; a
-    moved parameter then changes one column of its layer's nets (every column for a shared
-    bias) by the difference it really moved times what it multiplies, and the layers from
-    there on are run for all the moved copies at once."""
+    """The batch loss with one parameter moved to each of the points ``x + h * FD_POINTS``,
+    for every weight and every trainable bias, in blocks of parameters of one layer
+    (:class:`~derive.verify.differences.Perturbed`). The inputs are validated and the
+    network run forward once; :mod:`derive.verify.differences` runs the moved copies."""
     X, Y = _check(layers, X, Y, loss, reduction)
     fwd = forward(layers, X, Y, loss, reduction)
-    steps = h * np.array(FD_POINTS, float)
-    for i, layer in enumerate(layers):
-        fields = ["W"] + ([] if layer.bias == "none" or not layer.train_bias else ["b"])
-        width = max(np.shape(l.W)[0] for l in layers[i:])
-        block = max(1, _BLOCK // (len(steps) * len(X) * width))
-        for field in fields:
-            value = np.asarray(getattr(layer, field), float)
-            for lo in range(0, value.size, block):
-                params = np.arange(lo, min(lo + block, value.size))
-                yield _run_block(layers, i, field, params, steps, X if i == 0 else fwd.outs[i - 1], fwd, Y,
-                                 loss, reduction)
-
-
-@np.errstate(under="ignore")
-def _run_block(layers, i, field, params, steps, a, fwd, Y, loss, reduction) -> Perturbed:
-    """:func:`perturbed_runs` for one block: ``a`` is what layer ``i`` multiplies (S, n_in)."""
-    layer, base = layers[i], fwd.nets[i]
-    value = np.asarray(getattr(layer, field), float).ravel()
-    moved = (value[params][:, None] + steps) - value[params][:, None]     # (P, 4): what really moved
-    net = np.broadcast_to(base, (len(params), len(steps)) + base.shape).copy()
-    if field == "W":
-        j, k = np.divmod(params, np.shape(layer.W)[1])
-        net[np.arange(len(params)), :, :, j] += moved[:, :, None] * a[:, k].T[:, None, :]
-    elif np.ndim(layer.b) == 0:                                          # a shared bias moves every net
-        net += moved[:, :, None, None]
-    else:
-        net[np.arange(len(params)), :, :, params] += moved[:, :, None]
-    nets, lead = {i: net}, net.shape[:3]
-    flat = net.reshape(-1, base.shape[1])
-    out = kernels.activate(layer.activation, flat, layer.alpha)
-    for m in range(i + 1, len(layers)):
-        b = 0.0 if layers[m].bias == "none" else np.asarray(layers[m].b, float)
-        flat = out @ np.asarray(layers[m].W, float).T + b
-        nets[m] = flat.reshape(lead + flat.shape[1:])
-        out = kernels.activate(layers[m].activation, flat, layers[m].alpha)
-    targets = np.broadcast_to(Y, lead + Y.shape[1:]).reshape(-1, Y.shape[1])
-    per_sample = kernels.loss_per_sample(loss, flat, out, targets).reshape(lead)
-    total = per_sample.mean(axis=2) if reduction == "mean" else per_sample.sum(axis=2)
-    return Perturbed(i, field, params, nets, total)
+    return differences.blocks(layers, X, Y, fwd.nets, fwd.outs, loss, reduction, h)
 
 
 def finite_difference_gradients(layers, X, Y, loss, reduction="mean", h=1e-5):
