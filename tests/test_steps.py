@@ -256,3 +256,28 @@ def test_recipes_build_their_formulas_only_when_read():
     st_ = g["grad_w1"]
     assert st_._formula is None and isinstance(st_.recipe, tuple)
     assert st_.formula == sp.Symbol("delta_h1") * sp.Symbol("i1") and st_._formula is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_numbers(), st.integers(-3, 5))
+def test_raw_powers_are_sympys(v, n):
+    """Integer powers of raw numbers give exactly the SymPy number that Pow gives."""
+    from derive.graph.arith import _cooked, _power, _raw
+
+    r = _raw(v)
+    if r is None or n in (0, 1) or (v.is_zero and n < 0):
+        return
+    assert sp.srepr(_cooked(_power(r, n))) == sp.srepr(sp.Pow(v, n))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_numbers(), st.sampled_from([50, 200, 800]))
+def test_wide_gap_of_a_float_is_sympys_decision(v, digits):
+    """The gap test done in mpmath decides as SymPy's arithmetic and comparison do, also for
+    floats within a few units of the floor and of 1."""
+    from derive.graph.arith import _floor, wide_gap
+
+    for f in (sp.Float(v, 50), 1 - _floor(digits) * sp.Float(v, 50) / 1000, sp.Float(1, 50) - _floor(digits)):
+        if isinstance(f, sp.Float):
+            gap = abs(1 - abs(f))
+            assert wide_gap(f, digits) == bool(not gap.is_zero and gap >= _floor(digits))

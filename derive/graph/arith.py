@@ -27,9 +27,11 @@ building the expressions: building them cost more than everything else in a larg
 from __future__ import annotations
 
 from functools import lru_cache
+from math import gcd, ldexp
 
 import sympy as sp
-from mpmath.libmp import fone, from_rational, fzero, mpf_abs, mpf_add, mpf_ge, mpf_mul, mpf_sub, round_nearest
+from mpmath.libmp import (fone, from_rational, fzero, mpf_abs, mpf_add, mpf_ge, mpf_mul, mpf_pow_int, mpf_sub,
+                          round_nearest)
 
 #: Working precision (decimal digits) of every non-rational value.
 PRECISION = 50
@@ -151,7 +153,21 @@ def _exact_mul(a, b, c, d):
 
 
 def _exact_add(a, b, c, d):
-    return (a + c, b) if b == d else (a * d + c * b, b * d)
+    if b == d:
+        return (a + c, b)
+    g = gcd(b, d)   # (the common denominator stays small: a net's 64 terms would multiply theirs)
+    return (a * (d // g) + c * (b // g), b // g * d)
+
+
+def _product(x, y):
+    """``Mul(x, y)`` of two raw numbers (or None), as :func:`_mul` gives it."""
+    if x is None or y is None:
+        return None
+    if type(x[0]) is int and x[0] == x[1]:
+        return y
+    if type(y[0]) is int and y[0] == y[1]:
+        return x
+    return _binary(x, y, _exact_mul, mpf_mul)
 
 
 def _mul(vals: list):
@@ -189,13 +205,29 @@ def _tree(node, raws: RawValues):
     exact, mpf_op = (_exact_mul, mpf_mul) if mul else (_exact_add, mpf_add)
     out = None
     for a in node[1:]:
-        v = raws[a] if type(a) is str else _tree(a, raws)
+        if type(a) is str:
+            v = raws[a]
+        elif type(a) is tuple and len(a) == 3 and a[0] == "*" and type(a[1]) is str and type(a[2]) is str:
+            v = _product(raws[a[1]], raws[a[2]])
+        else:
+            v = _tree(a, raws)
         if v is None:
             return None
         if type(v[0]) is int and (v[0] == v[1] if mul else v[0] == 0):
             continue      # a factor 1 or a term 0: dropped, as Mul and Add drop them
         out = v if out is None else _binary(out, v, exact, mpf_op)
     return out if out is not None else ((1, 1) if mul else (0, 1))
+
+
+def _power(b, n: int):
+    """``Pow(b, n)`` of a raw number and an integer as SymPy evaluates it. For n >= 2: a
+    rational's powers are exact; a float's is mpmath's ``mpf_pow_int`` at the float's
+    precision (SymPy first takes a negative base's sign out, which round-to-nearest makes
+    no difference to). Other exponents: SymPy's own power."""
+    a, prec = b
+    if n >= 2:
+        return (a ** n, prec ** n) if type(a) is int else (mpf_pow_int(a, n, prec, round_nearest), prec)
+    return _raw(sp.Pow(_cooked(b), n))
 
 
 def _arith(e: sp.Expr, env: dict):
@@ -206,7 +238,7 @@ def _arith(e: sp.Expr, env: dict):
         return _raw(env.get(e))
     if e.is_Pow and e.exp.is_Integer:
         b = _arith(e.base, env)
-        return None if b is None else _raw(sp.Pow(_cooked(b), e.exp))   # SymPy's own power
+        return None if b is None else _power(b, int(e.exp))
     if not (e.is_Mul or e.is_Add):
         return None
     vals, replaced = [], False
@@ -268,6 +300,32 @@ def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
     return _cancelled(r, formula.args, raw_of) if formula.is_Add else _cooked(r)
 
 
+def as_float(v) -> float:
+    """``float(v)`` of a SymPy number, as SymPy's ``float()`` gives it (correctly rounded to
+    nearest, ties to even) without its wrappers: it is most of the three-way check's time on
+    a large graph. A Float's mantissa is rounded once by ``float()`` of the integer (53 bits,
+    to nearest even, as mpmath's ``to_float`` rounds it) and then scaled exactly; a rational
+    is one true division of integers, which Python also rounds correctly. Near the ends of
+    the float range (subnormals, overflow) SymPy's own conversion decides.
+
+    >>> as_float(sp.Rational(1, 3)), as_float(sp.Float("0.1", 50))
+    (0.3333333333333333, 0.1)
+    """
+    if isinstance(v, sp.Float):
+        sign, man, exp, bc = v._mpf_
+        if man and bc <= 1000 and -1000 < exp + bc < 1000:
+            f = ldexp(float(man), exp)
+            return -f if sign else f
+    elif isinstance(v, sp.Rational) and v.p:
+        try:
+            f = v.p / v.q
+        except OverflowError:
+            return float(v)
+        if abs(f) >= 1e-300:
+            return f
+    return float(v)
+
+
 def recipe_formula(recipe) -> sp.Expr:
     """The unevaluated SymPy formula of a recipe (see the module's docstring)."""
     if isinstance(recipe, tuple):
@@ -281,6 +339,10 @@ def recipe_value(recipe, vals: dict, raws: RawValues | None = None) -> sp.Expr |
     finite number (then evaluate its formula instead). ``raws`` may carry the raw forms of
     ``vals`` across calls."""
     raws = RawValues(vals) if raws is None else raws
+    if type(recipe) is tuple and len(recipe) == 3 and recipe[0] == "*" and type(recipe[1]) is str \
+            and type(recipe[2]) is str:   # the product of two names (most gradients): _tree without the loop
+        r = _product(raws[recipe[1]], raws[recipe[2]])
+        return None if r is None else _cooked(r)
     r = _tree(recipe, raws)
     if r is None or not (isinstance(recipe, tuple) and recipe[0] == "+"):
         return None if r is None else _cooked(r)

@@ -194,20 +194,26 @@ class _Builder:
     def gradients(self, p: _Pass) -> dict[str, Step]:
         """dJ/dq for every trainable parameter q of this sample, in backprop order:
         d net_j / d w_jk is the input the weight multiplies, d net_j / d b_j is 1 (a shared
-        bias sums over the nodes it feeds)."""
+        bias sums over the nodes it feeds). A weight's step is made here directly (there are
+        as many as weights times samples): what :meth:`add` would make, without its lookups."""
         paths = NodePaths(self.spec, self._ids(p), self.W)
         ins = [p.inputs(li) for li in range(len(self.spec.layers))]
+        deltas = [[d.id for d in layer] for layer in p.deltas]
+        sfx, s, append = (f"_s{p.s + 1}" if self.multi else ""), p.s, self.steps.append
         grads = {}
         for q in self.order:
             li, name = q.layer, q.name
-            deltas = [p.deltas[li][j].id for j in q.nodes]
             if q.kind == "weight":
-                (j,), v = q.nodes, ins[li][q.k]
-                grads[name] = self.add("grad", name, ("*", deltas[0], v), p.s, deltas if li == 0 else deltas + [v],
-                                       layer=li, node=j, param=name, chain=paths.chain(li, j, name, v))
+                j = q.nodes[0]
+                d, v = deltas[li][j], ins[li][q.k]
+                deps = (d,) if li == 0 else ((d, v) if d < v else (v, d))
+                st = grads[name] = Step(f"grad_{name}{sfx}", "grad", ("*", d, v), deps, li, j, s, name,
+                                        paths.chain(li, j, name, v), (), None, None, name)
+                append(st)
                 continue
-            one = len(deltas) == 1
-            grads[name] = self.add("grad", name, _sum([("*", d, sp.S.One) for d in deltas]), p.s, deltas, layer=li,
+            ds = [deltas[li][j] for j in q.nodes]
+            one = len(ds) == 1
+            grads[name] = self.add("grad", name, _sum([("*", d, sp.S.One) for d in ds]), s, ds, layer=li,
                                    node=q.nodes[0] if one else None, param=name,
                                    chain=paths.chain(li, q.nodes[0], name, 1) if one else ())
         return grads

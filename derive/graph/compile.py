@@ -64,7 +64,7 @@ def _float(e, env: dict) -> float:
     if isinstance(e, str):
         return env[e]
     if isinstance(e, tuple):
-        args = [_float(a, env) for a in e[1:]]
+        args = [env[a] if type(a) is str else _float(a, env) for a in e[1:]]
         return math.prod(args) if e[0] == "*" else math.fsum(args)
     if e.is_Symbol:
         return env[e.name]

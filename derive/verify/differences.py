@@ -29,8 +29,9 @@ from derive.verify import kernels
 #: The finite differences' evaluation points, in multiples of h, in the order the 4-point
 #: formula (8(f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / 12h reads them.
 FD_POINTS = (1, -1, 2, -2)
-#: At most about this many float64 numbers per layer of one block (8 MB).
-BLOCK = 1 << 20
+#: At most about this many float64 numbers per layer of one block (256 kB: small enough that a
+#: block's arrays stay in the processor's cache, large enough that NumPy's overhead per call is small).
+BLOCK = 1 << 15
 
 
 @dataclass
@@ -66,7 +67,8 @@ def blocks(layers, X, Y, nets, outs, loss, reduction, h):
     steps = h * np.array(FD_POINTS, float)
     for i, layer in enumerate(layers):
         fields = ["W"] + ([] if layer.bias == "none" or not layer.train_bias else ["b"])
-        width = max(np.shape(l.W)[0] for l in layers[i:])
+        # the widest layer run in full (a hidden layer's own nets are one column per copy)
+        width = max(np.shape(l.W)[0] for l in layers[i + (layer.bias != "shared" and i + 1 < len(layers)):])
         size = max(1, BLOCK // (len(steps) * len(X) * width))
         for field in fields:
             n = np.size(getattr(layer, field))

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from math import ldexp
 
 import numpy as np
-import sympy as sp
-from mpmath.libmp import round_nearest, to_float
 
+from derive.graph.arith import as_float
 from derive.model.names import RELU_FAMILY
 from derive.model.spec import Spec
 from derive.verify import oracle as numeric
@@ -149,26 +147,6 @@ class _Sources:
         if not batch:   # a sample's own gradient (a shared bias's sums its nodes' deltas)
             return ("grad_s", field, li), ((s,) if shared else (s,) + at), None
         return ("grad", field, li), at, (None if st.param in self.side.straddled else ("fd", field, li))
-
-
-def as_float(v) -> float:
-    """``float(v)`` of a SymPy number, as SymPy's ``float()`` gives it (correctly rounded to
-    nearest, ties to even) without its wrappers: it is most of this check's time on a large
-    graph. A Float's mantissa is rounded once by ``float()`` of the integer (53 bits, to
-    nearest even, as mpmath's ``to_float`` rounds it) and then scaled; a rational is one true
-    division of integers, which Python also rounds correctly."""
-    if isinstance(v, sp.Float):
-        sign, man, exp, bc = m = v._mpf_
-        if man and bc <= 1000 and -1000 < exp + bc < 1000:   # (else: inf, or only 0 / subnormal digits)
-            f = ldexp(float(man), exp)   # (mpmath rounds to 53 bits, then ldexp: the same two steps)
-            return -f if sign else f
-        return to_float(m, False, round_nearest)
-    if isinstance(v, sp.Rational):
-        try:
-            return v.p / v.q
-        except OverflowError:
-            pass
-    return float(v)
 
 
 def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
