@@ -157,3 +157,28 @@ steps: 3
     assert g["dout_dnet_h1_s1"].formula == sigma(sp.Symbol("net_h1_s1"))
     report = verify(g)
     assert report.ok and report.n_gradients == 15 and len(report.loss_history) == 4
+
+
+def _loss_as_sympy_builds_it(loss, outs, ys):
+    """SquaredError.expr as it was written before it skipped SymPy's evaluation."""
+    if len(outs) > 1:
+        sq = sp.Add(*[(y - o) ** 2 for o, y in zip(outs, ys)], evaluate=False)
+    else:
+        sq = (ys[0] - outs[0]) ** 2
+    return loss.coefficient(len(outs)) * sq
+
+
+@pytest.mark.parametrize("name", ["half-sse", "sse", "mse", "half-mse"])
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 12])
+@pytest.mark.parametrize("fmt", ["out_o{j}", "out_o{j}_s3", "out_z{j}", "o{j}"])
+def test_squared_losses_are_what_sympy_builds(name, n, fmt):
+    """The squared losses made without SymPy's evaluation are the objects SymPy's own
+    arithmetic makes (same structure, same order of terms), for any node names."""
+    from derive.graph.functions.losses import LOSSES
+
+    outs = [sp.Symbol(fmt.format(j=j)) for j in range(1, n + 1)]
+    ys = [sp.Symbol("y_" + fmt.format(j=j)) for j in range(n, 0, -1)]
+    for o, y in ((outs, ys), (ys, outs)):
+        assert sp.srepr(LOSSES[name].expr(o, y)) == sp.srepr(_loss_as_sympy_builds_it(LOSSES[name], o, y))
+    r = [sp.Symbol(f"r{j}", real=True) for j in range(n)]   # not plain symbols: SymPy's own arithmetic
+    assert sp.srepr(LOSSES[name].expr(r, ys)) == sp.srepr(_loss_as_sympy_builds_it(LOSSES[name], r, ys))

@@ -189,16 +189,19 @@ class StepGraph:
         return {s.id: (s.exact if exact else s.value) for s in self.steps}
 
     def evaluate(self) -> None:
-        """Compute every step's ``exact`` value, and its ``value`` under the carry policy."""
-        exact = self.run()
+        """Compute every step's ``exact`` value, and its ``value`` under the carry policy
+        (:meth:`run`, in one pass when the exact values are carried)."""
+        vals = dict(self.numbers)
+        raws = RawValues(vals)
+        carried = self.spec.carry != "rounded"
         for s in self.steps:
-            s.exact = exact[s.id]
-        if self.spec.carry == "rounded":
+            vals[s.id] = s.exact = v = s.compute(vals, raws)
+            if carried:
+                s.value = v
+        if not carried:
             shown = self.run(decimals=self.spec.decimals)
-        else:
-            shown = exact
-        for s in self.steps:
-            s.value = shown[s.id]
+            for s in self.steps:
+                s.value = shown[s.id]
 
     def run(self, given: dict | None = None, decimals: int | None = None,
             overrides: dict[str, sp.Expr] | None = None) -> dict[str, sp.Expr]:
