@@ -271,13 +271,15 @@ def test_raw_powers_are_sympys(v, n):
 
 
 @settings(max_examples=300, deadline=None)
-@given(_numbers(), st.sampled_from([50, 200, 800]))
+@given(_numbers(), st.sampled_from([50, 200, 800, 3200]))
 def test_wide_gap_of_a_float_is_sympys_decision(v, digits):
     """The gap test done in mpmath decides as SymPy's arithmetic and comparison do, also for
     floats within a few units of the floor and of 1."""
-    from derive.graph.arith import _floor, wide_gap
+    from derive.graph.arith import _floor_mpf, wide_gap
 
-    for f in (sp.Float(v, 50), 1 - _floor(digits) * sp.Float(v, 50) / 1000, sp.Float(1, 50) - _floor(digits)):
+    floor = sp.Float(10) ** (PRECISION - 10 - digits)   # the floor as SymPy makes it
+    assert _floor_mpf(digits) == floor._mpf_
+    for f in (sp.Float(v, 50), 1 - floor * sp.Float(v, 50) / 1000, sp.Float(1, 50) - floor):
         if isinstance(f, sp.Float):
             gap = abs(1 - abs(f))
-            assert wide_gap(f, digits) == bool(not gap.is_zero and gap >= _floor(digits))
+            assert wide_gap(f, digits) == bool(not gap.is_zero and gap >= floor)

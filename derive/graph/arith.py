@@ -30,7 +30,7 @@ from functools import lru_cache
 from math import gcd, ldexp
 
 import sympy as sp
-from mpmath.libmp import (fone, from_rational, fzero, mpf_abs, mpf_add, mpf_ge, mpf_mul, mpf_pow_int, mpf_sub,
+from mpmath.libmp import (fone, from_int, from_rational, fzero, mpf_abs, mpf_add, mpf_ge, mpf_mul, mpf_pow_int, mpf_sub,
                           round_nearest)
 
 #: Working precision (decimal digits) of every non-rational value.
@@ -46,14 +46,16 @@ def wide_gap(f: sp.Expr, digits: int = PRECISION) -> bool:
     subtraction rounds it, compared exactly with the floor."""
     if isinstance(f, sp.Float):
         gap = mpf_abs(mpf_sub(fone, mpf_abs(f._mpf_), f._prec, round_nearest))
-        return gap != fzero and mpf_ge(gap, _floor(digits)._mpf_)
+        return gap != fzero and mpf_ge(gap, _floor_mpf(digits))
     gap = abs(1 - abs(f))
-    return not gap.is_zero and gap >= _floor(digits)
+    return not gap.is_zero and gap >= sp.Float._new(_floor_mpf(digits), 53)
 
 
 @lru_cache(maxsize=None)
-def _floor(digits: int) -> sp.Float:
-    return sp.Float(10) ** (PRECISION - 10 - digits)
+def _floor_mpf(digits: int):
+    """10^(PRECISION - 10 - digits) as ``Float(10) ** (PRECISION - 10 - digits)`` makes it:
+    mpmath's integer power of 10 at a Float's default 53 bits."""
+    return mpf_pow_int(from_int(10), PRECISION - 10 - digits, 53, round_nearest)
 
 
 def to_number(v: sp.Expr) -> sp.Expr:

@@ -63,48 +63,77 @@ class Perturbed:
 
 def blocks(layers, X, Y, nets, outs, loss, reduction, h):
     """Every block (:class:`Perturbed`) of every weight and trainable bias, layer by layer,
-    weights before biases; ``nets`` and ``outs`` are the unmoved network's, per layer (S, n)."""
+    weights before biases; ``nets`` and ``outs`` are the unmoved network's, per layer (S, n).
+    A layer's weights and neuron biases run in the same blocks (a bias multiplies 1)."""
     steps = h * np.array(FD_POINTS, float)
     for i, layer in enumerate(layers):
-        fields = ["W"] + ([] if layer.bias == "none" or not layer.train_bias else ["b"])
         # the widest layer run in full (a hidden layer's own nets are one column per copy)
-        width = max(np.shape(l.W)[0] for l in layers[i + (layer.bias != "shared" and i + 1 < len(layers)):])
+        width = max(np.shape(l.W)[0] for l in layers[i + (i + 1 < len(layers)):])
         size = max(1, BLOCK // (len(steps) * len(X) * width))
-        for field in fields:
-            n = np.size(getattr(layer, field))
-            for lo in range(0, n, size):
-                params = np.arange(lo, min(lo + size, n))
-                yield _block(layers, i, field, params, steps, X if i == 0 else outs[i - 1], nets, outs, Y, loss,
-                             reduction)
+        a = X if i == 0 else outs[i - 1]
+        inputs = np.ones((len(a), a.shape[1] + 1))        # what each parameter multiplies: in_k, or 1
+        inputs[:, :-1] = a
+        values, j, k = _movable(layer)
+        n_weights = np.size(layer.W)
+        for lo in range(0, len(values), size):
+            at = slice(lo, min(lo + size, len(values)))
+            run = _run(layers, i, values[at], j[at], inputs[:, k[at]].T, steps, nets, outs, Y, loss, reduction)
+            yield from _split(run, lo, n_weights)
+        if layer.bias == "shared" and layer.train_bias:   # one number that moves every net of the layer
+            run = _run(layers, i, np.array([float(layer.b)]), None, np.ones((1, len(a))), steps, nets, outs, Y,
+                       loss, reduction)
+            yield Perturbed(i, "b", np.array([0]), *run[1:])
+
+
+def _movable(layer):
+    """The weights and neuron biases of a layer as one table: value, node and the index of
+    what it multiplies (n_in for a bias), weights first in C order."""
+    W = np.asarray(layer.W, float)
+    n_out, n_in = W.shape
+    flat = np.arange(W.size)
+    values, j, k = [W.ravel()], [flat // n_in], [flat % n_in]
+    if layer.bias == "neuron" and layer.train_bias:
+        values.append(np.asarray(layer.b, float))
+        j.append(np.arange(n_out))
+        k.append(np.full(n_out, n_in))
+    return np.concatenate(values), np.concatenate(j), np.concatenate(k)
+
+
+def _split(run, lo: int, n_weights: int):
+    """A block's rows lo, lo + 1, ... of the table of :func:`_movable` as (at most) one
+    :class:`Perturbed` of weights and one of biases."""
+    layer, (loss, nets, column) = run[0], run[1:]
+    cut = max(0, min(len(loss), n_weights - lo))
+    for field, part, first in (("W", slice(0, cut), lo), ("b", slice(cut, len(loss)), lo + cut - n_weights)):
+        if part.start < part.stop:
+            col = None if column is None else (column[0][part], column[1][part])
+            yield Perturbed(layer, field, np.arange(first, first + part.stop - part.start), loss[part],
+                            {m: v[part] for m, v in nets.items()}, col)
 
 
 @np.errstate(under="ignore")
-def _block(layers, i, field, params, steps, a, nets, outs, Y, loss, reduction) -> Perturbed:
-    """One block; ``a`` is what layer ``i`` multiplies (S, n_in)."""
+def _run(layers, i, values, j, mult, steps, nets, outs, Y, loss, reduction):
+    """Layer ``i``'s parameters ``values`` (P,) moved to every point: each moves net_j (j:
+    (P,) nodes; None for a shared bias, which moves every net) by what it moved times
+    ``mult`` (P, S). Returns (i, loss (P, points), nets, column) as :class:`Perturbed` keeps them."""
     layer = layers[i]
-    value = np.asarray(getattr(layer, field), float).ravel()[params][:, None]
-    moved = (value + steps) - value                       # (P, points): what each really moved by
-    P, lead = len(params), (len(params), len(steps), len(a))
-    if field == "W":
-        j, k = np.divmod(params, np.shape(layer.W)[1])
-        change = moved[:, :, None] * a[:, k].T[:, None, :]
-    else:
-        j = None if np.ndim(layer.b) == 0 else params   # a shared bias moves every net of the layer
-        change = moved[:, :, None]
+    moved = (values[:, None] + steps) - values[:, None]   # (P, points): what each really moved by
+    change = moved[:, :, None] * mult[:, None, :]          # (P, points, S)
+    P, lead = len(values), (len(values), len(steps), mult.shape[1])
     if j is not None and layer.activation != "softmax" and i + 1 < len(layers):
         col = nets[i][:, j].T[:, None, :] + change        # (P, points, S): the one net that moved
         moved_out = kernels.activate(layer.activation, col, layer.alpha) - outs[i][:, j].T[:, None, :]
         w = np.asarray(layers[i + 1].W, float)[:, j].T[:, None, None, :]
         start, net, column = i + 1, nets[i + 1] + moved_out[..., None] * w, (j, col)
     else:
-        start, net, column = i, np.broadcast_to(nets[i], lead + nets[i].shape[1:]).copy(), None
+        start, net, column = i, np.empty(lead + nets[i].shape[1:]), None
+        net[...] = nets[i]
         if j is None:
             net += change[..., None]
         else:
             net[np.arange(P), :, :, j] += change
-    run = Perturbed(i, field, params, np.empty(0), {}, column)
-    run.loss = _rest(layers, start, net, Y, loss, reduction, run.nets)
-    return run
+    into: dict[int, np.ndarray] = {}
+    return i, _rest(layers, start, net, Y, loss, reduction, into), into, column
 
 
 def _rest(layers, start, net, Y, loss, reduction, into: dict) -> np.ndarray:
@@ -119,6 +148,8 @@ def _rest(layers, start, net, Y, loss, reduction, into: dict) -> np.ndarray:
         flat = out @ np.asarray(layers[m].W, float).T + b
         into[m] = flat.reshape(lead + flat.shape[1:])
         out = kernels.activate(layers[m].activation, flat, layers[m].alpha)
-    targets = np.broadcast_to(Y, lead + Y.shape[1:]).reshape(-1, Y.shape[1])
+    targets = np.empty(lead + Y.shape[1:])
+    targets[...] = Y
+    targets = targets.reshape(-1, Y.shape[1])
     per_sample = kernels.loss_per_sample(loss, flat, out, targets).reshape(lead)
     return per_sample.mean(axis=2) if reduction == "mean" else per_sample.sum(axis=2)
