@@ -152,4 +152,5 @@ def _rest(layers, start, net, Y, loss, reduction, into: dict) -> np.ndarray:
     targets[...] = Y
     targets = targets.reshape(-1, Y.shape[1])
     per_sample = kernels.loss_per_sample(loss, flat, out, targets).reshape(lead)
-    return per_sample.mean(axis=2) if reduction == "mean" else per_sample.sum(axis=2)
+    total = per_sample.sum(axis=2)
+    return total / lead[2] if reduction == "mean" else total

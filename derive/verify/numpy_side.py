@@ -46,7 +46,7 @@ class NumPySide:
 def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[numeric.Layer]:
     """The spec's network as NumPy-oracle layers (``params`` overrides values by name)."""
     def value(n, v):
-        return float(params[n]) if params and n in params else float(v)
+        return float(params[n]) if params and n in params else as_float(v)
 
     layers = []
     for layer in spec.layers:
@@ -62,8 +62,8 @@ def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[num
 
 
 def _data(spec: Spec):
-    X = np.array([[float(v) for v in s.x] for s in spec.samples])
-    Y = np.array([[float(v) for v in s.y] for s in spec.samples])
+    X = np.array([[as_float(v) for v in s.x] for s in spec.samples])
+    Y = np.array([[as_float(v) for v in s.y] for s in spec.samples])
     return X, Y
 
 

@@ -79,8 +79,9 @@ def _check(layers, X, Y, loss, reduction):
 
 
 def _reduce(a, reduction):
-    """Combine per-sample values (sample axis first) into the batch value."""
-    return a.mean(axis=0) if reduction == "mean" else a.sum(axis=0)
+    """Combine per-sample values (sample axis first) into the batch value (a mean is the sum
+    divided by the count, as ``mean`` computes it, without its Python wrapper)."""
+    return a.sum(axis=0) / len(a) if reduction == "mean" else a.sum(axis=0)
 
 
 @np.errstate(under="ignore")
@@ -140,11 +141,13 @@ def loss_value(layers, X, Y, loss, reduction="mean") -> float:
     return forward(layers, X, Y, loss, reduction).loss
 
 
-def train(layers, X, Y, loss, lr, steps, reduction="mean") -> tuple[list[Layer], list[float]]:
+def train(layers, X, Y, loss, lr, steps, reduction="mean", first: Forward | None = None
+          ) -> tuple[list[Layer], list[float]]:
     """`steps` full-batch gradient-descent updates; returns final layers and loss history
-    [loss before step 1, after step 1, ..., after step N] (length steps+1)."""
+    [loss before step 1, after step 1, ..., after step N] (length steps+1). ``first`` may
+    give the forward pass of ``layers`` when the caller has made it already."""
     layers = list(layers)
-    fwd = forward(layers, X, Y, loss, reduction)
+    fwd = first if first is not None else forward(layers, X, Y, loss, reduction)
     history = [fwd.loss]
     for _ in range(steps):
         layers = update(layers, backward(layers, X, Y, loss, reduction, fwd), lr)

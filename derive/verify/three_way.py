@@ -168,7 +168,7 @@ def _history(report: Report, graph, side) -> None:
     spec = graph.spec
     history, final = run_steps(graph, spec.steps)
     _, np_history = numeric.train(side.layers, side.X, side.Y, spec.loss, float(spec.learning_rate), spec.steps,
-                                  spec.batch)
+                                  spec.batch, first=side.fwd)
     compared = len(history)
     if side.kinks:
         # Both are float computations: each takes the kink's branch by the sign of its own
