@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 
 import sympy as sp
-from sympy.core.add import _addsort
 
+from derive.graph.functions.forms import difference, plain, square_sum
 from derive.graph.functions.sheet import OUT, OUTS, YS, Derivation, Line, N_CLASSES, vec
 from derive.graph.functions.sigmoid import sigma
 
@@ -50,36 +50,6 @@ class Loss:
         return f"<loss {self.name}>"
 
 
-def _plain(v) -> bool:
-    """True for a symbol without assumptions (a step's or a given number's)."""
-    return isinstance(v, sp.Symbol) and not (v.assumptions0.keys() - {"commutative"})
-
-
-def _difference(y: sp.Symbol, o: sp.Symbol) -> sp.Expr:
-    """``y - o`` of two distinct plain symbols as SymPy builds it: the sum of y and -1*o
-    in SymPy's canonical order of a sum."""
-    terms = [y, sp.Mul(sp.S.NegativeOne, o, evaluate=False)]
-    _addsort(terms)   # (in place)
-    return sp.Add(*terms, evaluate=False)
-
-
-def _squared_sum(c: sp.Expr, diffs: list) -> sp.Expr:
-    """``c * sum_j d_j**2`` for differences d_j of plain symbols, as SymPy builds it (see
-    :meth:`SquaredError.expr`) without SymPy's evaluation of each power, which leaves a
-    power of such a difference as it is after asking whether either term is infinite, and
-    asks again each time a product or sum rebuilds it (most of the time of building a
-    loss). SymPy's result: one square times c (c first); several, each times c and in
-    SymPy's canonical order of a sum; with c = 1, the squares in the order given."""
-    squares = [sp.Pow(d, 2, evaluate=False) for d in diffs]
-    if c == 1:
-        return squares[0] if len(squares) == 1 else sp.Add(*squares, evaluate=False)
-    terms = [sp.Mul(c, sq, evaluate=False) for sq in squares]
-    if len(terms) == 1:
-        return terms[0]
-    _addsort(terms)   # (in place)
-    return sp.Add(*terms, evaluate=False)
-
-
 class SquaredError(Loss):
     """C(n) sum_j (y_j - out_j)^2 for n outputs."""
 
@@ -88,8 +58,8 @@ class SquaredError(Loss):
         self.explanation = "The derivative of a squared error is proportional to the error out_j - y_j."
 
     def expr(self, outs, ys):
-        if all(_plain(v) for v in outs) and all(_plain(v) for v in ys) and not set(outs) & set(ys):
-            return _squared_sum(self.coefficient(len(outs)), [_difference(y, o) for o, y in zip(outs, ys)])
+        if plain(*outs, *ys) and not set(outs) & set(ys):
+            return square_sum(self.coefficient(len(outs)), [difference(y, o) for o, y in zip(outs, ys)])
         diffs = [y - o for o, y in zip(outs, ys)]
         if len(outs) > 1:
             sq = sp.Add(*[d ** 2 for d in diffs], evaluate=False)
@@ -98,7 +68,8 @@ class SquaredError(Loss):
         return self.coefficient(len(outs)) * sq
 
     def derivative(self, outs, ys, j):
-        return 2 * self.coefficient(len(outs)) * (outs[j] - ys[j])
+        k = 2 * self.coefficient(len(outs))
+        return difference(outs[j], ys[j]) if k == 1 else k * (outs[j] - ys[j])
 
     def floats(self, outs, ys):
         return float(self.coefficient(len(outs))) * sum((y - o) ** 2 for o, y in zip(outs, ys))
