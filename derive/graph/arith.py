@@ -217,7 +217,13 @@ def _tree(node, raws: RawValues):
             return None
         if type(v[0]) is int and (v[0] == v[1] if mul else v[0] == 0):
             continue      # a factor 1 or a term 0: dropped, as Mul and Add drop them
-        out = v if out is None else _binary(out, v, exact, mpf_op)
+        if out is None:
+            out = v
+        elif type(v[0]) is not int and type(out[0]) is not int and v[1] == out[1]:   # two floats of one precision
+            m = mpf_op(out[0], v[0], v[1], round_nearest)
+            out = (0, 1) if m == fzero else (m, v[1])
+        else:
+            out = _binary(out, v, exact, mpf_op)
     return out if out is not None else ((1, 1) if mul else (0, 1))
 
 
@@ -264,11 +270,11 @@ def _tiny(r) -> bool:
     return type(a) is not int and a[2] + a[3] <= -66 and abs(_cooked(r)) < 1e-20
 
 
-def _cancelled(r, terms, raw_of) -> sp.Expr:
+def _cancelled(r, v, terms, raw_of) -> sp.Expr:
     """A sum that cancels to within its rounding error, like 0.1 s + 0.2 s - 0.3 s for a
     50-digit s = sigma(0.3) (3e-52), is 0 as far as the working precision can tell; its
-    noise must not pick a side of a ReLU kink, so it is taken as exactly 0."""
-    v = _cooked(r)
+    noise must not pick a side of a ReLU kink, so it is taken as exactly 0. (``v`` is the
+    SymPy number of the raw sum ``r``.)"""
     if _tiny(r):
         scale = max(abs(_cooked(raw_of(t))) for t in terms)
         if abs(v) <= scale * sp.Float(10) ** (5 - PRECISION):
@@ -299,7 +305,7 @@ def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
             return sp.Integer(0) if formula.is_Add and v.is_Float and v.is_zero else v
         if not formula.is_Add:
             return v
-    return _cancelled(r, formula.args, raw_of) if formula.is_Add else _cooked(r)
+    return _cancelled(r, _cooked(r), formula.args, raw_of) if formula.is_Add else _cooked(r)
 
 
 def as_float(v) -> float:
@@ -336,19 +342,26 @@ def recipe_formula(recipe) -> sp.Expr:
     return sp.Symbol(recipe) if isinstance(recipe, str) else sp.sympify(recipe)
 
 
-def recipe_value(recipe, vals: dict, raws: RawValues | None = None) -> sp.Expr | None:
+def recipe_value(recipe, vals: dict, raws: RawValues | None = None, name: str | None = None) -> sp.Expr | None:
     """The value of a recipe with ``vals`` (name -> number), or None when a value is not a
     finite number (then evaluate its formula instead). ``raws`` may carry the raw forms of
-    ``vals`` across calls."""
+    ``vals`` across calls; with ``name``, the value's own raw form is kept there under it."""
     raws = RawValues(vals) if raws is None else raws
     if type(recipe) is tuple and len(recipe) == 3 and recipe[0] == "*" and type(recipe[1]) is str \
             and type(recipe[2]) is str:   # the product of two names (most gradients): _tree without the loop
         r = _product(raws[recipe[1]], raws[recipe[2]])
-        return None if r is None else _cooked(r)
-    r = _tree(recipe, raws)
-    if r is None or not (isinstance(recipe, tuple) and recipe[0] == "+"):
-        return None if r is None else _cooked(r)
-    return _cancelled(r, recipe[1:], lambda term: _tree(term, raws))
+    else:
+        r = _tree(recipe, raws)
+    if r is None:
+        return None
+    v = _cooked(r)
+    if isinstance(recipe, tuple) and recipe[0] == "+":
+        cancelled = _cancelled(r, v, recipe[1:], lambda term: _tree(term, raws))
+        if cancelled is not v:
+            v, r = cancelled, (0, 1)
+    if name is not None:
+        raws[name] = r
+    return v
 
 
 def names_in_every_operation(recipe) -> bool:

@@ -88,10 +88,14 @@ class _Builder:
     def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
         """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
         read off its (SymPy) formula, which is cheap for a per-node step."""
+        symbols = None
         if deps is None:
-            deps = [f.name for f in recipe.free_symbols if f.name not in self.givens]
+            symbols = recipe.free_symbols
+            deps = [f.name for f in symbols if f.name not in self.givens]
         step = Step(self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject,
                     **meta)
+        if symbols is not None:
+            step.reads(symbols)
         self.steps.append(step)
         return step
 

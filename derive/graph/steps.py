@@ -109,11 +109,16 @@ class Step:
             self._formula = r if isinstance(r, sp.Basic) else recipe_formula(r)
         return self._formula
 
-    def compute(self, vals: dict, raws: RawValues | None = None) -> sp.Expr:
+    def reads(self, symbols) -> None:
+        """Tell the step the free symbols of its (SymPy) formula, when the caller has them."""
+        self._reads = tuple((s, s.name) for s in symbols)
+
+    def compute(self, vals: dict, raws: RawValues | None = None, keep: bool = False) -> sp.Expr:
         """The value from ``vals`` (step id or given name -> number; ``raws``, their raw
-        forms as :mod:`derive.graph.arith` computes with them, when a caller keeps them)."""
+        forms as :mod:`derive.graph.arith` computes with them, when a caller keeps them;
+        with ``keep``, the value is the one ``vals`` will hold and its raw form is kept too)."""
         if not isinstance(self.recipe, sp.Basic):
-            v = recipe_value(self.recipe, vals, raws)
+            v = recipe_value(self.recipe, vals, raws, self.id if keep else None)
             if v is not None:
                 return v
         if self._reads is None:
@@ -195,7 +200,7 @@ class StepGraph:
         raws = RawValues(vals)
         carried = self.spec.carry != "rounded"
         for s in self.steps:
-            vals[s.id] = s.exact = v = s.compute(vals, raws)
+            vals[s.id] = s.exact = v = s.compute(vals, raws, keep=True)
             if carried:
                 s.value = v
         if not carried:
