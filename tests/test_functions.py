@@ -162,7 +162,7 @@ steps: 3
 def _loss_as_sympy_builds_it(loss, outs, ys):
     """SquaredError.expr as it was written before it skipped SymPy's evaluation."""
     if len(outs) > 1:
-        sq = sp.Add(*[(y - o) ** 2 for o, y in zip(outs, ys)], evaluate=False)
+        sq = sp.Add(*[(y - o) ** 2 for o, y in zip(outs, ys, strict=True)], evaluate=False)
     else:
         sq = (ys[0] - outs[0]) ** 2
     return loss.coefficient(len(outs)) * sq

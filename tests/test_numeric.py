@@ -107,7 +107,7 @@ def test_vectorised_differences_are_the_one_at_a_time_differences(hidden, out_ac
     layers[1] = dataclasses.replace(layers[1], train_bias=bias == "none" or S != 2)   # a frozen bias too
     X, Y = rng.normal(size=(S, 3)), random_targets(rng, loss, S, 2)
     fd_W, fd_b = finite_difference_gradients(layers, X, Y, loss, reduction)
-    ours = [g for pair in zip(fd_W, fd_b) for g in pair if g is not None]
+    ours = [g for pair in zip(fd_W, fd_b, strict=True) for g in pair if g is not None]
     atol = 1e-9 * max(1.0, forward(layers, X, Y, loss, reduction).loss)
     for a, b in zip(ours, _one_at_a_time(layers, X, Y, loss, reduction), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=atol)

@@ -283,3 +283,33 @@ def test_wide_gap_of_a_float_is_sympys_decision(v, digits):
         if isinstance(f, sp.Float):
             gap = abs(1 - abs(f))
             assert wide_gap(f, digits) == bool(not gap.is_zero and gap >= floor)
+
+
+def test_the_collector_is_paused_and_resumed_as_it_was():
+    """derive and verify pause Python's cyclic collector and resume it as they found it,
+    handing what they made to the oldest generation, except where the program has frozen
+    objects of its own (gc.freeze is left alone then)."""
+    import gc
+
+    from derive.graph.collector import paused_collector
+    from derive.verify.three_way import verify
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    verify(derive(load_spec(FOUR)))
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        with paused_collector():
+            pass
+        assert not gc.isenabled()                 # it was off: it stays off
+    finally:
+        gc.enable()
+    kept = [[i] for i in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        derive(load_spec(FOUR))
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert kept

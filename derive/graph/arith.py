@@ -30,8 +30,19 @@ from functools import lru_cache
 from math import gcd, ldexp
 
 import sympy as sp
-from mpmath.libmp import (fone, from_int, from_rational, fzero, mpf_abs, mpf_add, mpf_ge, mpf_mul, mpf_pow_int, mpf_sub,
-                          round_nearest)
+from mpmath.libmp import (
+    fone,
+    from_int,
+    from_rational,
+    fzero,
+    mpf_abs,
+    mpf_add,
+    mpf_ge,
+    mpf_mul,
+    mpf_pow_int,
+    mpf_sub,
+    round_nearest,
+)
 
 #: Working precision (decimal digits) of every non-rational value.
 PRECISION = 50
@@ -104,10 +115,10 @@ class RawValues(dict):
 
     def __init__(self, values: dict):
         super().__init__()
-        self.values = values
+        self.numbers = values
 
     def __missing__(self, name):
-        r = self[name] = _raw(self.values.get(name))
+        r = self[name] = _raw(self.numbers.get(name))
         return r
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from math import nan
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +117,7 @@ class _Sources:
     def __init__(self, side: NumPySide, multi: bool):
         self.side, self.multi = side, multi
         fwd, bwd = side.fwd, side.bwd
-        arrays = {"loss": [fwd.loss], "loss_s": fwd.loss_per_sample, "dloss_dout": bwd.dloss_dout}
+        arrays: dict[Any, Any] = {"loss": [fwd.loss], "loss_s": fwd.loss_per_sample, "dloss_dout": bwd.dloss_dout}
         for li, layer in enumerate(side.layers):
             arrays.update({("net", li): fwd.nets[li], ("out", li): fwd.outs[li], ("dout_dnet", li): bwd.dout_dnet[li],
                            ("delta", li): bwd.deltas[li], ("grad_s", "W", li): bwd.grad_W_per_sample[li],
@@ -125,11 +126,11 @@ class _Sources:
             if layer.bias != "none":   # a shared bias is one number: index 0 of a 1-vector
                 shared = layer.bias == "shared"
                 arrays[("grad_s", "b", li)] = bwd.deltas[li].sum(axis=1) if shared else bwd.deltas[li]
-                arrays[("new", "b", li)] = np.atleast_1d(side.new_layers[li].b)
+                arrays[("new", "b", li)] = np.array(side.new_layers[li].b, float, ndmin=1)
                 if bwd.grad_b[li] is not None:
-                    arrays[("grad", "b", li)] = np.atleast_1d(bwd.grad_b[li])
-                    arrays[("fd", "b", li)] = np.atleast_1d(side.fd_b[li])
-        self.lists = {key: np.asarray(a, float).tolist() for key, a in arrays.items()}
+                    arrays[("grad", "b", li)] = np.array(bwd.grad_b[li], float, ndmin=1)
+                    arrays[("fd", "b", li)] = np.array(side.fd_b[li], float, ndmin=1)
+        self.lists: dict[Any, Any] = {key: np.asarray(a, float).tolist() for key, a in arrays.items()}
 
     def values(self, st) -> tuple[float, float]:
         kind, s, lists = st.kind, st.sample, self.lists

@@ -59,8 +59,8 @@ class SquaredError(Loss):
 
     def expr(self, outs, ys):
         if plain(*outs, *ys) and not set(outs) & set(ys):
-            return square_sum(self.coefficient(len(outs)), [difference(y, o) for o, y in zip(outs, ys)])
-        diffs = [y - o for o, y in zip(outs, ys)]
+            return square_sum(self.coefficient(len(outs)), [difference(y, o) for o, y in zip(outs, ys, strict=True)])
+        diffs = [y - o for o, y in zip(outs, ys, strict=True)]
         if len(outs) > 1:
             sq = sp.Add(*[d ** 2 for d in diffs], evaluate=False)
         else:
