@@ -95,7 +95,7 @@ class _Builder:
         step = Step(self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject,
                     **meta)
         if symbols is not None:
-            step.reads(symbols)
+            step.remember_symbols(symbols)
         self.steps.append(step)
         return step
 

@@ -109,7 +109,7 @@ class Step:
             self._formula = r if isinstance(r, sp.Basic) else recipe_formula(r)
         return self._formula
 
-    def reads(self, symbols) -> None:
+    def remember_symbols(self, symbols) -> None:
         """Tell the step the free symbols of its (SymPy) formula, when the caller has them."""
         self._reads = tuple((s, s.name) for s in symbols)
 
