@@ -157,3 +157,58 @@ steps: 3
     assert g["dout_dnet_h1_s1"].formula == sigma(sp.Symbol("net_h1_s1"))
     report = verify(g)
     assert report.ok and report.n_gradients == 15 and len(report.loss_history) == 4
+
+
+def _loss_as_sympy_builds_it(loss, outs, ys):
+    """SquaredError.expr as it was written before it skipped SymPy's evaluation."""
+    if len(outs) > 1:
+        sq = sp.Add(*[(y - o) ** 2 for o, y in zip(outs, ys, strict=True)], evaluate=False)
+    else:
+        sq = (ys[0] - outs[0]) ** 2
+    return loss.coefficient(len(outs)) * sq
+
+
+@pytest.mark.parametrize("name", ["half-sse", "sse", "mse", "half-mse"])
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 12])
+@pytest.mark.parametrize("fmt", ["out_o{j}", "out_o{j}_s3", "out_z{j}", "o{j}"])
+def test_squared_losses_are_what_sympy_builds(name, n, fmt):
+    """The squared losses made without SymPy's evaluation are the objects SymPy's own
+    arithmetic makes (same structure, same order of terms), for any node names."""
+    from derive.graph.functions.losses import LOSSES
+
+    outs = [sp.Symbol(fmt.format(j=j)) for j in range(1, n + 1)]
+    ys = [sp.Symbol("y_" + fmt.format(j=j)) for j in range(n, 0, -1)]
+    for o, y in ((outs, ys), (ys, outs)):
+        assert sp.srepr(LOSSES[name].expr(o, y)) == sp.srepr(_loss_as_sympy_builds_it(LOSSES[name], o, y))
+    r = [sp.Symbol(f"r{j}", real=True) for j in range(n)]   # not plain symbols: SymPy's own arithmetic
+    assert sp.srepr(LOSSES[name].expr(r, ys)) == sp.srepr(_loss_as_sympy_builds_it(LOSSES[name], r, ys))
+
+
+@pytest.mark.parametrize("a,b", [("out_o1", "y_o1"), ("y_o1", "out_o1"), ("out_o10_s3", "y_o10_s3"), ("a", "b"),
+                                 ("z", "a"), ("out_h1", "out_h1_s1"), ("x1", "X1")])
+def test_forms_are_what_sympy_builds(a, b):
+    """Each form made without SymPy's evaluation is the object SymPy's own operators make;
+    with symbols that are not plain (or not symbols), SymPy's operators make it."""
+    from derive.graph.functions.forms import difference, one_minus, times
+
+    x, y = sp.Symbol(a), sp.Symbol(b)
+    same = [(difference(x, y), x - y), (difference(y, x), y - x), (one_minus(x), 1 - x),
+            (times(x, one_minus(x)), x * (1 - x)), (times(y, difference(x, y)), y * (x - y)),
+            (difference(x, x), x - x)]
+    r = sp.Symbol("r", positive=True)
+    same += [(difference(r, x), r - x), (one_minus(r), 1 - r), (times(r, one_minus(r)), r * (1 - r)),
+             (difference(x, sp.Rational(1, 2)), x - sp.Rational(1, 2)), (times(x, x + 1), x * (x + 1))]
+    for ours, sympys in same:
+        assert sp.srepr(ours) == sp.srepr(sympys)
+
+
+@pytest.mark.parametrize("name", ["half-sse", "sse", "mse", "half-mse"])
+def test_squared_loss_derivatives_are_what_sympy_builds(name):
+    from derive.graph.functions.losses import LOSSES
+
+    outs, ys = sp.symbols("out_o1 out_o2 out_o3"), sp.symbols("y_o1 y_o2 y_o3")
+    loss = LOSSES[name]
+    for j in range(3):
+        assert sp.srepr(loss.derivative(outs, ys, j)) == sp.srepr(2 * loss.coefficient(3) * (outs[j] - ys[j]))
+    net, out = sp.symbols("net_h1 out_h1")
+    assert sp.srepr(ACTIVATIONS["sigmoid"].derivative(net, out)) == sp.srepr(out * (1 - out))

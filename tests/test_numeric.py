@@ -1,5 +1,6 @@
 """Tests for the independent NumPy oracle, derive/numeric.py."""
 import copy
+import dataclasses
 import itertools
 import warnings
 import zlib
@@ -71,6 +72,60 @@ def test_backward_matches_finite_differences(hidden, out_act, loss, bias, S, red
     for g, per in zip(grads.grad_W, grads.grad_W_per_sample, strict=True):
         assert per.shape[0] == S
         np.testing.assert_allclose(g, reduce(per, axis=0), rtol=1e-12, atol=1e-15)
+
+
+def _one_at_a_time(layers, X, Y, loss, reduction, h=1e-5):
+    """The 4-point differences the plain way: a fresh copy of the network per evaluation."""
+    def derivative(i, field, idx):
+        def f(step):
+            value = np.array(getattr(layers[i], field), dtype=float)
+            value[idx] += step
+            moved = list(layers)
+            moved[i] = dataclasses.replace(layers[i], **{field: value})
+            return loss_value(moved, X, Y, loss, reduction)
+        return (8 * (f(h) - f(-h)) - (f(2 * h) - f(-2 * h))) / (12 * h)
+    grads = []
+    for i, layer in enumerate(layers):
+        for field in ("W", "b"):
+            if field == "b" and (layer.bias == "none" or not layer.train_bias):
+                continue
+            shape = np.shape(getattr(layer, field))
+            grads.append(np.array([derivative(i, field, idx) for idx in np.ndindex(shape)]).reshape(shape))
+    return grads
+
+
+@pytest.mark.parametrize("bias", ["none", "neuron", "shared"])
+@pytest.mark.parametrize("hidden,out_act,loss,S,reduction", [
+    ("sigmoid", "sigmoid", "half-sse", 1, "mean"), ("tanh", "softmax", "cross-entropy", 3, "mean"),
+    ("leaky-relu", "sigmoid", "bce", 3, "sum"), ("softplus", "identity", "mse", 2, "mean")])
+def test_vectorised_differences_are_the_one_at_a_time_differences(hidden, out_act, loss, S, reduction, bias):
+    """The blocks of moved copies give the differences of moving one parameter at a time, to
+    the round-off of the loss (the absolute floor verify uses, 1e-9 max(1, J)): the same
+    formula of the same float64 loss, not another approximation."""
+    rng = np.random.default_rng(zlib.crc32(repr((hidden, loss, bias, S)).encode()))
+    layers = random_network(rng, hidden, out_act, bias)
+    layers[1] = dataclasses.replace(layers[1], train_bias=bias == "none" or S != 2)   # a frozen bias too
+    X, Y = rng.normal(size=(S, 3)), random_targets(rng, loss, S, 2)
+    fd_W, fd_b = finite_difference_gradients(layers, X, Y, loss, reduction)
+    ours = [g for pair in zip(fd_W, fd_b, strict=True) for g in pair if g is not None]
+    atol = 1e-9 * max(1.0, forward(layers, X, Y, loss, reduction).loss)
+    for a, b in zip(ours, _one_at_a_time(layers, X, Y, loss, reduction), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=atol)
+
+
+def test_differences_in_small_blocks_are_the_same(monkeypatch):
+    """Splitting the moved copies into blocks (to bound memory) changes nothing (but, perhaps,
+    the round-off of a matrix product of another height)."""
+    from derive.verify import differences
+
+    rng = np.random.default_rng(5)
+    layers, X = random_network(rng, "tanh", "sigmoid", "neuron"), rng.normal(size=(4, 3))
+    Y = rng.uniform(size=(4, 2))
+    whole = finite_difference_gradients(layers, X, Y, "half-sse")
+    monkeypatch.setattr(differences, "BLOCK", 1)
+    blocks = finite_difference_gradients(layers, X, Y, "half-sse")
+    for a, b in zip(whole[0] + whole[1], blocks[0] + blocks[1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
 
 
 @pytest.mark.parametrize("loss,value,dloss", [

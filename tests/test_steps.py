@@ -256,3 +256,60 @@ def test_recipes_build_their_formulas_only_when_read():
     st_ = g["grad_w1"]
     assert st_._formula is None and isinstance(st_.recipe, tuple)
     assert st_.formula == sp.Symbol("delta_h1") * sp.Symbol("i1") and st_._formula is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_numbers(), st.integers(-3, 5))
+def test_raw_powers_are_sympys(v, n):
+    """Integer powers of raw numbers give exactly the SymPy number that Pow gives."""
+    from derive.graph.arith import _cooked, _power, _raw
+
+    r = _raw(v)
+    if r is None or n in (0, 1) or (v.is_zero and n < 0):
+        return
+    assert sp.srepr(_cooked(_power(r, n))) == sp.srepr(sp.Pow(v, n))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_numbers(), st.sampled_from([50, 200, 800, 3200]))
+def test_wide_gap_of_a_float_is_sympys_decision(v, digits):
+    """The gap test done in mpmath decides as SymPy's arithmetic and comparison do, also for
+    floats within a few units of the floor and of 1."""
+    from derive.graph.arith import _floor_mpf, wide_gap
+
+    floor = sp.Float(10) ** (PRECISION - 10 - digits)   # the floor as SymPy makes it
+    assert _floor_mpf(digits) == floor._mpf_
+    for f in (sp.Float(v, 50), 1 - floor * sp.Float(v, 50) / 1000, sp.Float(1, 50) - floor):
+        if isinstance(f, sp.Float):
+            gap = abs(1 - abs(f))
+            assert wide_gap(f, digits) == bool(not gap.is_zero and gap >= floor)
+
+
+def test_the_collector_is_paused_and_resumed_as_it_was():
+    """derive and verify pause Python's cyclic collector and resume it as they found it,
+    handing what they made to the oldest generation, except where the program has frozen
+    objects of its own (gc.freeze is left alone then)."""
+    import gc
+
+    from derive.graph.collector import paused_collector
+    from derive.verify.three_way import verify
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    verify(derive(load_spec(FOUR)))
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        with paused_collector():
+            pass
+        assert not gc.isenabled()                 # it was off: it stays off
+    finally:
+        gc.enable()
+    kept = [[i] for i in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        derive(load_spec(FOUR))
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert kept

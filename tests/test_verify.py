@@ -5,8 +5,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import mpmath
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from derive.verify import oracle as numeric
 from derive.model.spec import load_spec, load_spec_text
@@ -301,3 +304,22 @@ def test_one_update_history_and_parameters_are_the_graphs_own_values(four):
     report = verify(four)
     assert report.loss_history[0] == float(four["loss"].exact)
     assert report.final_parameters == {st.param: float(st.exact) for st in four if st.kind == "new"}
+
+
+# --------------------------------------------------------------------------- floats of exact values
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(
+    st.tuples(st.integers(-10 ** 60, 10 ** 60), st.integers(1, 10 ** 30)).map(lambda t: sp.Rational(*t)),
+    st.tuples(st.integers(-10 ** 6, 10 ** 6), st.integers(0, 330)).map(lambda t: sp.Rational(t[0], 10 ** t[1])),
+    st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-1100, 1100), st.sampled_from([15, 50, 400]))
+    .map(lambda t: sp.Float(t[0], t[2]) * sp.Float(2, t[2]) ** t[1]),
+    st.tuples(st.integers(1, 2 ** 200), st.integers(-1200, 1100)).map(lambda t: sp.Float._new(
+        mpmath.libmp.from_man_exp(t[0], t[1]), 700))))
+def test_as_float_is_sympys_float(v):
+    """The check's conversion of exact values gives what ``float()`` gives, to the bit (ties
+    to even, subnormals, beyond the float range)."""
+    from derive.graph.arith import as_float
+
+    assert as_float(v) == float(v) or math.isnan(float(v))

@@ -27,9 +27,22 @@ building the expressions: building them cost more than everything else in a larg
 from __future__ import annotations
 
 from functools import lru_cache
+from math import gcd, ldexp
 
 import sympy as sp
-from mpmath.libmp import from_rational, fzero, mpf_add, mpf_mul, round_nearest
+from mpmath.libmp import (
+    fone,
+    from_int,
+    from_rational,
+    fzero,
+    mpf_abs,
+    mpf_add,
+    mpf_ge,
+    mpf_mul,
+    mpf_pow_int,
+    mpf_sub,
+    round_nearest,
+)
 
 #: Working precision (decimal digits) of every non-rational value.
 PRECISION = 50
@@ -39,14 +52,21 @@ MAX_DIGITS = 4000
 
 def wide_gap(f: sp.Expr, digits: int = PRECISION) -> bool:
     """True when ``f`` (evaluated to ``digits`` digits) is far enough from +-1 that
-    1 - |f| keeps 40 digits of its own (see :func:`to_number`)."""
+    1 - |f| keeps 40 digits of its own (see :func:`to_number`). For a Float, the same
+    decision without SymPy's objects: 1 - |f| rounded once at f's precision, as SymPy's
+    subtraction rounds it, compared exactly with the floor."""
+    if isinstance(f, sp.Float):
+        gap = mpf_abs(mpf_sub(fone, mpf_abs(f._mpf_), f._prec, round_nearest))
+        return gap != fzero and mpf_ge(gap, _floor_mpf(digits))
     gap = abs(1 - abs(f))
-    return not gap.is_zero and gap >= _floor(digits)
+    return not gap.is_zero and gap >= sp.Float._new(_floor_mpf(digits), 53)
 
 
 @lru_cache(maxsize=None)
-def _floor(digits: int) -> sp.Float:
-    return sp.Float(10) ** (PRECISION - 10 - digits)
+def _floor_mpf(digits: int):
+    """10^(PRECISION - 10 - digits) as ``Float(10) ** (PRECISION - 10 - digits)`` makes it:
+    mpmath's integer power of 10 at a Float's default 53 bits."""
+    return mpf_pow_int(from_int(10), PRECISION - 10 - digits, 53, round_nearest)
 
 
 def to_number(v: sp.Expr) -> sp.Expr:
@@ -89,20 +109,55 @@ def _raw(v):
     return None
 
 
+class RawValues(dict):
+    """Name -> raw number of the SymPy numbers in ``values`` (name -> number), each made
+    when first read (None for a name without a finite number)."""
+
+    def __init__(self, values: dict):
+        super().__init__()
+        self.numbers = values
+
+    def __missing__(self, name):
+        r = self[name] = _raw(self.numbers.get(name))
+        return r
+
+
+_new_expr = sp.Expr.__new__
+
+
 def _cooked(r) -> sp.Expr:
-    """A raw number as a SymPy number."""
+    """A raw number as a SymPy number. A float that mpmath made is already normal at its
+    precision (odd mantissa, no more bits than the precision), which is all that
+    ``Float._new`` would see to: it is made directly."""
     a, b = r
-    return sp.Rational(a, b) if type(a) is int else sp.Float._new(a, b)
+    if type(a) is int:
+        return sp.Rational(a, b)
+    if a[1] & 1 and a[3] <= b:
+        f = _new_expr(sp.Float)
+        f._mpf_, f._prec = a, b
+        return f
+    return sp.Float._new(a, b)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rounded(p: int, q: int, prec: int):
+    """p/q as an mpmath float of ``prec`` bits, rounded to nearest (the same given numbers
+    meet floats of the same precision again and again)."""
+    return from_rational(p, q, prec, round_nearest)
 
 
 def _binary(x, y, exact, mpf_op):
     a, b = x
     c, d = y
-    if type(a) is int and type(c) is int:
-        return exact(a, b, c, d)
-    prec = max(-1 if type(a) is int else b, -1 if type(c) is int else d)
-    m = mpf_op(from_rational(a, b, prec, round_nearest) if type(a) is int else a,
-               from_rational(c, d, prec, round_nearest) if type(c) is int else c, prec, round_nearest)
+    if type(a) is int:
+        if type(c) is int:
+            return exact(a, b, c, d)
+        prec, a = d, _rounded(a, b, d)
+    elif type(c) is int:
+        prec, c = b, _rounded(c, d, b)
+    else:
+        prec = b if b > d else d
+    m = mpf_op(a, c, prec, round_nearest)
     return (0, 1) if m == fzero else (m, prec)
 
 
@@ -111,7 +166,21 @@ def _exact_mul(a, b, c, d):
 
 
 def _exact_add(a, b, c, d):
-    return (a + c, b) if b == d else (a * d + c * b, b * d)
+    if b == d:
+        return (a + c, b)
+    g = gcd(b, d)   # (the common denominator stays small: a net's 64 terms would multiply theirs)
+    return (a * (d // g) + c * (b // g), b // g * d)
+
+
+def _product(x, y):
+    """``Mul(x, y)`` of two raw numbers (or None), as :func:`_mul` gives it."""
+    if x is None or y is None:
+        return None
+    if type(x[0]) is int and x[0] == x[1]:
+        return y
+    if type(y[0]) is int and y[0] == y[1]:
+        return x
+    return _binary(x, y, _exact_mul, mpf_mul)
 
 
 def _mul(vals: list):
@@ -136,26 +205,48 @@ def _add(vals: list):
     return (0, 1) if out is None else out
 
 
-def _tree(node, look):
-    """The raw value of a recipe whose names are valued by ``look``; None when a value is not
-    a finite number. Every sum and product of a recipe names a step or a given number (the
-    builder makes them so), so ``xreplace`` would replace inside each and SymPy evaluates
-    each of them: that is the fold below."""
+def _tree(node, raws: RawValues):
+    """The raw value of a recipe whose names have the raw values ``raws``; None when a value
+    is not a finite number. Every sum and product of a recipe names a step or a given number
+    (the builder makes them so), so ``xreplace`` would replace inside each and SymPy
+    evaluates each of them: that is the fold below."""
     if type(node) is str:
-        return _raw(look(node))
+        return raws[node]
     if type(node) is not tuple:
         return _raw(node if isinstance(node, sp.Basic) else sp.sympify(node))
     mul = node[0] == "*"
     exact, mpf_op = (_exact_mul, mpf_mul) if mul else (_exact_add, mpf_add)
     out = None
     for a in node[1:]:
-        v = _raw(look(a)) if type(a) is str else _tree(a, look)
+        if type(a) is str:
+            v = raws[a]
+        elif type(a) is tuple and len(a) == 3 and a[0] == "*" and type(a[1]) is str and type(a[2]) is str:
+            v = _product(raws[a[1]], raws[a[2]])
+        else:
+            v = _tree(a, raws)
         if v is None:
             return None
         if type(v[0]) is int and (v[0] == v[1] if mul else v[0] == 0):
             continue      # a factor 1 or a term 0: dropped, as Mul and Add drop them
-        out = v if out is None else _binary(out, v, exact, mpf_op)
+        if out is None:
+            out = v
+        elif type(v[0]) is not int and type(out[0]) is not int and v[1] == out[1]:   # two floats of one precision
+            m = mpf_op(out[0], v[0], v[1], round_nearest)
+            out = (0, 1) if m == fzero else (m, v[1])
+        else:
+            out = _binary(out, v, exact, mpf_op)
     return out if out is not None else ((1, 1) if mul else (0, 1))
+
+
+def _power(b, n: int):
+    """``Pow(b, n)`` of a raw number and an integer as SymPy evaluates it. For n >= 2: a
+    rational's powers are exact; a float's is mpmath's ``mpf_pow_int`` at the float's
+    precision (SymPy first takes a negative base's sign out, which round-to-nearest makes
+    no difference to). Other exponents: SymPy's own power."""
+    a, prec = b
+    if n >= 2:
+        return (a ** n, prec ** n) if type(a) is int else (mpf_pow_int(a, n, prec, round_nearest), prec)
+    return _raw(sp.Pow(_cooked(b), n))
 
 
 def _arith(e: sp.Expr, env: dict):
@@ -166,7 +257,7 @@ def _arith(e: sp.Expr, env: dict):
         return _raw(env.get(e))
     if e.is_Pow and e.exp.is_Integer:
         b = _arith(e.base, env)
-        return None if b is None else _raw(sp.Pow(_cooked(b), e.exp))   # SymPy's own power
+        return None if b is None else _power(b, int(e.exp))
     if not (e.is_Mul or e.is_Add):
         return None
     vals, replaced = [], False
@@ -190,11 +281,11 @@ def _tiny(r) -> bool:
     return type(a) is not int and a[2] + a[3] <= -66 and abs(_cooked(r)) < 1e-20
 
 
-def _cancelled(r, terms, raw_of) -> sp.Expr:
+def _cancelled(r, v, terms, raw_of) -> sp.Expr:
     """A sum that cancels to within its rounding error, like 0.1 s + 0.2 s - 0.3 s for a
     50-digit s = sigma(0.3) (3e-52), is 0 as far as the working precision can tell; its
-    noise must not pick a side of a ReLU kink, so it is taken as exactly 0."""
-    v = _cooked(r)
+    noise must not pick a side of a ReLU kink, so it is taken as exactly 0. (``v`` is the
+    SymPy number of the raw sum ``r``.)"""
     if _tiny(r):
         scale = max(abs(_cooked(raw_of(t))) for t in terms)
         if abs(v) <= scale * sp.Float(10) ** (5 - PRECISION):
@@ -225,7 +316,33 @@ def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
             return sp.Integer(0) if formula.is_Add and v.is_Float and v.is_zero else v
         if not formula.is_Add:
             return v
-    return _cancelled(r, formula.args, raw_of) if formula.is_Add else _cooked(r)
+    return _cancelled(r, _cooked(r), formula.args, raw_of) if formula.is_Add else _cooked(r)
+
+
+def as_float(v) -> float:
+    """``float(v)`` of a SymPy number, as SymPy's ``float()`` gives it (correctly rounded to
+    nearest, ties to even) without its wrappers: it is most of the three-way check's time on
+    a large graph. A Float's mantissa is rounded once by ``float()`` of the integer (53 bits,
+    to nearest even, as mpmath's ``to_float`` rounds it) and then scaled exactly; a rational
+    is one true division of integers, which Python also rounds correctly. Near the ends of
+    the float range (subnormals, overflow) SymPy's own conversion decides.
+
+    >>> as_float(sp.Rational(1, 3)), as_float(sp.Float("0.1", 50))
+    (0.3333333333333333, 0.1)
+    """
+    if isinstance(v, sp.Float):
+        sign, man, exp, bc = v._mpf_
+        if man and bc <= 1000 and -1000 < exp + bc < 1000:
+            f = ldexp(float(man), exp)
+            return -f if sign else f
+    elif isinstance(v, sp.Rational) and v.p:
+        try:
+            f = v.p / v.q
+        except OverflowError:
+            return float(v)
+        if abs(f) >= 1e-300:
+            return f
+    return float(v)
 
 
 def recipe_formula(recipe) -> sp.Expr:
@@ -236,13 +353,26 @@ def recipe_formula(recipe) -> sp.Expr:
     return sp.Symbol(recipe) if isinstance(recipe, str) else sp.sympify(recipe)
 
 
-def recipe_value(recipe, vals: dict) -> sp.Expr | None:
+def recipe_value(recipe, vals: dict, raws: RawValues | None = None, name: str | None = None) -> sp.Expr | None:
     """The value of a recipe with ``vals`` (name -> number), or None when a value is not a
-    finite number (then evaluate its formula instead)."""
-    r = _tree(recipe, vals.get)
-    if r is None or not (isinstance(recipe, tuple) and recipe[0] == "+"):
-        return None if r is None else _cooked(r)
-    return _cancelled(r, recipe[1:], lambda term: _tree(term, vals.get))
+    finite number (then evaluate its formula instead). ``raws`` may carry the raw forms of
+    ``vals`` across calls; with ``name``, the value's own raw form is kept there under it."""
+    raws = RawValues(vals) if raws is None else raws
+    if type(recipe) is tuple and len(recipe) == 3 and recipe[0] == "*" and type(recipe[1]) is str \
+            and type(recipe[2]) is str:   # the product of two names (most gradients): _tree without the loop
+        r = _product(raws[recipe[1]], raws[recipe[2]])
+    else:
+        r = _tree(recipe, raws)
+    if r is None:
+        return None
+    v = _cooked(r)
+    if isinstance(recipe, tuple) and recipe[0] == "+":
+        cancelled = _cancelled(r, v, recipe[1:], lambda term: _tree(term, raws))
+        if cancelled is not v:
+            v, r = cancelled, (0, 1)
+    if name is not None:
+        raws[name] = r
+    return v
 
 
 def names_in_every_operation(recipe) -> bool:

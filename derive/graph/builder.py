@@ -24,13 +24,12 @@ out_h1*(1 - out_h1)
 """
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from derive.graph.chain import NodePaths
+from derive.graph.collector import paused_collector
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import Given, Step, StepGraph
 from derive.model.spec import Spec, SpecError
@@ -89,10 +88,14 @@ class _Builder:
     def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
         """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
         read off its (SymPy) formula, which is cheap for a per-node step."""
+        symbols = None
         if deps is None:
-            deps = [f.name for f in recipe.free_symbols if f.name not in self.givens]
+            symbols = recipe.free_symbols
+            deps = [f.name for f in symbols if f.name not in self.givens]
         step = Step(self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject,
                     **meta)
+        if symbols is not None:
+            step.remember_symbols(symbols)
         self.steps.append(step)
         return step
 
@@ -195,20 +198,26 @@ class _Builder:
     def gradients(self, p: _Pass) -> dict[str, Step]:
         """dJ/dq for every trainable parameter q of this sample, in backprop order:
         d net_j / d w_jk is the input the weight multiplies, d net_j / d b_j is 1 (a shared
-        bias sums over the nodes it feeds)."""
+        bias sums over the nodes it feeds). A weight's step is made here directly (there are
+        as many as weights times samples): what :meth:`add` would make, without its lookups."""
         paths = NodePaths(self.spec, self._ids(p), self.W)
         ins = [p.inputs(li) for li in range(len(self.spec.layers))]
+        deltas = [[d.id for d in layer] for layer in p.deltas]
+        sfx, s, append = (f"_s{p.s + 1}" if self.multi else ""), p.s, self.steps.append
         grads = {}
         for q in self.order:
             li, name = q.layer, q.name
-            deltas = [p.deltas[li][j].id for j in q.nodes]
             if q.kind == "weight":
-                (j,), v = q.nodes, ins[li][q.k]
-                grads[name] = self.add("grad", name, ("*", deltas[0], v), p.s, deltas if li == 0 else deltas + [v],
-                                       layer=li, node=j, param=name, chain=paths.chain(li, j, name, v))
+                j = q.nodes[0]
+                d, v = deltas[li][j], ins[li][q.k]
+                deps = (d,) if li == 0 else ((d, v) if d < v else (v, d))
+                st = grads[name] = Step(f"grad_{name}{sfx}", "grad", ("*", d, v), deps, li, j, s, name,
+                                        paths.chain(li, j, name, v), (), None, None, name)
+                append(st)
                 continue
-            one = len(deltas) == 1
-            grads[name] = self.add("grad", name, _sum([("*", d, sp.S.One) for d in deltas]), p.s, deltas, layer=li,
+            ds = [deltas[li][j] for j in q.nodes]
+            one = len(ds) == 1
+            grads[name] = self.add("grad", name, _sum([("*", d, sp.S.One) for d in ds]), s, ds, layer=li,
                                    node=q.nodes[0] if one else None, param=name,
                                    chain=paths.chain(li, q.nodes[0], name, 1) if one else ())
         return grads
@@ -270,22 +279,7 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
     return values
 
 
-@contextmanager
-def _paused_cyclic_gc():
-    """A graph is tens of thousands of small objects without cycles. While they are being
-    made, Python's cyclic collector would rescan the growing heap again and again (a quarter
-    of the time of a large graph); reference counting frees them all the same, so the
-    collector is paused for the build and resumes, as it was, afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def derive(spec: Spec) -> StepGraph:
     """The evaluated step graph of ``spec`` (one update from the spec's parameters)."""
-    with _paused_cyclic_gc():
+    with paused_collector():   # (tens of thousands of objects without cycles)
         return _Builder(spec).build()

@@ -88,7 +88,9 @@ def _float(e, env: dict) -> float:
     if isinstance(e, str):
         return env[e]
     if isinstance(e, tuple):
-        args = [_float(a, env) for a in e[1:]]
+        args = [env[a] if type(a) is str else
+                env[a[1]] * env[a[2]] if type(a) is tuple and len(a) == 3 and a[0] == "*" and type(a[1]) is str
+                and type(a[2]) is str else _float(a, env) for a in e[1:]]   # (a net's terms w * in, at once)
         return math.prod(args) if e[0] == "*" else math.fsum(args)
     if e.is_Symbol:
         return env[e.name]

@@ -32,7 +32,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from derive.graph.arith import MAX_DIGITS, PRECISION, evaluate, recipe_formula, recipe_value, to_number
+from derive.graph.arith import MAX_DIGITS, PRECISION, RawValues, evaluate, recipe_formula, recipe_value, to_number
 from derive.model.names import StepId
 
 __all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "evaluate", "fmt", "round_half_up",
@@ -109,10 +109,16 @@ class Step:
             self._formula = r if isinstance(r, sp.Basic) else recipe_formula(r)
         return self._formula
 
-    def compute(self, vals: dict) -> sp.Expr:
-        """The value from ``vals`` (step id or given name -> number)."""
+    def remember_symbols(self, symbols) -> None:
+        """Tell the step the free symbols of its (SymPy) formula, when the caller has them."""
+        self._reads = tuple((s, s.name) for s in symbols)
+
+    def compute(self, vals: dict, raws: RawValues | None = None, keep: bool = False) -> sp.Expr:
+        """The value from ``vals`` (step id or given name -> number; ``raws``, their raw
+        forms as :mod:`derive.graph.arith` computes with them, when a caller keeps them;
+        with ``keep``, the value is the one ``vals`` will hold and its raw form is kept too)."""
         if not isinstance(self.recipe, sp.Basic):
-            v = recipe_value(self.recipe, vals)
+            v = recipe_value(self.recipe, vals, raws, self.id if keep else None)
             if v is not None:
                 return v
         if self._reads is None:
@@ -188,16 +194,19 @@ class StepGraph:
         return {s.id: (s.exact if exact else s.value) for s in self.steps}
 
     def evaluate(self) -> None:
-        """Compute every step's ``exact`` value, and its ``value`` under the carry policy."""
-        exact = self.run()
+        """Compute every step's ``exact`` value, and its ``value`` under the carry policy
+        (:meth:`run`, in one pass when the exact values are carried)."""
+        vals = dict(self.numbers)
+        raws = RawValues(vals)
+        carried = self.spec.carry != "rounded"
         for s in self.steps:
-            s.exact = exact[s.id]
-        if self.spec.carry == "rounded":
+            vals[s.id] = s.exact = v = s.compute(vals, raws, keep=True)
+            if carried:
+                s.value = v
+        if not carried:
             shown = self.run(decimals=self.spec.decimals)
-        else:
-            shown = exact
-        for s in self.steps:
-            s.value = shown[s.id]
+            for s in self.steps:
+                s.value = shown[s.id]
 
     def run(self, given: dict | None = None, decimals: int | None = None,
             overrides: dict[str, sp.Expr] | None = None) -> dict[str, sp.Expr]:
@@ -205,12 +214,13 @@ class StepGraph:
         value); ``decimals`` rounds each value before it is used downstream; ``overrides``
         replaces chosen steps' values (a student's answers)."""
         vals = dict(self.numbers) if given is None else {s.name: v for s, v in given.items()}
+        raws = RawValues(vals)
         out = {}
         for s in self.steps:
             if overrides and s.id in overrides:
                 v = overrides[s.id]
             else:
-                v = s.compute(vals)
+                v = s.compute(vals, raws)
                 if decimals is not None:
                     v = round_half_up(v, decimals)
             vals[s.id] = out[s.id] = v

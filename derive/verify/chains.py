@@ -23,6 +23,8 @@ import math
 
 import sympy as sp
 
+from derive.graph.arith import as_float
+
 RTOL_CHAIN = 1e-9
 
 
@@ -42,7 +44,7 @@ class _Values:
 
     def float_of(self, name: str) -> float:
         if name not in self.fl:
-            self.fl[name] = float(self.exact_of(name))
+            self.fl[name] = as_float(self.exact_of(name))
         return self.fl[name]
 
 

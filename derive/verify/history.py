@@ -19,6 +19,7 @@ import math
 
 import sympy as sp
 
+from derive.graph.arith import as_float
 from derive.graph.compile import compile_graph, float_run
 
 FORWARD = ("net", "out", "loss")
@@ -33,8 +34,8 @@ def run_steps(graph, n: int) -> tuple[list[float], dict[str, float]]:
 def one_step(graph) -> tuple[list[float], dict[str, float]]:
     """The loss before and after one update, and the updated parameters."""
     news = {st.param: st.exact for st in graph if st.kind == "new"}
-    final = {p: float(v) for p, v in news.items()}
-    env = {name: float(v) for name, v in graph.numbers.items()}
+    final = {p: as_float(v) for p, v in news.items()}
+    env = {name: as_float(v) for name, v in graph.numbers.items()}
     env.update(final)
     try:
         after = float_run([st for st in graph if st.kind in FORWARD], env)["loss"]
@@ -46,7 +47,7 @@ def one_step(graph) -> tuple[list[float], dict[str, float]]:
         given = dict(graph.given)
         given.update({graph.leaves[p]: v for p, v in news.items()})
         after = float(graph.run(given=given)["loss"])
-    return [float(graph["loss"].exact), after], final
+    return [as_float(graph["loss"].exact), after], final
 
 
 def _compiled(graph, n: int) -> tuple[list[float], dict[str, float]]:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from math import nan
+from typing import Any
 
 import numpy as np
-import sympy as sp
-from mpmath.libmp import round_nearest, to_float
 
+from derive.graph.arith import as_float
 from derive.model.names import RELU_FAMILY
 from derive.model.spec import Spec
 from derive.verify import oracle as numeric
@@ -47,7 +48,7 @@ class NumPySide:
 def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[numeric.Layer]:
     """The spec's network as NumPy-oracle layers (``params`` overrides values by name)."""
     def value(n, v):
-        return float(params[n]) if params and n in params else float(v)
+        return float(params[n]) if params and n in params else as_float(v)
 
     layers = []
     for layer in spec.layers:
@@ -63,8 +64,8 @@ def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[num
 
 
 def _data(spec: Spec):
-    X = np.array([[float(v) for v in s.x] for s in spec.samples])
-    Y = np.array([[float(v) for v in s.y] for s in spec.samples])
+    X = np.array([[as_float(v) for v in s.x] for s in spec.samples])
+    Y = np.array([[as_float(v) for v in s.y] for s in spec.samples])
     return X, Y
 
 
@@ -108,101 +109,94 @@ def numpy_side(graph) -> NumPySide:
     return NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled)
 
 
-def _param(side: NumPySide, layers, p: str):
-    kind, li, *rest = side.where[p]
-    if kind == "W":
-        return layers[li].W[rest[0], rest[1]]
-    b = layers[li].b
-    return b if np.ndim(b) == 0 else b[rest[0][0]]
+class _Sources:
+    """Where the oracle keeps each step's counterpart: its arrays as nested lists (read
+    number by number, a list is several times faster than an array), and ``values(step)``,
+    the step's number there and its finite difference (NaN: none compared)."""
 
+    def __init__(self, side: NumPySide, multi: bool):
+        self.side, self.multi = side, multi
+        fwd, bwd = side.fwd, side.bwd
+        arrays: dict[Any, Any] = {"loss": [fwd.loss], "loss_s": fwd.loss_per_sample, "dloss_dout": bwd.dloss_dout}
+        for li, layer in enumerate(side.layers):
+            arrays.update({("net", li): fwd.nets[li], ("out", li): fwd.outs[li], ("dout_dnet", li): bwd.dout_dnet[li],
+                           ("delta", li): bwd.deltas[li], ("grad_s", "W", li): bwd.grad_W_per_sample[li],
+                           ("grad", "W", li): bwd.grad_W[li], ("fd", "W", li): side.fd_W[li],
+                           ("new", "W", li): side.new_layers[li].W})
+            if layer.bias != "none":   # a shared bias is one number: index 0 of a 1-vector
+                shared = layer.bias == "shared"
+                arrays[("grad_s", "b", li)] = bwd.deltas[li].sum(axis=1) if shared else bwd.deltas[li]
+                arrays[("new", "b", li)] = np.array(side.new_layers[li].b, float, ndmin=1)
+                if bwd.grad_b[li] is not None:
+                    arrays[("grad", "b", li)] = np.array(bwd.grad_b[li], float, ndmin=1)
+                    arrays[("fd", "b", li)] = np.array(side.fd_b[li], float, ndmin=1)
+        self.lists: dict[Any, Any] = {key: np.asarray(a, float).tolist() for key, a in arrays.items()}
 
-def _grad(side: NumPySide, p: str, s: int | None):
-    """The oracle's gradient (and finite difference) of the batch loss, or of sample ``s``'s."""
-    kind, li, *rest = side.where[p]
-    bwd = side.bwd
-    if s is None:
-        if kind == "W":
-            return bwd.grad_W[li][rest[0], rest[1]], side.fd_W[li][rest[0], rest[1]]
-        g, f = bwd.grad_b[li], side.fd_b[li]
-        return (g, f) if np.ndim(g) == 0 else (g[rest[0][0]], f[rest[0][0]])
-    if kind == "W":
-        return bwd.grad_W_per_sample[li][s, rest[0], rest[1]], None
-    return bwd.deltas[li][s, rest[0]].sum(), None
-
-
-def _lookup(st, side: NumPySide, multi: bool):
-    """The oracle's value for step ``st``, and its finite difference (gradients only)."""
-    fwd, bwd, s = side.fwd, side.bwd, st.sample
-    kind = st.kind
-    if kind == "net":
-        return fwd.nets[st.layer][s, st.node], None
-    if kind == "out":
-        return fwd.outs[st.layer][s, st.node], None
-    if kind == "loss":
-        return (fwd.loss if (s is None or not multi) else fwd.loss_per_sample[s]), None
-    if kind == "dloss_dout":
-        return bwd.dloss_dout[s, st.node], None
-    if kind == "dout_dnet":
-        return bwd.dout_dnet[st.layer][s, st.node], None
-    if kind == "delta":
-        return bwd.deltas[st.layer][s, st.node], None
-    if kind == "grad":
-        nv, fdv = _grad(side, st.param, None if (s is None or not multi) else s)
-        return nv, (None if st.param in side.straddled else fdv)
-    if kind == "new":
-        return _param(side, side.new_layers, st.param), None
-    raise AssertionError(kind)   # pragma: no cover - every kind is listed above
-
-
-def as_float(v) -> float:
-    """``float(v)`` of a SymPy number: a float's digits rounded to nearest once (the same
-    mpmath call SymPy's ``float()`` makes, without its wrappers: it is most of this check's
-    time on a large graph)."""
-    return to_float(v._mpf_, False, round_nearest) if isinstance(v, sp.Float) else float(v)
+    def values(self, st) -> tuple[float, float]:
+        kind, s, lists = st.kind, st.sample, self.lists
+        if kind in ("net", "out", "dout_dnet", "delta"):
+            return lists[(kind, st.layer)][s][st.node], nan
+        if kind == "dloss_dout":
+            return lists[kind][s][st.node], nan
+        batch = s is None or not self.multi
+        if kind == "loss":
+            return (lists["loss"][0] if batch else lists["loss_s"][s]), nan
+        field, li, *rest = self.side.where[st.param]
+        if field == "W":
+            j, k = rest
+            if kind == "new":
+                return lists[("new", "W", li)][j][k], nan
+            if not batch:
+                return lists[("grad_s", "W", li)][s][j][k], nan
+            fd = nan if st.param in self.side.straddled else lists[("fd", "W", li)][j][k]
+            return lists[("grad", "W", li)][j][k], fd
+        j = 0 if self.side.layers[li].bias == "shared" else rest[0][0]
+        if kind == "new":
+            return lists[("new", "b", li)][j], nan
+        if not batch:   # a sample's own gradient (a shared bias's sums its nodes' deltas)
+            own = lists[("grad_s", "b", li)][s]
+            return (own if self.side.layers[li].bias == "shared" else own[j]), nan
+        fd = nan if st.param in self.side.straddled else lists[("fd", "b", li)][j]
+        return lists[("grad", "b", li)][j], fd
 
 
 def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Three arrays in graph order: each step's exact value as a float, the oracle's value
     and the finite difference (NaN where none is compared)."""
-    multi = len(graph.spec.samples) > 1
-    n = len(graph.steps)
-    a, b, fd = np.empty(n), np.empty(n), np.full(n, np.nan)
-    for i, st in enumerate(graph.steps):
-        a[i] = as_float(st.exact)
-        b[i], f = _lookup(st, side, multi)
-        if f is not None:
-            fd[i] = f
+    steps = graph.steps
+    values = _Sources(side, len(graph.spec.samples) > 1).values
+    a = np.fromiter((as_float(st.exact) for st in steps), float, len(steps))
+    b, fd = np.array([values(st) for st in steps]).reshape(len(steps), 2).T
     return a, b, fd
 
 
 def _exact_kinks(graph) -> list:
     """The net steps of ReLU-family layers whose exact value is 0."""
-    return [st for st in graph if st.kind == "net" and st.exact.is_zero   # (a Float 0 is != 0)
-            and graph.spec.layers[st.layer].activation in RELU_FAMILY]
+    relu = {li for li, layer in enumerate(graph.spec.layers) if layer.activation in RELU_FAMILY}
+    return [st for st in graph if st.kind == "net" and st.layer in relu and st.exact.is_zero]   # (a Float 0 is != 0)
 
 
 def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
     """Parameter -> the ReLU-family net that one of its finite-difference evaluation points
-    (the parameter moved by +-h and +-2h) puts on the other side of the kink, where the loss
-    is not differentiable and a difference quotient is no derivative."""
+    (the parameter moved by +-h and +-2h, in that order) puts on the other side of the kink,
+    where the loss is not differentiable and a difference quotient is no derivative."""
     relu = [li for li, layer in enumerate(spec.layers) if layer.activation in RELU_FAMILY]
     if not relu:
         return {}
     side = {li: fwd.nets[li] > 0 for li in relu}
+    name_of = {}
+    for p, (kind, li, *rest) in where.items():
+        name_of[(li, kind, rest[0] * layers[li].W.shape[1] + rest[1] if kind == "W" else rest[0][0])] = p
     found = {}
-    for p in spec.trainable():
-        kind, li, *rest = where[p]
-        for step in (FD_H, -FD_H, 2 * FD_H, -2 * FD_H):
-            value = np.array(layers[li].W if kind == "W" else layers[li].b, dtype=float)
-            value[(rest[0], rest[1]) if kind == "W" else (() if value.ndim == 0 else rest[0][0])] += step
-            moved = list(layers)
-            moved[li] = dataclasses.replace(layers[li], **{"W" if kind == "W" else "b": value})
-            nets = numeric.forward(moved, X, Y, spec.loss, spec.batch).nets
-            flipped = [(m, np.argwhere((nets[m] > 0) != side[m])) for m in relu]
-            flipped = [(m, at[0]) for m, at in flipped if at.size]
-            if flipped:
-                m, (s, j) = flipped[0]
+    for run in numeric.perturbed_runs(layers, X, Y, spec.loss, spec.batch, FD_H):
+        flips = {m: (run.net(m, fwd.nets[m]) > 0) != side[m] for m in relu if m >= run.layer}   # (P, points, S, n)
+        if not any(f.any() for f in flips.values()):
+            continue
+        for p, q in enumerate(run.params):
+            t = next((t for t in range(len(numeric.FD_POINTS)) if any(f[p, t].any() for f in flips.values())), None)
+            if t is not None:
+                m = next(m for m, f in flips.items() if f[p, t].any())
+                s, j = np.argwhere(flips[m][p, t])[0]
                 sfx = f"_s{s + 1}" if len(spec.samples) > 1 else ""
-                found[p] = f"net_{spec.layers[m].nodes[j]}{sfx}"
-                break
-    return found
+                found[name_of[(run.layer, run.field, int(q))]] = f"net_{spec.layers[m].nodes[j]}{sfx}"
+    return {p: found[p] for p in spec.trainable() if p in found}

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from derive.model.names import ACTIVATIONS, BIAS_MODES, LOSSES, REDUCTIONS
-from derive.verify import kernels
+from derive.verify import differences, kernels
+from derive.verify.differences import FD_POINTS, Perturbed
 
-__all__ = ["ACTIVATIONS", "BIAS_MODES", "LOSSES", "REDUCTIONS", "Backward", "Forward", "Layer", "backward",
-           "finite_difference_gradients", "forward", "loss_value", "train", "update"]
+__all__ = ["ACTIVATIONS", "BIAS_MODES", "LOSSES", "REDUCTIONS", "Backward", "FD_POINTS", "Forward", "Layer",
+           "Perturbed", "backward", "finite_difference_gradients", "forward", "loss_value", "perturbed_runs", "train",
+           "update"]
 
 
 @dataclass
@@ -77,8 +79,9 @@ def _check(layers, X, Y, loss, reduction):
 
 
 def _reduce(a, reduction):
-    """Combine per-sample values (sample axis first) into the batch value."""
-    return a.mean(axis=0) if reduction == "mean" else a.sum(axis=0)
+    """Combine per-sample values (sample axis first) into the batch value (a mean is the sum
+    divided by the count, as ``mean`` computes it, without its Python wrapper)."""
+    return a.sum(axis=0) / len(a) if reduction == "mean" else a.sum(axis=0)
 
 
 @np.errstate(under="ignore")
@@ -138,11 +141,13 @@ def loss_value(layers, X, Y, loss, reduction="mean") -> float:
     return forward(layers, X, Y, loss, reduction).loss
 
 
-def train(layers, X, Y, loss, lr, steps, reduction="mean") -> tuple[list[Layer], list[float]]:
+def train(layers, X, Y, loss, lr, steps, reduction="mean", first: Forward | None = None
+          ) -> tuple[list[Layer], list[float]]:
     """`steps` full-batch gradient-descent updates; returns final layers and loss history
-    [loss before step 1, after step 1, ..., after step N] (length steps+1)."""
+    [loss before step 1, after step 1, ..., after step N] (length steps+1). ``first`` may
+    give the forward pass of ``layers`` when the caller has made it already."""
     layers = list(layers)
-    fwd = forward(layers, X, Y, loss, reduction)
+    fwd = first if first is not None else forward(layers, X, Y, loss, reduction)
     history = [fwd.loss]
     for _ in range(steps):
         layers = update(layers, backward(layers, X, Y, loss, reduction, fwd), lr)
@@ -151,29 +156,32 @@ def train(layers, X, Y, loss, lr, steps, reduction="mean") -> tuple[list[Layer],
     return layers, history
 
 
+def perturbed_runs(layers, X, Y, loss, reduction="mean", h=1e-5):
+    """The batch loss with one parameter moved to each of the points ``x + h * FD_POINTS``,
+    for every weight and every trainable bias, in blocks of parameters of one layer
+    (:class:`~derive.verify.differences.Perturbed`). The inputs are validated and the
+    network run forward once; :mod:`derive.verify.differences` runs the moved copies."""
+    X, Y = _check(layers, X, Y, loss, reduction)
+    fwd = forward(layers, X, Y, loss, reduction)
+    return differences.blocks(layers, X, Y, fwd.nets, fwd.outs, loss, reduction, h)
+
+
 def finite_difference_gradients(layers, X, Y, loss, reduction="mean", h=1e-5):
     """Central differences of the batch loss for every weight and every trainable bias
     (same shapes as Backward.grad_W/grad_b), with the 4-point Richardson formula
-    (8(f(x+h)-f(x-h)) - (f(x+2h)-f(x-2h)))/(12h), whose error is O(h^4)."""
-    def derivative(i, field, idx):
-        def f(step):
-            value = np.array(getattr(layers[i], field), dtype=float)   # fresh copy each time
-            value[idx] += step
-            perturbed = list(layers)
-            perturbed[i] = dataclasses.replace(layers[i], **{field: value})
-            return loss_value(perturbed, X, Y, loss, reduction)
-        return (8 * (f(h) - f(-h)) - (f(2 * h) - f(-2 * h))) / (12 * h)
-
-    def gradient(i, field):
-        shape = np.shape(getattr(layers[i], field))
-        return np.array([derivative(i, field, idx) for idx in np.ndindex(shape)]).reshape(shape)
-
-    grad_W = [gradient(i, "W") for i in range(len(layers))]
+    (8(f(x+h)-f(x-h)) - (f(x+2h)-f(x-2h)))/(12h), whose error is O(h^4); the loss at the
+    moved points comes from :func:`perturbed_runs`."""
+    grads = {(i, f): np.empty(np.size(getattr(layer, f))) for i, layer in enumerate(layers) for f in ("W", "b")}
+    for run in perturbed_runs(layers, X, Y, loss, reduction, h):
+        f = run.loss
+        grads[(run.layer, run.field)][run.params] = (8 * (f[:, 0] - f[:, 1]) - (f[:, 2] - f[:, 3])) / (12 * h)
+    grad_W = [grads[(i, "W")].reshape(np.shape(layer.W)) for i, layer in enumerate(layers)]
     grad_b = []
     for i, layer in enumerate(layers):
         if layer.bias == "none" or not layer.train_bias:
             grad_b.append(None)
+        elif layer.bias == "shared":
+            grad_b.append(float(grads[(i, "b")][0]))
         else:
-            g = gradient(i, "b")
-            grad_b.append(float(g) if layer.bias == "shared" else g)
+            grad_b.append(grads[(i, "b")].reshape(np.shape(layer.b)))
     return grad_W, grad_b

@@ -38,6 +38,7 @@ from functools import cached_property
 import numpy as np
 
 from derive.errors import VerificationError  # noqa: F401 (raised here, caught by the CLI)
+from derive.graph.collector import paused_collector
 from derive.verify import oracle as numeric
 from derive.verify.chains import check_chains
 from derive.verify.history import run_steps
@@ -167,7 +168,7 @@ def _history(report: Report, graph, side) -> None:
     spec = graph.spec
     history, final = run_steps(graph, spec.steps)
     _, np_history = numeric.train(side.layers, side.X, side.Y, spec.loss, float(spec.learning_rate), spec.steps,
-                                  spec.batch)
+                                  spec.batch, first=side.fwd)
     compared = len(history)
     if side.kinks:
         # Both are float computations: each takes the kink's branch by the sign of its own
@@ -196,6 +197,15 @@ def _history(report: Report, graph, side) -> None:
 def verify(graph, strict: bool = True) -> Report:
     """Compare the graph's exact values with the NumPy oracle, finite differences, its own
     chain-rule products and the oracle's training loop."""
+    with paused_collector():      # (a float per step, and the graph's own objects to walk past)
+        report = _verify(graph)
+    if strict and report.failures:
+        more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
+        raise VerificationError(f"{graph.spec.source}: verification failed: {report.failures[0]}{more}")
+    return report
+
+
+def _verify(graph) -> Report:
     side = numpy_side(graph)
     sympy_values, np_values, fd_values = numpy_values(graph, side)
     report = Report(graph.ids, sympy_values, np_values, fd_values, 1e-9 * max(1.0, side.fwd.loss))
@@ -209,7 +219,4 @@ def verify(graph, strict: bool = True) -> Report:
     report.n_chains, chain_failures = check_chains(graph, dict(zip(graph.ids, sympy_values.tolist())))
     report.failures += chain_failures
     _history(report, graph, side)
-    if strict and report.failures:
-        more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
-        raise VerificationError(f"{graph.spec.source}: verification failed: {report.failures[0]}{more}")
     return report

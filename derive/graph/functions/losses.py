@@ -16,6 +16,7 @@ import math
 
 import sympy as sp
 
+from derive.graph.functions.forms import difference, plain, square_sum
 from derive.graph.functions.sheet import OUT, OUTS, YS, Derivation, Line, N_CLASSES, vec
 from derive.graph.functions.sigmoid import sigma
 
@@ -57,14 +58,18 @@ class SquaredError(Loss):
         self.explanation = "The derivative of a squared error is proportional to the error out_j - y_j."
 
     def expr(self, outs, ys):
+        if plain(*outs, *ys) and not set(outs) & set(ys):
+            return square_sum(self.coefficient(len(outs)), [difference(y, o) for o, y in zip(outs, ys, strict=True)])
+        diffs = [y - o for o, y in zip(outs, ys, strict=True)]
         if len(outs) > 1:
-            sq = sp.Add(*[(y - o) ** 2 for o, y in zip(outs, ys)], evaluate=False)
+            sq = sp.Add(*[d ** 2 for d in diffs], evaluate=False)
         else:
-            sq = (ys[0] - outs[0]) ** 2
+            sq = diffs[0] ** 2
         return self.coefficient(len(outs)) * sq
 
     def derivative(self, outs, ys, j):
-        return 2 * self.coefficient(len(outs)) * (outs[j] - ys[j])
+        k = 2 * self.coefficient(len(outs))
+        return difference(outs[j], ys[j]) if k == 1 else k * (outs[j] - ys[j])
 
     def floats(self, outs, ys):
         return float(self.coefficient(len(outs))) * sum((y - o) ** 2 for o, y in zip(outs, ys))

@@ -17,6 +17,7 @@ from sympy.core.evalf import dps_to_prec, prec_to_dps
 
 from derive.graph.arith import PRECISION, to_number, wide_gap
 from derive.graph.functions.base import Activation, NodeFunction
+from derive.graph.functions.forms import one_minus, times
 from derive.graph.functions.sheet import Derivation, Line, x
 
 
@@ -105,7 +106,7 @@ class Sigmoid(Activation):
         return stable_sigma(v)
 
     def derivative(self, net, out, alpha=None):
-        return out * (1 - out)
+        return times(out, one_minus(out))
 
     def derivation(self) -> Derivation:
         E = sp.exp(-x)
