@@ -29,6 +29,7 @@ gradient, update); ms/step shows whether the time grows linearly with the work.
 ``--naive-timeout`` seconds). ``--profile NET`` runs derive() and verify() for one network
 under cProfile in this process and prints the top entries.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,7 @@ import time
 NETWORKS = ["4-2-1", "16-8-4", "64-32-10", "64-128-10", "64-16-10x32"]
 SEED = 20240501
 REL_AGREE = 1e-9
-TARGET = 2.0      # ours / reference
+TARGET = 2.0  # ours / reference
 
 
 # --------------------------------------------------------------------------- specs
@@ -61,7 +62,7 @@ def spec_text(net: str, seed: int = SEED) -> str:
     n_in, n_hid, n_out, n_samples = parse_net(net)
     rng = random.Random(f"{seed}:{net}")
 
-    def num(lo: int, hi: int) -> str:          # two decimals, lo/100 .. hi/100
+    def num(lo: int, hi: int) -> str:  # two decimals, lo/100 .. hi/100
         return f"{rng.randint(lo, hi) / 100:.2f}"
 
     def matrix(rows: int, cols: int) -> str:
@@ -94,6 +95,7 @@ learning_rate: 0.5
 
 def load(net: str, seed: int):
     from derive.model.spec import load_spec_text
+
     return load_spec_text(spec_text(net, seed), f"bench-{net}.yaml")
 
 
@@ -133,10 +135,11 @@ def _mp_sample(layers, x, y, mp):
     deltas[-1] = [gj * dj for gj, dj in zip(g, dout[-1])]
     for li in range(len(layers) - 2, -1, -1):
         W = layers[li + 1][0]
-        deltas[li] = [dout[li][j] * mp.fsum(W[m][j] * deltas[li + 1][m] for m in range(len(W)))
-                      for j in range(len(dout[li]))]
+        deltas[li] = [
+            dout[li][j] * mp.fsum(W[m][j] * deltas[li + 1][m] for m in range(len(W))) for j in range(len(dout[li]))
+        ]
     grads = {}
-    for li, (W, b, (wn, bn)) in enumerate(layers):
+    for li, (_W, _b, (wn, bn)) in enumerate(layers):
         inp = x if li == 0 else acts[li - 1]
         vals.update({("dout", li, j): v for j, v in enumerate(dout[li])})
         vals.update({("delta", li, j): v for j, v in enumerate(deltas[li])})
@@ -215,8 +218,13 @@ def _np_compare(spec, layers, per_sample, grads, loss, new, eta, np) -> int:
     X = np.array([[float(v) for v in s.x] for s in spec.samples])
     Y = np.array([[float(v) for v in s.y] for s in spec.samples])
     vals, np_loss, g, dout, deltas, np_grads = _np_sample(fl, X, Y, np)
-    arrays = {"dloss": lambda li: g, "net": lambda li: vals[2 * li], "out": lambda li: vals[2 * li + 1],
-              "dout": lambda li: dout[li], "delta": lambda li: deltas[li]}
+    arrays = {
+        "dloss": lambda li: g,
+        "net": lambda li: vals[2 * li],
+        "out": lambda li: vals[2 * li + 1],
+        "dout": lambda li: dout[li],
+        "delta": lambda li: deltas[li],
+    }
     per_sample, sample_grads = per_sample
     bad = 0
     for s, mpv in enumerate(per_sample):
@@ -236,7 +244,7 @@ def _np_compare(spec, layers, per_sample, grads, loss, new, eta, np) -> int:
         nv = float(per.mean())
         bad += not _close(float(gv), nv, 1e-9, 1e-12)
         bad += not _close(float(new[p]), float(arr[idx] - float(eta) * nv), 1e-9, 1e-12)
-        if multi:   # the per-sample gradients too
+        if multi:  # the per-sample gradients too
             bad += sum(not _close(float(sg[p]), float(b), 1e-9, 1e-12) for sg, b in zip(sample_grads, per))
         bad += not _close(float(gv), _fd(fl, X, Y, arr, idx, np), 1e-6, 1e-9)
     return bad
@@ -268,10 +276,20 @@ def worker_ours(net: str, seed: int) -> dict:
     t1 = time.perf_counter()
     report = verify(graph)
     t2 = time.perf_counter()
-    grads = {st.param: float(st.exact) for st in graph if st.kind == "grad" and st.sample is None
-             or st.kind == "grad" and len(spec.samples) == 1}
-    return dict(derive=t1 - t0, verify=t2 - t1, total=t2 - t0, steps=len(graph), weights=n_weights(spec),
-                checked=report.n_values, grads=grads)
+    grads = {
+        st.param: float(st.exact)
+        for st in graph
+        if st.kind == "grad" and st.sample is None or st.kind == "grad" and len(spec.samples) == 1
+    }
+    return dict(
+        derive=t1 - t0,
+        verify=t2 - t1,
+        total=t2 - t0,
+        steps=len(graph),
+        weights=n_weights(spec),
+        checked=report.n_values,
+        grads=grads,
+    )
 
 
 def worker_reference(net: str, seed: int) -> dict:
@@ -293,7 +311,7 @@ def worker_naive(net: str, seed: int) -> dict:
     spec = load(net, seed)
     t0 = time.perf_counter()
     sample = spec.samples[0]
-    prev = list(sample.x)                       # exact rationals, as in the spec
+    prev = list(sample.x)  # exact rationals, as in the spec
     params, values = [], []
     for layer in spec.layers:
         W = [[sp.Symbol(n) for n in row] for row in spec.weight_names[layer.name]]
@@ -347,13 +365,16 @@ def versions() -> str:
     import mpmath
     import numpy
     import sympy
+
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    return (f"Python {platform.python_version()}, SymPy {sympy.__version__}, mpmath {mpmath.__version__}, "
-            f"NumPy {numpy.__version__}, mpmath backend {mpmath.libmp.BACKEND}; {platform.machine()} "
-            f"{platform.system()}, {os.cpu_count()} cores ({usable} usable){_load()}")
+    return (
+        f"Python {platform.python_version()}, SymPy {sympy.__version__}, mpmath {mpmath.__version__}, "
+        f"NumPy {numpy.__version__}, mpmath backend {mpmath.libmp.BACKEND}; {platform.machine()} "
+        f"{platform.system()}, {os.cpu_count()} cores ({usable} usable){_load()}"
+    )
 
 
 def _load() -> str:
@@ -393,7 +414,10 @@ def _best(runs: list[dict]) -> dict:
 
 def _table(header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: " | ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    def line(cells):
+        return " | ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     print(line(header))
     print("-+-".join("-" * w for w in widths))
     for r in rows:
@@ -403,9 +427,19 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 def _row(net: str, ours: dict, ref: dict) -> list[str]:
     ok, worst = agree(ours["grads"], ref["grads"])
     ms, ref_ms = 1e3 * ours["total"] / ours["steps"], 1e3 * ref["total"] / ref["steps"]
-    return [net, str(ours["weights"]), str(ours["steps"]), f"{ours['derive']:.3f}", f"{ours['verify']:.3f}",
-            f"{ours['total']:.3f}", f"{ms:.4f}", f"{ref['total']:.3f}", f"{ref_ms:.4f}",
-            f"{ours['total'] / ref['total']:.2f}x", f"{'agree' if ok else 'DISAGREE'} ({worst:.0e})"]
+    return [
+        net,
+        str(ours["weights"]),
+        str(ours["steps"]),
+        f"{ours['derive']:.3f}",
+        f"{ours['verify']:.3f}",
+        f"{ours['total']:.3f}",
+        f"{ms:.4f}",
+        f"{ref['total']:.3f}",
+        f"{ref_ms:.4f}",
+        f"{ours['total'] / ref['total']:.2f}x",
+        f"{'agree' if ok else 'DISAGREE'} ({worst:.0e})",
+    ]
 
 
 def compare(nets: list[str], repeat: int, seed: int) -> list[float]:
@@ -425,8 +459,22 @@ def compare(nets: list[str], repeat: int, seed: int) -> list[float]:
         rows.append(_row(net, ours, ref))
         ratios.append(ours["total"] / ref["total"])
     print()
-    _table(["network", "weights", "steps", "derive s", "verify s", "ours s", "ours ms/step", "reference s",
-            "ref ms/step", "ours/ref", "gradients"], rows)
+    _table(
+        [
+            "network",
+            "weights",
+            "steps",
+            "derive s",
+            "verify s",
+            "ours s",
+            "ours ms/step",
+            "reference s",
+            "ref ms/step",
+            "ours/ref",
+            "gradients",
+        ],
+        rows,
+    )
     return ratios
 
 
@@ -441,16 +489,30 @@ def naive_table(nets: list[str], seed: int, timeout: float) -> None:
             rows.append([net, f"{ours['total']:.3f}", f"> {timeout:g} (stopped)", "-", "-"])
             continue
         ok, worst = agree(ours["grads"], naive["grads"])
-        rows.append([net, f"{ours['total']:.3f}", f"{naive['total']:.2f}", f"{naive['total'] / ours['total']:.1f}x",
-                     f"{'agree' if ok else 'DISAGREE'} ({worst:.0e})"])
+        rows.append(
+            [
+                net,
+                f"{ours['total']:.3f}",
+                f"{naive['total']:.2f}",
+                f"{naive['total'] / ours['total']:.1f}x",
+                f"{'agree' if ok else 'DISAGREE'} ({worst:.0e})",
+            ]
+        )
     print()
     _table(["network", "ours s", "naive SymPy s", "naive/ours", "gradients"], rows)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--repeat", type=int, default=3, metavar="N",
-                    help="fresh-process runs per network and side; the best is reported (default 3)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="N",
+        help="fresh-process runs per network and side; the best is reported (default 3)",
+    )
     ap.add_argument("--networks", default=",".join(NETWORKS), help="comma-separated, e.g. 4-2-1,64-16-10x32")
     ap.add_argument("--naive", action="store_true", help="also time the naive SymPy approach (single samples)")
     ap.add_argument("--naive-timeout", type=float, default=120.0, metavar="SECONDS")

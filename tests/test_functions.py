@@ -1,6 +1,7 @@
 """Activations and losses, one object each: their SymPy forms, float forms, local
 derivatives and sheets agree with each other, with SymPy's own derivatives and with the
 NumPy oracle's independent kernels; softplus is added the way any activation would be."""
+
 from __future__ import annotations
 
 import math
@@ -60,13 +61,16 @@ def test_functions_carry_consistent_rules(f):
     """fdiff, the elementary definition, the float code and the float function agree."""
     x = sp.Symbol("x", real=True)
     args = (x, ALPHA) if f.__name__.startswith("leaky") else (x,)
-    if f.__name__ not in ("step", "leaky_step"):   # the steps are derivatives themselves
-        assert equal(sp.Derivative(f(*args), x), sp.diff(f(*args), x), cases=(((x, sp.Rational(3, 7)),),
-                                                                                ((x, -sp.Rational(3, 7)),)))
+    if f.__name__ not in ("step", "leaky_step"):  # the steps are derivatives themselves
+        assert equal(
+            sp.Derivative(f(*args), x),
+            sp.diff(f(*args), x),
+            cases=(((x, sp.Rational(3, 7)),), ((x, -sp.Rational(3, 7)),)),
+        )
     code = FloatPrinter({"standard": "python3"}).doprint(f(*args))
     for v in POINTS:
-        fargs = (v, float(ALPHA))[:len(args)]
-        by_code = eval(code, {"math": math, "_sigma": sigma.floats, "x": v})   # our own generated code
+        fargs = (v, float(ALPHA))[: len(args)]
+        by_code = eval(code, {"math": math, "_sigma": sigma.floats, "x": v})  # our own generated code
         assert by_code == f.floats(*fargs)
         exact = f.elementary(*((sp.Float(v, 50),) + args[1:])).evalf(50)
         assert math.isclose(f.floats(*fargs), float(exact), rel_tol=1e-14, abs_tol=1e-300), (v, exact)
@@ -101,17 +105,18 @@ def test_softplus_identity_is_proven_and_a_wrong_one_is_not():
     assert sheet.lines[-1].expr == sigma(sp.Symbol("x", real=True))
     x = sp.Symbol("x", real=True)
     assert equal(sp.Derivative(softplus(x), x), sigma(x))
-    assert not equal(sp.Derivative(softplus(x), x), sp.exp(x))             # a plausible slip
-    wrong = sheet.__class__(sheet.name, sheet.title, sheet.intro,
-                            sheet.lines[:-1] + (sheet.lines[-1].__class__(r"e^{x}", sp.exp(x)),))
+    assert not equal(sp.Derivative(softplus(x), x), sp.exp(x))  # a plausible slip
+    wrong = sheet.__class__(
+        sheet.name, sheet.title, sheet.intro, sheet.lines[:-1] + (sheet.lines[-1].__class__(r"e^{x}", sp.exp(x)),)
+    )
     with pytest.raises(DerivationError, match="softplus"):
         check(wrong)
 
 
 def test_softplus_sympy_form_at_extremes():
     big, small = softplus(sp.Integer(1000)).evalf(50), softplus(sp.Integer(-1000)).evalf(50)
-    assert big == sp.Float(1000, 50)          # 1000 + e^-1000, to 50 digits
-    assert 0 < small < sp.Float("1e-434")     # e^-1000 itself, not log(1) = 0
+    assert big == sp.Float(1000, 50)  # 1000 + e^-1000, to 50 digits
+    assert 0 < small < sp.Float("1e-434")  # e^-1000 itself, not log(1) = 0
 
 
 def test_oracle_softplus_kernel_matches_the_sympy_form():
@@ -134,8 +139,9 @@ def test_softplus_slope_by_finite_differences(x):
     f = softplus.floats
     fd = (8 * (f(x + h) - f(x - h)) - (f(x + 2 * h) - f(x - 2 * h))) / (12 * h)
     assert math.isclose(fd, sigma.floats(x), rel_tol=1e-9, abs_tol=1e-12)
-    assert math.isclose(fd, float(ACTIVATIONS["softplus"].derivative(sp.Float(x, 30), None).evalf(30)),
-                        rel_tol=1e-9, abs_tol=1e-12)
+    assert math.isclose(
+        fd, float(ACTIVATIONS["softplus"].derivative(sp.Float(x, 30), None).evalf(30)), rel_tol=1e-9, abs_tol=1e-12
+    )
 
 
 def test_softplus_network_verifies_three_ways():
@@ -143,7 +149,9 @@ def test_softplus_network_verifies_three_ways():
     from derive.model.spec import load_spec_text
     from derive.verify.three_way import verify
 
-    g = derive(load_spec_text("""
+    g = derive(
+        load_spec_text(
+            """
 network: {inputs: 2, layers: [{name: h, size: 3, activation: softplus, bias: neuron},
                               {name: o, size: 2, activation: softplus}]}
 loss: mse
@@ -153,7 +161,10 @@ parameters:
 samples: [{x: [1, 0.5], y: [1, 0]}, {x: [-0.5, 2], y: [0.5, 0.5]}]
 learning_rate: 0.1
 steps: 3
-""", "softplus.yaml"))
+""",
+            "softplus.yaml",
+        )
+    )
     assert g["dout_dnet_h1_s1"].formula == sigma(sp.Symbol("net_h1_s1"))
     report = verify(g)
     assert report.ok and report.n_gradients == 15 and len(report.loss_history) == 4
@@ -180,24 +191,44 @@ def test_squared_losses_are_what_sympy_builds(name, n, fmt):
     ys = [sp.Symbol("y_" + fmt.format(j=j)) for j in range(n, 0, -1)]
     for o, y in ((outs, ys), (ys, outs)):
         assert sp.srepr(LOSSES[name].expr(o, y)) == sp.srepr(_loss_as_sympy_builds_it(LOSSES[name], o, y))
-    r = [sp.Symbol(f"r{j}", real=True) for j in range(n)]   # not plain symbols: SymPy's own arithmetic
+    r = [sp.Symbol(f"r{j}", real=True) for j in range(n)]  # not plain symbols: SymPy's own arithmetic
     assert sp.srepr(LOSSES[name].expr(r, ys)) == sp.srepr(_loss_as_sympy_builds_it(LOSSES[name], r, ys))
 
 
-@pytest.mark.parametrize("a,b", [("out_o1", "y_o1"), ("y_o1", "out_o1"), ("out_o10_s3", "y_o10_s3"), ("a", "b"),
-                                 ("z", "a"), ("out_h1", "out_h1_s1"), ("x1", "X1")])
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("out_o1", "y_o1"),
+        ("y_o1", "out_o1"),
+        ("out_o10_s3", "y_o10_s3"),
+        ("a", "b"),
+        ("z", "a"),
+        ("out_h1", "out_h1_s1"),
+        ("x1", "X1"),
+    ],
+)
 def test_forms_are_what_sympy_builds(a, b):
     """Each form made without SymPy's evaluation is the object SymPy's own operators make;
     with symbols that are not plain (or not symbols), SymPy's operators make it."""
     from derive.graph.functions.forms import difference, one_minus, times
 
     x, y = sp.Symbol(a), sp.Symbol(b)
-    same = [(difference(x, y), x - y), (difference(y, x), y - x), (one_minus(x), 1 - x),
-            (times(x, one_minus(x)), x * (1 - x)), (times(y, difference(x, y)), y * (x - y)),
-            (difference(x, x), x - x)]
+    same = [
+        (difference(x, y), x - y),
+        (difference(y, x), y - x),
+        (one_minus(x), 1 - x),
+        (times(x, one_minus(x)), x * (1 - x)),
+        (times(y, difference(x, y)), y * (x - y)),
+        (difference(x, x), x - x),
+    ]
     r = sp.Symbol("r", positive=True)
-    same += [(difference(r, x), r - x), (one_minus(r), 1 - r), (times(r, one_minus(r)), r * (1 - r)),
-             (difference(x, sp.Rational(1, 2)), x - sp.Rational(1, 2)), (times(x, x + 1), x * (x + 1))]
+    same += [
+        (difference(r, x), r - x),
+        (one_minus(r), 1 - r),
+        (times(r, one_minus(r)), r * (1 - r)),
+        (difference(x, sp.Rational(1, 2)), x - sp.Rational(1, 2)),
+        (times(x, x + 1), x * (x + 1)),
+    ]
     for ours, sympys in same:
         assert sp.srepr(ours) == sp.srepr(sympys)
 

@@ -1,6 +1,7 @@
 """Misconception rewrites read the step graph's structure (dependencies, kinds and the
 recorded terms of a hidden delta's sum), not the order in which the builder happened to
 write a formula's arguments or the spelling of step ids."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,13 +39,18 @@ def test_missing_sum_reads_the_recorded_terms_not_the_argument_order():
 
 def test_unit_derivative_replaces_the_nodes_own_loss_derivative():
     """A softmax delta reads every output's dJ/dout; the misconception is about its own."""
-    g = derive(load_spec_text("""
+    g = derive(
+        load_spec_text(
+            """
 network: {inputs: 1, layers: [{name: o, size: 3, activation: softmax}]}
 loss: mse
 parameters: {weights: {o: [[0.5], [0.3], [-0.1]]}}
 sample: {x: [1], y: [0, 1, 0]}
 learning_rate: 0.5
-""", "softmax-mse.yaml"))
+""",
+            "softmax-mse.yaml",
+        )
+    )
     st = g["delta_o2"]
     assert {d for d in st.deps if d.startswith("dloss")} == {"dloss_dout_o1", "dloss_dout_o2", "dloss_dout_o3"}
     for alt, u in zip(_alternatives("unit-loss-derivative", g, st), (1, -1)):
@@ -58,4 +64,5 @@ def test_rewrites_find_steps_by_kind_and_dependency():
     assert _alternatives("plus-update", g, g["new_w9"]) == [S("w9") + S("eta") * S("grad_w9")]
     assert _alternatives("no-learning-rate", g, g["new_w9"]) == [S("w9") - S("grad_w9")]
     assert _alternatives("updated-weights-in-delta", g, g["delta_h1"]) == [
-        g["delta_h1"].formula.xreplace({S("w9"): S("new_w9")})]
+        g["delta_h1"].formula.xreplace({S("w9"): S("new_w9")})
+    ]

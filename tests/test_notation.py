@@ -1,5 +1,6 @@
 """LaTeX is made at the edge: the step graph holds ids and references, and
 derive.present.notation writes every symbol from a step id's parts and a given number's role."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,19 +33,22 @@ def test_a_graph_has_no_latex_names():
                 assert "\\" not in f.top + f.bottom + str(f.value)
 
 
-@pytest.mark.parametrize("sid,tex", [
-    (StepId("net", "h1"), r"\mathrm{net}_{h1}"),
-    (StepId("out", "o2", 1), r"\mathrm{out}_{o2}^{(2)}"),
-    (StepId("loss"), "J"),
-    (StepId("loss", sample=0), "J^{(1)}"),
-    (StepId("dloss_dout", "o1"), r"\frac{\partial J}{\partial \mathrm{out}_{o1}}"),
-    (StepId("dout_dnet", "h2"), r"\frac{\partial \mathrm{out}_{h2}}{\partial \mathrm{net}_{h2}}"),
-    (StepId("delta", "h1", 2), r"\delta_{h1}^{(3)}"),
-    (StepId("grad", "w9"), r"\frac{\partial J}{\partial w_{9}}"),
-    (StepId("grad", "b_h1", 0), r"\frac{\partial J^{(1)}}{\partial b_{h1}}"),
-    (StepId("new", "w10"), r"w_{10}^{\text{new}}"),
-    (StepId("new", "w2_1_3"), r"{w^{(2)}_{13}}^{\text{new}}"),
-])
+@pytest.mark.parametrize(
+    "sid,tex",
+    [
+        (StepId("net", "h1"), r"\mathrm{net}_{h1}"),
+        (StepId("out", "o2", 1), r"\mathrm{out}_{o2}^{(2)}"),
+        (StepId("loss"), "J"),
+        (StepId("loss", sample=0), "J^{(1)}"),
+        (StepId("dloss_dout", "o1"), r"\frac{\partial J}{\partial \mathrm{out}_{o1}}"),
+        (StepId("dout_dnet", "h2"), r"\frac{\partial \mathrm{out}_{h2}}{\partial \mathrm{net}_{h2}}"),
+        (StepId("delta", "h1", 2), r"\delta_{h1}^{(3)}"),
+        (StepId("grad", "w9"), r"\frac{\partial J}{\partial w_{9}}"),
+        (StepId("grad", "b_h1", 0), r"\frac{\partial J^{(1)}}{\partial b_{h1}}"),
+        (StepId("new", "w10"), r"w_{10}^{\text{new}}"),
+        (StepId("new", "w2_1_3"), r"{w^{(2)}_{13}}^{\text{new}}"),
+    ],
+)
 def test_step_latex_from_the_id_grammar(sid, tex):
     assert step_latex(sid) == tex
     assert step_latex(StepId.parse(str(sid))) == tex

@@ -1,4 +1,5 @@
 """Tests for the independent NumPy oracle, derive/numeric.py."""
+
 import copy
 import dataclasses
 import itertools
@@ -38,9 +39,9 @@ def random_network(rng, hidden, out_act, bias, sizes=(3, 4, 3, 2)):
 
 def random_targets(rng, loss, S, n):
     if loss == "cross-entropy":
-        return np.eye(n)[rng.integers(n, size=S)]      # one-hot
+        return np.eye(n)[rng.integers(n, size=S)]  # one-hot
     if loss == "bce":
-        return rng.uniform(size=(S, n))                # bce allows any target in [0, 1]
+        return rng.uniform(size=(S, n))  # bce allows any target in [0, 1]
     return rng.normal(size=(S, n))
 
 
@@ -76,6 +77,7 @@ def test_backward_matches_finite_differences(hidden, out_act, loss, bias, S, red
 
 def _one_at_a_time(layers, X, Y, loss, reduction, h=1e-5):
     """The 4-point differences the plain way: a fresh copy of the network per evaluation."""
+
     def derivative(i, field, idx):
         def f(step):
             value = np.array(getattr(layers[i], field), dtype=float)
@@ -83,7 +85,9 @@ def _one_at_a_time(layers, X, Y, loss, reduction, h=1e-5):
             moved = list(layers)
             moved[i] = dataclasses.replace(layers[i], **{field: value})
             return loss_value(moved, X, Y, loss, reduction)
+
         return (8 * (f(h) - f(-h)) - (f(2 * h) - f(-2 * h))) / (12 * h)
+
     grads = []
     for i, layer in enumerate(layers):
         for field in ("W", "b"):
@@ -95,16 +99,22 @@ def _one_at_a_time(layers, X, Y, loss, reduction, h=1e-5):
 
 
 @pytest.mark.parametrize("bias", ["none", "neuron", "shared"])
-@pytest.mark.parametrize("hidden,out_act,loss,S,reduction", [
-    ("sigmoid", "sigmoid", "half-sse", 1, "mean"), ("tanh", "softmax", "cross-entropy", 3, "mean"),
-    ("leaky-relu", "sigmoid", "bce", 3, "sum"), ("softplus", "identity", "mse", 2, "mean")])
+@pytest.mark.parametrize(
+    "hidden,out_act,loss,S,reduction",
+    [
+        ("sigmoid", "sigmoid", "half-sse", 1, "mean"),
+        ("tanh", "softmax", "cross-entropy", 3, "mean"),
+        ("leaky-relu", "sigmoid", "bce", 3, "sum"),
+        ("softplus", "identity", "mse", 2, "mean"),
+    ],
+)
 def test_vectorised_differences_are_the_one_at_a_time_differences(hidden, out_act, loss, S, reduction, bias):
     """The blocks of moved copies give the differences of moving one parameter at a time, to
     the round-off of the loss (the absolute floor verify uses, 1e-9 max(1, J)): the same
     formula of the same float64 loss, not another approximation."""
     rng = np.random.default_rng(zlib.crc32(repr((hidden, loss, bias, S)).encode()))
     layers = random_network(rng, hidden, out_act, bias)
-    layers[1] = dataclasses.replace(layers[1], train_bias=bias == "none" or S != 2)   # a frozen bias too
+    layers[1] = dataclasses.replace(layers[1], train_bias=bias == "none" or S != 2)  # a frozen bias too
     X, Y = rng.normal(size=(S, 3)), random_targets(rng, loss, S, 2)
     fd_W, fd_b = finite_difference_gradients(layers, X, Y, loss, reduction)
     ours = [g for pair in zip(fd_W, fd_b, strict=True) for g in pair if g is not None]
@@ -128,13 +138,16 @@ def test_differences_in_small_blocks_are_the_same(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
 
 
-@pytest.mark.parametrize("loss,value,dloss", [
-    # yhat = [1, 2, 4], y = [0, 0, 1]: residuals y - yhat = [-1, -2, -3], sum of squares 14, n = 3
-    ("half-sse", 7.0, [1.0, 2.0, 3.0]),
-    ("sse", 14.0, [2.0, 4.0, 6.0]),
-    ("mse", 14.0 / 3, [2 / 3, 4 / 3, 2.0]),
-    ("half-mse", 14.0 / 6, [1 / 3, 2 / 3, 1.0]),
-])
+@pytest.mark.parametrize(
+    "loss,value,dloss",
+    [
+        # yhat = [1, 2, 4], y = [0, 0, 1]: residuals y - yhat = [-1, -2, -3], sum of squares 14, n = 3
+        ("half-sse", 7.0, [1.0, 2.0, 3.0]),
+        ("sse", 14.0, [2.0, 4.0, 6.0]),
+        ("mse", 14.0 / 3, [2 / 3, 4 / 3, 2.0]),
+        ("half-mse", 14.0 / 6, [1 / 3, 2 / 3, 1.0]),
+    ],
+)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_squared_loss_values(loss, value, dloss, reduction):
     # Finite differences cannot see a wrong loss scale (value and gradient would agree),
@@ -144,15 +157,14 @@ def test_squared_loss_values(loss, value, dloss, reduction):
     fwd = forward(layers, X, Y, loss, reduction)
     np.testing.assert_allclose(fwd.loss_per_sample, [value, value], rtol=1e-15)
     assert fwd.loss == pytest.approx(value * (2 if reduction == "sum" else 1), rel=1e-15)
-    np.testing.assert_allclose(backward(layers, X, Y, loss, reduction).dloss_dout, [dloss] * 2,
-                               rtol=1e-15)
+    np.testing.assert_allclose(backward(layers, X, Y, loss, reduction).dloss_dout, [dloss] * 2, rtol=1e-15)
 
 
 def test_probabilistic_loss_values():
-    layers = [Layer(np.array([[0.0], [np.log(3.0)]]), "softmax")]   # softmax -> [1/4, 3/4]
+    layers = [Layer(np.array([[0.0], [np.log(3.0)]]), "softmax")]  # softmax -> [1/4, 3/4]
     fwd = forward(layers, [[1.0]], [[0.0, 1.0]], "cross-entropy")
     assert fwd.loss == pytest.approx(-np.log(0.75), rel=1e-14)
-    layers = [Layer(np.array([[np.log(3.0)]]), "sigmoid")]            # sigmoid -> 3/4
+    layers = [Layer(np.array([[np.log(3.0)]]), "sigmoid")]  # sigmoid -> 3/4
     fwd = forward(layers, [[1.0]], [[0.2]], "bce")
     assert fwd.loss == pytest.approx(-(0.2 * np.log(0.75) + 0.8 * np.log(0.25)), rel=1e-14)
 
@@ -201,8 +213,7 @@ def test_hand_computed_421_example():
 
     grads = backward(net_421(), X_421, Y_421, "half-sse")
     np.testing.assert_allclose(grads.grad_W[1][0], [float(d_o * hj) for hj in h], rtol=1e-12)
-    np.testing.assert_allclose(grads.grad_W[0], [[float(d * xi) for xi in x] for d in d_h],
-                               rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(grads.grad_W[0], [[float(d * xi) for xi in x] for d in d_h], rtol=1e-12, atol=1e-300)
     assert grads.grad_b == [None, None]
 
 
@@ -220,6 +231,7 @@ def test_train_zero_steps():
 
 
 # --- numerical stability -------------------------------------------------------------
+
 
 def _assert_finite_no_warnings(layers, X, Y, loss):
     with warnings.catch_warnings(), np.errstate(all="raise"):
@@ -264,6 +276,7 @@ def test_hidden_sigmoid_extreme_logits():
 
 # --- update ----------------------------------------------------------------------------
 
+
 def test_update_is_pure_and_respects_frozen_biases():
     rng = np.random.default_rng(1)
     layers = random_network(rng, "tanh", "identity", "neuron")
@@ -275,11 +288,11 @@ def test_update_is_pure_and_respects_frozen_biases():
     assert grads.grad_b[0] is None and isinstance(grads.grad_b[1], float)
     new = update(layers, grads, lr=0.01)
 
-    for old, kept in zip(layers, before, strict=True):          # inputs untouched
+    for old, kept in zip(layers, before, strict=True):  # inputs untouched
         np.testing.assert_array_equal(old.W, kept.W)
         np.testing.assert_array_equal(old.b, kept.b)
-    np.testing.assert_array_equal(new[0].b, before[0].b)   # frozen bias unchanged
-    assert new[0].b is not layers[0].b                     # ... but not aliased either
+    np.testing.assert_array_equal(new[0].b, before[0].b)  # frozen bias unchanged
+    assert new[0].b is not layers[0].b  # ... but not aliased either
     assert new[1].b == pytest.approx(0.25 - 0.01 * grads.grad_b[1])
     np.testing.assert_allclose(new[2].b, before[2].b - 0.01 * grads.grad_b[2])
     for n, old, g in zip(new, before, grads.grad_W, strict=True):
@@ -297,12 +310,15 @@ def test_frozen_bias_has_no_finite_difference_gradient():
     assert backward(layers, X, Y, "bce").grad_b[1] is None
 
 
-@pytest.mark.parametrize("bad", [
-    dict(acts=("softmax", "identity"), loss="half-sse"),
-    dict(acts=("tanh", "identity"), loss="cross-entropy"),
-    dict(acts=("tanh", "identity"), loss="bce"),
-    dict(acts=("tanh", "identity"), loss="nope"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(acts=("softmax", "identity"), loss="half-sse"),
+        dict(acts=("tanh", "identity"), loss="cross-entropy"),
+        dict(acts=("tanh", "identity"), loss="bce"),
+        dict(acts=("tanh", "identity"), loss="nope"),
+    ],
+)
 def test_invalid_configurations_raise(bad):
     layers = [Layer(np.ones((2, 2)), bad["acts"][0]), Layer(np.ones((2, 2)), bad["acts"][1])]
     with pytest.raises(ValueError):

@@ -1,5 +1,6 @@
 """Property tests: every small network the spec language allows verifies three ways
 (SymPy step graph, NumPy core, finite differences and loss history)."""
+
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -18,8 +19,10 @@ def decimal_number(lo=-1, hi=1, values=None):
     """One- or two-decimal numbers in [lo, hi], as typed in a spec."""
     if values is not None:
         return st.sampled_from(values)
-    return st.one_of(st.integers(lo * 10, hi * 10).map(lambda k: str(Decimal(k) / 10)),
-                     st.integers(lo * 100, hi * 100).map(lambda k: str(Decimal(k) / 100)))
+    return st.one_of(
+        st.integers(lo * 10, hi * 10).map(lambda k: str(Decimal(k) / 10)),
+        st.integers(lo * 100, hi * 100).map(lambda k: str(Decimal(k) / 100)),
+    )
 
 
 def vector(items):
@@ -37,7 +40,7 @@ def spec_texts(draw, numbers=None, hidden=HIDDEN):
     out_act = {"cross-entropy": "softmax", "bce": "sigmoid"}.get(loss) or draw(st.sampled_from(hidden + ["softmax"]))
     acts = [draw(st.sampled_from(hidden)) for _ in range(n_layers - 1)] + [out_act]
     sizes = [draw(st.integers(2 if a == "softmax" else 1, 3)) for a in acts]
-    names = ["h", "g", "k"][:n_layers - 1] + ["o"]
+    names = ["h", "g", "k"][: n_layers - 1] + ["o"]
     layers, weights, biases = [], [], []
     prev = n_in
     for name, act, n in zip(names, acts, sizes, strict=True):
@@ -65,7 +68,7 @@ def spec_texts(draw, numbers=None, hidden=HIDDEN):
                 y = str(c)
             elif kind == "one-hot":
                 y = vector("1" if j == c else "0" for j in range(n_out))
-            else:   # tenths summing to 1
+            else:  # tenths summing to 1
                 cuts = sorted(draw(st.lists(st.integers(0, 10), min_size=n_out - 1, max_size=n_out - 1)))
                 parts = [b - a for a, b in zip([0] + cuts, cuts + [10], strict=True)]
                 y = vector(str(Decimal(p) / 10) for p in parts)
@@ -74,15 +77,26 @@ def spec_texts(draw, numbers=None, hidden=HIDDEN):
         else:
             y = vector(draw(decimal_number()) for _ in range(n_out))
         samples.append(f"  - {{x: {x}, y: {y}}}")
-    text = ["network:", f"  inputs: {n_in}", "  layers:", *layers,
-            f"  weight_names: {draw(st.sampled_from(['input-major', 'neuron-major', 'indexed']))}",
-            f"loss: {loss}", "parameters:", "  weights:", *weights]
+    text = [
+        "network:",
+        f"  inputs: {n_in}",
+        "  layers:",
+        *layers,
+        f"  weight_names: {draw(st.sampled_from(['input-major', 'neuron-major', 'indexed']))}",
+        f"loss: {loss}",
+        "parameters:",
+        "  weights:",
+        *weights,
+    ]
     if biases:
         text += ["  biases:", *biases]
-    text += ["samples:", *samples,
-             f"batch: {draw(st.sampled_from(['mean', 'sum']))}",
-             f"learning_rate: {draw(st.sampled_from(['0.1', '0.5', '1', '0.05']))}",
-             f"steps: {draw(st.integers(1, 3))}"]
+    text += [
+        "samples:",
+        *samples,
+        f"batch: {draw(st.sampled_from(['mean', 'sum']))}",
+        f"learning_rate: {draw(st.sampled_from(['0.1', '0.5', '1', '0.05']))}",
+        f"steps: {draw(st.integers(1, 3))}",
+    ]
     return "\n".join(text) + "\n"
 
 

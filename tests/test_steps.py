@@ -1,4 +1,5 @@
 """Step values: exact numbers, rounding, printing, evaluation and the compiled float graph."""
+
 import math
 from pathlib import Path
 
@@ -7,12 +8,14 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derive.graph.functions import relu, sigma
-from derive.graph.compile import compile_graph
-from derive.verify.history import run_steps
-from derive.model.spec import load_spec, load_spec_text
-from derive.graph.steps import PRECISION, evaluate, fmt, round_half_up, to_number
 from derive.graph.builder import derive
+from derive.graph.compile import compile_graph
+from derive.graph.functions import relu, sigma
+from derive.graph.steps import PRECISION, evaluate, to_number
+from derive.model.numbers import round_half_up
+from derive.model.spec import load_spec, load_spec_text
+from derive.present.numbers import fmt
+from derive.verify.history import run_steps
 
 FOUR = Path(__file__).resolve().parent.parent / "worked" / "four.yaml"
 
@@ -21,7 +24,7 @@ def test_to_number_keeps_rationals_exact_and_floats_at_50_digits():
     assert to_number(sp.Rational(47, 125)) == sp.Rational(47, 125)
     assert to_number(relu(sp.Rational(-1, 3))) == 0
     v = to_number(sigma(sp.Rational(1, 2)))
-    assert v.is_Float and v._prec >= 165                           # 50 decimal digits
+    assert v.is_Float and v._prec >= 165  # 50 decimal digits
     assert abs(v - (1 / (1 + sp.exp(-sp.Rational(1, 2)))).evalf(60)) < sp.Float("1e-49")
     with pytest.raises(ArithmeticError):
         to_number(sp.log(sp.Integer(0)))
@@ -30,32 +33,43 @@ def test_to_number_keeps_rationals_exact_and_floats_at_50_digits():
 @pytest.mark.parametrize("net", [30, 111, 120, 1000, 3000])
 def test_saturated_sigma_carries_the_digits_that_one_minus_it_needs(net):
     out = to_number(sigma(sp.Integer(net)))
-    exact = sp.exp(-net) / (1 + sp.exp(-net))          # 1 - sigma(net)
+    exact = sp.exp(-net) / (1 + sp.exp(-net))  # 1 - sigma(net)
     assert (1 - out) > 0
     assert abs((1 - out) - exact.evalf(60)) < exact.evalf(60) * sp.Float("1e-45")
-    low = to_number(sigma(sp.Integer(-net)))          # the other side needs no extra digits
+    low = to_number(sigma(sp.Integer(-net)))  # the other side needs no extra digits
     assert low._prec <= 200 and abs(low / exact.evalf(60) - 1) < 1e-45
 
 
 def test_evaluate_takes_a_sum_that_cancels_within_rounding_as_zero():
     a, b, c, s = sp.symbols("a b c s")
     f = sp.Add(a * s, b * s, c * s, evaluate=False)
-    env = {a: sp.Rational(1, 10), b: sp.Rational(2, 10), c: sp.Rational(-3, 10),
-           s: to_number(sigma(sp.Rational(3, 10)))}
-    assert f.xreplace(env) != 0                         # 50-digit noise, ~3e-52
+    env = {
+        a: sp.Rational(1, 10),
+        b: sp.Rational(2, 10),
+        c: sp.Rational(-3, 10),
+        s: to_number(sigma(sp.Rational(3, 10))),
+    }
+    assert f.xreplace(env) != 0  # 50-digit noise, ~3e-52
     assert evaluate(f, env) == 0 and evaluate(f, env).is_Integer
     # a small true difference is kept
-    env[c] = sp.Rational(-3, 10) + sp.Rational(1, 10 ** 30)
+    env[c] = sp.Rational(-3, 10) + sp.Rational(1, 10**30)
     v = evaluate(f, env)
-    assert abs(v - env[s] / 10 ** 30) < sp.Float("1e-50")   # within the rounding of the sum
+    assert abs(v - env[s] / 10**30) < sp.Float("1e-50")  # within the rounding of the sum
     # exact sums stay exact
     assert evaluate(sp.Add(a, c, evaluate=False), {a: sp.Rational(3, 10), c: sp.Rational(-3, 10)}) == 0
 
 
-@pytest.mark.parametrize("v,d,expected", [
-    (sp.Rational(1, 8), 2, "0.13"), (sp.Rational(-1, 8), 2, "-0.13"), (sp.Rational(5, 1000), 2, "0.01"),
-    (sp.Rational(-5, 1000), 2, "-0.01"), (sp.Rational(2, 3), 3, "0.667"), (sp.Rational(7, 2), 0, "4"),
-])
+@pytest.mark.parametrize(
+    "v,d,expected",
+    [
+        (sp.Rational(1, 8), 2, "0.13"),
+        (sp.Rational(-1, 8), 2, "-0.13"),
+        (sp.Rational(5, 1000), 2, "0.01"),
+        (sp.Rational(-5, 1000), 2, "-0.01"),
+        (sp.Rational(2, 3), 3, "0.667"),
+        (sp.Rational(7, 2), 0, "4"),
+    ],
+)
 def test_round_half_up_rounds_ties_away_from_zero(v, d, expected):
     assert round_half_up(v, d) == sp.Rational(expected)
     assert round_half_up(sp.Float(v, PRECISION), d) == sp.Rational(expected)
@@ -66,16 +80,16 @@ def test_fmt():
     assert fmt(sp.Rational(1, 2), 3, as_given=True) == "0.5"
     assert fmt(sp.Rational(1, 3), 3, as_given=True) == "0.333"
     assert fmt(sp.Rational(-1, 3), 3) == "-0.333"
-    assert fmt(sp.Rational(-1, 10 ** 6), 3) == r"-1.00 \times 10^{-6}"
+    assert fmt(sp.Rational(-1, 10**6), 3) == r"-1.00 \times 10^{-6}"
     assert fmt(sp.Float("2.5e-9", PRECISION), 3) == r"2.50 \times 10^{-9}"
     assert fmt(sp.Float("-0.0001", PRECISION), 3) == r"-1.00 \times 10^{-4}"
     assert fmt(sp.Integer(0), 3) == "0.000"
-    assert fmt(sp.Float(0, PRECISION), 3) == "0.000"          # a Float zero is not "tiny"
+    assert fmt(sp.Float(0, PRECISION), 3) == "0.000"  # a Float zero is not "tiny"
     assert fmt(sp.Rational(-1, 3000), 2) == r"-3.3 \times 10^{-4}"
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(-10 ** 6, 10 ** 6), st.integers(1, 10 ** 4), st.integers(0, 6))
+@given(st.integers(-(10**6), 10**6), st.integers(1, 10**4), st.integers(0, 6))
 def test_fmt_prints_the_rounded_value(p, q, d):
     v = sp.Rational(p, q)
     s = fmt(v, d)
@@ -84,7 +98,9 @@ def test_fmt_prints_the_rounded_value(p, q, d):
         assert sp.Rational(s) == r and (d == 0 or len(s.split(".")[1]) == d)
     else:
         mant = s.split(" ")[0]
-        assert abs(sp.Rational(mant) - v * 10 ** -int(s.split("{")[-1].rstrip("}"))) <= sp.Rational(1, 10 ** max(d - 1, 0))
+        assert abs(sp.Rational(mant) - v * 10 ** -int(s.split("{")[-1].rstrip("}"))) <= sp.Rational(
+            1, 10 ** max(d - 1, 0)
+        )
 
 
 def test_graph_run_with_overrides_changes_only_downstream():
@@ -170,7 +186,7 @@ learning_rate: 1000
 """
     g = derive(load_spec_text(text))
     history, final = run_steps(g, 120)
-    assert history[0] == 0.5 and history[1] == pytest.approx(999.0 ** 2 / 2)
+    assert history[0] == 0.5 and history[1] == pytest.approx(999.0**2 / 2)
     assert not any(h == 0 for h in history) and not math.isfinite(history[-1])
 
 
@@ -180,11 +196,14 @@ learning_rate: 1000
 def _numbers():
     """Numbers as steps hold them: small rationals, integers (0 and 1 among them) and
     50-digit floats of any sign and size."""
-    return st.one_of(st.integers(-3, 3).map(sp.Integer),
-                     st.tuples(st.integers(-10 ** 6, 10 ** 6), st.integers(1, 10 ** 4)).map(lambda t: sp.Rational(*t)),
-                     st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-60, 60))
-                     .map(lambda t: sp.Float(t[0], 50) * sp.Float(2, 50) ** t[1]),
-                     st.floats(-10, 10, allow_nan=False).map(lambda f: sp.Float(f, 30)))
+    return st.one_of(
+        st.integers(-3, 3).map(sp.Integer),
+        st.tuples(st.integers(-(10**6), 10**6), st.integers(1, 10**4)).map(lambda t: sp.Rational(*t)),
+        st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-60, 60)).map(
+            lambda t: sp.Float(t[0], 50) * sp.Float(2, 50) ** t[1]
+        ),
+        st.floats(-10, 10, allow_nan=False).map(lambda f: sp.Float(f, 30)),
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -195,7 +214,7 @@ def test_raw_arithmetic_is_sympys(vals, op):
     from derive.graph.arith import _add, _cooked, _mul, _raw
 
     raw = [_raw(v) for v in vals]
-    if any(r is None for r in raw):     # a float 0: left to SymPy
+    if any(r is None for r in raw):  # a float 0: left to SymPy
         return
     ours = _cooked(_mul(raw) if op == "*" else _add(raw))
     theirs = (sp.Mul if op == "*" else sp.Add)(*vals)
@@ -213,10 +232,15 @@ class _RewriteSigma(sp.Function):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.integers(-40, 40).map(sp.Integer),
-                 st.tuples(st.integers(-4 * 10 ** 6, 4 * 10 ** 6), st.sampled_from([10, 100, 10 ** 4, 10 ** 5]))
-                 .map(lambda t: sp.Rational(*t)),
-                 st.floats(-300, 300, allow_nan=False).map(lambda f: sp.Float(f, 50) * sp.Rational(37, 41))))
+@given(
+    st.one_of(
+        st.integers(-40, 40).map(sp.Integer),
+        st.tuples(st.integers(-4 * 10**6, 4 * 10**6), st.sampled_from([10, 100, 10**4, 10**5])).map(
+            lambda t: sp.Rational(*t)
+        ),
+        st.floats(-300, 300, allow_nan=False).map(lambda f: sp.Float(f, 50) * sp.Rational(37, 41)),
+    )
+)
 def test_sigma_is_evaluated_exactly_as_sympys_evalf_would(x):
     """sigma's mpmath path repeats SymPy's own evaluation of 1/(1 + exp(-x)) operation by
     operation; this test fails if a SymPy release evaluates it differently."""
@@ -235,7 +259,7 @@ def test_every_step_value_is_its_formula_evaluated_by_sympy(example):
         v = s.formula.xreplace(env)
         v = v if v.is_Rational or v.is_Float else to_number(v)
         if s.formula.is_Add and v.is_Float and abs(v) < 1e-20:
-            v = evaluate(s.formula, env)   # (the cancellation rule)
+            v = evaluate(s.formula, env)  # (the cancellation rule)
         assert sp.srepr(s.exact) == sp.srepr(v), s.id
         env[s.symbol] = s.exact
 
@@ -277,7 +301,7 @@ def test_wide_gap_of_a_float_is_sympys_decision(v, digits):
     floats within a few units of the floor and of 1."""
     from derive.graph.arith import _floor_mpf, wide_gap
 
-    floor = sp.Float(10) ** (PRECISION - 10 - digits)   # the floor as SymPy makes it
+    floor = sp.Float(10) ** (PRECISION - 10 - digits)  # the floor as SymPy makes it
     assert _floor_mpf(digits) == floor._mpf_
     for f in (sp.Float(v, 50), 1 - floor * sp.Float(v, 50) / 1000, sp.Float(1, 50) - floor):
         if isinstance(f, sp.Float):
@@ -301,7 +325,7 @@ def test_the_collector_is_paused_and_resumed_as_it_was():
     try:
         with paused_collector():
             pass
-        assert not gc.isenabled()                 # it was off: it stays off
+        assert not gc.isenabled()  # it was off: it stays off
     finally:
         gc.enable()
     kept = [[i] for i in range(100)]

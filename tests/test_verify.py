@@ -1,25 +1,25 @@
 """The three-way check can fail, says where, and survives extreme inputs."""
+
 import importlib
 import math
 import warnings
 from pathlib import Path
 
-import numpy as np
 import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from derive.verify import oracle as numeric
-from derive.model.spec import load_spec, load_spec_text
-from derive.graph.builder import derive
-from derive.verify.three_way import VerificationError, verify
 from support import KINK_SPEC
+
+from derive.graph.builder import derive
+from derive.model.spec import load_spec, load_spec_text
+from derive.verify import oracle as numeric
+from derive.verify.three_way import VerificationError, verify
 
 # The module of the three-way check (the step-graph history is patched where it is used).
 verify_module = importlib.import_module("derive.verify.three_way")
-
 
 
 FOUR = Path(__file__).resolve().parent.parent / "worked" / "four.yaml"
@@ -43,13 +43,15 @@ def wrap(monkeypatch, module, name, change):
 
     def patched(*args, **kwargs):
         return change(real(*args, **kwargs))
+
     monkeypatch.setattr(module, name, patched)
 
 
 def test_numpy_gradient_off_by_1e6_relative_is_caught(monkeypatch, four):
     def change(bwd):
-        bwd.grad_W[0][0, 0] *= 1 + 1e-6       # w1: input-major, i1 -> h1
+        bwd.grad_W[0][0, 0] *= 1 + 1e-6  # w1: input-major, i1 -> h1
         return bwd
+
     wrap(monkeypatch, numeric, "backward", change)
     with pytest.raises(VerificationError, match=r"grad_w1: SymPy gives .*NumPy gives"):
         verify(four)
@@ -61,8 +63,9 @@ def test_numpy_gradient_off_by_1e6_relative_is_caught(monkeypatch, four):
 
 def test_numpy_delta_off_is_caught(monkeypatch, four):
     def change(bwd):
-        bwd.deltas[0][0, 1] *= 1 + 1e-6       # delta_h2
+        bwd.deltas[0][0, 1] *= 1 + 1e-6  # delta_h2
         return bwd
+
     wrap(monkeypatch, numeric, "backward", change)
     with pytest.raises(VerificationError, match="delta_h2"):
         verify(four)
@@ -70,7 +73,7 @@ def test_numpy_delta_off_is_caught(monkeypatch, four):
 
 def test_sympy_value_off_is_caught(four):
     st = four["out_h1"]
-    st.exact = st.exact * (1 + sp.Rational(1, 10 ** 6))
+    st.exact = st.exact * (1 + sp.Rational(1, 10**6))
     report = verify(four, strict=False)
     # out_h1 is also the last factor printed in grad_w9's chain-rule product
     assert [f.split(":")[0] for f in report.failures] == ["out_h1", "grad_w9 (chain rule)"]
@@ -80,9 +83,11 @@ def test_finite_difference_off_is_caught(monkeypatch, four):
     def change(factor):
         def perturb(result):
             fd_W, fd_b = result
-            fd_W[1][0, 0] *= factor            # w9: h1 -> o1
+            fd_W[1][0, 0] *= factor  # w9: h1 -> o1
             return fd_W, fd_b
+
         return perturb
+
     # The finite differences agree to rtol 1e-6: 3e-6 relative is caught ...
     wrap(monkeypatch, numeric, "finite_difference_gradients", change(1 + 3e-6))
     with pytest.raises(VerificationError, match="grad_w9: SymPy gives .*finite differences give"):
@@ -100,6 +105,7 @@ def test_numpy_loss_history_off_is_caught(monkeypatch, four):
         layers, history = result
         history[1] *= 1 + 1e-6
         return layers, history
+
     wrap(monkeypatch, numeric, "train", change)
     with pytest.raises(VerificationError, match="loss after step 1: step graph gives"):
         verify(four)
@@ -112,6 +118,7 @@ def test_step_graph_loss_history_off_is_caught(monkeypatch, four):
     def change(result):
         history, final = result
         return [history[0] * (1 + 1e-6)] + history[1:], final
+
     wrap(monkeypatch, verify_module, "run_steps", change)
     report = verify(four, strict=False)
     assert [f.split(":")[0] for f in report.failures] == ["loss after step 0"]
@@ -119,8 +126,9 @@ def test_step_graph_loss_history_off_is_caught(monkeypatch, four):
 
 def test_strict_error_counts_the_other_failures(monkeypatch, four):
     def change(bwd):
-        bwd.grad_W[0] *= 2                    # every weight into the hidden layer
+        bwd.grad_W[0] *= 2  # every weight into the hidden layer
         return bwd
+
     wrap(monkeypatch, numeric, "backward", change)
     report = verify(four, strict=False)
     assert len(report.failures) > 8
@@ -166,7 +174,7 @@ def test_logits_of_1000_give_no_warning_and_no_crash(act, loss, w, y):
         report = verify(g, strict=False)
     assert report.ok, report.failures
     assert all(math.isfinite(v) for v in report.loss_history)
-    for s in g:   # every exact value is a finite real number, however large or small
+    for s in g:  # every exact value is a finite real number, however large or small
         assert s.exact.is_number and s.exact.is_finite and s.exact.is_real, s.id
 
 
@@ -185,8 +193,8 @@ def test_saturated_bce_values_are_right():
     text = ONE_LAYER.format(size=1, act="sigmoid", loss="bce", w="[[-1000]]", y="[1]")
     g = derive(load_spec_text(text))
     assert abs(g["loss"].exact - 1000) < 1e-40
-    assert float(g["dloss_dout_o1"].exact) == -math.inf        # beyond the float range ...
-    assert verify(g).ok                                          # ... and NumPy's -inf agrees
+    assert float(g["dloss_dout_o1"].exact) == -math.inf  # beyond the float range ...
+    assert verify(g).ok  # ... and NumPy's -inf agrees
 
 
 # --------------------------------------------------------------------------- ReLU kinks
@@ -196,14 +204,14 @@ KINK = KINK_SPEC.format(steps=3)
 
 def test_exact_kink_takes_the_left_branch_everywhere():
     g = derive(load_spec_text(KINK))
-    assert g["net_h2_s2"].exact == 0                       # 0.4*0.9 + 0.4*(-0.9)
-    assert g["dout_dnet_h2_s2"].exact == sp.Rational(1, 10)   # the left-hand slope, alpha
+    assert g["net_h2_s2"].exact == 0  # 0.4*0.9 + 0.4*(-0.9)
+    assert g["dout_dnet_h2_s2"].exact == sp.Rational(1, 10)  # the left-hand slope, alpha
     fwd = numeric.forward(verify_module.numpy_layers(g.spec), [[0.4, 0.7], [0.9, -0.9]], [[1], [0.51]], "mse")
-    assert fwd.nets[0][1, 1] != 0                          # NumPy's float is rounding noise
+    assert fwd.nets[0][1, 1] != 0  # NumPy's float is rounding noise
     report = verify(g)
     assert report.ok
     fd_note, history_note = report.notes
-    assert fd_note.startswith("Finite differences were not compared for w2, w5:")   # i1, i2 -> h2
+    assert fd_note.startswith("Finite differences were not compared for w2, w5:")  # i1, i2 -> h2
     assert "net_h2_s2" in fd_note and "net_h2_s2" in history_note
     assert report.n_gradients == len(g.spec.trainable()) - 2
 
@@ -237,13 +245,13 @@ steps: 120
 """
     g = derive(load_spec_text(text))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # the NumPy core's own overflow warnings
+        warnings.simplefilter("ignore", RuntimeWarning)  # the NumPy core's own overflow warnings
         report = verify(g)
     assert report.ok
     assert [n for n in report.notes if n.startswith("The training diverges: after step ")]
     finite = [h for h in report.loss_history if math.isfinite(h)]
-    assert 40 < len(finite) < 60                 # w -> -999 w each step: w^2/2 overflows near 1e308
-    assert finite[1] == pytest.approx(999.0 ** 2 / 2, rel=1e-12)
+    assert 40 < len(finite) < 60  # w -> -999 w each step: w^2/2 overflows near 1e308
+    assert finite[1] == pytest.approx(999.0**2 / 2, rel=1e-12)
 
 
 def test_shared_bias_straddling_a_kink_is_not_compared():
@@ -255,8 +263,10 @@ sample: {x: [0.4, 0.4], y: [1, 0]}
 learning_rate: 0.1
 """
     report = verify(derive(load_spec_text(text)))
-    assert report.notes == ["Finite differences were not compared for b_o: moving it by up to 2h = 2e-05 moves "
-                            "net_o1 across the kink of a ReLU, where a difference quotient mixes the two one-sided slopes."]
+    assert report.notes == [
+        "Finite differences were not compared for b_o: moving it by up to 2h = 2e-05 moves "
+        "net_o1 across the kink of a ReLU, where a difference quotient mixes the two one-sided slopes."
+    ]
     assert [r.id for r in report.rows if r.fd is not None] == ["grad_w1", "grad_w2", "grad_w3", "grad_w4"]
 
 
@@ -274,13 +284,17 @@ def _retarget(step, path, factor, value):
 def test_chain_factors_are_references_that_multiply_out(four):
     chain = four["grad_w1"].chain
     assert [(f.top, f.bottom, f.value) for f in chain[0]] == [
-        ("loss", "out_o1", "dloss_dout_o1"), ("out_o1", "net_o1", "dout_dnet_o1"), ("net_o1", "out_h1", "w9"),
-        ("out_h1", "net_h1", "dout_dnet_h1"), ("net_h1", "w1", "i1")]
+        ("loss", "out_o1", "dloss_dout_o1"),
+        ("out_o1", "net_o1", "dout_dnet_o1"),
+        ("net_o1", "out_h1", "w9"),
+        ("out_h1", "net_h1", "dout_dnet_h1"),
+        ("net_h1", "w1", "i1"),
+    ]
     assert verify(four).n_chains == 10
 
 
 def test_a_chain_that_does_not_multiply_out_is_caught(four):
-    _retarget(four["grad_w1"], 0, 2, "w10")     # the weight of another path
+    _retarget(four["grad_w1"], 0, 2, "w10")  # the weight of another path
     report = verify(four, strict=False)
     assert [f.split(":")[0] for f in report.failures] == ["grad_w1 (chain rule)"]
     with pytest.raises(VerificationError, match=r"grad_w1 \(chain rule\): its 1 path\(s\) multiply out to"):
@@ -292,8 +306,9 @@ def test_chains_whose_floats_underflow_are_decided_exactly():
     what the check compares; a wrong factor is still caught."""
     from derive.verify.chains import check_chains
 
-    g = derive(load_spec_text(ONE_LAYER.format(size=1, act="sigmoid", loss="half-sse", w="[[1000]]", y="[0]"),
-                              "sat.yaml"))
+    g = derive(
+        load_spec_text(ONE_LAYER.format(size=1, act="sigmoid", loss="half-sse", w="[[1000]]", y="[0]"), "sat.yaml")
+    )
     assert float(g["dout_dnet_o1"].exact) == 0.0 and not g["grad_w1"].exact.is_zero
     assert check_chains(g) == (1, [])
     _retarget(g["grad_w1"], 0, 2, "eta")
@@ -310,13 +325,18 @@ def test_one_update_history_and_parameters_are_the_graphs_own_values(four):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(
-    st.tuples(st.integers(-10 ** 60, 10 ** 60), st.integers(1, 10 ** 30)).map(lambda t: sp.Rational(*t)),
-    st.tuples(st.integers(-10 ** 6, 10 ** 6), st.integers(0, 330)).map(lambda t: sp.Rational(t[0], 10 ** t[1])),
-    st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-1100, 1100), st.sampled_from([15, 50, 400]))
-    .map(lambda t: sp.Float(t[0], t[2]) * sp.Float(2, t[2]) ** t[1]),
-    st.tuples(st.integers(1, 2 ** 200), st.integers(-1200, 1100)).map(lambda t: sp.Float._new(
-        mpmath.libmp.from_man_exp(t[0], t[1]), 700))))
+@given(
+    st.one_of(
+        st.tuples(st.integers(-(10**60), 10**60), st.integers(1, 10**30)).map(lambda t: sp.Rational(*t)),
+        st.tuples(st.integers(-(10**6), 10**6), st.integers(0, 330)).map(lambda t: sp.Rational(t[0], 10 ** t[1])),
+        st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-1100, 1100), st.sampled_from([15, 50, 400])).map(
+            lambda t: sp.Float(t[0], t[2]) * sp.Float(2, t[2]) ** t[1]
+        ),
+        st.tuples(st.integers(1, 2**200), st.integers(-1200, 1100)).map(
+            lambda t: sp.Float._new(mpmath.libmp.from_man_exp(t[0], t[1]), 700)
+        ),
+    )
+)
 def test_as_float_is_sympys_float(v):
     """The check's conversion of exact values gives what ``float()`` gives, to the bit (ties
     to even, subnormals, beyond the float range)."""

@@ -13,7 +13,7 @@ import yaml
 from support import need
 
 from derive.cli import main
-from derive.graph.steps import round_half_up
+from derive.model.numbers import round_half_up
 from derive.model.spec import load_spec, load_spec_text
 from derive.present.worksheet import worksheet_files
 from derive.teach.variants import DEFAULTS, make_variants

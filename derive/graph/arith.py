@@ -24,6 +24,7 @@ building the expressions: building them cost more than everything else in a larg
 >>> recipe_value(recipe, vals)
 5/8
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -104,7 +105,7 @@ def _raw(v):
     """A SymPy number as a raw number, or None (not a finite number, or a float 0)."""
     if isinstance(v, sp.Rational):
         return (v.p, v.q)
-    if isinstance(v, sp.Float) and v._mpf_[1]:   # a zero or special float has mantissa 0
+    if isinstance(v, sp.Float) and v._mpf_[1]:  # a zero or special float has mantissa 0
         return (v._mpf_, v._prec)
     return None
 
@@ -168,7 +169,7 @@ def _exact_mul(a, b, c, d):
 def _exact_add(a, b, c, d):
     if b == d:
         return (a + c, b)
-    g = gcd(b, d)   # (the common denominator stays small: a net's 64 terms would multiply theirs)
+    g = gcd(b, d)  # (the common denominator stays small: a net's 64 terms would multiply theirs)
     return (a * (d // g) + c * (b // g), b // g * d)
 
 
@@ -227,10 +228,10 @@ def _tree(node, raws: RawValues):
         if v is None:
             return None
         if type(v[0]) is int and (v[0] == v[1] if mul else v[0] == 0):
-            continue      # a factor 1 or a term 0: dropped, as Mul and Add drop them
+            continue  # a factor 1 or a term 0: dropped, as Mul and Add drop them
         if out is None:
             out = v
-        elif type(v[0]) is not int and type(out[0]) is not int and v[1] == out[1]:   # two floats of one precision
+        elif type(v[0]) is not int and type(out[0]) is not int and v[1] == out[1]:  # two floats of one precision
             m = mpf_op(out[0], v[0], v[1], round_nearest)
             out = (0, 1) if m == fzero else (m, v[1])
         else:
@@ -245,7 +246,7 @@ def _power(b, n: int):
     no difference to). Other exponents: SymPy's own power."""
     a, prec = b
     if n >= 2:
-        return (a ** n, prec ** n) if type(a) is int else (mpf_pow_int(a, n, prec, round_nearest), prec)
+        return (a**n, prec**n) if type(a) is int else (mpf_pow_int(a, n, prec, round_nearest), prec)
     return _raw(sp.Pow(_cooked(b), n))
 
 
@@ -300,7 +301,7 @@ def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
     >>> evaluate(sp.Mul(a, b, evaluate=False), {a: sp.Rational(1, 2), b: sp.Rational(3, 10)})
     3/20
     """
-    value_at = getattr(type(formula), "value_at", None)   # one of our functions of numbers
+    value_at = getattr(type(formula), "value_at", None)  # one of our functions of numbers
     if value_at is not None and all(a in env or a.is_Number for a in formula.args):
         return value_at(*[a if a.is_Number else env[a] for a in formula.args])
 
@@ -312,7 +313,7 @@ def evaluate(formula: sp.Expr, env: dict) -> sp.Expr:
     if r is None:
         v = to_number(formula.xreplace(env))
         r = _raw(v)
-        if r is None:   # (a float 0 from a sum is exactly 0, as a cancelled sum is)
+        if r is None:  # (a float 0 from a sum is exactly 0, as a cancelled sum is)
             return sp.Integer(0) if formula.is_Add and v.is_Float and v.is_zero else v
         if not formula.is_Add:
             return v
@@ -358,8 +359,13 @@ def recipe_value(recipe, vals: dict, raws: RawValues | None = None, name: str | 
     finite number (then evaluate its formula instead). ``raws`` may carry the raw forms of
     ``vals`` across calls; with ``name``, the value's own raw form is kept there under it."""
     raws = RawValues(vals) if raws is None else raws
-    if type(recipe) is tuple and len(recipe) == 3 and recipe[0] == "*" and type(recipe[1]) is str \
-            and type(recipe[2]) is str:   # the product of two names (most gradients): _tree without the loop
+    if (
+        type(recipe) is tuple
+        and len(recipe) == 3
+        and recipe[0] == "*"
+        and type(recipe[1]) is str
+        and type(recipe[2]) is str
+    ):  # the product of two names (most gradients): _tree without the loop
         r = _product(raws[recipe[1]], raws[recipe[2]])
     else:
         r = _tree(recipe, raws)

@@ -22,6 +22,7 @@ out_h1*(1 - out_h1)
 >>> g["delta_h1"].back
 (('w9', 'delta_o1'),)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from derive.graph.chain import NodePaths
 from derive.graph.collector import paused_collector
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.graph.steps import Given, Step, StepGraph
+from derive.model.names import sample_suffix
 from derive.model.spec import Spec, SpecError
 
 
@@ -40,11 +42,11 @@ class _Pass:
     """One sample's steps, by layer and node, while its backward pass is built."""
 
     s: int
-    x: list                                  # input names
-    ys: list = field(default_factory=list)   # target names
+    x: list  # input names
+    ys: list = field(default_factory=list)  # target names
     nets: list = field(default_factory=list)
     outs: list = field(default_factory=list)
-    douts: list = field(default_factory=list)    # None for a softmax output layer
+    douts: list = field(default_factory=list)  # None for a softmax output layer
     deltas: list = field(default_factory=list)
 
     def inputs(self, li: int) -> list[str]:
@@ -83,7 +85,7 @@ class _Builder:
         """A step's id (the grammar of derive.model.names.StepId): per-sample steps carry their
         sample only when there are several."""
         head = kind if subject is None else f"{kind}_{subject}"
-        return f"{head}_s{s + 1}" if self.multi and s is not None else head
+        return head + sample_suffix(s if self.multi else None)
 
     def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
         """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
@@ -92,8 +94,9 @@ class _Builder:
         if deps is None:
             symbols = recipe.free_symbols
             deps = [f.name for f in symbols if f.name not in self.givens]
-        step = Step(self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject,
-                    **meta)
+        step = Step(
+            self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject, **meta
+        )
         if symbols is not None:
             step.remember_symbols(symbols)
         self.steps.append(step)
@@ -103,13 +106,15 @@ class _Builder:
     def build(self) -> StepGraph:
         spec = self.spec
         self.eta = self.leaf("eta", "rate", "eta")
-        self.W, self.B = [], []
+        self.W: list[list[list[str]]] = []
+        self.B: list[list[str] | None] = []
         for layer in spec.layers:
             self.W.append([[self.leaf(n, "parameter", n) for n in r] for r in spec.weight_names[layer.name]])
             if layer.bias == "neuron":
                 self.B.append([self.leaf(n, "parameter", n) for n in spec.bias_names[layer.name]])
             elif layer.bias == "shared":
-                b = self.leaf(spec.bias_names[layer.name], "parameter", spec.bias_names[layer.name])
+                shared = str(spec.bias_names[layer.name])
+                b = self.leaf(shared, "parameter", shared)
                 self.B.append([b] * layer.size)
             else:
                 self.B.append(None)
@@ -123,7 +128,7 @@ class _Builder:
 
     def sample(self, s: int) -> dict[str, Step]:
         """Forward and backward steps of sample ``s``; returns its per-parameter gradient steps."""
-        spec, sfx = self.spec, f"_s{s + 1}" if self.multi else ""
+        spec, sfx = self.spec, sample_suffix(s if self.multi else None)
         one = s if self.multi else None
         p = _Pass(s, [self.leaf(f"{n}{sfx}", "input", n, one) for n in spec.inputs])
         for li in range(len(spec.layers)):
@@ -144,10 +149,11 @@ class _Builder:
         ins = p.inputs(li)
         in_ids = [] if li == 0 else ins
         nets = []
+        biases = self.B[li]
         for j, node in enumerate(layer.nodes):
-            terms = [("*", w, v) for w, v in zip(self.W[li][j], ins)]
-            if self.B[li] is not None:
-                terms.append(self.B[li][j])
+            terms: list = [("*", w, v) for w, v in zip(self.W[li][j], ins)]
+            if biases is not None:
+                terms.append(biases[j])
             nets.append(self.add("net", node, _sum(terms), p.s, in_ids, layer=li, node=j))
         forms = ACTIVATIONS[layer.activation].layer([n.symbol for n in nets], layer.alpha)
         p.nets.append(nets)
@@ -161,21 +167,27 @@ class _Builder:
         yhat, ys = [o.symbol for o in p.outs[L]], [sp.Symbol(y) for y in p.ys]
         meta = [dict(layer=L, node=j) for j in range(last.size)]
         fused = [self.loss.fused_delta(yhat[j], ys[j]) for j in range(last.size)]
-        if fused[0] is not None:   # softmax + cross-entropy: dJ/dnet_j = out_j - y_j (derived in the tests)
+        if fused[0] is not None:  # softmax + cross-entropy: dJ/dnet_j = out_j - y_j (derived in the tests)
             p.douts[L] = [None] * last.size
             p.deltas[L] = [self.add("delta", n, fused[j], p.s, **meta[j]) for j, n in enumerate(last.nodes)]
             return
-        g = [self.add("dloss_dout", n, self.loss.derivative(yhat, ys, j), p.s, **meta[j])
-             for j, n in enumerate(last.nodes)]
-        if not act.elementwise:    # softmax: a Jacobian-vector product
+        g = [
+            self.add("dloss_dout", n, self.loss.derivative(yhat, ys, j), p.s, **meta[j])
+            for j, n in enumerate(last.nodes)
+        ]
+        if not act.elementwise:  # softmax: a Jacobian-vector product
             gs = [gk.symbol for gk in g]
             p.douts[L] = [None] * last.size
-            p.deltas[L] = [self.add("delta", n, act.jacobian_product(j, yhat, gs), p.s, **meta[j])
-                           for j, n in enumerate(last.nodes)]
+            p.deltas[L] = [
+                self.add("delta", n, act.jacobian_product(j, yhat, gs), p.s, **meta[j])
+                for j, n in enumerate(last.nodes)
+            ]
             return
         p.douts[L] = [self.dout(p, L, j) for j in range(last.size)]
-        p.deltas[L] = [self.add("delta", n, ("*", g[j].id, p.douts[L][j].id), p.s, [g[j].id, p.douts[L][j].id],
-                                **meta[j]) for j, n in enumerate(last.nodes)]
+        p.deltas[L] = [
+            self.add("delta", n, ("*", g[j].id, p.douts[L][j].id), p.s, [g[j].id, p.douts[L][j].id], **meta[j])
+            for j, n in enumerate(last.nodes)
+        ]
 
     def dout(self, p: _Pass, li: int, j: int) -> Step:
         layer = self.spec.layers[li]
@@ -203,23 +215,44 @@ class _Builder:
         paths = NodePaths(self.spec, self._ids(p), self.W)
         ins = [p.inputs(li) for li in range(len(self.spec.layers))]
         deltas = [[d.id for d in layer] for layer in p.deltas]
-        sfx, s, append = (f"_s{p.s + 1}" if self.multi else ""), p.s, self.steps.append
+        sfx, s, append = sample_suffix(p.s if self.multi else None), p.s, self.steps.append
         grads = {}
         for q in self.order:
             li, name = q.layer, q.name
             if q.kind == "weight":
                 j = q.nodes[0]
-                d, v = deltas[li][j], ins[li][q.k]
+                d, v = deltas[li][j], ins[li][q.k or 0]  # a weight always has its input index k
                 deps = (d,) if li == 0 else ((d, v) if d < v else (v, d))
-                st = grads[name] = Step(f"grad_{name}{sfx}", "grad", ("*", d, v), deps, li, j, s, name,
-                                        paths.chain(li, j, name, v), (), None, None, name)
+                st = grads[name] = Step(
+                    f"grad_{name}{sfx}",
+                    "grad",
+                    ("*", d, v),
+                    deps,
+                    li,
+                    j,
+                    s,
+                    name,
+                    paths.chain(li, j, name, v),
+                    (),
+                    None,
+                    None,
+                    name,
+                )
                 append(st)
                 continue
             ds = [deltas[li][j] for j in q.nodes]
             one = len(ds) == 1
-            grads[name] = self.add("grad", name, _sum([("*", d, sp.S.One) for d in ds]), s, ds, layer=li,
-                                   node=q.nodes[0] if one else None, param=name,
-                                   chain=paths.chain(li, q.nodes[0], name, 1) if one else ())
+            grads[name] = self.add(
+                "grad",
+                name,
+                _sum([("*", d, sp.S.One) for d in ds]),
+                s,
+                ds,
+                layer=li,
+                node=q.nodes[0] if one else None,
+                param=name,
+                chain=paths.chain(li, q.nodes[0], name, 1) if one else (),
+            )
         return grads
 
     def _ids(self, p: _Pass):
@@ -227,13 +260,14 @@ class _Builder:
         by_kind = {"net": p.nets, "out": p.outs, "dout_dnet": p.douts, "delta": p.deltas}
         L = len(self.spec.layers) - 1
 
-        def ids(kind: str, li: int | None = None, m: int | None = None) -> str | None:
+        def ids(kind: str, li: int = 0, m: int = 0) -> str | None:
             if kind == "loss":
                 return self.step_id("loss", None, p.s)
             if kind == "dloss_dout":
                 return self.step_id(kind, self.spec.layers[L].nodes[m], p.s)
             steps = by_kind[kind][li]
             return None if steps is None or steps[m] is None else steps[m].id
+
         return ids
 
     def batch(self, per_sample: list[dict[str, Step]]) -> dict[str, Step]:
@@ -245,6 +279,7 @@ class _Builder:
 
         def reduce(ids):
             return ("*", k, ("+", *ids)) if k != 1 else ("+", *ids)
+
         losses = [st.id for st in self.steps if st.kind == "loss"]
         self.add("loss", None, reduce(losses), None, losses)
         out = {}
@@ -271,9 +306,9 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
         if layer.bias == "neuron":
             values.update(zip(spec.bias_names[layer.name], spec.biases[layer.name]))
         elif layer.bias == "shared":
-            values[spec.bias_names[layer.name]] = spec.biases[layer.name]
+            values[str(spec.bias_names[layer.name])] = spec.biases[layer.name]
     for s, smp in enumerate(spec.samples):
-        sfx = f"_s{s + 1}" if multi else ""
+        sfx = sample_suffix(s if multi else None)
         values.update({f"{n}{sfx}": v for n, v in zip(spec.inputs, smp.x)})
         values.update({f"y_{o}{sfx}": v for o, v in zip(spec.outputs, smp.y)})
     return values
@@ -281,5 +316,5 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
 
 def derive(spec: Spec) -> StepGraph:
     """The evaluated step graph of ``spec`` (one update from the spec's parameters)."""
-    with paused_collector():   # (tens of thousands of objects without cycles)
+    with paused_collector():  # (tens of thousands of objects without cycles)
         return _Builder(spec).build()

@@ -13,6 +13,7 @@ the gradient's value.
 >>> [f.value for f in derive(load_spec("worked/four.yaml"))["grad_w1"].chain[0]]
 ['dloss_dout_o1', 'dout_dnet_o1', 'w9', 'dout_dnet_h1', 'i1']
 """
+
 from __future__ import annotations
 
 from derive.graph.steps import Factor
@@ -24,7 +25,7 @@ MAX_PATHS = 6
 def n_paths(spec, li: int) -> int:
     """How many paths lead from the loss to a node of layer ``li``."""
     n = 1
-    for layer in spec.layers[li + 1:]:
+    for layer in spec.layers[li + 1 :]:
         n *= layer.size
     return n
 
@@ -56,13 +57,22 @@ class NodePaths:
             ids = self.ids
             net, out = ids("net", l, m), ids("out", l, m)
             if l == len(self.spec.layers) - 1:
-                if ids("dout_dnet", l, m) is None:   # a softmax output: start from dJ/dnet
+                found: list[tuple[Factor, ...]]
+                if ids("dout_dnet", l, m) is None:  # a softmax output: start from dJ/dnet
                     found = [(Factor(ids("loss"), net, ids("delta", l, m)),)]
                 else:
-                    found = [(Factor(ids("loss"), out, ids("dloss_dout", l, m)), Factor(out, net, ids("dout_dnet", l, m)))]
+                    found = [
+                        (Factor(ids("loss"), out, ids("dloss_dout", l, m)), Factor(out, net, ids("dout_dnet", l, m)))
+                    ]
             else:
-                found = [p + (Factor(ids("net", l + 1, n), out, self.weights[l + 1][n][m]),
-                              Factor(out, net, ids("dout_dnet", l, m)))
-                         for n in range(self.spec.layers[l + 1].size) for p in self.paths(l + 1, n)]
+                found = [
+                    p
+                    + (
+                        Factor(ids("net", l + 1, n), out, self.weights[l + 1][n][m]),
+                        Factor(out, net, ids("dout_dnet", l, m)),
+                    )
+                    for n in range(self.spec.layers[l + 1].size)
+                    for p in self.paths(l + 1, n)
+                ]
             self.memo[(l, m)] = found
         return self.memo[(l, m)]

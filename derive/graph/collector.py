@@ -19,6 +19,7 @@ only the outermost one resumes the collector.
 ...     gc.isenabled()
 False
 """
+
 from __future__ import annotations
 
 import gc

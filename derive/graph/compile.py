@@ -19,6 +19,7 @@ activation needs no change here.
 >>> float_run([Step("y", "out", softplus(x) * 2, ())], {"x": 0.0})["y"]
 1.3862943611198906
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,7 @@ from derive.graph.functions import NodeFunction
 from derive.graph.functions.sigmoid import stable_sigma as _sigma
 
 #: What the generated code may call (``_sigma`` is the float code of sigma).
-NAMESPACE = {"_sigma": _sigma, "exp": math.exp, "log": math.log, "tanh": math.tanh, "sqrt": math.sqrt,
-             "math": math}
+NAMESPACE = {"_sigma": _sigma, "exp": math.exp, "log": math.log, "tanh": math.tanh, "sqrt": math.sqrt, "math": math}
 #: The printer settings of all generated code: order="none" prints sums as built (sorting
 #: their terms was half the printing time).
 SETTINGS = {"fully_qualified_modules": False, "standard": "python3", "order": "none"}
@@ -88,9 +88,14 @@ def _float(e, env: dict) -> float:
     if isinstance(e, str):
         return env[e]
     if isinstance(e, tuple):
-        args = [env[a] if type(a) is str else
-                env[a[1]] * env[a[2]] if type(a) is tuple and len(a) == 3 and a[0] == "*" and type(a[1]) is str
-                and type(a[2]) is str else _float(a, env) for a in e[1:]]   # (a net's terms w * in, at once)
+        args = [
+            env[a]
+            if type(a) is str
+            else env[a[1]] * env[a[2]]
+            if type(a) is tuple and len(a) == 3 and a[0] == "*" and type(a[1]) is str and type(a[2]) is str
+            else _float(a, env)
+            for a in e[1:]
+        ]  # (a net's terms w * in, at once)
         return math.prod(args) if e[0] == "*" else math.fsum(args)
     if e.is_Symbol:
         return env[e.name]

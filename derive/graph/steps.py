@@ -24,19 +24,20 @@ paths of a gradient (``chain``, of :class:`Factor`) and the terms of a hidden de
 >>> st.sid, st.deps, st.formula
 (StepId(kind='grad', subject='w1', sample=1), ('delta_h1_s2',), delta_h1_s2*x1_s2)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from typing import Any
 
 import sympy as sp
 
 from derive.graph.arith import MAX_DIGITS, PRECISION, RawValues, evaluate, recipe_formula, recipe_value, to_number
 from derive.model.names import StepId
+from derive.model.numbers import round_half_up
 
-__all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "evaluate", "fmt", "round_half_up",
-           "to_number"]
+__all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "evaluate", "to_number"]
 
 
 @dataclass(frozen=True)
@@ -70,24 +71,25 @@ class Step:
     the first time it is read; so is its symbol."""
 
     id: str
-    kind: str                 # net | out | loss | dloss_dout | dout_dnet | delta | grad | new
-    recipe: object            # a SymPy formula, or a recipe tree of names and numbers
-    deps: tuple[str, ...]     # ids of the steps the formula reads
+    kind: str  # net | out | loss | dloss_dout | dout_dnet | delta | grad | new
+    recipe: object  # a SymPy formula, or a recipe tree of names and numbers
+    deps: tuple[str, ...]  # ids of the steps the formula reads
     layer: int | None = None  # index into spec.layers (net, out, dout_dnet, delta)
-    node: int | None = None   # index of the node within its layer
-    sample: int | None = None # 0-based sample index for per-sample steps
+    node: int | None = None  # index of the node within its layer
+    sample: int | None = None  # 0-based sample index for per-sample steps
     param: str | None = None  # parameter name (grad, new)
     #: grad steps: the chain-rule paths from the loss to the parameter, each a tuple of
     #: :class:`Factor`; empty when there are more than chain.MAX_PATHS paths.
     chain: tuple = ()
     #: hidden deltas: the (weight, delta id) pairs of the next layer that the sum runs over.
     back: tuple = ()
-    value: sp.Expr = None     # under the spec's carry policy (what the walkthrough shows)
-    exact: sp.Expr = None     # with full precision carried
-    subject: str | None = None   # the node or parameter the id names (None for a loss)
-    _symbol: sp.Symbol = field(default=None, init=False, repr=False)
-    _formula: sp.Expr = field(default=None, init=False, repr=False)
-    _reads: tuple = field(default=None, init=False, repr=False)
+    value: sp.Expr = None  # under the spec's carry policy (what the walkthrough shows)
+    exact: sp.Expr = None  # with full precision carried
+    subject: str | None = None  # the node or parameter the id names (None for a loss)
+    # made when first read (most steps of a large graph never need them)
+    _symbol: Any = field(default=None, init=False, repr=False)
+    _formula: Any = field(default=None, init=False, repr=False)
+    _reads: Any = field(default=None, init=False, repr=False)
 
     @property
     def sid(self) -> StepId:
@@ -126,34 +128,6 @@ class Step:
         return evaluate(self.formula, {s: vals[n] for s, n in self._reads if n in vals})
 
 
-def round_half_up(v: sp.Expr, decimals: int) -> sp.Rational:
-    """Round to ``decimals`` places the way a calculator user does (ties away from zero)."""
-    d = Decimal(str(sp.Float(v, PRECISION))) if not v.is_Rational else Decimal(v.p) / Decimal(v.q)
-    return sp.Rational(str(d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)))
-
-
-def fmt(v, decimals: int, as_given: bool = False) -> str:
-    """The value as the walkthrough prints it: ``decimals`` places; tiny non-zero values
-    keep ``decimals`` significant figures rather than printing as 0. With ``as_given``, an
-    exact short decimal (a number from the spec, or a step whose exact value is one) is
-    printed as it is, without padding zeros.
-
-    >>> fmt(sp.Rational(1, 2), 3), fmt(sp.Rational(1, 2000), 3, as_given=True), fmt(sp.Rational(-1, 3), 3)
-    ('0.500', '0.0005', '-0.333')
-    """
-    v = sp.sympify(v)
-    if as_given and v.is_Rational and round_half_up(v, 15) == v:   # a short exact decimal
-        d = Decimal(v.p) / Decimal(v.q)
-        return f"{d.normalize():f}" if d != 0 else "0"
-    r = round_half_up(v, decimals)
-    if r == 0 and not v.is_zero:   # a Float 0 is != 0 in SymPy >= 1.13
-        s = f"{float(v):.{max(decimals, 1) - 1}e}"
-        mant, exp = s.split("e")
-        return f"{mant} \\times 10^{{{int(exp)}}}"
-    s = f"{Decimal(r.p) / Decimal(r.q):.{decimals}f}"
-    return "0" + s[2:] if s.startswith("-0") and r == 0 else s
-
-
 class StepGraph:
     """An ordered list of steps plus the given numbers they start from. It holds numbers and
     references only: how a step or a given number is written (LaTeX, Markdown) is made from
@@ -163,8 +137,8 @@ class StepGraph:
         self.spec = spec
         self.steps = steps
         self.by_id = {s.id: s for s in steps}
-        self.numbers = numbers          # given quantity name (w1, i1, y_o1, eta) -> value
-        self.givens = givens            # given quantity name -> what it is (Given)
+        self.numbers = numbers  # given quantity name (w1, i1, y_o1, eta) -> value
+        self.givens = givens  # given quantity name -> what it is (Given)
         self.evaluate()
 
     @cached_property
@@ -208,8 +182,9 @@ class StepGraph:
             for s in self.steps:
                 s.value = shown[s.id]
 
-    def run(self, given: dict | None = None, decimals: int | None = None,
-            overrides: dict[str, sp.Expr] | None = None) -> dict[str, sp.Expr]:
+    def run(
+        self, given: dict | None = None, decimals: int | None = None, overrides: dict[str, sp.Expr] | None = None
+    ) -> dict[str, sp.Expr]:
         """Evaluate all steps in order. ``given`` replaces the given numbers (symbol ->
         value); ``decimals`` rounds each value before it is used downstream; ``overrides``
         replaces chosen steps' values (a student's answers)."""

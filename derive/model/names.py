@@ -146,6 +146,9 @@ class StepId:
         raise ValueError(f"{text!r} is not a step id")
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def natural_key(name: str) -> list:
     """Sort key that puts w2 before w10."""
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+    return [int(t) if t.isdigit() else t for t in _DIGITS.split(name)]

@@ -17,6 +17,7 @@ exponent range, and only a disagreement there counts.
 >>> check_chains(derive(load_spec("worked/four.yaml")))
 (10, [])
 """
+
 from __future__ import annotations
 
 import math
@@ -76,11 +77,13 @@ def check_chains(graph, floats: dict[str, float] | None = None) -> tuple[int, li
         n += 1
         total, size = _sums(st.chain, values.float_of, 1.0)
         g = values.float_of(st.id)
-        normal = abs(g) > 1e-290 or st.exact.is_zero   # no underflow hides a difference
+        normal = abs(g) > 1e-290 or st.exact.is_zero  # no underflow hides a difference
         if normal and math.isfinite(total) and _agree(total, size, g):
             continue
-        total, size = _sums(st.chain, values.exact_of, sp.S.One)   # floats can underflow: decide exactly
+        total, size = _sums(st.chain, values.exact_of, sp.S.One)  # floats can underflow: decide exactly
         if not _agree(total, size, st.exact):
-            failures.append(f"{st.id} (chain rule): its {len(st.chain)} path(s) multiply out to {float(total)!r}, "
-                            f"the step's value is {float(st.exact)!r}")
+            failures.append(
+                f"{st.id} (chain rule): its {len(st.chain)} path(s) multiply out to {float(total)!r}, "
+                f"the step's value is {float(st.exact)!r}"
+            )
     return n, failures

@@ -18,6 +18,7 @@ the order of the roundings differs from a fresh forward pass, by far less than t
 differences' own round-off. The forward values of the unmoved network come in from the
 oracle (:func:`derive.verify.oracle.perturbed_runs`), which validates the inputs once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,10 +69,10 @@ def blocks(layers, X, Y, nets, outs, loss, reduction, h):
     steps = h * np.array(FD_POINTS, float)
     for i, layer in enumerate(layers):
         # the widest layer run in full (a hidden layer's own nets are one column per copy)
-        width = max(np.shape(l.W)[0] for l in layers[i + (i + 1 < len(layers)):])
+        width = max(np.shape(l.W)[0] for l in layers[i + (i + 1 < len(layers)) :])
         size = max(1, BLOCK // (len(steps) * len(X) * width))
         a = X if i == 0 else outs[i - 1]
-        inputs = np.ones((len(a), a.shape[1] + 1))        # what each parameter multiplies: in_k, or 1
+        inputs = np.ones((len(a), a.shape[1] + 1))  # what each parameter multiplies: in_k, or 1
         inputs[:, :-1] = a
         values, j, k = _movable(layer)
         n_weights = np.size(layer.W)
@@ -79,9 +80,10 @@ def blocks(layers, X, Y, nets, outs, loss, reduction, h):
             at = slice(lo, min(lo + size, len(values)))
             run = _run(layers, i, values[at], j[at], inputs[:, k[at]].T, steps, nets, outs, Y, loss, reduction)
             yield from _split(run, lo, n_weights)
-        if layer.bias == "shared" and layer.train_bias:   # one number that moves every net of the layer
-            run = _run(layers, i, np.array([float(layer.b)]), None, np.ones((1, len(a))), steps, nets, outs, Y,
-                       loss, reduction)
+        if layer.bias == "shared" and layer.train_bias:  # one number that moves every net of the layer
+            run = _run(
+                layers, i, np.array([float(layer.b)]), None, np.ones((1, len(a))), steps, nets, outs, Y, loss, reduction
+            )
             yield Perturbed(i, "b", np.array([0]), *run[1:])
 
 
@@ -107,8 +109,14 @@ def _split(run, lo: int, n_weights: int):
     for field, part, first in (("W", slice(0, cut), lo), ("b", slice(cut, len(loss)), lo + cut - n_weights)):
         if part.start < part.stop:
             col = None if column is None else (column[0][part], column[1][part])
-            yield Perturbed(layer, field, np.arange(first, first + part.stop - part.start), loss[part],
-                            {m: v[part] for m, v in nets.items()}, col)
+            yield Perturbed(
+                layer,
+                field,
+                np.arange(first, first + part.stop - part.start),
+                loss[part],
+                {m: v[part] for m, v in nets.items()},
+                col,
+            )
 
 
 @np.errstate(under="ignore")
@@ -117,11 +125,11 @@ def _run(layers, i, values, j, mult, steps, nets, outs, Y, loss, reduction):
     (P,) nodes; None for a shared bias, which moves every net) by what it moved times
     ``mult`` (P, S). Returns (i, loss (P, points), nets, column) as :class:`Perturbed` keeps them."""
     layer = layers[i]
-    moved = (values[:, None] + steps) - values[:, None]   # (P, points): what each really moved by
-    change = moved[:, :, None] * mult[:, None, :]          # (P, points, S)
+    moved = (values[:, None] + steps) - values[:, None]  # (P, points): what each really moved by
+    change = moved[:, :, None] * mult[:, None, :]  # (P, points, S)
     P, lead = len(values), (len(values), len(steps), mult.shape[1])
     if j is not None and layer.activation != "softmax" and i + 1 < len(layers):
-        col = nets[i][:, j].T[:, None, :] + change        # (P, points, S): the one net that moved
+        col = nets[i][:, j].T[:, None, :] + change  # (P, points, S): the one net that moved
         moved_out = kernels.activate(layer.activation, col, layer.alpha) - outs[i][:, j].T[:, None, :]
         w = np.asarray(layers[i + 1].W, float)[:, j].T[:, None, None, :]
         start, net, column = i + 1, nets[i + 1] + moved_out[..., None] * w, (j, col)

@@ -13,6 +13,7 @@ graph (:func:`derive.graph.compile.compile_graph`), which pays for itself after 
 >>> [round(v, 6) for v in history], round(final["w9"], 6)
 ([0.064966, 0.064506], 0.604927)
 """
+
 from __future__ import annotations
 
 import math

@@ -30,6 +30,7 @@ calls them thousands of times on small arrays); ``out`` may be the input itself.
 >>> float(loss_per_sample("cross-entropy", np.array([[1000.0, -1000.0]]), None, np.array([[0.0, 1.0]]))[0])
 2000.0
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -92,6 +93,7 @@ def softmax(z, out=None, *, work=None) -> np.ndarray:
 # Each activation as f(net, out, alpha) writing into out, and its derivative as
 # f(out, d, alpha) writing d out / d net into d, from the output alone.
 
+
 def _tanh(x, out, alpha):
     np.tanh(x, out=out)
 
@@ -100,11 +102,11 @@ def _relu(x, out, alpha):
     np.maximum(x, 0.0, out=out)
 
 
-def _leaky_relu(x, out, alpha):                  # max(z, alpha z) for 0 <= alpha < 1
+def _leaky_relu(x, out, alpha):  # max(z, alpha z) for 0 <= alpha < 1
     np.maximum(x, np.multiply(x, alpha), out=out)
 
 
-def _softplus(x, out, alpha):                    # log(1 + e^x), finite for any x
+def _softplus(x, out, alpha):  # log(1 + e^x), finite for any x
     np.logaddexp(0.0, x, out=out)
 
 
@@ -113,27 +115,27 @@ def _identity(x, out, alpha):
         np.copyto(out, x)
 
 
-def _d_sigmoid(y, d, alpha):                     # s' = s (1 - s)
+def _d_sigmoid(y, d, alpha):  # s' = s (1 - s)
     np.subtract(1.0, y, out=d)
     np.multiply(d, y, out=d)
 
 
-def _d_tanh(y, d, alpha):                        # tanh' = 1 - tanh^2
+def _d_tanh(y, d, alpha):  # tanh' = 1 - tanh^2
     np.square(y, out=d)
     np.subtract(1.0, d, out=d)
 
 
-def _d_relu(y, d, alpha):                        # 1 where net > 0, 0 at and below the kink
-    np.sign(y, out=d)                            # (out >= 0, so its sign is 1 or 0; faster than a compare)
+def _d_relu(y, d, alpha):  # 1 where net > 0, 0 at and below the kink
+    np.sign(y, out=d)  # (out >= 0, so its sign is 1 or 0; faster than a compare)
 
 
-def _d_leaky_relu(y, d, alpha):                  # 1 where net > 0, alpha at and below the kink
+def _d_leaky_relu(y, d, alpha):  # 1 where net > 0, alpha at and below the kink
     np.greater(y, 0.0, out=d)
     np.multiply(d, 1.0 - alpha, out=d)
     np.add(d, alpha, out=d)
 
 
-def _d_softplus(y, d, alpha):                    # softplus' = sigma(net) = 1 - e^-out, from the output
+def _d_softplus(y, d, alpha):  # softplus' = sigma(net) = 1 - e^-out, from the output
     np.negative(y, out=d)
     np.expm1(d, out=d)
     np.negative(d, out=d)
@@ -143,14 +145,28 @@ def _d_identity(y, d, alpha):
     d.fill(1.0)
 
 
-def _d_softmax(y, d, alpha):                     # a full Jacobian, not element-wise: see output_delta
+def _d_softmax(y, d, alpha):  # a full Jacobian, not element-wise: see output_delta
     d.fill(np.nan)
 
 
-ACTIVATE = {"sigmoid": lambda x, out, alpha: sigmoid(x, out), "tanh": _tanh, "relu": _relu,
-            "leaky-relu": _leaky_relu, "softplus": _softplus, "identity": _identity, "softmax": lambda x, out, alpha: softmax(x, out)}
-DERIVATIVE = {"sigmoid": _d_sigmoid, "tanh": _d_tanh, "relu": _d_relu, "leaky-relu": _d_leaky_relu,
-              "softplus": _d_softplus, "identity": _d_identity, "softmax": _d_softmax}
+ACTIVATE = {
+    "sigmoid": lambda x, out, alpha: sigmoid(x, out),
+    "tanh": _tanh,
+    "relu": _relu,
+    "leaky-relu": _leaky_relu,
+    "softplus": _softplus,
+    "identity": _identity,
+    "softmax": lambda x, out, alpha: softmax(x, out),
+}
+DERIVATIVE = {
+    "sigmoid": _d_sigmoid,
+    "tanh": _d_tanh,
+    "relu": _d_relu,
+    "leaky-relu": _d_leaky_relu,
+    "softplus": _d_softplus,
+    "identity": _d_identity,
+    "softmax": _d_softmax,
+}
 
 
 def _check_activation(name: str) -> None:
@@ -164,7 +180,7 @@ def activate(name: str, net, alpha: float = 0.01, out=None) -> np.ndarray:
     _check_activation(name)
     net = np.asarray(net)
     if out is None and name == "sigmoid":
-        return sigmoid(net)                      # silences exp's overflow to inf (the right limit)
+        return sigmoid(net)  # silences exp's overflow to inf (the right limit)
     out = _target(net, out)
     ACTIVATE[name](net, out, alpha)
     return out
@@ -267,7 +283,7 @@ def loss_per_sample(loss: str, z, yhat, Y) -> np.ndarray:
 def _ratio(num, den):
     """num/den with 0/anything = 0: a term whose coefficient is 0 has no derivative.
     A saturated prediction against its target still gives +-inf (honestly)."""
-    with np.errstate(divide="ignore", over="ignore"):   # 1/1e-320 overflows to inf: the same honest inf
+    with np.errstate(divide="ignore", over="ignore"):  # 1/1e-320 overflows to inf: the same honest inf
         return np.divide(num, den, out=np.zeros_like(num), where=num != 0)
 
 
@@ -289,8 +305,9 @@ def dloss_dout(loss: str, yhat, Y, out=None) -> np.ndarray:
     return -_ratio(Y, yhat) + _ratio(1.0 - Y, 1.0 - yhat)
 
 
-def output_delta(loss: str, activation: str, yhat, Y, alpha: float = 0.01, out=None, work=None,
-                 one_hot: bool = False) -> np.ndarray:
+def output_delta(
+    loss: str, activation: str, yhat, Y, alpha: float = 0.01, out=None, work=None, one_hot: bool = False
+) -> np.ndarray:
     """The output layer's deltas dJ_s / d net_j for every sample, from its outputs ``yhat``.
 
     softmax + cross-entropy: ``yhat sum(y) - y`` (``yhat - y`` when the targets sum to 1,

@@ -13,6 +13,7 @@ Finite differences whose evaluation points cross a kink are set aside (``straddl
 >>> float(abs(a - b).max()) < 1e-15, int((fd == fd).sum())
 (True, 10)
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from derive.graph.arith import as_float
-from derive.model.names import RELU_FAMILY
+from derive.model.names import RELU_FAMILY, sample_suffix
 from derive.model.spec import Spec
 from derive.verify import oracle as numeric
 
-FD_H = 1e-5   # the finite differences' step
+FD_H = 1e-5  # the finite differences' step
 
 
 @dataclass
@@ -40,20 +41,25 @@ class NumPySide:
     new_layers: list
     fd_W: list
     fd_b: list
-    where: dict          # parameter name -> ('W', layer, j, k) or ('b', layer, nodes)
-    kinks: list          # net steps exactly on a ReLU kink
-    straddled: dict      # parameter -> the net its finite differences move across a kink
+    where: dict  # parameter name -> ('W', layer, j, k) or ('b', layer, nodes)
+    kinks: list  # net steps exactly on a ReLU kink
+    straddled: dict  # parameter -> the net its finite differences move across a kink
 
 
 def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[numeric.Layer]:
     """The spec's network as NumPy-oracle layers (``params`` overrides values by name)."""
+
     def value(n, v):
         return float(params[n]) if params and n in params else as_float(v)
 
     layers = []
     for layer in spec.layers:
-        W = np.array([[value(n, v) for n, v in zip(nr, vr)]
-                      for nr, vr in zip(spec.weight_names[layer.name], spec.weights[layer.name])])
+        W = np.array(
+            [
+                [value(n, v) for n, v in zip(nr, vr)]
+                for nr, vr in zip(spec.weight_names[layer.name], spec.weights[layer.name])
+            ]
+        )
         b = None
         if layer.bias == "neuron":
             b = np.array([value(n, v) for n, v in zip(spec.bias_names[layer.name], spec.biases[layer.name])])
@@ -71,7 +77,7 @@ def _data(spec: Spec):
 
 def _locate(spec: Spec) -> dict[str, tuple]:
     """Parameter name -> ('W', layer, j, k) or ('b', layer, nodes)."""
-    where = {}
+    where: dict[str, tuple] = {}
     for li, layer in enumerate(spec.layers):
         for j, row in enumerate(spec.weight_names[layer.name]):
             for k, n in enumerate(row):
@@ -80,7 +86,7 @@ def _locate(spec: Spec) -> dict[str, tuple]:
             for j, n in enumerate(spec.bias_names[layer.name]):
                 where[n] = ("b", li, [j])
         elif layer.bias == "shared":
-            where[spec.bias_names[layer.name]] = ("b", li, list(range(layer.size)))
+            where[str(spec.bias_names[layer.name])] = ("b", li, list(range(layer.size)))
     return where
 
 
@@ -119,11 +125,19 @@ class _Sources:
         fwd, bwd = side.fwd, side.bwd
         arrays: dict[Any, Any] = {"loss": [fwd.loss], "loss_s": fwd.loss_per_sample, "dloss_dout": bwd.dloss_dout}
         for li, layer in enumerate(side.layers):
-            arrays.update({("net", li): fwd.nets[li], ("out", li): fwd.outs[li], ("dout_dnet", li): bwd.dout_dnet[li],
-                           ("delta", li): bwd.deltas[li], ("grad_s", "W", li): bwd.grad_W_per_sample[li],
-                           ("grad", "W", li): bwd.grad_W[li], ("fd", "W", li): side.fd_W[li],
-                           ("new", "W", li): side.new_layers[li].W})
-            if layer.bias != "none":   # a shared bias is one number: index 0 of a 1-vector
+            arrays.update(
+                {
+                    ("net", li): fwd.nets[li],
+                    ("out", li): fwd.outs[li],
+                    ("dout_dnet", li): bwd.dout_dnet[li],
+                    ("delta", li): bwd.deltas[li],
+                    ("grad_s", "W", li): bwd.grad_W_per_sample[li],
+                    ("grad", "W", li): bwd.grad_W[li],
+                    ("fd", "W", li): side.fd_W[li],
+                    ("new", "W", li): side.new_layers[li].W,
+                }
+            )
+            if layer.bias != "none":  # a shared bias is one number: index 0 of a 1-vector
                 shared = layer.bias == "shared"
                 arrays[("grad_s", "b", li)] = bwd.deltas[li].sum(axis=1) if shared else bwd.deltas[li]
                 arrays[("new", "b", li)] = np.array(side.new_layers[li].b, float, ndmin=1)
@@ -153,7 +167,7 @@ class _Sources:
         j = 0 if self.side.layers[li].bias == "shared" else rest[0][0]
         if kind == "new":
             return lists[("new", "b", li)][j], nan
-        if not batch:   # a sample's own gradient (a shared bias's sums its nodes' deltas)
+        if not batch:  # a sample's own gradient (a shared bias's sums its nodes' deltas)
             own = lists[("grad_s", "b", li)][s]
             return (own if self.side.layers[li].bias == "shared" else own[j]), nan
         fd = nan if st.param in self.side.straddled else lists[("fd", "b", li)][j]
@@ -173,7 +187,7 @@ def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.nda
 def _exact_kinks(graph) -> list:
     """The net steps of ReLU-family layers whose exact value is 0."""
     relu = {li for li, layer in enumerate(graph.spec.layers) if layer.activation in RELU_FAMILY}
-    return [st for st in graph if st.kind == "net" and st.layer in relu and st.exact.is_zero]   # (a Float 0 is != 0)
+    return [st for st in graph if st.kind == "net" and st.layer in relu and st.exact.is_zero]  # (a Float 0 is != 0)
 
 
 def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
@@ -189,7 +203,7 @@ def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
         name_of[(li, kind, rest[0] * layers[li].W.shape[1] + rest[1] if kind == "W" else rest[0][0])] = p
     found = {}
     for run in numeric.perturbed_runs(layers, X, Y, spec.loss, spec.batch, FD_H):
-        flips = {m: (run.net(m, fwd.nets[m]) > 0) != side[m] for m in relu if m >= run.layer}   # (P, points, S, n)
+        flips = {m: (run.net(m, fwd.nets[m]) > 0) != side[m] for m in relu if m >= run.layer}  # (P, points, S, n)
         if not any(f.any() for f in flips.values()):
             continue
         for p, q in enumerate(run.params):
@@ -197,6 +211,6 @@ def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
             if t is not None:
                 m = next(m for m, f in flips.items() if f[p, t].any())
                 s, j = np.argwhere(flips[m][p, t])[0]
-                sfx = f"_s{s + 1}" if len(spec.samples) > 1 else ""
+                sfx = sample_suffix(int(s) if len(spec.samples) > 1 else None)
                 found[name_of[(run.layer, run.field, int(q))]] = f"net_{spec.layers[m].nodes[j]}{sfx}"
     return {p: found[p] for p in spec.trainable() if p in found}

@@ -12,6 +12,7 @@ Batch quantities are the mean (``reduction="mean"``) or sum (``"sum"``) over sam
 Underflow to 0 (e.g. ``exp(-1000)``) is the correct limit everywhere below, so the
 public functions silence only that floating-point condition.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,37 +24,52 @@ from derive.model.names import ACTIVATIONS, BIAS_MODES, LOSSES, REDUCTIONS
 from derive.verify import differences, kernels
 from derive.verify.differences import FD_POINTS, Perturbed
 
-__all__ = ["ACTIVATIONS", "BIAS_MODES", "LOSSES", "REDUCTIONS", "Backward", "FD_POINTS", "Forward", "Layer",
-           "Perturbed", "backward", "finite_difference_gradients", "forward", "loss_value", "perturbed_runs", "train",
-           "update"]
+__all__ = [
+    "ACTIVATIONS",
+    "BIAS_MODES",
+    "LOSSES",
+    "REDUCTIONS",
+    "Backward",
+    "FD_POINTS",
+    "Forward",
+    "Layer",
+    "Perturbed",
+    "backward",
+    "finite_difference_gradients",
+    "forward",
+    "loss_value",
+    "perturbed_runs",
+    "train",
+    "update",
+]
 
 
 @dataclass
 class Layer:
-    W: np.ndarray            # (n_out, n_in); row j holds the weights into node j
-    activation: str          # one of ACTIVATIONS; softmax only on the last layer
-    bias: str = "none"       # "none" | "neuron" | "shared"
-    b: np.ndarray | float | None = None   # neuron: (n_out,); shared: a float; none: None
-    alpha: float = 0.01      # leaky-relu slope for net <= 0
+    W: np.ndarray  # (n_out, n_in); row j holds the weights into node j
+    activation: str  # one of ACTIVATIONS; softmax only on the last layer
+    bias: str = "none"  # "none" | "neuron" | "shared"
+    b: np.ndarray | float | None = None  # neuron: (n_out,); shared: a float; none: None
+    alpha: float = 0.01  # leaky-relu slope for net <= 0
     train_bias: bool = True
 
 
 @dataclass
 class Forward:
-    nets: list[np.ndarray]       # per layer (S, n_out)
-    outs: list[np.ndarray]       # per layer (S, n_out)
+    nets: list[np.ndarray]  # per layer (S, n_out)
+    outs: list[np.ndarray]  # per layer (S, n_out)
     loss_per_sample: np.ndarray  # (S,)
-    loss: float                  # batch loss
+    loss: float  # batch loss
 
 
 @dataclass
 class Backward:
-    dloss_dout: np.ndarray          # (S, n_last): dJ_s/d yhat
-    dout_dnet: list[np.ndarray]     # per layer (S, n_out); NaN for softmax (a Jacobian, not elementwise)
-    deltas: list[np.ndarray]        # per layer (S, n_out): dJ_s/d net
-    grad_W: list[np.ndarray]        # per layer (n_out, n_in): gradient of the batch loss
+    dloss_dout: np.ndarray  # (S, n_last): dJ_s/d yhat
+    dout_dnet: list[np.ndarray]  # per layer (S, n_out); NaN for softmax (a Jacobian, not elementwise)
+    deltas: list[np.ndarray]  # per layer (S, n_out): dJ_s/d net
+    grad_W: list[np.ndarray]  # per layer (n_out, n_in): gradient of the batch loss
     grad_b: list[np.ndarray | float | None]  # neuron (n_out,), shared float, none/frozen None
-    grad_W_per_sample: list[np.ndarray]      # per layer (S, n_out, n_in)
+    grad_W_per_sample: list[np.ndarray]  # per layer (S, n_out, n_in)
 
 
 def _check(layers, X, Y, loss, reduction):
@@ -120,10 +136,9 @@ def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -
             grad_b.append(None)
         elif layer.bias == "neuron":
             grad_b.append(_reduce(d, reduction))
-        else:                                      # one scalar feeds every node of the layer
+        else:  # one scalar feeds every node of the layer
             grad_b.append(float(_reduce(d.sum(axis=1), reduction)))
-    return Backward(g, dout_dnet, deltas, [_reduce(p, reduction) for p in per_sample],
-                    grad_b, per_sample)
+    return Backward(g, dout_dnet, deltas, [_reduce(p, reduction) for p in per_sample], grad_b, per_sample)
 
 
 def update(layers, grads: Backward, lr: float) -> list[Layer]:
@@ -141,8 +156,9 @@ def loss_value(layers, X, Y, loss, reduction="mean") -> float:
     return forward(layers, X, Y, loss, reduction).loss
 
 
-def train(layers, X, Y, loss, lr, steps, reduction="mean", first: Forward | None = None
-          ) -> tuple[list[Layer], list[float]]:
+def train(
+    layers, X, Y, loss, lr, steps, reduction="mean", first: Forward | None = None
+) -> tuple[list[Layer], list[float]]:
     """`steps` full-batch gradient-descent updates; returns final layers and loss history
     [loss before step 1, after step 1, ..., after step N] (length steps+1). ``first`` may
     give the forward pass of ``layers`` when the caller has made it already."""

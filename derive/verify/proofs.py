@@ -7,6 +7,7 @@ True
 >>> equal(sp.Derivative(sigma(x), x), sp.exp(x) / (1 + sp.exp(x)))   # the essay's first line
 False
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -102,8 +103,9 @@ def prove(derivation: Derivation, *, cached: bool = True) -> list[bool]:
 
 @lru_cache(maxsize=None)
 def _proof(d: Derivation) -> tuple[bool, ...]:
-    return (True,) + tuple(equal(d.lines[i - 1].expr, d.lines[i].expr, d.cases, d.lines[i].given)
-                           for i in range(1, len(d.lines)))
+    return (True,) + tuple(
+        equal(d.lines[i - 1].expr, d.lines[i].expr, d.cases, d.lines[i].given) for i in range(1, len(d.lines))
+    )
 
 
 def check(derivation: Derivation) -> Derivation:
@@ -114,6 +116,6 @@ def check(derivation: Derivation) -> Derivation:
             raise DerivationError(
                 f"derivation {derivation.name!r}, line {i} ({line.tex}"
                 + (f", by {line.why}" if line.why else "")
-                + f") is not equal to line {i - 1} ({derivation.lines[i - 1].tex})")
+                + f") is not equal to line {i - 1} ({derivation.lines[i - 1].tex})"
+            )
     return derivation
-

@@ -30,6 +30,7 @@ notes say what was left out and why.
 >>> r.ok, r.n_values, r.n_gradients, r.n_chains
 (True, 34, 10, 10)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -73,9 +74,9 @@ class Row:
 @dataclass
 class Report:
     ids: list[str]
-    sympy: np.ndarray            # every step's exact value, as a float
-    numpy: np.ndarray            # the oracle's value of the same quantity
-    fd: np.ndarray               # finite differences (NaN where none was compared)
+    sympy: np.ndarray  # every step's exact value, as a float
+    numpy: np.ndarray  # the oracle's value of the same quantity
+    fd: np.ndarray  # finite differences (NaN where none was compared)
     fd_atol: float = 1e-9
     loss_history: list[float] = field(default_factory=list)
     final_parameters: dict[str, float] = field(default_factory=dict)
@@ -91,7 +92,9 @@ class Report:
         """One :class:`Row` per step, in graph order (made when asked for: a large graph has
         tens of thousands)."""
         fds = [None if np.isnan(v) else float(v) for v in self.fd]
-        return [Row(i, float(a), float(b), f, self.fd_atol) for i, a, b, f in zip(self.ids, self.sympy, self.numpy, fds)]
+        return [
+            Row(i, float(a), float(b), f, self.fd_atol) for i, a, b, f in zip(self.ids, self.sympy, self.numpy, fds)
+        ]
 
     @property
     def ok(self) -> bool:
@@ -167,22 +170,27 @@ def _history(report: Report, graph, side) -> None:
     """N updates: the step graph against the NumPy oracle's training loop."""
     spec = graph.spec
     history, final = run_steps(graph, spec.steps)
-    _, np_history = numeric.train(side.layers, side.X, side.Y, spec.loss, float(spec.learning_rate), spec.steps,
-                                  spec.batch, first=side.fwd)
+    _, np_history = numeric.train(
+        side.layers, side.X, side.Y, spec.loss, float(spec.learning_rate), spec.steps, spec.batch, first=side.fwd
+    )
     compared = len(history)
     if side.kinks:
         # Both are float computations: each takes the kink's branch by the sign of its own
         # rounding error, so from the first update on they may rightly differ.
         compared = 1
-        report.notes.append(f"The loss history was compared before the first update only: {side.kinks[0].id} is "
-                            "exactly 0, on the kink of a ReLU, where two float computations may take "
-                            "different branches.")
+        report.notes.append(
+            f"The loss history was compared before the first update only: {side.kinks[0].id} is "
+            "exactly 0, on the kink of a ReLU, where two float computations may take "
+            "different branches."
+        )
     for i, (a, b) in enumerate(zip(history[:compared], np_history[:compared])):
         if not (np.isfinite(a) or np.isfinite(b)):
             # A learning rate too large for the network: both overflow at the same step, and
             # what follows (inf - inf) has no value to compare.
-            report.notes.append(f"The training diverges: after step {i} the loss is {a!r} in the step graph and "
-                                f"{b!r} in NumPy; the loss history was compared up to there.")
+            report.notes.append(
+                f"The training diverges: after step {i} the loss is {a!r} in the step graph and "
+                f"{b!r} in NumPy; the loss history was compared up to there."
+            )
             break
         if not _close(a, b, RTOL_HISTORY, ATOL_NUMPY):
             report.failures.append(f"loss after step {i}: step graph gives {a!r}, NumPy gives {b!r}")
@@ -197,7 +205,7 @@ def _history(report: Report, graph, side) -> None:
 def verify(graph, strict: bool = True) -> Report:
     """Compare the graph's exact values with the NumPy oracle, finite differences, its own
     chain-rule products and the oracle's training loop."""
-    with paused_collector():      # (a float per step, and the graph's own objects to walk past)
+    with paused_collector():  # (a float per step, and the graph's own objects to walk past)
         report = _verify(graph)
     if strict and report.failures:
         more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
@@ -212,9 +220,11 @@ def _verify(graph) -> Report:
     if side.straddled:
         net = next(iter(side.straddled.values()))
         them = "it" if len(side.straddled) == 1 else "them"
-        report.notes.append(f"Finite differences were not compared for {', '.join(side.straddled)}: moving "
-                            f"{them} by up to 2h = {2 * FD_H:g} moves {net} across the kink of a ReLU, where a "
-                            "difference quotient mixes the two one-sided slopes.")
+        report.notes.append(
+            f"Finite differences were not compared for {', '.join(side.straddled)}: moving "
+            f"{them} by up to 2h = {2 * FD_H:g} moves {net} across the kink of a ReLU, where a "
+            "difference quotient mixes the two one-sided slopes."
+        )
     _compare(report)
     report.n_chains, chain_failures = check_chains(graph, dict(zip(graph.ids, sympy_values.tolist())))
     report.failures += chain_failures

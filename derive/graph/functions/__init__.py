@@ -12,6 +12,7 @@ True
 >>> sorted(f.__name__ for f in FUNCTIONS)
 ['leaky_relu', 'leaky_step', 'relu', 'sigma', 'softplus', 'step']
 """
+
 from __future__ import annotations
 
 from derive.graph.functions.base import DEFAULT_ALPHA, Activation, NodeFunction
@@ -40,5 +41,21 @@ def derivations() -> list[Derivation]:
     return sheets + bce + [d for name, loss in LOSSES.items() if name != "bce" for d in loss.derivations()]
 
 
-__all__ = ["ACTIVATIONS", "DEFAULT_ALPHA", "FUNCTIONS", "LOSSES", "Activation", "Derivation", "Line", "Loss",
-           "NodeFunction", "derivations", "leaky_relu", "leaky_step", "relu", "sigma", "softplus", "step"]
+__all__ = [
+    "ACTIVATIONS",
+    "DEFAULT_ALPHA",
+    "FUNCTIONS",
+    "LOSSES",
+    "Activation",
+    "Derivation",
+    "Line",
+    "Loss",
+    "NodeFunction",
+    "derivations",
+    "leaky_relu",
+    "leaky_step",
+    "relu",
+    "sigma",
+    "softplus",
+    "step",
+]

@@ -20,9 +20,10 @@ out*(1 - out)
 >>> ACTIVATIONS["sigmoid"].floats(0.0)
 0.5
 """
+
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 import sympy as sp
 
@@ -41,12 +42,11 @@ class NodeFunction(sp.Function):
     #: A Python expression using only ``math`` (and ``_sigma``), with ``{0}``, ``{1}`` for the arguments.
     float_code: ClassVar[str] = ""
 
-    @staticmethod
-    def floats(*args: float) -> float:   # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    #: The function in floats (a staticmethod in every subclass).
+    floats: ClassVar[Callable[..., float]]
 
     @classmethod
-    def elementary(cls, *args) -> sp.Expr:   # pragma: no cover - every subclass defines it
+    def elementary(cls, *args) -> sp.Expr:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
 
     @classmethod
@@ -62,9 +62,9 @@ class Activation:
     :meth:`derivation`."""
 
     name: ClassVar[str]
-    latex: ClassVar[str]        # the function's name in formulas
-    defined: ClassVar[str]      # the definition, in LaTeX
-    identity: ClassVar[str]     # the derivative identity, in LaTeX
+    latex: ClassVar[str]  # the function's name in formulas
+    defined: ClassVar[str]  # the definition, in LaTeX
+    identity: ClassVar[str]  # the derivative identity, in LaTeX
     explanation: ClassVar[str]  # one sentence on the identity, in words
     #: True when the local derivative is a function of the node's output (sigmoid, tanh).
     uses_out: ClassVar[bool] = False
@@ -86,6 +86,11 @@ class Activation:
     def derivation(self) -> Derivation:
         """The sheet that derives :meth:`derivative` line by line."""
         raise NotImplementedError
+
+    def jacobian_product(self, j: int, outs: list, grads: list) -> sp.Expr:
+        """delta_j from dJ/dout of every output, for an activation that couples its outputs
+        (``elementwise`` False: softmax)."""
+        raise NotImplementedError(f"{self.name} is element-wise")
 
     def layer(self, nets: list[sp.Expr], alpha=DEFAULT_ALPHA) -> list[sp.Expr]:
         """The outputs of a layer whose net inputs are ``nets``."""

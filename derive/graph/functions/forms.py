@@ -15,6 +15,7 @@ plain symbols goes through SymPy's operators.
 >>> difference(o, y), one_minus(o), times(o, one_minus(o))
 (out_o1 - y_o1, 1 - out_o1, out_o1*(1 - out_o1))
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -28,7 +29,7 @@ def plain(*vs) -> bool:
 
 
 def _sum(terms: list) -> sp.Expr:
-    _addsort(terms)   # (in place)
+    _addsort(terms)  # (in place)
     return sp.Add(*terms, evaluate=False)
 
 
@@ -51,7 +52,7 @@ def times(x, factor) -> sp.Expr:
     bases: nothing to collect, only the order to find)."""
     if plain(x) and factor.is_Add and not factor.is_number:
         factors = [x, factor]
-        _mulsort(factors)   # (in place)
+        _mulsort(factors)  # (in place)
         return sp.Mul(*factors, evaluate=False)
     return x * factor
 

@@ -10,6 +10,7 @@ the form by the tests) and the sentence and sheet that explain it.
 >>> LOSSES["mse"].floats([0.5, 1.0], [1.0, 1.0])
 0.125
 """
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,7 @@ import math
 import sympy as sp
 
 from derive.graph.functions.forms import difference, plain, square_sum
-from derive.graph.functions.sheet import OUT, OUTS, YS, Derivation, Line, N_CLASSES, vec
+from derive.graph.functions.sheet import N_CLASSES, OUT, OUTS, YS, Derivation, Line, vec
 from derive.graph.functions.sigmoid import sigma
 
 
@@ -25,8 +26,8 @@ class Loss:
     """One loss (see the module's docstring)."""
 
     name: str
-    latex: str        # the definition for the walkthrough, n = number of outputs
-    text: str         # one phrase for prose
+    latex: str  # the definition for the walkthrough, n = number of outputs
+    text: str  # one phrase for prose
     explanation: str  # one sentence on its derivative
 
     def expr(self, outs: list, ys: list) -> sp.Expr:
@@ -62,7 +63,7 @@ class SquaredError(Loss):
             return square_sum(self.coefficient(len(outs)), [difference(y, o) for o, y in zip(outs, ys, strict=True)])
         diffs = [y - o for o, y in zip(outs, ys, strict=True)]
         if len(outs) > 1:
-            sq = sp.Add(*[d ** 2 for d in diffs], evaluate=False)
+            sq = sp.Add(*[d**2 for d in diffs], evaluate=False)
         else:
             sq = diffs[0] ** 2
         return self.coefficient(len(outs)) * sq
@@ -82,8 +83,7 @@ class CrossEntropy(Loss):
     name = "cross-entropy"
     latex = r"J = -\sum_{j} y_j \log \mathrm{out}_j"
     text = "the cross-entropy of the softmax output"
-    explanation = ("After a softmax the cross-entropy's derivative with respect to a net input is "
-                   "simply out_j - y_j.")
+    explanation = "After a softmax the cross-entropy's derivative with respect to a net input is simply out_j - y_j."
 
     def expr(self, outs, ys):
         return -sp.Add(*[y * sp.log(o) for o, y in zip(outs, ys)])
@@ -111,8 +111,9 @@ class BinaryCrossEntropy(Loss):
         return -ys[j] / outs[j] + (1 - ys[j]) / (1 - outs[j])
 
     def floats(self, outs, ys):
-        return -sum((y * math.log(o) if y else 0.0) + ((1 - y) * math.log(1 - o) if y != 1 else 0.0)
-                    for o, y in zip(outs, ys))
+        return -sum(
+            (y * math.log(o) if y else 0.0) + ((1 - y) * math.log(1 - o) if y != 1 else 0.0) for o, y in zip(outs, ys)
+        )
 
     def derivations(self):
         return [_sigmoid_bce()]
@@ -126,27 +127,41 @@ def _squared(loss: SquaredError, title: str, what: str, c_tex: str, final_tex: s
     rng = range(n)
     c_dot = c_tex + r" \cdot " if c_tex else ""
     return Derivation(
-        loss.name, title,
+        loss.name,
+        title,
         r"The loss $J = %s\sum_k (y_k - \mathrm{out}_k)^2$ is %s over the $n$ outputs of the "
         r"network. Backpropagation starts from its derivative with respect to one output, "
         r"$\mathrm{out}_j$." % (c_tex, what),
         (
             Line(r"\frac{\partial J}{\partial\, %s_j}" % OUT, vec(lambda j: sp.Derivative(J, OUTS[j]))),
-            Line(r"\frac{\partial}{\partial\, %s_j}\, %s\sum_k (y_k - %s_k)^2" % (OUT, c_tex, OUT),
-                 vec(lambda j: sp.Derivative(c * sp.Add(*[(YS[k] - OUTS[k]) ** 2 for k in rng]), OUTS[j])),
-                 "definition of $J$"),
-            Line(r"%s\sum_k 2\,(y_k - %s_k)\, \frac{\partial}{\partial\, %s_j}(y_k - %s_k)" % (c_tex, OUT, OUT, OUT),
-                 vec(lambda j: c * sp.Add(*[2 * (YS[k] - OUTS[k]) * sp.Derivative(YS[k] - OUTS[k], OUTS[j])
-                                            for k in rng])),
-                 "chain rule, term by term"),
-            Line(r"%s\sum_k 2\,(y_k - %s_k)\,\bigl(-[j = k]\bigr)" % (c_tex, OUT),
-                 vec(lambda j: c * sp.Add(*[2 * (YS[k] - OUTS[k]) * -sp.KroneckerDelta(j, k) for k in rng])),
-                 r"$\partial\, \mathrm{out}_k / \partial\, \mathrm{out}_j = [j = k]$"),
-            Line(r"-%s2\,(y_j - %s_j)" % (c_dot, OUT), vec(lambda j: -c * 2 * (YS[j] - OUTS[j])),
-                 r"only the term $k = j$ is left"),
+            Line(
+                r"\frac{\partial}{\partial\, %s_j}\, %s\sum_k (y_k - %s_k)^2" % (OUT, c_tex, OUT),
+                vec(lambda j: sp.Derivative(c * sp.Add(*[(YS[k] - OUTS[k]) ** 2 for k in rng]), OUTS[j])),
+                "definition of $J$",
+            ),
+            Line(
+                r"%s\sum_k 2\,(y_k - %s_k)\, \frac{\partial}{\partial\, %s_j}(y_k - %s_k)" % (c_tex, OUT, OUT, OUT),
+                vec(
+                    lambda j: (
+                        c * sp.Add(*[2 * (YS[k] - OUTS[k]) * sp.Derivative(YS[k] - OUTS[k], OUTS[j]) for k in rng])
+                    )
+                ),
+                "chain rule, term by term",
+            ),
+            Line(
+                r"%s\sum_k 2\,(y_k - %s_k)\,\bigl(-[j = k]\bigr)" % (c_tex, OUT),
+                vec(lambda j: c * sp.Add(*[2 * (YS[k] - OUTS[k]) * -sp.KroneckerDelta(j, k) for k in rng])),
+                r"$\partial\, \mathrm{out}_k / \partial\, \mathrm{out}_j = [j = k]$",
+            ),
+            Line(
+                r"-%s2\,(y_j - %s_j)" % (c_dot, OUT),
+                vec(lambda j: -c * 2 * (YS[j] - OUTS[j])),
+                r"only the term $k = j$ is left",
+            ),
             Line(final_tex, vec(lambda j: 2 * c * (OUTS[j] - YS[j])), "multiply out"),
         ),
-        checked=f"with $n = {n}$ outputs, for every $j$")
+        checked=f"with $n = {n}$ outputs, for every $j$",
+    )
 
 
 def _sigmoid_bce() -> Derivation:
@@ -154,47 +169,88 @@ def _sigmoid_bce() -> Derivation:
     s = sigma(net)
     Jo = LOSSES["bce"].expr([o], [y])
     return Derivation(
-        "sigmoid-bce", "Binary cross-entropy after a sigmoid",
+        "sigmoid-bce",
+        "Binary cross-entropy after a sigmoid",
         r"A yes/no classifier ends in one sigmoid node, $\mathrm{out} = \sigma(\mathrm{net})$, "
         r"trained with the binary cross-entropy "
         r"$J = -\bigl[y \log \mathrm{out} + (1 - y) \log(1 - \mathrm{out})\bigr]$ for a target "
         r"$y$ between 0 and 1. The sigmoid's derivative cancels the fractions of the logarithms.",
         (
             Line(r"\frac{\partial J}{\partial\, %s}" % r"\mathrm{net}", sp.Derivative(Jo.subs(o, s), net)),
-            Line(r"\frac{\partial J}{\partial\, %s} \cdot \frac{\partial\, %s}{\partial\, %s}"
-                 % (OUT, OUT, r"\mathrm{net}"),
-                 sp.Subs(sp.Derivative(Jo, o), o, s) * sp.Derivative(s, net),
-                 r"chain rule, with $\mathrm{out} = \sigma(\mathrm{net})$"),
-            Line(r"\frac{\partial}{\partial\, %s}\Bigl(-y \log %s - (1 - y) \log(1 - %s)\Bigr) \cdot %s\,(1 - %s)"
-                 % (OUT, OUT, OUT, OUT, OUT),
-                 sp.Subs(sp.Derivative(-y * sp.log(o) - (1 - y) * sp.log(1 - o), o), o, s) * s * (1 - s),
-                 r"definition of $J$; $\sigma' = \sigma\,(1 - \sigma)$"),
-            Line(r"\left(-\frac{y}{%s} + \frac{1 - y}{1 - %s}\right) %s\,(1 - %s)" % (OUT, OUT, OUT, OUT),
-                 (-y / s + (1 - y) / (1 - s)) * s * (1 - s), r"$(\log u)' = 1/u$"),
+            Line(
+                r"\frac{\partial J}{\partial\, %s} \cdot \frac{\partial\, %s}{\partial\, %s}"
+                % (OUT, OUT, r"\mathrm{net}"),
+                sp.Subs(sp.Derivative(Jo, o), o, s) * sp.Derivative(s, net),
+                r"chain rule, with $\mathrm{out} = \sigma(\mathrm{net})$",
+            ),
+            Line(
+                r"\frac{\partial}{\partial\, %s}\Bigl(-y \log %s - (1 - y) \log(1 - %s)\Bigr) \cdot %s\,(1 - %s)"
+                % (OUT, OUT, OUT, OUT, OUT),
+                sp.Subs(sp.Derivative(-y * sp.log(o) - (1 - y) * sp.log(1 - o), o), o, s) * s * (1 - s),
+                r"definition of $J$; $\sigma' = \sigma\,(1 - \sigma)$",
+            ),
+            Line(
+                r"\left(-\frac{y}{%s} + \frac{1 - y}{1 - %s}\right) %s\,(1 - %s)" % (OUT, OUT, OUT, OUT),
+                (-y / s + (1 - y) / (1 - s)) * s * (1 - s),
+                r"$(\log u)' = 1/u$",
+            ),
             Line(r"-y\,(1 - %s) + (1 - y)\, %s" % (OUT, OUT), -y * (1 - s) + (1 - y) * s, "multiply out"),
-            Line(r"-y + y\, %s + %s - y\, %s" % (OUT, OUT, OUT),
-                 sp.Add(-y, y * s, s, -y * s, evaluate=False), "expand"),
+            Line(
+                r"-y + y\, %s + %s - y\, %s" % (OUT, OUT, OUT), sp.Add(-y, y * s, s, -y * s, evaluate=False), "expand"
+            ),
             Line(r"%s - y" % OUT, s - y, r"the $y\,\mathrm{out}$ terms cancel"),
-        ))
+        ),
+    )
 
 
 _SSE = r"J = \sum_{j} (y_j - \mathrm{out}_j)^2"
-LOSSES: dict[str, Loss] = {loss.name: loss for loss in (
-    SquaredError("half-sse", lambda n: sp.Rational(1, 2), r"J = \tfrac{1}{2}\sum_{j} (y_j - \mathrm{out}_j)^2",
-                 "half the sum of squared errors",
-                 ("Half the sum of squared errors", "half the sum of the squared errors", r"\frac{1}{2}",
-                  r"%s_j - y_j" % OUT)),
-    SquaredError("sse", lambda n: sp.Integer(1), _SSE, "the sum of squared errors",
-                 ("The sum of squared errors", "the sum of the squared errors", "", r"2\,(%s_j - y_j)" % OUT)),
-    SquaredError("mse", lambda n: sp.Rational(1, n), r"J = \tfrac{1}{n}\sum_{j} (y_j - \mathrm{out}_j)^2",
-                 "the mean squared error over the n outputs",
-                 ("The mean squared error", "the mean of the squared errors", r"\frac{1}{n}",
-                  r"\frac{2}{n}\,(%s_j - y_j)" % OUT)),
-    SquaredError("half-mse", lambda n: sp.Rational(1, 2 * n),
-                 r"J = \tfrac{1}{2n}\sum_{j} (y_j - \mathrm{out}_j)^2",
-                 "half the mean squared error over the n outputs",
-                 ("Half the mean squared error", "half the mean of the squared errors", r"\frac{1}{2n}",
-                  r"\frac{1}{n}\,(%s_j - y_j)" % OUT)),
-    CrossEntropy(),
-    BinaryCrossEntropy(),
-)}
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        SquaredError(
+            "half-sse",
+            lambda n: sp.Rational(1, 2),
+            r"J = \tfrac{1}{2}\sum_{j} (y_j - \mathrm{out}_j)^2",
+            "half the sum of squared errors",
+            (
+                "Half the sum of squared errors",
+                "half the sum of the squared errors",
+                r"\frac{1}{2}",
+                r"%s_j - y_j" % OUT,
+            ),
+        ),
+        SquaredError(
+            "sse",
+            lambda n: sp.Integer(1),
+            _SSE,
+            "the sum of squared errors",
+            ("The sum of squared errors", "the sum of the squared errors", "", r"2\,(%s_j - y_j)" % OUT),
+        ),
+        SquaredError(
+            "mse",
+            lambda n: sp.Rational(1, n),
+            r"J = \tfrac{1}{n}\sum_{j} (y_j - \mathrm{out}_j)^2",
+            "the mean squared error over the n outputs",
+            (
+                "The mean squared error",
+                "the mean of the squared errors",
+                r"\frac{1}{n}",
+                r"\frac{2}{n}\,(%s_j - y_j)" % OUT,
+            ),
+        ),
+        SquaredError(
+            "half-mse",
+            lambda n: sp.Rational(1, 2 * n),
+            r"J = \tfrac{1}{2n}\sum_{j} (y_j - \mathrm{out}_j)^2",
+            "half the mean squared error over the n outputs",
+            (
+                "Half the mean squared error",
+                "half the mean of the squared errors",
+                r"\frac{1}{2n}",
+                r"\frac{1}{n}\,(%s_j - y_j)" % OUT,
+            ),
+        ),
+        CrossEntropy(),
+        BinaryCrossEntropy(),
+    )
+}

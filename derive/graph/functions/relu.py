@@ -9,6 +9,7 @@ ReLU'(0) = 0 and LReLU'(0) = alpha (the left-hand slopes).
 >>> relu(sp.Rational(-1, 2)), leaky_relu(sp.Rational(-1, 2), sp.Rational(1, 10))
 (0, -1/20)
 """
+
 from __future__ import annotations
 
 import sympy as sp
@@ -113,10 +114,14 @@ class ReLU(Activation):
     name = "relu"
     latex = r"\operatorname{ReLU}"
     defined = r"\operatorname{ReLU}(x) = \max(x, 0)"
-    identity = (r"\operatorname{ReLU}'(x) = \operatorname{step}(x) = "
-                r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}")
-    explanation = ("ReLU passes its input where it is positive, so its slope is 1 there and 0 "
-                   "elsewhere (0 at the corner, by convention).")
+    identity = (
+        r"\operatorname{ReLU}'(x) = \operatorname{step}(x) = "
+        r"\begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}"
+    )
+    explanation = (
+        "ReLU passes its input where it is positive, so its slope is 1 there and 0 "
+        "elsewhere (0 at the corner, by convention)."
+    )
 
     def apply(self, net, alpha=None):
         return relu(net)
@@ -129,20 +134,29 @@ class ReLU(Activation):
 
     def derivation(self) -> Derivation:
         return Derivation(
-            "relu", "The derivative of ReLU",
+            "relu",
+            "The derivative of ReLU",
             r"The rectified linear unit passes positive numbers and zeroes the rest: "
             r"$\operatorname{ReLU}(x) = \max(x, 0)$. It has no derivative at $x = 0$, where the graph "
             r"has a corner; like most code, we take the derivative there to be 0.",
             (
                 Line(r"\operatorname{ReLU}'(x)", sp.Derivative(relu(x), x)),
                 Line(r"\frac{d}{dx}\max(x, 0)", sp.Derivative(sp.Max(x, 0), x), r"definition of ReLU"),
-                Line(r"\frac{d}{dx}\begin{cases} x & x > 0 \\ 0 & x \le 0 \end{cases}",
-                     sp.Derivative(sp.Piecewise((x, x > 0), (0, True)), x), "the larger of $x$ and 0"),
-                Line(r"\begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases}",
-                     sp.Piecewise((1, x > 0), (0, True)), "differentiate each piece"),
+                Line(
+                    r"\frac{d}{dx}\begin{cases} x & x > 0 \\ 0 & x \le 0 \end{cases}",
+                    sp.Derivative(sp.Piecewise((x, x > 0), (0, True)), x),
+                    "the larger of $x$ and 0",
+                ),
+                Line(
+                    r"\begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases}",
+                    sp.Piecewise((1, x > 0), (0, True)),
+                    "differentiate each piece",
+                ),
                 Line(r"\operatorname{step}(x)", step(x), r"definition of step, with $\operatorname{step}(0) = 0$"),
             ),
-            cases=BRANCHES, checked="on both branches, $x > 0$ and $x < 0$")
+            cases=BRANCHES,
+            checked="on both branches, $x > 0$ and $x < 0$",
+        )
 
 
 class LeakyReLU(Activation):
@@ -150,8 +164,10 @@ class LeakyReLU(Activation):
     latex = r"\operatorname{LReLU}"
     defined = r"\operatorname{LReLU}_{\alpha}(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}"
     identity = r"\operatorname{LReLU}_{\alpha}'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}"
-    explanation = ("Leaky ReLU keeps a small slope alpha for inputs at or below 0, so its slope is 1 "
-                   "for positive inputs and alpha otherwise.")
+    explanation = (
+        "Leaky ReLU keeps a small slope alpha for inputs at or below 0, so its slope is 1 "
+        "for positive inputs and alpha otherwise."
+    )
 
     def apply(self, net, alpha=DEFAULT_ALPHA):
         return leaky_relu(net, alpha)
@@ -165,20 +181,32 @@ class LeakyReLU(Activation):
     def derivation(self) -> Derivation:
         a = ALPHA
         return Derivation(
-            "leaky-relu", "The derivative of leaky ReLU",
+            "leaky-relu",
+            "The derivative of leaky ReLU",
             r"Leaky ReLU keeps a small slope $\alpha$ (often $0.01$) for negative inputs, so that a "
             r"node whose net input is negative still passes some gradient back. Like ReLU it has a "
             r"corner at $x = 0$; we take the derivative there to be $\alpha$.",
             (
                 Line(r"\operatorname{LReLU}_{\alpha}'(x)", sp.Derivative(leaky_relu(x, a), x)),
-                Line(r"\frac{d}{dx}\begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
-                     sp.Derivative(sp.Piecewise((x, x > 0), (a * x, True)), x), "definition of leaky ReLU"),
-                Line(r"\begin{cases} 1 & x > 0 \\ \alpha & x < 0 \end{cases}",
-                     sp.Piecewise((1, x > 0), (a, True)), "differentiate each piece"),
-                Line(r"\operatorname{step}_{\alpha}(x)", leaky_step(x, a),
-                     r"definition of $\operatorname{step}_{\alpha}$, with $\operatorname{step}_{\alpha}(0) = \alpha$"),
+                Line(
+                    r"\frac{d}{dx}\begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
+                    sp.Derivative(sp.Piecewise((x, x > 0), (a * x, True)), x),
+                    "definition of leaky ReLU",
+                ),
+                Line(
+                    r"\begin{cases} 1 & x > 0 \\ \alpha & x < 0 \end{cases}",
+                    sp.Piecewise((1, x > 0), (a, True)),
+                    "differentiate each piece",
+                ),
+                Line(
+                    r"\operatorname{step}_{\alpha}(x)",
+                    leaky_step(x, a),
+                    r"definition of $\operatorname{step}_{\alpha}$, with $\operatorname{step}_{\alpha}(0) = \alpha$",
+                ),
             ),
-            cases=BRANCHES, checked=r"on both branches, $x > 0$ and $x < 0$, for any slope $\alpha > 0$")
+            cases=BRANCHES,
+            checked=r"on both branches, $x > 0$ and $x < 0$, for any slope $\alpha > 0$",
+        )
 
 
 RELU = ReLU()

@@ -14,6 +14,7 @@ Sums over classes or outputs are written generally (with :math:`\\sum_k`) and pr
 >>> vec(lambda j: OUTS[j] - YS[j]).shape
 (3, 1)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,20 +26,20 @@ N_CLASSES = 3
 
 @dataclass(frozen=True)
 class Line:
-    tex: str                 # what the reader sees (LaTeX math, hand-written for readability)
-    expr: sp.Basic           # what the line means; this is what gets proven
-    why: str = ""            # justification: text with $math$ inside
-    given: tuple = ()        # (symbol, value) pairs that hold for this step, e.g. sum of targets is 1
+    tex: str  # what the reader sees (LaTeX math, hand-written for readability)
+    expr: sp.Basic  # what the line means; this is what gets proven
+    why: str = ""  # justification: text with $math$ inside
+    given: tuple = ()  # (symbol, value) pairs that hold for this step, e.g. sum of targets is 1
 
 
 @dataclass(frozen=True)
 class Derivation:
     name: str
-    title: str               # text with $math$ inside
-    intro: str               # text with $math$ inside, in our own words
+    title: str  # text with $math$ inside
+    intro: str  # text with $math$ inside, in our own words
     lines: tuple[Line, ...]  # lines[0] is the left-hand side
-    cases: tuple = ((),)     # substitutions proven separately, e.g. both branches of ReLU
-    checked: str = ""        # how it was proven, when more than "simplifies to 0" needs saying
+    cases: tuple = ((),)  # substitutions proven separately, e.g. both branches of ReLU
+    checked: str = ""  # how it was proven, when more than "simplifies to 0" needs saying
 
 
 # The symbols every sheet shares: x for one-variable identities, and N_CLASSES nets,
@@ -46,7 +47,7 @@ class Derivation:
 x = sp.Symbol("x", real=True)
 POSITIVE = sp.Symbol("p", positive=True)
 ALPHA = sp.Symbol("alpha", positive=True)
-BRANCHES = (((x, POSITIVE),), ((x, -POSITIVE),))    # x > 0 and x < 0
+BRANCHES = (((x, POSITIVE),), ((x, -POSITIVE),))  # x > 0 and x < 0
 NETS = sp.symbols(f"net1:{N_CLASSES + 1}", real=True)
 OUTS = sp.symbols(f"out1:{N_CLASSES + 1}", real=True)
 YS = sp.symbols(f"y1:{N_CLASSES + 1}", real=True)

@@ -7,6 +7,7 @@ out*(1 - out)
 >>> round(SIGMOID.floats(-1000.0), 3), round(SIGMOID.floats(0.376), 4)
 (0.0, 0.5929)
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ def _sigma_mpf(v, prec: int):
         p = dps_to_prec(prec_to_dps(v._prec))
         e = mpf_pos(mpf_exp(mpf_neg(v._mpf_), p + 4, round_down), p, round_nearest)
         return mpf_div(fone, mpf_add(e, fone, p, round_nearest), p, round_nearest)
-    if isinstance(v, sp.Rational) and v.q != 1:   # (exp of an integer may become E**n)
+    if isinstance(v, sp.Rational) and v.q != 1:  # (exp of an integer may become E**n)
         e = mpf_exp(from_rational(-v.p, v.q, prec + 5, round_nearest), prec, round_nearest)
         return mpf_div(fone, mpf_add(fone, e, prec, round_nearest), prec, round_nearest)
     return None
@@ -71,9 +72,9 @@ class sigma(NodeFunction):
     @classmethod
     def value_at(cls, v):
         if isinstance(v, sp.Float) and v._prec == dps_to_prec(PRECISION):
-            m = _sigma_mpf(v, v._prec)        # evaluated as sigma(v) is built, at v's precision
+            m = _sigma_mpf(v, v._prec)  # evaluated as sigma(v) is built, at v's precision
         else:
-            m = _sigma_mpf(v, dps_to_prec(PRECISION) + 4)   # as evalf(PRECISION) evaluates it
+            m = _sigma_mpf(v, dps_to_prec(PRECISION) + 4)  # as evalf(PRECISION) evaluates it
         if m is None:
             return to_number(cls(v))
         f = sp.Float._new(mpf_pos(m, dps_to_prec(PRECISION), round_nearest), dps_to_prec(PRECISION))
@@ -95,8 +96,10 @@ class Sigmoid(Activation):
     latex = r"\sigma"
     defined = r"\sigma(x) = \frac{1}{1 + e^{-x}}"
     identity = r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))"
-    explanation = ("The slope of the sigmoid is its output times one minus its output, so a node "
-                   "needs only the output it already computed.")
+    explanation = (
+        "The slope of the sigmoid is its output times one minus its output, so a node "
+        "needs only the output it already computed."
+    )
     uses_out = True
 
     def apply(self, net, alpha=None):
@@ -112,26 +115,41 @@ class Sigmoid(Activation):
         E = sp.exp(-x)
         u = r"1 + e^{-x}"
         return Derivation(
-            "sigmoid", "The derivative of the sigmoid",
+            "sigmoid",
+            "The derivative of the sigmoid",
             r"The sigmoid squashes any number into $(0, 1)$: $\sigma(x) = 1/(1 + e^{-x})$. "
             r"Its derivative can be written in terms of $\sigma$ itself, which is why backpropagation "
             r"only needs the value $\mathrm{out} = \sigma(\mathrm{net})$ a node already computed.",
             (
                 Line(r"\sigma'(x)", sp.Derivative(sigma(x), x)),
                 Line(r"\frac{d}{dx}\,\frac{1}{%s}" % u, sp.Derivative(1 / (1 + E), x), r"definition of $\sigma$"),
-                Line(r"-\frac{1}{(%s)^2} \cdot \frac{d}{dx}\left(%s\right)" % (u, u),
-                     -1 / (1 + E) ** 2 * sp.Derivative(1 + E, x), r"chain rule, $(1/u)' = -1/u^2$"),
-                Line(r"-\frac{1}{(%s)^2} \cdot \left(-e^{-x}\right)" % u,
-                     sp.Mul(-1 / (1 + E) ** 2, -E, evaluate=False), r"$(e^{-x})' = -e^{-x}$"),
+                Line(
+                    r"-\frac{1}{(%s)^2} \cdot \frac{d}{dx}\left(%s\right)" % (u, u),
+                    -1 / (1 + E) ** 2 * sp.Derivative(1 + E, x),
+                    r"chain rule, $(1/u)' = -1/u^2$",
+                ),
+                Line(
+                    r"-\frac{1}{(%s)^2} \cdot \left(-e^{-x}\right)" % u,
+                    sp.Mul(-1 / (1 + E) ** 2, -E, evaluate=False),
+                    r"$(e^{-x})' = -e^{-x}$",
+                ),
                 Line(r"\frac{e^{-x}}{(%s)^2}" % u, E / (1 + E) ** 2, "the signs cancel"),
-                Line(r"\frac{1}{%s} \cdot \frac{e^{-x}}{%s}" % (u, u), 1 / (1 + E) * (E / (1 + E)),
-                     "split the fraction"),
-                Line(r"\frac{1}{%s} \cdot \frac{(%s) - 1}{%s}" % (u, u, u),
-                     1 / (1 + E) * (((1 + E) - 1) / (1 + E)), "add and subtract 1"),
-                Line(r"\frac{1}{%s} \left(1 - \frac{1}{%s}\right)" % (u, u),
-                     1 / (1 + E) * (1 - 1 / (1 + E)), "split the fraction"),
+                Line(
+                    r"\frac{1}{%s} \cdot \frac{e^{-x}}{%s}" % (u, u), 1 / (1 + E) * (E / (1 + E)), "split the fraction"
+                ),
+                Line(
+                    r"\frac{1}{%s} \cdot \frac{(%s) - 1}{%s}" % (u, u, u),
+                    1 / (1 + E) * (((1 + E) - 1) / (1 + E)),
+                    "add and subtract 1",
+                ),
+                Line(
+                    r"\frac{1}{%s} \left(1 - \frac{1}{%s}\right)" % (u, u),
+                    1 / (1 + E) * (1 - 1 / (1 + E)),
+                    "split the fraction",
+                ),
                 Line(r"\sigma(x)\,\bigl(1 - \sigma(x)\bigr)", sigma(x) * (1 - sigma(x)), r"definition of $\sigma$"),
-            ))
+            ),
+        )
 
 
 SIGMOID = Sigmoid()

@@ -12,6 +12,7 @@ sigma(net)
 >>> SOFTPLUS.floats(1000.0), SOFTPLUS.floats(-1000.0), round(SOFTPLUS.floats(0.0), 6)
 (1000.0, 0.0, 0.693147)
 """
+
 from __future__ import annotations
 
 import math
@@ -63,8 +64,10 @@ class Softplus(Activation):
     latex = r"\operatorname{softplus}"
     defined = r"\operatorname{softplus}(x) = \log\left(1 + e^{x}\right)"
     identity = r"\operatorname{softplus}'(x) = \sigma(x) = \frac{1}{1 + e^{-x}}"
-    explanation = ("Softplus is a smooth ReLU: its slope is the sigmoid of its input, near 0 for "
-                   "large negative inputs and near 1 for large positive ones.")
+    explanation = (
+        "Softplus is a smooth ReLU: its slope is the sigmoid of its input, near 0 for "
+        "large negative inputs and near 1 for large positive ones."
+    )
 
     def apply(self, net, alpha=None):
         return softplus(net)
@@ -78,23 +81,31 @@ class Softplus(Activation):
     def derivation(self) -> Derivation:
         E, u = sp.exp(x), r"1 + e^{x}"
         return Derivation(
-            "softplus", "The derivative of softplus",
+            "softplus",
+            "The derivative of softplus",
             r"Softplus, $\operatorname{softplus}(x) = \log(1 + e^{x})$, is a smooth version of ReLU: "
             r"close to 0 for large negative $x$ and close to $x$ for large positive $x$. Its "
             r"derivative is the sigmoid, so its slope moves smoothly from 0 to 1 where ReLU's jumps.",
             (
                 Line(r"\operatorname{softplus}'(x)", sp.Derivative(softplus(x), x)),
-                Line(r"\frac{d}{dx}\,\log\left(%s\right)" % u, sp.Derivative(sp.log(1 + E), x),
-                     r"definition of softplus"),
-                Line(r"\frac{1}{%s} \cdot \frac{d}{dx}\left(%s\right)" % (u, u),
-                     1 / (1 + E) * sp.Derivative(1 + E, x), r"chain rule, $(\log u)' = u'/u$"),
+                Line(
+                    r"\frac{d}{dx}\,\log\left(%s\right)" % u, sp.Derivative(sp.log(1 + E), x), r"definition of softplus"
+                ),
+                Line(
+                    r"\frac{1}{%s} \cdot \frac{d}{dx}\left(%s\right)" % (u, u),
+                    1 / (1 + E) * sp.Derivative(1 + E, x),
+                    r"chain rule, $(\log u)' = u'/u$",
+                ),
                 Line(r"\frac{e^{x}}{%s}" % u, E / (1 + E), r"$(e^{x})' = e^{x}$"),
-                Line(r"\frac{e^{x} \cdot e^{-x}}{\left(%s\right) e^{-x}}" % u,
-                     sp.Mul(E, sp.exp(-x), evaluate=False) / sp.Mul(1 + E, sp.exp(-x), evaluate=False),
-                     r"multiply above and below by $e^{-x}$"),
+                Line(
+                    r"\frac{e^{x} \cdot e^{-x}}{\left(%s\right) e^{-x}}" % u,
+                    sp.Mul(E, sp.exp(-x), evaluate=False) / sp.Mul(1 + E, sp.exp(-x), evaluate=False),
+                    r"multiply above and below by $e^{-x}$",
+                ),
                 Line(r"\frac{1}{e^{-x} + 1}", 1 / (sp.exp(-x) + 1), r"$e^{x} e^{-x} = 1$"),
                 Line(r"\sigma(x)", sigma(x), r"definition of $\sigma$"),
-            ))
+            ),
+        )
 
 
 SOFTPLUS = Softplus()
