@@ -300,13 +300,7 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
     sample's inputs and targets (``i1``, ``y_o1``; ``i1_s2`` with several samples)."""
     multi = len(spec.samples) > 1
     values: dict[str, sp.Rational] = {"eta": spec.learning_rate}
-    for layer in spec.layers:
-        for names, row in zip(spec.weight_names[layer.name], spec.weights[layer.name]):
-            values.update(zip(names, row))
-        if layer.bias == "neuron":
-            values.update(zip(spec.bias_names[layer.name], spec.biases[layer.name]))
-        elif layer.bias == "shared":
-            values[str(spec.bias_names[layer.name])] = spec.biases[layer.name]
+    values.update({p.name: p.value for p in spec.iter_parameters()})
     for s, smp in enumerate(spec.samples):
         sfx = sample_suffix(s if multi else None)
         values.update({f"{n}{sfx}": v for n, v in zip(spec.inputs, smp.x)})
