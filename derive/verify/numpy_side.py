@@ -78,15 +78,11 @@ def _data(spec: Spec):
 def _locate(spec: Spec) -> dict[str, tuple]:
     """Parameter name -> ('W', layer, j, k) or ('b', layer, nodes)."""
     where: dict[str, tuple] = {}
-    for li, layer in enumerate(spec.layers):
-        for j, row in enumerate(spec.weight_names[layer.name]):
-            for k, n in enumerate(row):
-                where[n] = ("W", li, j, k)
-        if layer.bias == "neuron":
-            for j, n in enumerate(spec.bias_names[layer.name]):
-                where[n] = ("b", li, [j])
-        elif layer.bias == "shared":
-            where[str(spec.bias_names[layer.name])] = ("b", li, list(range(layer.size)))
+    for p in spec.iter_parameters():
+        if p.kind == "weight":
+            where[p.name] = ("W", p.layer, p.nodes[0], p.k)
+        else:  # one node's bias, or the one shared by every node of the layer
+            where[p.name] = ("b", p.layer, list(p.nodes))
     return where
 
 
