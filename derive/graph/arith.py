@@ -45,8 +45,8 @@ from mpmath.libmp import (
     round_nearest,
 )
 
-#: Working precision (decimal digits) of every non-rational value.
-PRECISION = 50
+from derive.model.numbers import PRECISION  # working precision (decimal digits) of every non-rational value
+
 #: The most digits a value near +-1 is carried with (see :func:`to_number`).
 MAX_DIGITS = 4000
 

@@ -49,7 +49,8 @@ __all__ = [
 MAX_LENGTH = 100
 #: Largest |e| of a scientific literal such as ``1.5e-3``.
 MAX_EXP10 = 999
-#: Working precision (decimal digits) at which a non-rational value is rounded.
+#: Working precision (decimal digits) of every non-rational value: the step graph's
+#: 50-digit floats, and the precision at which such a value is rounded.
 PRECISION = 50
 #: What :meth:`Number.agrees` allows beyond half a unit: the last digits of a 50-digit float.
 FLOAT_SLACK = sp.Rational(1, 10**15)
