@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from derive.model.numbers import Number, read_number
-from derive.model.spec import load_spec_text
+from derive.model.spec import load_spec, load_spec_text
 from derive.teach.variants import DEFAULTS, grid_places, make_variants
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +56,37 @@ def test_the_drawn_values_do_not_depend_on_how_the_grid_was_written():
     vb, _ = make_variants(b, "x", seed=5, count=2)
     assert [v.spec.weights for v in va] == [v.spec.weights for v in vb]
     assert _drawn(va[0])["w1"].places == 1 and _drawn(vb[0])["w1"].places == 2
+
+
+def test_resumed_drawing_gives_the_same_variants():
+    """Variants 1..k kept and drawing resumed gives exactly what drawing from 1 gives."""
+    spec = load_spec(ROOT / "worked" / "four.yaml")
+    fresh, _ = make_variants(spec, "four", seed=5, count=6)
+    first, _ = make_variants(spec, "four", seed=5, count=3)
+    resumed, _ = make_variants(spec, "four", seed=5, count=6, start=first)
+    assert [v.id for v in resumed] == [v.id for v in fresh]
+    assert [v.graph.values() for v in resumed] == [v.graph.values() for v in fresh]
+    assert resumed[:3] == first
+
+
+def test_the_checker_makes_each_variant_once_whatever_the_order(monkeypatch):
+    """Answers sorted by variant used to rebuild variants 1..k for every new k."""
+    import derive.teach.variants as variants
+    from derive.teach.marking import Checker
+
+    made = []
+    real = variants.rebind
+
+    def counting(graph, spec):
+        made.append(1)
+        return real(graph, spec)
+
+    monkeypatch.setattr(variants, "rebind", counting)
+    checker = Checker(load_spec(ROOT / "worked" / "four.yaml"), "four")
+    for k in range(1, 6):
+        checker.graph_for(f"four-s7-v{k:02d}")
+    in_order = len(made)
+    made.clear()
+    checker = Checker(load_spec(ROOT / "worked" / "four.yaml"), "four")
+    checker.graph_for("four-s7-v05")
+    assert len(made) == in_order  # one draw sequence for 1..5, in either order

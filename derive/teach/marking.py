@@ -157,8 +157,8 @@ class Checker:
         if index == 0:
             return self.base
         have = self._variants.get(seed, [])
-        if len(have) < index:
-            have, _ = make_variants(self.spec, self.stem, seed, index, base=self.base)
+        if len(have) < index:  # resume after the variants made so far: each is made once
+            have, _ = make_variants(self.spec, self.stem, seed, index, base=self.base, start=have)
             self._variants[seed] = have
         return have[index - 1].graph
 

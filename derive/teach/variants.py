@@ -162,19 +162,28 @@ def _reject_reason(spec: Spec, graph: StepGraph, max_net) -> str | None:
 
 
 def make_variants(
-    spec: Spec, stem: str, seed: int, count: int, upto: int | None = None, base: StepGraph | None = None
+    spec: Spec,
+    stem: str,
+    seed: int,
+    count: int,
+    upto: int | None = None,
+    base: StepGraph | None = None,
+    start: list[Variant] | None = None,
 ) -> tuple[list[Variant], Counter]:
     """Variants 1..count (or only up to index ``upto``), each verified. Index 0 (the
-    spec's own numbers) is returned when ``count`` is 0."""
+    spec's own numbers) is returned when ``count`` is 0. ``start`` holds variants 1..k
+    already made with this seed: they are kept and drawing resumes at k + 1, with the same
+    result as drawing from 1 (each index has its own random stream; only the earlier
+    variants' numbers, which ``start`` carries, decide what is a repeat)."""
     base = base or derive(spec)
     rules = {**DEFAULTS, **spec.vary}
     rejected: Counter = Counter()
     if count == 0:
         return [Variant(variant_id(stem, seed, 0), 0, spec, base, verify(base))], rejected
-    seen = {_key(spec)}
-    out = []
+    out = list(start or [])
+    seen = {_key(spec)} | {_key(v.spec) for v in out}
     last = count if upto is None else upto
-    for index in range(1, last + 1):
+    for index in range(len(out) + 1, last + 1):
         rng = random.Random(f"derive-worksheet:{seed}:{index}")
         for _ in range(MAX_DRAWS):
             cand = _draw(spec, rng, rules)
