@@ -25,6 +25,7 @@ import sympy as sp
 
 from derive.graph.functions import sigma, softplus
 from derive.graph.functions.sigmoid import stable_sigmoid
+from derive.graph.functions.softplus import softplus_of
 from derive.model.numbers import Number, NumberError, scan_number
 
 MAX_LENGTH = 200  # characters of the stripped text
@@ -93,8 +94,7 @@ def _sigma(x):
 
 
 def _softplus(x):
-    """log(1 + e^x) without overflow: max(x, 0) + log(1 + e^-|x|)."""
-    return (x if x > 0 else _ZERO) + _MP.log1p(_exp(-abs(x)))
+    return softplus_of(x, _exp, _MP.log1p)  # with _exp's checks on the size of the exponent
 
 
 # name -> (SymPy function, its value on an mpf, checking the domain)

@@ -215,9 +215,8 @@ class Checker:
         if within(v, expected, half + drift + self.options.rtol * abs(expected)):
             return StepResult("correct", ans.text, expected, note=note, points=pts, max_points=pts)
 
-        env, used, verdict = self._follow_through(g, key, st, v, half, mine, results, d)
+        env, used, verdict, off = self._follow_through(g, key, st, v, half, mine, results, d)
         if verdict == "follow-through":
-            off = [dep for dep in used if results[dep].verdict in ("wrong", "follow-through")]
             credit = pts * self.options.follow_through_credit
             return StepResult(verdict, ans.text, expected, follows=off, note=note, points=credit, max_points=pts)
         if verdict == "correct":
@@ -241,12 +240,13 @@ class Checker:
             "correct" if same else "wrong", ans.text, expected, max_points=pts, points=pts if same else 0.0, note=note
         )
 
-    def _follow_through(self, g, key, st, v, half, mine, results, d) -> tuple[dict, list, str | None]:
+    def _follow_through(self, g, key, st, v, half, mine, results, d) -> tuple[dict, list, str | None, list]:
         """Whether ``v`` is the step's formula on the student's own upstream answers, with the
         stated precision of each carried through the formula (first order). An upstream step
         the student did not answer is taken at its key value, exact or as printed (rounded to
         the sheet's decimals), whichever explains the answer. Returns (the values it used,
-        the student's answers it used, "follow-through" | "correct" | None)."""
+        the student's answers it used, "follow-through" | "correct" | None, the used answers
+        that were themselves off the key)."""
         env = dict(key)
         used = [dep for dep in st.deps if dep in mine]
         for dep in used:
@@ -264,8 +264,8 @@ class Checker:
             own = _call(f, values)
             if own is not None and within(v, own, half + spread + self.options.rtol * abs(own)):
                 off = [dep for dep in used if results[dep].verdict in ("wrong", "follow-through")]
-                return env, used, "follow-through" if off else "correct"
-        return env, used, None
+                return env, used, "follow-through" if off else "correct", off
+        return env, used, None, []
 
     def _precision(self, ans, expected: float, d: int) -> tuple[float, str | None]:
         """Half a unit in the last place the answer states, as typed (``0.3760`` states

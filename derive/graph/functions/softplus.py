@@ -26,9 +26,16 @@ from derive.graph.functions.sheet import Derivation, Line, x
 from derive.graph.functions.sigmoid import sigma
 
 
+def softplus_of(v, exp, log1p):
+    """log(1 + e^v) = max(v, 0) + log(1 + e^-|v|) for any number type with its ``exp`` and
+    ``log1p``: e^-|v| <= 1 never overflows. The one stable form, for floats here and for the
+    answer parser's checked mpmath numbers."""
+    return max(v, 0) + log1p(exp(-abs(v)))
+
+
 def stable_softplus(v: float) -> float:
-    """log(1 + e^v) = max(v, 0) + log(1 + e^-|v|): e^-|v| <= 1 never overflows."""
-    return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
+    """Softplus in floats (see :func:`softplus_of`)."""
+    return float(softplus_of(v, math.exp, math.log1p))
 
 
 class softplus(NodeFunction):
