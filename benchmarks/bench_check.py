@@ -65,8 +65,9 @@ def naive(path: Path) -> float:
 
 def ours(path: Path) -> float:
     from derive.model.spec import load_spec
-    from derive.teach.homework import mark_all, read_submissions
+    from derive.teach.homework import mark_all
     from derive.teach.marking import Checker
+    from derive.teach.submissions import read_submissions
 
     t = time.perf_counter()
     checker = Checker(load_spec(FOUR), "four")

@@ -293,7 +293,8 @@ def test_answer_files_keep_the_places_typed(tmp_path):
     """An unquoted 0.5440 in YAML or JSON states four places, as the quoted one does
     (yaml.safe_load and json.loads would read 0.544 and the checker would say 'given to
     3 decimal places'); a repeated step id is an unreadable file, not a silent overwrite."""
-    from derive.teach.homework import mark_all, read_submissions
+    from derive.teach.homework import mark_all
+    from derive.teach.submissions import read_submissions
 
     (tmp_path / "a.yaml").write_text("student: 42\nout_h2: 0.5440\ndelta_h1: '-0.0120'\nnet_h1: 0.376\n")
     (tmp_path / "b.json").write_text('{"out_h2": 0.5440, "delta_h1": -0.0120, "net_h1": 0.376}')

@@ -44,8 +44,10 @@ def run(args) -> int:
     import json
 
     from derive.model.spec import load_spec
-    from derive.teach.homework import mark_all, read_submissions, report_text
+    from derive.teach.homework import mark_all
     from derive.teach.marking import Checker, Options
+    from derive.teach.reports import report_text
+    from derive.teach.submissions import read_submissions
     from derive.teach.worksheet import variant_stem
 
     if not 0 <= args.follow_through_credit <= 1:

@@ -60,6 +60,7 @@ from derive.teach.formula import (
 
 __all__ = [
     "Answer",
+    "Submission",
     "AnswerError",
     "is_blank",
     "parse_answer",
@@ -85,6 +86,16 @@ class Answer:
         """Decimal places the answer states: those typed in a plain decimal number
         (``0.3760`` states 4), None for fractions, arithmetic and formulas."""
         return None if self.number is None else self.number.places
+
+
+@dataclass
+class Submission:
+    """One student's answers, by step id, and where they came from."""
+
+    student: str
+    source: str  # file (and row) it came from
+    answers: dict | None  # None when unreadable
+    problem: str | None = None
 
 
 def is_blank(v) -> bool:

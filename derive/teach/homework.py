@@ -1,9 +1,5 @@
-"""Reading submissions (YAML, JSON, a folder of them, or a CSV class list) and writing
-the marked results (a table for one student; summary.csv, feedback files and a
-misconceptions table for a class). Input files are only ever read.
-
-Answer files are read with the project's YAML and JSON readers, which keep every number
-as it was typed: an unquoted ``loss: 0.1000`` states four places, as ``"0.1000"`` does."""
+"""Marking a class: every submission marked, and the class files (summary.csv, feedback
+files and a misconceptions table)."""
 
 from __future__ import annotations
 
@@ -11,94 +7,12 @@ import csv
 import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
-from derive.model.load import read_json, read_yaml
-from derive.teach.marking import SYMBOL, Checker, Result
+from derive.teach.answers import Submission
+from derive.teach.marking import Checker, Result
 from derive.teach.misconceptions import BY_NAME
+from derive.teach.reports import _md, report_text
 from derive.teach.variants import VariantError
-
-SUFFIXES = (".yaml", ".yml", ".json")
-
-
-@dataclass
-class Submission:
-    student: str
-    source: str  # file (and row) it came from
-    answers: dict | None  # None when unreadable
-    problem: str | None = None
-
-
-def _load_mapping(path: Path) -> tuple[dict | None, str | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return None, f"cannot read ({getattr(e, 'strerror', None) or 'not UTF-8 text'})"
-    try:
-        data = read_json(text) if path.suffix == ".json" else read_yaml(text)
-    except (ValueError, RecursionError, yaml.YAMLError) as e:
-        where = getattr(e, "problem_mark", None)
-        return None, "not valid " + ("JSON" if path.suffix == ".json" else "YAML") + (
-            f" at line {where.line + 1}" if where else ""
-        )
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        return None, "expected a mapping of step ids to answers"
-    return data, None
-
-
-def _csv(path: Path) -> list[Submission]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        return [Submission(path.stem, str(path), None, f"cannot read ({getattr(e, 'strerror', None) or 'not UTF-8'})")]
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or "student" not in [h.strip() for h in rows[0]]:
-        return [Submission(path.stem, str(path), None, "the CSV needs a header row with a 'student' column")]
-    header = [h.strip() for h in rows[0]]
-    out = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) > len(header):
-            out.append(
-                Submission(
-                    f"{path.name} row {n}",
-                    f"{path}:{n}",
-                    None,
-                    f"row {n} has {len(row)} columns, the header has {len(header)}",
-                )
-            )
-            continue
-        row = row + [""] * (len(header) - len(row))  # spreadsheets drop trailing empty cells
-        d = {h: c.strip() for h, c in zip(header, row, strict=True)}
-        student = d.pop("student") or f"row {n}"
-        out.append(Submission(student, f"{path}:{n}", d))
-    return out
-
-
-def read_submissions(paths: list[Path]) -> list[Submission]:
-    """Every submission found in files, folders and CSV files, in a stable order."""
-    subs = []
-    for p in paths:
-        if p.is_dir():
-            files = sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES + (".csv",))
-            subs += (
-                read_submissions(files)
-                if files
-                else [Submission(p.name, str(p), None, "no answer files in this folder")]
-            )
-        elif p.suffix.lower() == ".csv":
-            subs += _csv(p)
-        elif not p.exists():
-            subs.append(Submission(p.stem, str(p), None, "no such file"))
-        else:
-            data, problem = _load_mapping(p)
-            student = str(data.pop("student", p.stem)) if data else p.stem
-            subs.append(Submission(student, str(p), data, problem))
-    return subs
 
 
 def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission, Result | None]]:
@@ -113,58 +27,6 @@ def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission,
             sub.problem = str(e)
             out.append((sub, None))
     return out
-
-
-# --------------------------------------------------------------------------- one student
-
-
-def _num(v, d: int) -> str:
-    return f"{v:.{d + 2}f}".rstrip("0").rstrip(".") if v is not None else ""
-
-
-def report_text(r: Result, decimals: int, markdown: bool = False) -> str:
-    rows = [
-        (sid, SYMBOL[s.verdict], s.verdict, s.given or "", _num(s.expected, decimals), _explain(s))
-        for sid, s in r.steps.items()
-    ]
-    head = ("step", "", "verdict", "given", "expected", "comment")
-    lines = [f"{r.student}" + (f" (variant {r.variant})" if r.variant else "") + f": {r.score:g} / {r.max_score:g}", ""]
-    if markdown:
-        lines = [
-            f"## {_md(r.student)}" + (f" — variant {r.variant}" if r.variant else ""),
-            "",
-            f"Score: **{r.score:g} / {r.max_score:g}**",
-            "",
-            "| " + " | ".join(head) + " |",
-            "|" + " --- |" * len(head),
-        ]
-        # only the student's text and the comments can hold a | or a line break
-        lines += [
-            f"| {sid} | {sym} | {verdict} | {_md(given)} | {exp} | {_md(comment)} |"
-            for sid, sym, verdict, given, exp, comment in rows
-        ]
-    else:
-        widths = [max(len(str(row[i])) for row in rows + [head]) for i in range(len(head))]
-        fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-        lines += [fmt.format(*head), fmt.format(*("-" * w for w in widths[:-1]), "-------")]
-        lines += [fmt.format(*row) for row in rows]
-    lines += [""] + [f"note: {p}" for p in r.problems]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _explain(s) -> str:
-    parts = []
-    if s.verdict == "follow-through":
-        parts.append("right from your " + ", ".join(s.follows))
-    if s.diagnosis:
-        parts.append(s.diagnosis)
-    if s.note:
-        parts.append(s.note)
-    return " ".join(parts)
-
-
-def _md(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 # --------------------------------------------------------------------------- a class
