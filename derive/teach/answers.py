@@ -38,7 +38,7 @@ import ast
 import math
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import sympy as sp
@@ -95,7 +95,9 @@ class Submission:
     student: str
     source: str  # file (and row) it came from
     answers: dict | None  # None when unreadable
-    problem: str | None = None
+    problem: str | None = None  # why it could not be read (answers is None)
+    notes: list[str] = field(default_factory=list)  # warnings about how it was read
+    extra: dict[str, str] = field(default_factory=dict)  # columns carried through to summary.csv
 
 
 def is_blank(v) -> bool:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Mapping
 
 from derive.teach.answers import Submission
+from derive.teach.questions import QuestionList
 
 
-def read_class_csv(path: Path) -> list[Submission]:
+def read_class_csv(
+    path: Path, questions: QuestionList | None = None, columns: Mapping[str, str] | None = None
+) -> list[Submission]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:

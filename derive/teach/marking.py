@@ -225,7 +225,7 @@ class Checker:
         m, where = self._diagnose(g, key, env, st, v, half, ans)
         result = StepResult("wrong", ans.text, expected, note=note, max_points=pts)
         if m is not None:
-            result.misconception, result.diagnosis = m.name, m.feedback
+            result.misconception, result.diagnosis = m.name, m.message(g, st)
             if where == "own":
                 result.follows = used
         return result

@@ -39,8 +39,13 @@ class trunc(sp.Function):
 class Misconception:
     name: str
     title: str
-    feedback: str
+    feedback: str | Callable  # a sentence, or (graph, step) -> the sentence for this sheet
     alternatives: Callable  # (graph, step, places, decimals) -> list of SymPy formulas
+    slip: bool = False  # a rounding slip (credit less a penalty), not a misconception
+
+    def message(self, g, st) -> str:
+        """The feedback sentence for step ``st`` of graph ``g``."""
+        return self.feedback(g, st) if callable(self.feedback) else self.feedback
 
 
 def _layer(g, st):
@@ -210,12 +215,14 @@ CATALOGUE: list[Misconception] = [
         "truncated instead of rounded",
         "The digits were cut off instead of rounded: round the last digit up when the next one is 5 or more.",
         _truncated,
+        slip=True,
     ),
     Misconception(
         "rounded-too-early",
         "rounded too early",
         "Earlier values were rounded too much before this step; carry more digits until the final answer.",
         _rounded_early,
+        slip=True,
     ),
 ]
 BY_NAME = {m.name: m for m in CATALOGUE}

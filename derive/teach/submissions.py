@@ -7,12 +7,14 @@ as it was typed: an unquoted ``loss: 0.1000`` states four places, as ``"0.1000"`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 import yaml
 
 from derive.model.load import read_json, read_yaml
 from derive.teach.answers import Submission
 from derive.teach.classlist import read_class_csv
+from derive.teach.questions import QuestionList
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -34,19 +36,22 @@ def _load_mapping(path: Path) -> tuple[dict | None, str | None]:
     return data, None
 
 
-def read_submissions(paths: list[Path]) -> list[Submission]:
-    """Every submission found in files, folders and CSV files, in a stable order."""
+def read_submissions(
+    paths: list[Path], questions: QuestionList | None = None, columns: Mapping[str, str] | None = None
+) -> list[Submission]:
+    """Every submission found in files, folders and CSV files, in a stable order. The
+    question list and a ``--columns`` mapping tell a CSV reader which column holds what."""
     subs = []
     for p in paths:
         if p.is_dir():
             files = sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES + (".csv",))
             subs += (
-                read_submissions(files)
+                read_submissions(files, questions, columns)
                 if files
                 else [Submission(p.name, str(p), None, "no answer files in this folder")]
             )
         elif p.suffix.lower() == ".csv":
-            subs += read_class_csv(p)
+            subs += read_class_csv(p, questions, columns)
         elif not p.exists():
             subs.append(Submission(p.stem, str(p), None, "no such file"))
         else:
