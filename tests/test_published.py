@@ -41,7 +41,7 @@ def test_a_truncated_number_with_a_trailing_zero_is_not_right(printed):
     m = _mark(printed)
     assert m.number == Number(sp.Rational(-136, 1000), 4, "-0.1360")
     assert (m.places, m.printed) == (4, sp.Rational(-136, 1000))
-    assert m.verdict == "wrong"
+    assert (m.verdict, m.misconception) == ("slip", "truncated instead of rounded")
 
 
 @pytest.mark.parametrize(
@@ -66,11 +66,11 @@ def test_the_essays_numbers_are_marked_as_before():
         "net_h1": ("right", 3, (), None),
         "out_h1": ("wrong", 3, (), "σ(−x) instead of σ(x)"),
         "net_h2": ("right", 4, (), None),
-        "out_h2": ("wrong", 3, (), None),
+        "out_h2": ("wrong", 3, (), "σ(−x) instead of σ(x), then truncated"),  # 0.45596 cut to 0.455
         "out_o1": ("right", 2, (), None),
         "dloss_dout_o1": ("right", 2, (), None),
         "dout_dnet_o1": ("consistent", 4, (), None),
-        "grad_w9": ("wrong", 3, ("out_h1",), "truncated instead of rounded"),
+        "grad_w9": ("slip", 3, ("out_h1",), "truncated instead of rounded"),
         "new_w9": ("follow-through", 3, ("grad_w9",), None),
         "dout_dnet_h1": ("right", 3, (), None),
         "grad_w1": ("wrong", 3, (), None),

@@ -119,6 +119,11 @@ class ClosingSections:
                 verdict = P("right")
             elif m.verdict == "consistent":
                 verdict = P("off in the last digit, but consistent with the rounded numbers printed before it")
+            elif m.verdict == "slip" and m.follows:
+                printed = ", ".join(self.names[self.g[f].symbol] for f in m.follows)
+                verdict = P("follows from the printed ", ("m", printed), ("u", f", then {m.misconception}"))
+            elif m.verdict == "slip":
+                verdict = P("a rounding slip", ("u", f": {m.misconception}" if m.misconception else ""))
             elif m.verdict == "follow-through":
                 verdict = P(
                     "follows from the printed ", ("m", ", ".join(self.names[self.g[f].symbol] for f in m.follows))

@@ -1,121 +1,39 @@
 """Mark a student's answers step by step, as a careful human marker would.
 
 Every step's value is a function of its dependencies' values (the step graph), so each
-answer is judged twice: against the key, and against the student's own upstream answers
-(follow-through, or error carried forward). A wrong answer is tested against a catalogue
-of known misconceptions (:mod:`derive.misconceptions`), each a rewrite of the step's
-formula, and gets that misconception's feedback when one reproduces it.
+answer is judged against the key, then against the student's own earlier answers
+(follow-through), then against the rounding slips and misconceptions of the catalogue
+(:mod:`derive.teach.diagnosis`). Its precision, as typed, is judged by the sheet's
+standard (:mod:`derive.teach.precision`). Each question gets one verdict:
 
-Marking runs on float functions compiled once per step graph (all variants of a spec share
-one structure), so a class of a thousand submissions takes about a second.
+``correct``, ``imprecise`` (right, but stated too roughly for full credit), ``slip``
+(rounded or truncated wrongly: credit less ``slip_penalty``), ``follow-through`` (right
+from the student's own earlier answers), ``wrong``, ``invalid`` (not readable) or
+``missing``. The sheet's question list is the denominator.
+
+Follow-through is credited only from real work: an earlier answer is carried only when it
+said something (not a blank, not a zero standing in for a non-zero key, not an answer
+whose precision earned nothing).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
-
 import sympy as sp
 
 from derive.graph.builder import derive
-from derive.graph.compile import SETTINGS, FloatPrinter, compile_formula
-from derive.model.numbers import round_half_up_float as _rnd
+from derive.model.numbers import round_half_up_float
 from derive.model.spec import Spec
 from derive.teach.agreement import half_unit, within
 from derive.teach.answers import AnswerError, is_blank, parse_answer
-from derive.teach.misconceptions import CATALOGUE, Misconception
+from derive.teach.compiled import Compiled, call
+from derive.teach.diagnosis import Diagnoser
+from derive.teach.precision import Grade, Standard, Stated, grade, spread
+from derive.teach.questions import QuestionList
+from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
 from derive.teach.variants import VariantError, make_variants, parse_variant_id
+from derive.teach.worksheet import select_blanks
 
-SYMBOL = {"correct": "✓", "follow-through": "↪", "wrong": "✗", "missing": "–", "invalid": "?"}
-
-
-@dataclass
-class Options:
-    follow_through_credit: float = 1.0  # fraction of the points for a follow-through
-    points: dict[str, float] = field(default_factory=dict)  # per step kind (net, out, ..., new); default 1
-    rtol: float = 0.0  # extra relative tolerance
-    sigfigs: int | None = None  # judge by significant figures instead of places
-
-
-@dataclass
-class StepResult:
-    verdict: str
-    given: str | None
-    expected: float
-    follows: list[str] = field(default_factory=list)
-    diagnosis: str | None = None
-    misconception: str | None = None
-    note: str | None = None
-    points: float = 0.0
-    max_points: float = 1.0
-
-
-@dataclass
-class Result:
-    student: str
-    variant: str | None
-    steps: dict[str, StepResult]
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def score(self) -> float:
-        return round(sum(r.points for r in self.steps.values()), 6)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(r.max_points for r in self.steps.values()), 6)
-
-    def to_dict(self) -> dict:
-        steps = {}
-        for sid, r in self.steps.items():
-            d = asdict(r)
-            steps[sid] = {k: d[k] for k in ("verdict", "given", "expected", "follows", "diagnosis")}
-            steps[sid].update({k: d[k] for k in ("misconception", "note", "points") if d[k] is not None})
-        return {
-            "student": self.student,
-            "variant": self.variant,
-            "steps": steps,
-            "score": self.score,
-            "max_score": self.max_score,
-            "problems": self.problems,
-        }
-
-
-class _Printer(FloatPrinter):
-    def _print_rnd(self, e):
-        return f"_rnd({self._print(e.args[0])}, {int(e.args[1])})"
-
-    def _print_trunc(self, e):
-        return f"_trunc({self._print(e.args[0])}, {int(e.args[1])})"
-
-
-def _trunc(x: float, places: int) -> float:
-    k = 10.0**places
-    return math.trunc(x * k) / k
-
-
-class _Compiled:
-    """Float functions of one step graph's formulas (and of their partial derivatives)."""
-
-    def __init__(self) -> None:
-        self.printer = _Printer(SETTINGS)
-        self.cache: dict = {}
-
-    def fn(self, key, build):
-        """``build()`` (a SymPy formula) as a function of one dict of floats, built and
-        compiled once per ``key``."""
-        f = self.cache.get(key)
-        if f is None:
-            f = self.cache[key] = compile_formula(build(), self.printer, {"_rnd": _rnd, "_trunc": _trunc})
-        return f
-
-
-def _call(f, env) -> float | None:
-    try:
-        v = float(f(env))
-    except (ArithmeticError, ValueError, KeyError, TypeError):
-        return None
-    return v if math.isfinite(v) else None
+__all__ = ["Checker", "Options", "Result", "StepResult", "SYMBOL", "VERDICTS"]
 
 
 def _equivalent(a: sp.Expr, b: sp.Expr) -> bool:
@@ -137,13 +55,18 @@ def _equivalent(a: sp.Expr, b: sp.Expr) -> bool:
 class Checker:
     """Marks submissions against one spec (and any of its worksheet variants)."""
 
-    def __init__(self, spec: Spec, stem: str, options: Options | None = None, base=None):
+    def __init__(self, spec: Spec, stem: str, options: Options | None = None, base=None, questions=None):
         self.spec, self.stem = spec, stem
         self.options = options or Options()
         self.base = base or derive(spec)
-        self.compiled = _Compiled()
+        ids = tuple(questions) if questions is not None else tuple(select_blanks(self.base, None))
+        self.questions = QuestionList(ids, tuple(self.base.ids))
+        self.standard = Standard(spec.decimals, self.options.sigfigs, self.options.own_places)
+        self.compiled = Compiled()
+        self.diagnoser = Diagnoser(self.compiled, spec.decimals)
         self.symbols = {str(s): s for s in self.base.given} | {s.id: s.symbol for s in self.base}
         self._variants: dict[int, list] = {}  # seed -> variants 1..n
+        self._graphs: dict[str, object] = {}  # variant id -> step graph given from outside (a manifest)
         self._envs: dict[str | None, tuple] = {}
 
     # ---- keys
@@ -151,6 +74,8 @@ class Checker:
         """The step graph of a variant id (None or index 0: the spec's own numbers)."""
         if variant is None:
             return self.base
+        if variant in self._graphs:
+            return self._graphs[variant]
         stem, seed, index = parse_variant_id(variant)
         if stem != self.stem:
             raise VariantError(f"variant {variant!r} is not a variant of {self.stem!r}")
@@ -175,127 +100,161 @@ class Checker:
 
     # ---- marking
     def mark(self, answers: dict, student: str = "student") -> Result:
+        """Every question marked: answered, missing or unreadable, in question order."""
         answers = dict(answers)
         variant = answers.pop("variant", None)
         variant = None if is_blank(variant) else str(variant)
-        problems = []
         g, key, drift = self.key_env(variant)
-        d = self.spec.decimals
+        asked = set(self.questions.ids)
+        problems = self._unknown_keys(answers, g, asked)
         results: dict[str, StepResult] = {}
-        mine: dict[str, tuple[float, float]] = {}  # step -> (student's value, its half-unit)
-        for sid in list(answers):
-            if sid not in g.by_id:
-                problems.append(f"{sid}: not a step id of this network")
-                del answers[sid]
-        for st in g:
-            if st.id not in answers:
+        mine: dict[str, tuple[float, float]] = {}  # step -> (student's value, its spread), real work only
+        for st in g:  # graph order: every dependency is marked before the steps that use it
+            if st.id in asked:
+                results[st.id] = self._mark_step(g, key, drift[st.id], st, answers.get(st.id), mine)
+        return Result(student, variant, {sid: results[sid] for sid in self.questions.ids}, problems)
+
+    def _unknown_keys(self, answers: dict, g, asked: set) -> list[str]:
+        problems = []
+        for k in answers:
+            if k in asked or k == "student":
                 continue
-            results[st.id] = self._mark_step(g, key, drift[st.id], st, answers[st.id], mine, results, d)
-        return Result(student, variant, results, problems)
+            if k in g.by_id:
+                problems.append(f"{k}: not a question on this sheet, not marked")
+                continue
+            near = self.questions.nearest(k)
+            problems.append(f"{k}: not a step of this sheet" + (f" (did you mean {near}?)" if near else ""))
+        return problems
 
-    def _points(self, st) -> float:
-        return float(self.options.points.get(st.kind, 1.0))
-
-    def _mark_step(self, g, key, drift, st, raw, mine, results, d) -> StepResult:
-        pts = self._points(st)
-        expected = key[st.id]
+    def _mark_step(self, g, key, drift, st, raw, mine) -> StepResult:
+        pts = float(self.options.points.get(st.kind, 1.0))
+        r = StepResult("missing", None, key[st.id], question=self.questions.number(st.id), max_points=pts)
         if is_blank(raw):
-            return StepResult("missing", None, expected, max_points=pts)
+            return r
         try:
             ans = parse_answer(raw, self.symbols)
         except AnswerError as e:
-            return StepResult("invalid", str(raw)[:80], expected, note=str(e), max_points=pts)
+            r.verdict, r.given, r.remarks = "invalid", str(raw)[:80], [str(e)]
+            return r
+        r.given = ans.text
         if ans.symbolic:  # a formula answer: equivalent to the step's formula?
-            return self._mark_formula(g, st, ans, expected, pts)
-        v = ans.value
-        if v is None:  # parse_answer gives every answer without symbols a value
+            return self._mark_formula(g, st, ans, r)
+        if ans.value is None:  # parse_answer gives every answer without symbols a value
             raise AssertionError(f"answer {ans.text!r} has no value")
-        half, note = self._precision(ans, expected, d)
-        mine[st.id] = (v, half)
-        if within(v, expected, half + drift + self.options.rtol * abs(expected)):
-            return StepResult("correct", ans.text, expected, note=note, points=pts, max_points=pts)
+        if getattr(ans, "percent", False) and not 0 <= float(st.exact) <= 1:
+            r.verdict, r.remarks = "invalid", ["a percentage, but this value is not a proportion"]
+            return r
+        exact = st.exact.is_Rational and ans.exact == st.exact
+        stated = Stated(ans.value, ans.places, exact or (ans.number is not None and ans.places is None))
+        worth = grade(stated, self.standard, self.options.imprecise_credit)
+        if worth.factor > 0 and not (ans.value == 0 and key[st.id] != 0):
+            mine[st.id] = (ans.value, spread(stated, self.standard))
+        if worth.factor == 0:  # says too little to earn anything, right or wrong
+            self._too_rough(g, key, drift, st, stated, r)
+            r.remarks.append(worth.remark or "")
+            return r
+        if exact:
+            r.verdict = "correct"
+        else:
+            self._relate(g, key, drift, st, stated, ans.places, mine, r)
+        self._score(r, worth)
+        return r
 
-        env, used, verdict, off = self._follow_through(g, key, st, v, half, mine, results, d)
-        if verdict == "follow-through":
-            credit = pts * self.options.follow_through_credit
-            return StepResult(verdict, ans.text, expected, follows=off, note=note, points=credit, max_points=pts)
-        if verdict == "correct":
-            note = note or "agrees with the rounded values carried from earlier steps"
-            return StepResult(verdict, ans.text, expected, points=pts, max_points=pts, note=note)
-        m, where = self._diagnose(g, key, env, st, v, half, ans)
-        result = StepResult("wrong", ans.text, expected, note=note, max_points=pts)
-        if m is not None:
-            result.misconception, result.diagnosis = m.name, m.message(g, st)
-            if where == "own":
-                result.follows = used
-        return result
+    def _score(self, r: StepResult, worth: Grade) -> None:
+        """Points from the relation found (``r.verdict``) and the precision's worth."""
+        o = self.options
+        credit = {"correct": 1.0, "follow-through": o.follow_through_credit}.get(r.verdict, 0.0)
+        if r.verdict == "slip":
+            base = o.follow_through_credit if r.follows else 1.0
+            credit = max(0.0, base - o.slip_penalty)
+        if worth.remark:
+            r.remarks.append(worth.remark)
+        if r.verdict != "wrong" and worth.factor < 1:
+            r.verdict = "imprecise"
+        r.points = round(r.max_points * credit * worth.factor, 6)
 
-    def _mark_formula(self, g, st, ans, expected: float, pts: float) -> StepResult:
+    def _relate(self, g, key, drift, st, stated: Stated, places, mine, r: StepResult) -> None:
+        """Sets ``r.verdict`` to how the answer relates to the key and the student's own work
+        (correct, follow-through, slip or wrong) and explains it."""
+        v, expected = stated.value, key[st.id]
+        tol = self.standard.tolerance(stated, expected)
+        if within(v, expected, tol + drift + self.options.rtol * abs(expected)):
+            r.verdict = "correct"
+            return
+        own, shown, used, spread_ = self._own_values(g, key, st, mine)
+        off = [d for d in used if not within(mine[d][0], key[d], max(mine[d][1], half_unit(self.spec.decimals)))]
+        f = self.compiled.fn(("step", st.id), lambda: st.formula)
+        for values in (own, shown):
+            a = call(f, values)
+            if a is not None and within(v, a, tol + spread_ + self.options.rtol * abs(a)):
+                r.verdict, r.follows = ("follow-through", off) if off else ("correct", [])
+                if not off:
+                    r.remarks.append("agrees with the rounded values carried from earlier steps")
+                return
+        envs = [(False, key), (True, own)] if used else [(False, key)]
+        if places is not None:  # a slip or a misconception reproduces the digits written
+            tol = half_unit(min(places, self.spec.decimals))
+        slips = self.diagnoser.slip(g, st, v, tol, places, envs)
+        if slips.found:
+            m = slips.found[0]
+            from_own = slips.own[m.name] and bool(off)
+            r.verdict, r.follows, r.misconception = "slip", off if from_own else [], m.name
+            r.diagnosis = m.message(g, st)
+            r.remarks.append(("follows from your " + ", ".join(off) + "; " if from_own else "") + m.title)
+            return
+        r.verdict = "wrong"
+        self._name_misconception(g, st, v, tol, places, envs, off, r)
+
+    def _too_rough(self, g, key, drift, st, stated: Stated, r: StepResult) -> None:
+        """An answer with one significant figure or none: imprecise when it agrees with the
+        key, else wrong; a whole number (``-1``) is a claim of an exact value, so the
+        misconception that gives exactly it is named."""
+        if within(stated.value, key[st.id], self.standard.tolerance(stated, key[st.id]) + drift):
+            r.verdict = "imprecise"
+            return
+        r.verdict = "wrong"
+        if stated.places == 0:
+            self._name_misconception(g, st, stated.value, 0.0, None, [(False, key)], [], r)
+
+    def _name_misconception(self, g, st, v, tol, places, envs, off, r: StepResult) -> None:
+        found = self.diagnoser.misconception(g, st, v, tol, places, envs)
+        if len(found.found) == 1:
+            m = found.found[0]
+            r.misconception, r.diagnosis = m.name, m.message(g, st)
+            if found.own[m.name]:
+                r.follows = off
+            if found.truncated[m.name]:
+                r.remarks.append("then cut off instead of rounded")
+        elif found.found:
+            r.possibilities = [m.title for m in found.found]
+            r.diagnosis = "Several mistakes give this number: " + "; ".join(r.possibilities) + "."
+
+    def _own_values(self, g, key, st, mine) -> tuple[dict, dict, list, float]:
+        """The step's inputs as the student had them: their own answers where they did real
+        work, else the key (exact, and as printed at the sheet's places); the answers used;
+        and how far their stated precision can move the step's value (first order)."""
+        own = dict(key)
+        used = [dep for dep in st.deps if dep in mine]
+        for dep in used:
+            own[dep] = mine[dep][0]
+        shown = dict(own)
+        for dep in st.deps:
+            if dep not in mine:
+                shown[dep] = round_half_up_float(key[dep], self.spec.decimals)
+        total = 0.0
+        for dep in used:
+            if mine[dep][1]:
+                df = self.compiled.fn(("d", st.id, dep), lambda dep=dep: sp.diff(st.formula, g[dep].symbol))
+                total += abs(call(df, own) or 0.0) * mine[dep][1]
+        return own, shown, used, total
+
+    def _mark_formula(self, g, st, ans, r: StepResult) -> StepResult:
         """A formula answer is right when it is equivalent to the step's formula; the step's
         inputs may also be written out (sigma(net) for out)."""
         defs = {g[dep].symbol: g[dep].formula for dep in st.deps}
         same = _equivalent(ans.exact, st.formula) or _equivalent(ans.exact.xreplace(defs), st.formula.xreplace(defs))
-        note = None if same else f"not equivalent to {st.formula}"
-        return StepResult(
-            "correct" if same else "wrong", ans.text, expected, max_points=pts, points=pts if same else 0.0, note=note
-        )
-
-    def _follow_through(self, g, key, st, v, half, mine, results, d) -> tuple[dict, list, str | None, list]:
-        """Whether ``v`` is the step's formula on the student's own upstream answers, with the
-        stated precision of each carried through the formula (first order). An upstream step
-        the student did not answer is taken at its key value, exact or as printed (rounded to
-        the sheet's decimals), whichever explains the answer. Returns (the values it used,
-        the student's answers it used, "follow-through" | "correct" | None, the used answers
-        that were themselves off the key)."""
-        env = dict(key)
-        used = [dep for dep in st.deps if dep in mine]
-        for dep in used:
-            env[dep] = mine[dep][0]
-        shown = dict(env)
-        for dep in st.deps:
-            if dep not in mine:
-                shown[dep] = _rnd(key[dep], d)
-        f = self.compiled.fn(("step", st.id), lambda: st.formula)
-        spread = 0.0
-        for dep in used:
-            df = self.compiled.fn(("d", st.id, dep), lambda dep=dep: sp.diff(st.formula, g[dep].symbol))
-            spread += abs(_call(df, env) or 0.0) * mine[dep][1]
-        for values in (env, shown):
-            own = _call(f, values)
-            if own is not None and within(v, own, half + spread + self.options.rtol * abs(own)):
-                off = [dep for dep in used if results[dep].verdict in ("wrong", "follow-through")]
-                return env, used, "follow-through" if off else "correct", off
-        return env, used, None, []
-
-    def _precision(self, ans, expected: float, d: int) -> tuple[float, str | None]:
-        """Half a unit in the last place the answer states, as typed (``0.3760`` states
-        four; exact forms and whole numbers count as the sheet's ``d``), and a note when it
-        states fewer places than the sheet asks for."""
-        places = ans.places if ans.places else d
-        half = half_unit(places)
-        if self.options.sigfigs:
-            half = max(half, 0.5 * 10.0 ** (math.floor(math.log10(abs(expected) or 1)) - self.options.sigfigs + 1))
-        note = None
-        if ans.places is not None and 0 < ans.places < d:
-            note = f"given to {ans.places} decimal place{'s' * (ans.places != 1)}; the sheet asks for {d}"
-        return half, note
-
-    def _alternatives(self, m: Misconception, g, st, places) -> list:
-        """The compiled rewrites of one step under one misconception (same for every variant)."""
-        k = ("alts", m.name, st.id, places)
-        if k not in self.compiled.cache:
-            forms = m.alternatives(g, st, places, self.spec.decimals)
-            self.compiled.cache[k] = [
-                self.compiled.fn(("alt", m.name, st.id, places, i), lambda a=a: a) for i, a in enumerate(forms)
-            ]
-        return self.compiled.cache[k]
-
-    def _diagnose(self, g, key, env, st, v, half, ans) -> tuple[Misconception | None, str | None]:
-        """The first misconception that reproduces ``v``, from the key's values or the student's."""
-        for m in CATALOGUE:
-            for f in self._alternatives(m, g, st, ans.places):
-                for where, e in (("key", key), ("own", env)):
-                    a = _call(f, e)
-                    if a is not None and within(v, a, half + 1e-9 * (1 + abs(a))):
-                        return m, where
-        return None, None
+        r.verdict = "correct" if same else "wrong"
+        r.points = r.max_points if same else 0.0
+        if not same:
+            r.remarks.append(f"not equivalent to {st.formula}")
+        return r

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.model.numbers import Number
-from derive.teach.marking import Checker
+from derive.teach.marking import Checker, Options
 from derive.teach.misconceptions import BY_NAME
 
 
@@ -32,7 +32,7 @@ class PublishedMark:
     step_id: str
     printed: sp.Rational  # the printed number's exact value
     places: int  # decimal places it was printed with (the sheet's decimals for a fraction)
-    verdict: str  # right | consistent | follow-through | wrong
+    verdict: str  # right | consistent | follow-through | slip | wrong
     follows: tuple[str, ...] = ()
     misconception: str | None = None  # the misconception's title
     number: Number | None = None  # the number as printed: value, places and text (-0.1360 keeps its zero)
@@ -42,7 +42,8 @@ def mark_published(spec, graph) -> list[PublishedMark]:
     """The marks of ``spec.published``, in the order the spec lists them."""
     if not spec.published:
         return []
-    marks = Checker(spec, "", base=graph).mark(dict(spec.published)).steps
+    own = Options(own_places=True)  # a source is judged at the places it printed
+    marks = Checker(spec, "", own, base=graph, questions=list(spec.published)).mark(dict(spec.published)).steps
     out = []
     for pid, n in spec.published.items():
         m = marks[pid]
@@ -51,8 +52,10 @@ def mark_published(spec, graph) -> list[PublishedMark]:
         elif m.verdict == "correct":  # explained by the rounding of printed inputs, not by the true value
             verdict = "consistent"
         else:
-            verdict = m.verdict if m.verdict == "follow-through" else "wrong"
-        title = BY_NAME[m.misconception].title if (verdict == "wrong" and m.misconception) else None
+            verdict = m.verdict if m.verdict in ("follow-through", "slip") else "wrong"
+        title = BY_NAME[m.misconception].title if (verdict in ("wrong", "slip") and m.misconception) else None
+        if title and "then cut off instead of rounded" in m.remarks:
+            title += ", then truncated"
         places = spec.decimals if n.places is None else n.places
         out.append(PublishedMark(pid, n.value, places, verdict, tuple(m.follows), title, n))
     return out

@@ -1,0 +1,78 @@
+"""Why an answer is off: rounding slips and named misconceptions.
+
+Every entry of the catalogue (:mod:`derive.teach.misconceptions`) rewrites a step's
+formula as a student with that slip or misconception would compute it. A rewrite explains
+an answer when, evaluated on the key's values or on the student's own earlier answers, it
+gives the answer at the answer's precision. A misconception may also be followed by a
+truncation (σ(−x), then cut off instead of rounded): two slips in one value.
+
+A misconception is named only when exactly one explains the answer; when several do, they
+are listed as possibilities and none is asserted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from derive.teach.agreement import within
+from derive.teach.compiled import Compiled, call, trunc_float
+from derive.teach.misconceptions import CATALOGUE, Misconception
+
+SLIPS = [m for m in CATALOGUE if m.slip]
+MISCONCEPTIONS = [m for m in CATALOGUE if not m.slip]
+
+
+@dataclass
+class Explanation:
+    """What reproduces an answer: from the key's values (``own`` False) or the student's."""
+
+    found: list[Misconception] = field(default_factory=list)  # distinct, in catalogue order
+    own: dict[str, bool] = field(default_factory=dict)  # name -> only the student's values explain it
+    truncated: dict[str, bool] = field(default_factory=dict)  # name -> and then cut off
+
+    def add(self, m: Misconception, own: bool, truncated: bool) -> None:
+        if m.name in self.own:  # the key's values and no truncation are the simpler story
+            self.own[m.name] = self.own[m.name] and own
+            self.truncated[m.name] = self.truncated[m.name] and truncated
+            return
+        self.found.append(m)
+        self.own[m.name], self.truncated[m.name] = own, truncated
+
+
+class Diagnoser:
+    """Evaluates the catalogue's rewrites of one spec's steps (compiled once)."""
+
+    def __init__(self, compiled: Compiled, decimals: int) -> None:
+        self.compiled, self.decimals = compiled, decimals
+
+    def rewrites(self, m: Misconception, g, st, places) -> list:
+        """The compiled rewrites of one step under one entry (the same for every variant)."""
+        k = ("alts", m.name, st.id, places)
+        if k not in self.compiled.cache:
+            forms = m.alternatives(g, st, places, self.decimals)
+            self.compiled.cache[k] = [
+                self.compiled.fn(("alt", m.name, st.id, places, i), lambda a=a: a) for i, a in enumerate(forms)
+            ]
+        return self.compiled.cache[k]
+
+    def explain(self, entries, g, st, v: float, tol: float, places, envs) -> Explanation:
+        """Which of ``entries`` reproduce ``v`` on any of ``envs`` ((own, values) pairs); a
+        misconception may also be followed by a truncation to the answer's places."""
+        out = Explanation()
+        for m in entries:
+            for f in self.rewrites(m, g, st, places):
+                for own, env in envs:
+                    a = call(f, env)
+                    if a is None:
+                        continue
+                    if within(v, a, tol + 1e-9 * (1 + abs(a))):
+                        out.add(m, own, False)
+                    elif not m.slip and places and within(v, trunc_float(a, places), 1e-9 * (1 + abs(a))):
+                        out.add(m, own, True)
+        return out
+
+    def slip(self, g, st, v, tol, places, envs) -> Explanation:
+        return self.explain(SLIPS, g, st, v, tol, places, envs)
+
+    def misconception(self, g, st, v, tol, places, envs) -> Explanation:
+        return self.explain(MISCONCEPTIONS, g, st, v, tol, places, envs)

@@ -1,0 +1,97 @@
+"""What marking produces: the options it follows, one result per question, one per student.
+
+The verdict words are the same in every output (text, Markdown, JSON, summary.csv and the
+browser page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: One word per question, from best to worst.
+VERDICTS = ("correct", "imprecise", "slip", "follow-through", "wrong", "invalid", "missing")
+SYMBOL = {
+    "correct": "✓",
+    "imprecise": "≈",
+    "slip": "~",
+    "follow-through": "↪",
+    "wrong": "✗",
+    "invalid": "?",
+    "missing": "–",
+}
+
+
+@dataclass
+class Options:
+    follow_through_credit: float = 1.0  # fraction of the points for a follow-through
+    points: dict[str, float] = field(default_factory=dict)  # per step kind (net, out, ..., new); default 1
+    rtol: float = 0.0  # extra relative tolerance
+    sigfigs: int | None = None  # the sheet's standard in significant figures instead of places
+    imprecise_credit: float = 0.5  # fraction of the points for an answer with two significant figures
+    slip_penalty: float = 0.1  # fraction of the points a rounding slip costs
+    own_places: bool = False  # judge each number at its own places (a source's printed numbers)
+
+
+@dataclass
+class StepResult:
+    verdict: str
+    given: str | None
+    expected: float
+    question: int | None = None  # the sheet's question number
+    follows: list[str] = field(default_factory=list)  # the student's own earlier answers it follows from
+    diagnosis: str | None = None  # the misconception's feedback, or the possibilities
+    misconception: str | None = None  # its name, when exactly one explains the answer
+    possibilities: list[str] = field(default_factory=list)  # titles, when several do
+    remarks: list[str] = field(default_factory=list)
+    points: float = 0.0
+    max_points: float = 1.0
+
+    @property
+    def note(self) -> str | None:
+        """The remarks as one clause list ("given to 3 decimal places; ...")."""
+        return "; ".join(self.remarks) or None
+
+
+@dataclass
+class Result:
+    student: str
+    variant: str | None
+    steps: dict[str, StepResult]  # every question, in question order
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.points for r in self.steps.values()), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_points for r in self.steps.values()), 6)
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
+
+    def to_dict(self) -> dict:
+        steps = {}
+        for sid, r in self.steps.items():
+            d = {
+                "question": r.question,
+                "verdict": r.verdict,
+                "given": r.given,
+                "expected": r.expected,
+                "points": r.points,
+                "max_points": r.max_points,
+                "follows": r.follows,
+                "diagnosis": r.diagnosis,
+            }
+            extra = {"misconception": r.misconception, "possibilities": r.possibilities or None, "note": r.note}
+            d.update({k: v for k, v in extra.items() if v is not None})
+            steps[sid] = d
+        return {
+            "student": self.student,
+            "variant": self.variant,
+            "steps": steps,
+            "score": self.score,
+            "max_score": self.max_score,
+            "percent": self.percent,
+            "problems": self.problems,
+        }
