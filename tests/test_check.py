@@ -261,8 +261,8 @@ def test_class_csv_with_problems(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "row 4" in err and "dee.yaml" in err
     rows = {r["student"]: r for r in csv.DictReader((out / "summary.csv").open())}
-    assert rows["ada"]["score"] == "3" and rows["bob"]["out_h1"] == "wrong"
-    assert rows["bob"]["out_o1"] in ("correct", "follow-through")
+    assert rows["ada"]["score"] == "3" and rows["bob"]["out_h1 verdict"] == "wrong" and rows["bob"]["out_h1"] == "0"
+    assert rows["bob"]["out_o1 verdict"] in ("correct", "follow-through") and rows["bob"]["out_o1"] == "1"
     assert "not_a_step" in rows["ada"]["problems"]
     assert rows["eve"]["score"] == "1"
     assert "unreadable" in rows["dee"]["problems"]
@@ -273,9 +273,11 @@ def test_class_csv_with_problems(tmp_path, capsys):
 
 def test_nothing_readable_is_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
-    bad.write_text("name,net_h1\nx,1\n")
+    bad.write_text("name,net_h1\nx,1,2\n")
     assert main(["check", "four", str(bad), str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "o")]) == 2
-    assert "student" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "row 2 has 3 columns" in err and "missing.yaml: not marked: no such file" in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_variant_answers_use_the_variant_numbers(tmp_path):

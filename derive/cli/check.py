@@ -26,6 +26,18 @@ def add_arguments(c) -> None:
     c.add_argument("--points", help="points per step kind, e.g. grad=2,new=1 (default 1 each)")
     c.add_argument("--rtol", type=float, default=0.0, help="extra relative tolerance")
     c.add_argument("--sigfigs", type=int, help="judge precision by significant figures")
+    c.add_argument(
+        "--columns",
+        metavar="FILE",
+        help="YAML or CSV mapping a class list's column headers to step ids, student, variant or extra",
+    )
+    c.add_argument(
+        "--excel",
+        nargs="?",
+        const="utf8",
+        choices=("utf8", "semicolon"),
+        help="summary.csv for Excel: UTF-8 with a byte-order mark; 'semicolon': also ; and decimal commas",
+    )
 
 
 def _points(option: str | None) -> dict[str, float]:
@@ -44,10 +56,8 @@ def run(args) -> int:
     import json
 
     from derive.model.spec import load_spec
-    from derive.teach.homework import mark_all
     from derive.teach.marking import Checker, Options
     from derive.teach.reports import report_text
-    from derive.teach.submissions import read_submissions
     from derive.teach.worksheet import variant_stem
 
     if not 0 <= args.follow_through_credit <= 1:
@@ -58,7 +68,7 @@ def run(args) -> int:
     options = Options(args.follow_through_credit, points, args.rtol, args.sigfigs)
     checker = Checker(spec, variant_stem(spec_path), options)
     paths = [Path(a) for a in args.answers]
-    marked = mark_all(checker, read_submissions(paths))
+    marked = _mark_class(args, checker, paths)
     good = [r for _, r in marked if r is not None]
     for sub, r in marked:
         if r is None:
@@ -74,20 +84,35 @@ def run(args) -> int:
         return 0
     if not args.output:
         raise UsageError("several submissions: give -o DIR for summary.csv, feedback and misconceptions.md")
-    n = _write_class(checker, marked, Path(args.output), paths)
+    n = _write_class(checker, marked, Path(args.output), paths, args.excel, args.columns)
     print(f"marked {len(good)} of {len(marked)} submissions; wrote {n} files to {args.output}")
     return 0
 
 
-def _write_class(checker, marked, out: Path, inputs: list[Path]) -> int:
+def _mark_class(args, checker, paths: list[Path]) -> list:
+    """Every submission in ``paths`` marked, CSV columns told apart by the questions (and
+    ``--columns``); each warning about how they were read goes to stderr, one line each."""
+    from derive.teach.classlist import read_columns
+    from derive.teach.homework import mark_all, question_list, warnings
+    from derive.teach.submissions import read_submissions
+
+    questions = question_list(checker)
+    columns = read_columns(Path(args.columns), questions) if args.columns else None
+    marked = mark_all(checker, read_submissions(paths, questions, columns))
+    for line in warnings(marked):
+        print(f"derive: {line}", file=sys.stderr)
+    return marked
+
+
+def _write_class(checker, marked, out: Path, inputs: list[Path], excel=None, columns=None) -> int:
     """summary.csv, feedback/ and misconceptions.md into ``out``; returns how many files."""
     from derive.files import write_atomic
     from derive.teach.homework import class_files
 
-    files = class_files(checker, marked)
+    files = class_files(checker, marked, excel=excel)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder")
-    protect = tuple(p.resolve() for p in inputs)
+    protect = tuple(p.resolve() for p in inputs + ([Path(columns)] if columns else []))
     for name, text in files.items():
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
