@@ -101,32 +101,41 @@ def _grid(rule, rng: random.Random) -> Number:
 
 
 def _draw(spec: Spec, rng: random.Random, rules: dict) -> Spec:
-    """New weights, biases and inputs from the grids (the same draws, in the same order,
-    whatever the places); ``written`` records them as Numbers with the grid's places."""
-    written = dict(spec.written)
-    weights: dict[str, list[list[sp.Rational]]] = {}
+    """New weights, biases and inputs from the grids, drawn in one fixed order (weights
+    layer by layer and row by row, then biases, then every sample's inputs) whatever the
+    places; each drawn number keeps the places of its grid."""
+    drawn: dict[str, Number] = {}
     for l in spec.layers:
-        rows = [[_grid(rules["weights"], rng) for _ in row] for row in spec.weights[l.name]]
-        for names, row in zip(spec.weight_names[l.name], rows, strict=True):
-            written.update(zip(names, row, strict=True))
-        weights[l.name] = [[n.value for n in row] for row in rows]
-    biases: dict[str, sp.Rational | list[sp.Rational]] = {}
+        for row in spec.weight_names[l.name]:
+            drawn.update((name, _grid(rules["weights"], rng)) for name in row)
     for l in spec.layers:
         bias_names = spec.bias_names.get(l.name)  # a list (neuron), a name (shared) or None (none)
         if l.bias == "neuron" and isinstance(bias_names, list):
-            drawn = [_grid(rules["biases"], rng) for _ in range(l.size)]
-            written.update(zip(bias_names, drawn, strict=True))
-            biases[l.name] = [n.value for n in drawn]
+            drawn.update((name, _grid(rules["biases"], rng)) for name in bias_names)
         elif l.bias == "shared" and isinstance(bias_names, str):
-            one = _grid(rules["biases"], rng)
-            written[bias_names] = one
-            biases[l.name] = one.value
+            drawn[bias_names] = _grid(rules["biases"], rng)
         elif l.bias != "none":
             raise TypeError(f"layer {l.name} has bias: {l.bias} but bias names {bias_names!r}")
-    samples = []
+    xs = [[_grid(rules["x"], rng) for _ in s.x] for s in spec.samples]
+    return with_numbers(spec, drawn, xs)
+
+
+def with_numbers(spec: Spec, params: dict[str, Number], xs: list[list[Number]]) -> Spec:
+    """``spec`` with new weights and biases (by name) and new inputs for each sample (the
+    targets stay); ``written`` records the new numbers as written."""
+    written = dict(spec.written)
+    written.update(params)
+    weights = {l.name: [[params[n].value for n in row] for row in spec.weight_names[l.name]] for l in spec.layers}
+    biases: dict[str, sp.Rational | list[sp.Rational]] = {}
+    for l in spec.layers:
+        names = spec.bias_names.get(l.name)
+        if isinstance(names, list):
+            biases[l.name] = [params[n].value for n in names]
+        elif isinstance(names, str):
+            biases[l.name] = params[names].value
     multi = len(spec.samples) > 1
-    for i, s in enumerate(spec.samples):
-        x = [_grid(rules["x"], rng) for _ in s.x]
+    samples = []
+    for i, (s, x) in enumerate(zip(spec.samples, xs, strict=True)):
         written.update({f"{n}{sample_suffix(i) if multi else ''}": v for n, v in zip(spec.inputs, x, strict=True)})
         samples.append(Sample(tuple(n.value for n in x), s.y, s.label))
     return dataclasses.replace(spec, weights=weights, biases=biases, samples=samples, published={}, written=written)

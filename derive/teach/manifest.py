@@ -1,0 +1,170 @@
+"""A worksheet's manifest (``worksheet.json``): all that is needed to mark the sheets that
+were handed out, whatever later happens to the spec file or to how variants are drawn.
+
+It holds the spec's text, the questions (number, step id, wording, points) and, for every
+variant, its numbers written exactly (``0.3``, or ``1/3``) and its key. Marking from it
+(:func:`read_manifest`) rebuilds each variant's step graph from those numbers and checks
+that it gives the recorded key, so renaming the spec, editing it, or a new way of drawing
+variants never changes the marks of sheets already handed out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+from derive.errors import UsageError
+from derive.graph.builder import derive
+from derive.graph.steps import StepGraph
+from derive.model.numbers import Number, NumberError, read_number
+from derive.model.spec import SpecError, load_spec_text
+from derive.teach.variants import rebind, with_numbers
+from derive.teach.worksheet import Worksheet
+
+#: The manifest's format; a manifest of another format is refused by name.
+FORMAT = 2
+#: How far a recorded key may be from the value its numbers give (float rounding only).
+KEY_RTOL = 1e-9
+
+
+def exact_text(value: sp.Rational) -> str:
+    """A rational written exactly: a terminating decimal (``-0.25``) or a fraction (``1/3``).
+
+    >>> exact_text(sp.Rational(-1, 4)), exact_text(sp.Rational(1, 3)), exact_text(sp.Integer(2))
+    ('-0.25', '1/3', '2')
+    """
+    q = int(value.q)
+    places = 0
+    while q % 10 == 0 or q % 2 == 0 or q % 5 == 0:
+        if q == 1:
+            break
+        places += 1
+        q = int((value * 10**places).q)
+    if q != 1:
+        return f"{value.p}/{value.q}"
+    return Number.of(value, places).text
+
+
+def manifest_data(ws: Worksheet, options: dict, source_text: str) -> dict:
+    """The manifest of a worksheet run, as JSON-ready data."""
+    first = ws.variants[0]
+    return {
+        "format": FORMAT,
+        "spec": ws.stem,
+        "spec_text": source_text,
+        "seed": ws.seed,
+        "options": options,
+        "blanks": ws.blanks,
+        "questions": [{"number": q.number, "id": q.id, "text": q.text, "points": 1} for q in ws.questions(first)],
+        "rejected_draws": {"total": sum(ws.rejected.values()), "by_reason": dict(sorted(ws.rejected.items()))},
+        "variants": [
+            {
+                "id": v.id,
+                "index": v.index,
+                "parameters": {p.name: exact_text(p.value) for p in v.spec.iter_parameters()},
+                "samples": [{"x": [exact_text(a) for a in s.x], "y": [exact_text(a) for a in s.y]} for s in v.spec.samples],
+                "key": {s.id: float(s.value) for s in v.graph},
+                "verified": v.report.ok,
+            }
+            for v in ws.variants
+        ],
+    }
+
+
+@dataclass
+class Handout:
+    """A worksheet as handed out: its spec, questions, points and every variant's graph."""
+
+    spec: object  # Spec
+    stem: str
+    questions: list[str]
+    points: dict[str, float]  # step id -> points
+    graphs: dict[str, StepGraph]  # variant id -> its step graph
+    base: StepGraph
+
+
+def _fail(path: Path, field: str, what: str) -> UsageError:
+    return UsageError(f"{path}: {field}: {what}")
+
+
+def _number(path: Path, field: str, text) -> Number:
+    if not isinstance(text, str):
+        raise _fail(path, field, f"expected a number written as text, got {type(text).__name__}")
+    try:
+        return read_number(text)
+    except NumberError as e:
+        raise _fail(path, field, str(e)) from None
+
+
+def read_manifest(path: Path) -> Handout:
+    """The worksheet a manifest describes; a one-line UsageError for anything amiss."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise UsageError(f"{path}: not a readable worksheet manifest ({getattr(e, 'strerror', None) or e})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise _fail(path, "format", f"expected {FORMAT}, got {found!r}; make the worksheet again with this version")
+    for field, kind in (("spec", str), ("spec_text", str), ("questions", list), ("variants", list)):
+        if not isinstance(data.get(field), kind):
+            raise _fail(path, field, f"missing or not a {kind.__name__}")
+    try:
+        spec = load_spec_text(data["spec_text"], f"{path} (spec_text)")
+    except SpecError as e:
+        raise _fail(path, "spec_text", str(e)) from None
+    base = derive(spec)
+    questions, points = _questions(path, data["questions"], base)
+    graphs = {}
+    for i, v in enumerate(data["variants"]):
+        vid, g = _variant(path, f"variants[{i}]", v, spec, base)
+        graphs[vid] = g
+    return Handout(spec, data["spec"], questions, points, graphs, base)
+
+
+def _questions(path: Path, items: list, base: StepGraph) -> tuple[list[str], dict[str, float]]:
+    questions, points = [], {}
+    for i, q in enumerate(items):
+        where = f"questions[{i}]"
+        if not isinstance(q, dict) or q.get("id") not in base.by_id:
+            raise _fail(path, where, "expected {number, id, text, points} with a step id of the spec")
+        pts = q.get("points", 1)
+        if isinstance(pts, bool) or not isinstance(pts, (int, float)) or not math.isfinite(pts) or pts < 0:
+            raise _fail(path, f"{where}.points", f"expected a number 0 or more, got {pts!r}")
+        questions.append(q["id"])
+        points[q["id"]] = float(pts)
+    if not questions:
+        raise _fail(path, "questions", "the worksheet asks nothing")
+    return questions, points
+
+
+def _variant(path: Path, where: str, v, spec, base: StepGraph) -> tuple[str, StepGraph]:
+    if not isinstance(v, dict) or not isinstance(v.get("id"), str):
+        raise _fail(path, where, "expected a variant with an id")
+    params, samples = v.get("parameters"), v.get("samples")
+    names = [p.name for p in spec.iter_parameters()]
+    if not isinstance(params, dict) or sorted(params) != sorted(names):
+        raise _fail(path, f"{where}.parameters", f"expected the spec's parameters {', '.join(names)}")
+    if not isinstance(samples, list) or len(samples) != len(spec.samples):
+        raise _fail(path, f"{where}.samples", f"expected {len(spec.samples)} samples")
+    numbers = {n: _number(path, f"{where}.parameters.{n}", params[n]) for n in names}
+    xs = []
+    for j, (s, own) in enumerate(zip(samples, spec.samples, strict=True)):
+        x = s.get("x") if isinstance(s, dict) else None
+        if not isinstance(x, list) or len(x) != len(own.x):
+            raise _fail(path, f"{where}.samples[{j}].x", f"expected {len(own.x)} inputs")
+        xs.append([_number(path, f"{where}.samples[{j}].x[{k}]", a) for k, a in enumerate(x)])
+    g = rebind(base, with_numbers(spec, numbers, xs))
+    key = v.get("key")
+    if not isinstance(key, dict):
+        raise _fail(path, f"{where}.key", "missing")
+    for st in g:
+        recorded = key.get(st.id)
+        if not isinstance(recorded, (int, float)) or not math.isclose(
+            recorded, float(st.value), rel_tol=KEY_RTOL, abs_tol=1e-12
+        ):
+            raise _fail(path, f"{where}.key.{st.id}", f"{recorded!r} is not what the variant's numbers give")
+    return v["id"], g
