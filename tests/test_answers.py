@@ -282,14 +282,14 @@ EVIL = [
     ("1j", "imaginary"),
     ("7 // 2", "'//' is not allowed"),
     ("7 % 2", "'%' is not allowed"),
-    ("~1", "'~' is not allowed"),
+    ("1 + ~1", "'~' is not allowed"),  # a leading ~ is "about": ~1 is 1
     ("not 1", "'not' is not allowed"),
     ("1 << 2", "'<<' is not allowed"),
     ("exp(*[1])", "one argument"),
     ("exp(x=1)", "keyword"),
     ("exp(1, 2)", "one argument"),
     ("exp()", "one argument"),
-    ("2(3)", "write \\* to multiply"),
+    ("(2)(3)", "write \\* to multiply"),  # 2(3) is a product: 0.5440(1-0.5440)
     ("10**10**10", "exponent"),
     ("9**999", "exponent too large \\(at most 100\\)"),
     ("2**-101", "exponent too large"),

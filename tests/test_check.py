@@ -254,7 +254,7 @@ def test_class_csv_with_problems(tmp_path, capsys):
         w.writerow(["cy", "x", "", "0.64", "", "extra"])
     folder = tmp_path / "more"
     folder.mkdir()
-    (folder / "dee.yaml").write_text("out_h1: [unclosed\n")
+    (folder / "dee.yaml").write_text("[unclosed\n")  # no "step: answer" line, so not even read line by line
     (folder / "eve.json").write_text(json.dumps({"net_h1": "0.376"}))
     out = tmp_path / "out"
     assert main(["check", "four", str(path), str(folder), "-o", str(out)]) == 0

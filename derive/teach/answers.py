@@ -17,6 +17,9 @@ message is a short reason for the student.
 (0.376, 47/125, 4, False)
 >>> parse_answer("0.5 × (1 − 0.64)").exact
 9/50
+>>> c = parse_answer("out_h2: 54.40% (rounded)")
+>>> c.value, c.places, c.label, c.remark, c.percent
+(0.544, 4, 'out_h2', '(rounded)', True)
 >>> import sympy as sp
 >>> out = sp.Symbol("out_o1")
 >>> b = parse_answer("out_o1*(1-out_o1)", {"out_o1": out})
@@ -36,7 +39,6 @@ from __future__ import annotations
 
 import ast
 import math
-import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -57,6 +59,7 @@ from derive.teach.formula import (
     check_size,
     read_literal,
 )
+from derive.teach.notation import Reading, read_notation
 
 __all__ = [
     "Answer",
@@ -80,6 +83,9 @@ class Answer:
     exact: sp.Expr  # SymPy expression built from the answer (decimals as Rationals)
     number: Number | None  # a plain number or fraction as typed (its places), else None
     symbolic: bool  # True when it contains symbol names
+    label: str | None = None  # the name typed before the answer: "w4" in "w4 = 0.1105"
+    remark: str | None = None  # words typed after the number, ignored: "units", "(rounded)"
+    percent: bool = False  # typed as a percent (54.40%): value and number are the proportion
 
     @property
     def places(self) -> int | None:
@@ -105,44 +111,18 @@ def is_blank(v) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-# ---------------------------------------------------------------- plain numbers (fast path)
-
-_COMMA_NUMBER = re.compile(r"[+-]?\s*[0-9]+,[0-9]+", re.ASCII)
+# ---------------------------------------------------------------- numbers
 
 
-def _plain(text: str, literal: str) -> Answer | None:
-    """The answer when ``literal`` is a plain number or fraction (places as typed), else None."""
-    n = read_literal(literal)
-    if n is None:
-        return None
+def _number_answer(text: str, n: Number, reading: Reading) -> Answer:
+    """The answer that is the number ``n`` (a percent of it when the reading says so)."""
+    if reading.percent:  # 54.40% states 0.5440: two more places
+        n = Number.of(n.value / 100, None if n.places is None else n.places + 2)
     try:
         value = float(n)
     except OverflowError:
         raise AnswerError("number too large") from None
-    return Answer(text, value, n.value, n, False)
-
-
-# ---------------------------------------------------------------- student-friendly notation
-
-_TRANSLATE = str.maketrans(
-    {
-        "×": "*",
-        "·": "*",
-        "⋅": "*",
-        "∗": "*",
-        "÷": "/",
-        "∕": "/",
-        "−": "-",
-        "–": "-",
-        "—": "-",
-        "σ": "sigma",
-    }
-)
-
-
-def _normalize(text: str) -> str:
-    text = " ".join(text.translate(_TRANSLATE).split())  # every run of whitespace -> one space
-    return text.replace("^", "**")
+    return Answer(text, value, n.value, n, False, reading.label, reading.remark, reading.percent)
 
 
 def _as_text(given) -> str:
@@ -176,19 +156,18 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
     if len(text) > MAX_LENGTH:
         raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
 
-    plain = _plain(text, text)  # fast path: a plain number or fraction, no ast
-    if plain is not None:
-        return plain
+    n = read_literal(text)  # fast path: a plain number or fraction, no ast
+    if n is not None:
+        return _number_answer(text, n, Reading(text))
     if "\\" in text:
         raise AnswerError("LaTeX and backslashes are not allowed; type e.g. 0.5*(1-0.64)")
-    source = _normalize(text)
-    if _COMMA_NUMBER.fullmatch(source):  # a decimal comma: 0,593
-        source = source.replace(",", ".")
-    plain = _plain(text, source)
-    if plain is not None:
-        return plain
+    reading = read_notation(text, {*symbols, *FUNCTIONS})
+    source = reading.source
     if len(source) > 2 * MAX_LENGTH:
         raise AnswerError(f"too long (at most {MAX_LENGTH} characters)")
+    n = read_literal(reading.literal or source)
+    if n is not None:
+        return _number_answer(text, n, reading)
 
     try:
         with warnings.catch_warnings():
@@ -213,4 +192,4 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
         raise
     except (RecursionError, MemoryError, OverflowError, ValueError, ZeroDivisionError, TypeError):
         raise AnswerError("not a number or formula") from None
-    return Answer(text, value, exact, None, builder.symbolic)
+    return Answer(text, value, exact, None, builder.symbolic, reading.label)
