@@ -66,7 +66,9 @@ def manifest_data(ws: Worksheet, options: dict, source_text: str) -> dict:
                 "id": v.id,
                 "index": v.index,
                 "parameters": {p.name: exact_text(p.value) for p in v.spec.iter_parameters()},
-                "samples": [{"x": [exact_text(a) for a in s.x], "y": [exact_text(a) for a in s.y]} for s in v.spec.samples],
+                "samples": [
+                    {"x": [exact_text(a) for a in s.x], "y": [exact_text(a) for a in s.y]} for s in v.spec.samples
+                ],
                 "key": {s.id: float(s.value) for s in v.graph},
                 "verified": v.report.ok,
             }
