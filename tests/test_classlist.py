@@ -15,14 +15,14 @@ import yaml
 from derive.cli import main
 from derive.model.spec import load_spec
 from derive.teach.classlist import read_class_csv
-from derive.teach.homework import question_list, safe_name
+from derive.teach.homework import safe_name
 from derive.teach.marking import Checker
 from derive.teach.worksheet import build_worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUR = ROOT / "worked" / "four.yaml"
 CHECKER = Checker(load_spec(FOUR), "four")
-QUESTIONS = question_list(CHECKER)
+QUESTIONS = CHECKER.questions
 
 
 def key(sid: str, variant: str | None = None, comma: bool = False) -> str:

@@ -1,31 +1,60 @@
-"""``derive check SPEC ANSWERS...``: marks answers step by step, for one student or a class."""
+"""``derive check SPEC ANSWERS...`` or ``derive check --worksheet DIR/worksheet.json
+ANSWERS...``: marks answers step by step, for one student or a class."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from derive.cli.common import resolve_spec
+from derive.cli.common import fraction, nonnegative, resolve_spec
 from derive.errors import UsageError, one_line
 
 HELP = "mark answers step by step (follow-through, misconceptions)"
 
 
 def add_arguments(c) -> None:
-    c.add_argument("spec", help="the spec the worksheet was made from (or a built-in example name)")
-    c.add_argument("answers", nargs="+", help="answer files (YAML/JSON), folders of them, or a CSV class list")
+    c.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="[SPEC] ANSWERS",
+        help="the spec the sheets were made from (or a built-in example name; not with --worksheet), then "
+        "answer files (YAML/JSON), folders of them, or CSV class lists",
+    )
+    c.add_argument(
+        "--worksheet",
+        metavar="JSON",
+        help="mark from the worksheet.json the sheets were made with: its questions, points and variants",
+    )
+    c.add_argument("--blanks", help="the questions without a manifest: groups or step ids, as for worksheet")
     c.add_argument("--format", choices=("text", "md", "json"), default="text", help="report of one submission")
     c.add_argument("-o", "--output", help="folder for a class: summary.csv, feedback/, misconceptions.md")
     c.add_argument(
         "--follow-through-credit",
-        type=float,
+        type=fraction,
         default=1.0,
         metavar="F",
         help="fraction of a step's points for a follow-through answer (default 1)",
     )
+    c.add_argument(
+        "--imprecise-credit",
+        type=fraction,
+        default=0.5,
+        metavar="F",
+        help="fraction of the points for a right answer with only two significant figures (default 0.5)",
+    )
+    c.add_argument(
+        "--slip-penalty",
+        type=fraction,
+        default=0.1,
+        metavar="F",
+        help="fraction of the points a rounding slip costs: truncated or rounded too early (default 0.1)",
+    )
     c.add_argument("--points", help="points per step kind, e.g. grad=2,new=1 (default 1 each)")
-    c.add_argument("--rtol", type=float, default=0.0, help="extra relative tolerance")
-    c.add_argument("--sigfigs", type=int, help="judge precision by significant figures")
+    c.add_argument("--rtol", type=nonnegative, default=0.0, help="extra relative tolerance")
+    c.add_argument(
+        "--sigfigs", type=int, choices=range(1, 16), metavar="N", help="the standard: N significant figures, not places"
+    )
     c.add_argument(
         "--columns",
         metavar="FILE",
@@ -46,28 +75,29 @@ def _points(option: str | None) -> dict[str, float]:
         if item.strip():
             kind, _, val = item.partition("=")
             try:
-                points[kind.strip()] = float(val)
-            except ValueError:
-                raise UsageError(f"--points: expected kind=number, got {item!r}") from None
+                points[kind.strip()] = nonnegative(val)
+            except argparse.ArgumentTypeError:
+                raise UsageError(f"--points: expected kind=number (a finite number 0 or more), got {item!r}") from None
     return points
 
 
 def run(args) -> int:
     import json
 
-    from derive.model.spec import load_spec
-    from derive.teach.marking import Checker, Options
+    from derive.teach.marking import Options
     from derive.teach.reports import report_text
-    from derive.teach.worksheet import variant_stem
 
-    if not 0 <= args.follow_through_credit <= 1:
-        raise UsageError("--follow-through-credit: expected a number from 0 to 1")
-    points = _points(args.points)
-    spec_path = resolve_spec(args.spec)
-    spec = load_spec(spec_path)
-    options = Options(args.follow_through_credit, points, args.rtol, args.sigfigs)
-    checker = Checker(spec, variant_stem(spec_path), options)
-    paths = [Path(a) for a in args.answers]
+    options = Options(
+        args.follow_through_credit,
+        _points(args.points),
+        args.rtol,
+        args.sigfigs,
+        imprecise_credit=args.imprecise_credit,
+        slip_penalty=args.slip_penalty,
+    )
+    checker, answers = _checker(args, options)
+    spec = checker.spec
+    paths = [Path(a) for a in answers]
     marked = _mark_class(args, checker, paths)
     good = [r for _, r in marked if r is not None]
     for sub, r in marked:
@@ -89,14 +119,35 @@ def run(args) -> int:
     return 0
 
 
+def _checker(args, options):
+    """The checker (from the manifest, or from the spec and ``--blanks``) and the answer paths."""
+    from derive.graph.builder import derive
+    from derive.model.spec import load_spec
+    from derive.teach.manifest import read_manifest
+    from derive.teach.marking import Checker
+    from derive.teach.worksheet import select_blanks, variant_stem
+
+    if args.worksheet:
+        if args.blanks:
+            raise UsageError("--blanks: the questions come from the --worksheet manifest")
+        return Checker.from_handout(read_manifest(Path(args.worksheet)), options), args.inputs
+    if len(args.inputs) < 2:
+        raise UsageError("give the spec and at least one answers file (or --worksheet DIR/worksheet.json)")
+    spec_path = resolve_spec(args.inputs[0])
+    spec = load_spec(spec_path)
+    base = derive(spec)
+    questions = select_blanks(base, args.blanks) if args.blanks else None
+    return Checker(spec, variant_stem(spec_path), options, base, questions), args.inputs[1:]
+
+
 def _mark_class(args, checker, paths: list[Path]) -> list:
     """Every submission in ``paths`` marked, CSV columns told apart by the questions (and
     ``--columns``); each warning about how they were read goes to stderr, one line each."""
     from derive.teach.classlist import read_columns
-    from derive.teach.homework import mark_all, question_list, warnings
+    from derive.teach.homework import mark_all, warnings
     from derive.teach.submissions import read_submissions
 
-    questions = question_list(checker)
+    questions = checker.questions
     columns = read_columns(Path(args.columns), questions) if args.columns else None
     marked = mark_all(checker, read_submissions(paths, questions, columns))
     for line in warnings(marked):

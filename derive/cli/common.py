@@ -37,6 +37,28 @@ def count(text: str) -> int:
     return int(text)
 
 
+def fraction(text: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not 0 <= v <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
+    return v
+
+
+def nonnegative(text: str) -> float:
+    """An argparse type: a finite number 0 or more."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not 0 <= v < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number 0 or more, got {text!r}")
+    return v
+
+
 def names(option: str | None) -> list[str]:
     """A comma-separated option as a list of names (empty entries dropped)."""
     return [n.strip() for n in option.split(",") if n.strip()] if option else []

@@ -97,6 +97,7 @@ class Spec:
     # worksheet variants: {weights|biases|x: (low, high, step) Numbers, max_net}
     vary: dict = field(default_factory=dict)
     written: dict[str, Number] = field(default_factory=dict)  # given name (w1, i1, eta) -> as written
+    text: str = field(default="", repr=False)  # the YAML it was read from (a worksheet's manifest keeps it)
 
     @property
     def outputs(self) -> list[str]:
@@ -173,4 +174,4 @@ def load_spec_text(text: str, source: str = "<spec>") -> Spec:
     fields = validate(parse_spec(text, source), source)
     fields["layers"] = [Layer(**layer) for layer in fields["layers"]]
     fields["samples"] = [Sample(**smp) for smp in fields["samples"]]
-    return Spec(**fields)
+    return Spec(**fields, text=text)

@@ -22,6 +22,7 @@ from derive.present.problem import ProblemView
 from derive.present.render import render
 from derive.present.walkthrough import Walkthrough
 from derive.present.walkthrough_doc import document
+from derive.teach.manifest import manifest_data
 from derive.teach.worksheet import Worksheet
 
 
@@ -78,27 +79,8 @@ def answers_template(ws: Worksheet, variant) -> str:
 
 
 def manifest(ws: Worksheet, options: dict) -> str:
-    data = {
-        "spec": ws.stem,
-        "seed": ws.seed,
-        "options": options,
-        "blanks": ws.blanks,
-        "rejected_draws": {"total": sum(ws.rejected.values()), "by_reason": dict(sorted(ws.rejected.items()))},
-        "variants": [
-            {
-                "id": v.id,
-                "index": v.index,
-                "parameters": {
-                    p: float(v.graph.given[v.graph.leaves[p]]) for p in v.spec.trainable() + v.spec.frozen()
-                },
-                "samples": [{"x": [float(a) for a in s.x], "y": [float(a) for a in s.y]} for s in v.spec.samples],
-                "key": {s.id: float(s.value) for s in v.graph},
-                "verified": v.report.ok,
-            }
-            for v in ws.variants
-        ],
-    }
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+    """worksheet.json: what ``derive check --worksheet`` marks from (:mod:`derive.teach.manifest`)."""
+    return json.dumps(manifest_data(ws, options), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
 def figure_files(kinds: list[str]) -> dict[str, bytes]:

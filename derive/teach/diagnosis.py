@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from derive.teach.agreement import within
 from derive.teach.compiled import Compiled, call, trunc_float
-from derive.teach.misconceptions import CATALOGUE, Misconception
+from derive.teach.misconceptions import BY_NAME, CATALOGUE, Misconception
 
-SLIPS = [m for m in CATALOGUE if m.slip]
+TRUNCATED = BY_NAME["truncated"]  # detected here, on the step's value: see Diagnoser.slip
+ROUNDING = [m for m in CATALOGUE if m.slip and m is not TRUNCATED]
 MISCONCEPTIONS = [m for m in CATALOGUE if not m.slip]
 
 
@@ -56,23 +57,46 @@ class Diagnoser:
         return self.compiled.cache[k]
 
     def explain(self, entries, g, st, v: float, tol: float, places, envs) -> Explanation:
-        """Which of ``entries`` reproduce ``v`` on any of ``envs`` ((own, values) pairs); a
+        """Which of ``entries`` reproduce ``v`` on any of ``envs`` ((own, values, spread)
+        triples: spread is how far the values' own rounding can move the result); a
         misconception may also be followed by a truncation to the answer's places."""
         out = Explanation()
         for m in entries:
             for f in self.rewrites(m, g, st, places):
-                for own, env in envs:
+                for own, env, spread in envs:
                     a = call(f, env)
                     if a is None:
                         continue
-                    if within(v, a, tol + 1e-9 * (1 + abs(a))):
+                    if within(v, a, tol + spread + 1e-9 * (1 + abs(a))):
                         out.add(m, own, False)
-                    elif not m.slip and places and within(v, trunc_float(a, places), 1e-9 * (1 + abs(a))):
+                    elif places and cut_off(v, a, spread, places):
                         out.add(m, own, True)
         return out
 
     def slip(self, g, st, v, tol, places, envs) -> Explanation:
-        return self.explain(SLIPS, g, st, v, tol, places, envs)
+        """Truncated (the step's value, or the student's own, cut off rather than rounded)
+        or rounded too early."""
+        out = Explanation()
+        if places:
+            f = self.compiled.fn(("step", st.id), lambda: st.formula)
+            for own, env, spread in envs:
+                a = call(f, env)
+                if a is not None and cut_off(v, a, spread, places):
+                    out.add(TRUNCATED, own, False)
+        early = self.explain(ROUNDING, g, st, v, tol, places, envs)
+        for m in early.found:
+            out.add(m, early.own[m.name], False)
+        return out
 
     def misconception(self, g, st, v, tol, places, envs) -> Explanation:
         return self.explain(MISCONCEPTIONS, g, st, v, tol, places, envs)
+
+
+def cut_off(v: float, a: float, spread: float, places: int) -> bool:
+    """``v`` is what cutting off ``a`` (give or take ``spread``) after ``places`` decimals
+    gives, and not what rounding it gives."""
+    if places > 15:
+        return False
+    lo, hi = trunc_float(a - spread, places), trunc_float(a + spread, places)
+    eps = 1e-9 * (1 + abs(a))
+    return lo - eps <= v <= hi + eps and not within(v, a, 0.5 * 10.0**-places + spread)

@@ -38,18 +38,10 @@ from derive.teach.misconceptions import BY_NAME
 from derive.teach.questions import QuestionList
 from derive.teach.reports import _md, report_text
 from derive.teach.variants import VariantError
-from derive.teach.worksheet import select_blanks
 
 EXCEL = ("utf8", "semicolon")
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def question_list(checker: Checker) -> QuestionList:
-    """The questions a class is marked on: the checker's own, else every step of the spec."""
-    return getattr(checker, "questions", None) or QuestionList(
-        tuple(select_blanks(checker.base, None)), tuple(checker.base.ids)
-    )
 
 
 def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission, Result | None]]:
@@ -207,7 +199,7 @@ def class_files(
     checker: Checker, marked: list, questions: QuestionList | None = None, excel: str | None = None
 ) -> dict[str, str]:
     """summary.csv, feedback/<student>.md and misconceptions.md for a marked class."""
-    files: dict[str, str] = {"summary.csv": summary_csv(marked, questions or question_list(checker), excel)}
+    files: dict[str, str] = {"summary.csv": summary_csv(marked, questions or checker.questions, excel)}
     taken: set = set()
     seen = defaultdict(list)  # misconception -> [(student, step)]
     for _, r in marked:

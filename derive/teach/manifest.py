@@ -49,13 +49,13 @@ def exact_text(value: sp.Rational) -> str:
     return Number.of(value, places).text
 
 
-def manifest_data(ws: Worksheet, options: dict, source_text: str) -> dict:
+def manifest_data(ws: Worksheet, options: dict) -> dict:
     """The manifest of a worksheet run, as JSON-ready data."""
     first = ws.variants[0]
     return {
         "format": FORMAT,
         "spec": ws.stem,
-        "spec_text": source_text,
+        "spec_text": ws.spec.text,
         "seed": ws.seed,
         "options": options,
         "blanks": ws.blanks,

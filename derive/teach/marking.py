@@ -67,7 +67,19 @@ class Checker:
         self.symbols = {str(s): s for s in self.base.given} | {s.id: s.symbol for s in self.base}
         self._variants: dict[int, list] = {}  # seed -> variants 1..n
         self._graphs: dict[str, object] = {}  # variant id -> step graph given from outside (a manifest)
+        self._closed = False  # True: the variants are exactly those of a manifest
+        self.step_points: dict[str, float] = {}  # step id -> points, from a manifest
         self._envs: dict[str | None, tuple] = {}
+
+    @classmethod
+    def from_handout(cls, handout, options: Options | None = None) -> Checker:
+        """A checker for the sheets a manifest describes: its questions, its points (unless
+        ``options.points`` gives points per step kind) and exactly its variants."""
+        checker = cls(handout.spec, handout.stem, options, base=handout.base, questions=handout.questions)
+        checker._graphs, checker._closed = dict(handout.graphs), True
+        if not checker.options.points:
+            checker.step_points = dict(handout.points)
+        return checker
 
     # ---- keys
     def graph_for(self, variant: str | None):
@@ -76,6 +88,8 @@ class Checker:
             return self.base
         if variant in self._graphs:
             return self._graphs[variant]
+        if self._closed:
+            raise VariantError(f"variant {variant!r} is not one of this worksheet's variants")
         stem, seed, index = parse_variant_id(variant)
         if stem != self.stem:
             raise VariantError(f"variant {variant!r} is not a variant of {self.stem!r}")
@@ -127,7 +141,7 @@ class Checker:
         return problems
 
     def _mark_step(self, g, key, drift, st, raw, mine) -> StepResult:
-        pts = float(self.options.points.get(st.kind, 1.0))
+        pts = self.step_points.get(st.id, float(self.options.points.get(st.kind, 1.0)))
         r = StepResult("missing", None, key[st.id], question=self.questions.number(st.id), max_points=pts)
         if is_blank(raw):
             return r
@@ -141,7 +155,7 @@ class Checker:
             return self._mark_formula(g, st, ans, r)
         if ans.value is None:  # parse_answer gives every answer without symbols a value
             raise AssertionError(f"answer {ans.text!r} has no value")
-        if getattr(ans, "percent", False) and not 0 <= float(st.exact) <= 1:
+        if ans.percent and not 0 <= float(st.exact) <= 1:
             r.verdict, r.remarks = "invalid", ["a percentage, but this value is not a proportion"]
             return r
         exact = st.exact.is_Rational and ans.exact == st.exact
@@ -191,7 +205,7 @@ class Checker:
                 if not off:
                     r.remarks.append("agrees with the rounded values carried from earlier steps")
                 return
-        envs = [(False, key), (True, own)] if used else [(False, key)]
+        envs = [(False, key, drift), (True, own, spread_)] if used else [(False, key, drift)]
         if places is not None:  # a slip or a misconception reproduces the digits written
             tol = half_unit(min(places, self.spec.decimals))
         slips = self.diagnoser.slip(g, st, v, tol, places, envs)
@@ -214,7 +228,7 @@ class Checker:
             return
         r.verdict = "wrong"
         if stated.places == 0:
-            self._name_misconception(g, st, stated.value, 0.0, None, [(False, key)], [], r)
+            self._name_misconception(g, st, stated.value, 0.0, None, [(False, key, 0.0)], [], r)
 
     def _name_misconception(self, g, st, v, tol, places, envs, off, r: StepResult) -> None:
         found = self.diagnoser.misconception(g, st, v, tol, places, envs)

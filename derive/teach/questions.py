@@ -12,6 +12,7 @@ feedback (``Q3``). A key that is not a question is reported with the nearest ste
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 
@@ -28,9 +29,24 @@ class QuestionList:
             return None
 
     def nearest(self, key: str) -> str | None:
-        """The step id closest to a key that is not one (a misspelling), if any is close."""
+        """The step id closest to a key that is not one (a misspelling), if any is close:
+        the same id but for case, look-alike characters (l or I for 1) or leading zeros
+        first, then the closest spelling."""
+        plain = _plain(key)
+        for sid in self.ids + self.steps:
+            if _plain(sid) == plain:
+                return sid
         asked = difflib.get_close_matches(key, self.ids, n=1, cutoff=0.6)
         if asked:
             return asked[0]
         close = difflib.get_close_matches(key, self.steps, n=1, cutoff=0.6)
         return close[0] if close else None
+
+
+_LOOKALIKE = str.maketrans({"l": "1", "I": "1", "|": "1"})
+
+
+def _plain(key: str) -> str:
+    """A key without the differences a typist makes: case, look-alikes, leading zeros."""
+    key = key.translate(_LOOKALIKE).lower().replace("-", "_").replace(" ", "_")
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", key)

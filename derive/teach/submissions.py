@@ -86,6 +86,8 @@ def _load_mapping(path: Path) -> tuple[dict | None, str | None, list[str]]:
         if path.suffix.lower() in (".yaml", ".yml"):  # one bad line costs one answer, not the file
             return read_lines(text, line)
         return None, f"not valid {'JSON' if is_json else 'YAML'}" + (f" at line {line}" if line else ""), []
+    if data is None:  # an empty file (or only comments): a submission with every answer missing
+        return {}, None, ["the file holds no answers"]
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         return None, "expected a mapping of step ids to answers", []
     return data, None, []
