@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import sympy as sp
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from derive.cli import main
 from derive.model.spec import load_spec
 from derive.teach.marking import Checker, Options
-from derive.teach.misconceptions import BY_NAME, CATALOGUE
+from derive.teach.misconceptions import BY_NAME, CATALOGUE, on_key
 
 ROOT = Path(__file__).resolve().parent.parent
 W = ROOT / "worked"
@@ -113,45 +115,116 @@ def test_stated_precision(four):
     assert marks["0.593"].note == "given to 3 decimal places; the sheet asks for 4"
 
 
-# One hand-made wrong answer per misconception: (spec, step, answer written as the
-# misconceived student would, from the key's own values)
+class Case(NamedTuple):
+    """A hand-made wrong answer: the misconception, the worked example and step, the answer
+    written as the misconceived student would from the key's own values, phrases the
+    feedback must quote from that sheet and phrases it must not."""
+
+    name: str
+    spec: str
+    step: str
+    answer: str
+    quotes: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+
+
+def _case(name: str, where: str, answer: str, *quotes: str, absent: tuple[str, ...] = ()) -> Case:
+    spec, _, step = where.partition(":")
+    return Case(name, spec, step, answer, quotes, absent)
+
+
+# At least one per misconception, each reproduced by its misconception alone (no other
+# rewrite gives the same number on the key's values), on the sheets whose messages differ.
 def _cases():
     def k(name):
         g = Checker(load_spec(W / f"{name}.yaml"), name).base
         return {s.id: float(s.value) for s in g}
 
-    f, sb, b = k("four"), k("shared-bias"), k("batch")
-    return {
-        "sigma-of-minus-x": ("four", "out_h1", f"{1 - f['out_h1']:.4f}"),
-        "activation-for-derivative": ("four", "dout_dnet_h1", f"{f['out_h1']:.4f}"),
-        "unit-loss-derivative": ("four", "dloss_dout_o1", "-1"),
-        "wrong-sign": ("four", "dloss_dout_o1", f"{-f['dloss_dout_o1']:.4f}"),
-        "half-dropped-or-doubled": ("four", "loss", f"{2 * f['loss']:.4f}"),
-        "mean-vs-sum": ("batch", "grad_w5", f"{2 * b['grad_w5']:.4f}"),
-        "plus-update": ("four", "new_w9", f"{0.6 + 0.1 * f['grad_w9']:.4f}"),
-        "no-learning-rate": ("four", "new_w1", f"{0.4 - f['grad_w1']:.4f}"),
-        "updated-weights-in-delta": ("four", "delta_h1", f"{f['dout_dnet_h1'] * f['new_w9'] * f['delta_o1']:.6f}"),
-        "missing-sum": ("shared-bias", "delta_h1", f"{sb['dout_dnet_h1'] * 0.40 * sb['delta_o1']:.5f}"),
-        "truncated": ("four", "grad_w9", "-0.0492"),  # -0.049269 cut, not rounded
-        "rounded-too-early": ("four", "grad_w9", f"{-0.08 * 0.59:.4f}"),  # from delta 0.08, out 0.59
-    }
+    f, sb, b, t, r = k("four"), k("shared-bias"), k("batch"), k("tanh"), k("relu")
+    soft, bce, sm = k("softplus"), k("bce"), k("softmax")
+    ln10 = math.log(10)
+    half_sse, mse = "½(y_o1 − out_o1)²", "J = (y_o1 − out_o1)²"
+    c = _case
+    return [
+        c("sigma-of-minus-x", "four:out_h1", f"{1 - f['out_h1']:.4f}", "σ(−net_h1)"),
+        c("activation-for-derivative", "four:dout_dnet_h1", f"{f['out_h1']:.4f}", "σ′(net_h1) = out_h1·(1 − out_h1)"),
+        c("activation-for-derivative", "tanh:dout_dnet_h1", f"{t['out_h1']:.3f}", "tanh′(net_h1) = 1 − out_h1²"),
+        c("activation-for-derivative", "relu:dout_dnet_h1", f"{r['out_h1']:.4f}", "ReLU′(net_h1) = 1 for net_h1 > 0"),
+        c(
+            "activation-for-derivative",
+            "softplus:dout_dnet_h1",
+            f"{soft['out_h1']:.4f}",
+            "softplus′(net_h1) = σ(net_h1)",
+        ),
+        c("net-out-swapped", "four:dout_dnet_h1", f"{f['net_h1'] * (1 - f['net_h1']):.4f}", "net_h1·(1 − net_h1)"),
+        c("net-out-swapped", "tanh:dout_dnet_h1", f"{1 - t['net_h1'] ** 2:.3f}", "1 − net_h1²"),
+        c("net-out-swapped", "softplus:dout_dnet_h1", f"{1 / (1 + math.exp(-soft['out_h1'])):.4f}", "σ(out_h1)"),
+        c("relu-slope-one", "relu:dout_dnet_h2", "1", "where net_h2 ≤ 0 it is 0, not 1"),
+        c("relu-slope-one", "bce:dout_dnet_h1", "1", "LReLU′(net_h1)", "it is 0.1, not 1"),
+        c("derivative-forgotten", "four:delta_o1", f"{f['dloss_dout_o1']:.4f}", "σ′(net_o1) = out_o1·(1 − out_o1)"),
+        c("derivative-forgotten", "tanh:delta_h1", f"{t['delta_o1'] * 1.2:.3f}", "tanh′(net_h1) = 1 − out_h1²"),
+        c("derivative-forgotten", "relu:delta_h2", f"{r['delta_o1'] * 0.4:.4f}", "ReLU′(net_h2) = 1 for net_h2 > 0"),
+        c("unit-loss-derivative", "four:dloss_dout_o1", "-1", half_sse, "= out_o1 − y_o1"),
+        c("unit-loss-derivative", "bce:dloss_dout_o1", "1", "(1 − y_o1)·ln(1 − out_o1)", absent=("²",)),
+        c("wrong-sign", "four:dloss_dout_o1", f"{-f['dloss_dout_o1']:.4f}", half_sse, "= out_o1 − y_o1"),
+        c("wrong-sign", "tanh:dloss_dout_o1", f"{-t['dloss_dout_o1']:.3f}", mse, "= 2(out_o1 − y_o1)", absent=("½",)),
+        c("wrong-sign", "bce:dloss_dout_o1", f"{-bce['dloss_dout_o1']:.4f}", "ln(out_o1)", absent=("½", "²")),
+        c("target-minus-output", "softmax:delta_o3", f"{-sm['delta_o3']:.4f}", "delta_o3 = ∂J/∂net_o3 = out_o3 − y_o3"),
+        c("half-dropped-or-doubled", "four:loss", f"{2 * f['loss']:.4f}", half_sse),
+        c("half-dropped-or-doubled", "four:dloss_dout_o1", f"{2 * f['dloss_dout_o1']:.4f}", half_sse, "no 2 left"),
+        c("half-dropped-or-doubled", "tanh:dloss_dout_o1", f"{t['dloss_dout_o1'] / 2:.3f}", mse, absent=("½", "no 2")),
+        c("log10-for-ln", "bce:loss", f"{bce['loss'] / ln10:.4f}", "binary cross-entropy", "ln(1 − out_o1)"),
+        c("log10-for-ln", "bce:dloss_dout_o1", f"{bce['dloss_dout_o1'] / ln10:.4f}", "log10"),
+        c("log10-for-ln", "softmax:loss", f"{sm['loss'] / ln10:.4f}", "softmax", "y_o3·ln(out_o3)"),
+        c("mean-vs-sum", "batch:grad_w5", f"{2 * b['grad_w5']:.4f}", "(batch: mean)", "½(grad_w5_s1 + grad_w5_s2)"),
+        c("mean-vs-sum", "batch:loss", f"{2 * b['loss']:.4f}", "loss = ½(loss_s1 + loss_s2)", "their sum"),
+        c("plus-update", "four:new_w9", f"{0.6 + 0.1 * f['grad_w9']:.4f}", "new_w9 = w9 − η·grad_w9"),
+        c("no-learning-rate", "four:new_w1", f"{0.4 - f['grad_w1']:.4f}", "new_w1 = w1 − η·grad_w1"),
+        c(
+            "updated-weights-in-delta",
+            "four:delta_h1",
+            f"{f['dout_dnet_h1'] * f['new_w9'] * f['delta_o1']:.6f}",
+            "new_w9 where it needs w9",
+        ),
+        c(
+            "missing-sum",
+            "shared-bias:delta_h1",
+            f"{sb['dout_dnet_h1'] * 0.40 * sb['delta_o1']:.5f}",
+            "w5·delta_o1 + w7·delta_o2",
+        ),
+        c("truncated", "four:dloss_dout_o1", "-0.3604"),  # -0.360462 cut, not rounded
+        c("rounded-too-early", "four:grad_w9", f"{-0.08 * 0.59:.4f}"),  # from delta 0.08, out 0.59
+    ]
 
 
 CASES = _cases()
 
 
+def _case_id(case: Case) -> str:
+    return f"{case.name}-{case.spec}-{case.step}"
+
+
 def test_every_misconception_has_a_case():
-    assert set(CASES) == {m.name for m in CATALOGUE}
+    assert {c.name for c in CASES} == {m.name for m in CATALOGUE}
+    assert len({_case_id(c) for c in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_misconception_is_diagnosed(name):
-    spec, sid, answer = CASES[name]
-    ch = Checker(load_spec(W / f"{spec}.yaml"), spec)
-    r = ch.mark({sid: answer}).steps[sid]
-    assert r.verdict == ("slip" if BY_NAME[name].slip else "wrong")
-    assert r.misconception == name, (r.misconception, r.given, r.expected)
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_misconception_is_diagnosed(case):
+    ch = Checker(load_spec(W / f"{case.spec}.yaml"), case.spec)
+    r = ch.mark({case.step: case.answer}).steps[case.step]
+    assert r.verdict == ("slip" if BY_NAME[case.name].slip else "wrong")
+    assert r.misconception == case.name, (r.misconception, r.given, r.expected)
     assert r.diagnosis and r.diagnosis.endswith(".")
+    for phrase in case.quotes:
+        assert phrase in r.diagnosis, (phrase, r.diagnosis)
+    for phrase in case.absent:
+        assert phrase not in r.diagnosis, (phrase, r.diagnosis)
+    # no other misconception gives the same number on the key's values: not ambiguous
+    g, places = ch.base, len(case.answer.partition(".")[2]) or None
+    half = 0.5 * 10.0 ** -(places or g.spec.decimals)
+    st, v = g[case.step], float(case.answer)
+    assert {m.name for m in CATALOGUE if any(abs(a - v) <= half for a in on_key(m, g, st, places))} == {case.name}
 
 
 @settings(max_examples=150, deadline=None)
@@ -203,7 +276,7 @@ def test_json_contract(tmp_path, capsys):
     s = data["steps"]
     assert s["net_h1"]["verdict"] == "correct" and s["net_o1"]["verdict"] == "missing"
     assert s["out_h1"] == {**s["out_h1"], "verdict": "wrong", "given": "0.407", "follows": []}
-    assert "σ(−net)" in s["out_h1"]["diagnosis"]
+    assert "σ(−net_h1)" in s["out_h1"]["diagnosis"]
     assert (data["score"], data["max_score"]) == (1, 34)  # the sheet's questions are the denominator
     assert s["out_o1"]["verdict"] == "missing" and s["out_o1"]["question"] == 6
     assert ans.read_bytes() == before
