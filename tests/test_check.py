@@ -289,7 +289,9 @@ def test_text_and_markdown_reports(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "✓" in out and "✗" in out and "1 / 34" in out
     assert main(["check", "four", str(ans), "--format", "md"]) == 0
-    assert "| net_h1 | ✓ | correct |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| Q1 | net_h1 | ✓ correct | 0.376 | 0.3760 | 1/1 |" in out
+    assert "Score: **1 / 34 (2.9%)**. 2 of 34 questions answered." in out
 
 
 def test_worksheet_round_trip(tmp_path):

@@ -193,6 +193,24 @@ def read_number(text: str, *, max_digits: int | None = None, max_length: int = M
 # --------------------------------------------------------------------------- rounding
 
 
+def is_short_decimal(v) -> bool:
+    """A rational with a terminating decimal of at most 15 significant digits, so that
+    equal floats mean equal numbers (``0.376`` is one; ``1/3`` and ``sigma(0.2)`` are not).
+
+    >>> is_short_decimal(sp.Rational(47, 125)), is_short_decimal(sp.Rational(1, 3))
+    (True, False)
+    """
+    if not isinstance(v, sp.Rational):
+        return False
+    q, places = int(v.q), 0
+    while 10**places % q and places < 20:  # the places of its decimal, if it terminates soon
+        places += 1
+    if 10**places % q:
+        return False
+    digits = str(abs(int(v.p)) * (10**places // q)).strip("0")
+    return len(digits) <= 15
+
+
 def round_half_up(v, decimals: int) -> sp.Rational:
     """``v`` rounded to ``decimals`` places the way a calculator user rounds: ties away
     from zero (Python's ``round`` and ``Decimal``'s default round ties to even). Exact for

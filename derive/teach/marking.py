@@ -18,12 +18,14 @@ whose precision earned nothing).
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from derive.graph.builder import derive
-from derive.model.numbers import round_half_up_float
+from derive.model.numbers import Number, is_short_decimal, round_half_up_float
 from derive.model.spec import Spec
-from derive.teach.agreement import half_unit, within
+from derive.teach.agreement import EPSILON, half_unit, within
 from derive.teach.answers import AnswerError, is_blank, parse_answer
 from derive.teach.compiled import Compiled, call
 from derive.teach.diagnosis import Diagnoser
@@ -33,7 +35,16 @@ from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
 from derive.teach.variants import VariantError, make_variants, parse_variant_id
 from derive.teach.worksheet import select_blanks
 
-__all__ = ["Checker", "Options", "Result", "StepResult", "SYMBOL", "VERDICTS"]
+#: A plain decimal, as most answers are typed (the quick path); its decimals are group 1.
+_plain_match = re.compile(r"[+-]?[0-9]{1,15}(?:\.([0-9]{1,15}))?").fullmatch
+_HALF = tuple(half_unit(p) for p in range(16))  # half a unit in the last of p places
+
+_FULL = Grade(1.0, None)
+
+#: The remark on an answer a misconception explains only once it is cut off, not rounded.
+THEN_CUT = "the result was then cut off instead of rounded"
+
+__all__ = ["THEN_CUT", "Checker", "Options", "Result", "StepResult", "SYMBOL", "VERDICTS"]
 
 
 def _equivalent(a: sp.Expr, b: sp.Expr) -> bool:
@@ -70,6 +81,12 @@ class Checker:
         self._closed = False  # True: the variants are exactly those of a manifest
         self.step_points: dict[str, float] = {}  # step id -> points, from a manifest
         self._envs: dict[str | None, tuple] = {}
+        self._numbers = {sid: i + 1 for i, sid in enumerate(self.questions.ids)}  # step -> question number
+        self._step_pts = {st.id: self._points(st) for st in self.base}
+        # the quick path applies when the standard is the sheet's places
+        self._fast = not (self.options.sigfigs or self.options.own_places)
+        self._half = half_unit(spec.decimals) + EPSILON
+        self._d, self._rtol = spec.decimals, self.options.rtol
 
     @classmethod
     def from_handout(cls, handout, options: Options | None = None) -> Checker:
@@ -79,6 +96,7 @@ class Checker:
         checker._graphs, checker._closed = dict(handout.graphs), True
         if not checker.options.points:
             checker.step_points = dict(handout.points)
+            checker._step_pts = {st.id: checker._points(st) for st in checker.base}
         return checker
 
     # ---- keys
@@ -102,14 +120,16 @@ class Checker:
         return have[index - 1].graph
 
     def key_env(self, variant: str | None):
-        """(graph, float env of every given and key value, carry drift per step), cached."""
+        """(graph, float env of every given and key value, carry drift per step, the float
+        of each exact key that is a short decimal), cached."""
         if variant not in self._envs:
             g = self.graph_for(variant)
             env = {str(s): float(v) for s, v in g.given.items()}
             env.update({s.id: float(s.value) for s in g})
             # how far the shown (carry policy) value may sit from the exact one
             drift = {s.id: abs(float(s.value) - float(s.exact)) for s in g}
-            self._envs[variant] = (g, env, drift)
+            short = {s.id: float(s.exact) for s in g if is_short_decimal(s.exact)}
+            self._envs[variant] = (g, env, drift, short)
         return self._envs[variant]
 
     # ---- marking
@@ -118,14 +138,19 @@ class Checker:
         answers = dict(answers)
         variant = answers.pop("variant", None)
         variant = None if is_blank(variant) else str(variant)
-        g, key, drift = self.key_env(variant)
-        asked = set(self.questions.ids)
+        g, key, drift, short = self.key_env(variant)
+        asked = self._numbers
         problems = self._unknown_keys(answers, g, asked)
         results: dict[str, StepResult] = {}
         mine: dict[str, tuple[float, float]] = {}  # step -> (student's value, its spread), real work only
+        quick = self._quick
         for st in g:  # graph order: every dependency is marked before the steps that use it
-            if st.id in asked:
-                results[st.id] = self._mark_step(g, key, drift[st.id], st, answers.get(st.id), mine)
+            sid = st.id
+            if sid in asked:
+                raw = answers.get(sid)
+                results[sid] = quick(sid, raw, key[sid], drift[sid], short.get(sid), mine) or self._mark_step(
+                    g, key, drift[sid], st, raw, mine, short.get(sid)
+                )
         return Result(student, variant, {sid: results[sid] for sid in self.questions.ids}, problems)
 
     def _unknown_keys(self, answers: dict, g, asked: set) -> list[str]:
@@ -140,9 +165,55 @@ class Checker:
             problems.append(f"{k}: not a step of this sheet" + (f" (did you mean {near}?)" if near else ""))
         return problems
 
-    def _mark_step(self, g, key, drift, st, raw, mine) -> StepResult:
-        pts = self.step_points.get(st.id, float(self.options.points.get(st.kind, 1.0)))
-        r = StepResult("missing", None, key[st.id], question=self.questions.number(st.id), max_points=pts)
+    def _points(self, st) -> float:
+        return self.step_points.get(st.id, float(self.options.points.get(st.kind, 1.0)))
+
+    def _quick(self, sid: str, raw, expected: float, drift: float, short, mine) -> StepResult | None:
+        """The common case, without parsing: a plain decimal that agrees with the key at its
+        precision (or equals the exact key), graded by the same precision rule. None: mark
+        it in full (follow-through, slips, diagnosis). Written for speed: most answers of
+        a class take this path."""
+        if type(raw) is not str:
+            if not isinstance(raw, Number):
+                return None
+            raw = raw.text
+        m = _plain_match(raw)
+        if m is None or not self._fast:
+            return None
+        v = float(raw)
+        places = len(m[1]) if m[1] else 0
+        if v == short:  # the exact key, however short: carried exactly
+            mine[sid] = (v, 0.0)
+            pts = self._step_pts[sid]
+            return StepResult("correct", raw, expected, self._numbers[sid], points=pts, max_points=pts)
+        if places >= self._d:
+            if abs(v - expected) > self._half + drift + self._rtol * abs(expected):
+                return None
+            if v or not expected:
+                mine[sid] = (v, _HALF[places] if places < 16 else 0.0)
+            pts = self._step_pts[sid]
+            return StepResult("correct", raw, expected, self._numbers[sid], points=pts, max_points=pts)
+        worth = grade(Stated(v, places, False), self.standard, self.options.imprecise_credit)
+        if worth.factor == 0 or abs(v - expected) > _HALF[places] + EPSILON + drift + self._rtol * abs(expected):
+            return None
+        if v or not expected:
+            mine[sid] = (v, _HALF[places])
+        pts = self._step_pts[sid]
+        verdict = "correct" if worth.factor == 1 else "imprecise"
+        remarks = [worth.remark] if worth.remark else []
+        return StepResult(
+            verdict,
+            raw,
+            expected,
+            self._numbers[sid],
+            remarks=remarks,
+            points=round(pts * worth.factor, 6),
+            max_points=pts,
+        )
+
+    def _mark_step(self, g, key, drift, st, raw, mine, short=None) -> StepResult:
+        pts = self._step_pts[st.id]
+        r = StepResult("missing", None, key[st.id], question=self._numbers[st.id], max_points=pts)
         if is_blank(raw):
             return r
         try:
@@ -158,7 +229,10 @@ class Checker:
         if ans.percent and not 0 <= float(st.exact) <= 1:
             r.verdict, r.remarks = "invalid", ["a percentage, but this value is not a proportion"]
             return r
-        exact = st.exact.is_Rational and ans.exact == st.exact
+        if ans.number is not None:  # a plain number: equal to a short exact key as floats
+            exact = short is not None and ans.value == short
+        else:
+            exact = st.exact.is_Rational and ans.exact == st.exact
         stated = Stated(ans.value, ans.places, exact or (ans.number is not None and ans.places is None))
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         if worth.factor > 0 and not (ans.value == 0 and key[st.id] != 0):
@@ -238,7 +312,7 @@ class Checker:
             if found.own[m.name]:
                 r.follows = off
             if found.truncated[m.name]:
-                r.remarks.append("then cut off instead of rounded")
+                r.remarks.append(THEN_CUT)
         elif found.found:
             r.possibilities = [m.title for m in found.found]
             r.diagnosis = "Several mistakes give this number: " + "; ".join(r.possibilities) + "."

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.model.numbers import Number
-from derive.teach.marking import Checker, Options
+from derive.teach.marking import THEN_CUT, Checker, Options
 from derive.teach.misconceptions import BY_NAME
 
 
@@ -54,7 +54,7 @@ def mark_published(spec, graph) -> list[PublishedMark]:
         else:
             verdict = m.verdict if m.verdict in ("follow-through", "slip") else "wrong"
         title = BY_NAME[m.misconception].title if (verdict in ("wrong", "slip") and m.misconception) else None
-        if title and "then cut off instead of rounded" in m.remarks:
+        if title and THEN_CUT in m.remarks:
             title += ", then truncated"
         places = spec.decimals if n.places is None else n.places
         out.append(PublishedMark(pid, n.value, places, verdict, tuple(m.follows), title, n))
