@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import random
 import sys
 import tempfile
@@ -100,35 +101,41 @@ class Reference:
         return self.keys[vid]
 
     def mark(self, answers: dict) -> tuple[float, dict]:
-        """(score, step -> verdict): each step recomputed from the student's own upstream
-        answers (the key where there is none) and compared with the answer and the key."""
+        """(score, step -> (verdict, points)): each step recomputed from the student's own
+        upstream answers (the key where there is none) and compared with the answer and the
+        key, at the answer's places (at most the sheet's), with the same credit for the
+        significant figures stated (3 or more: full, 2: half, fewer: none)."""
         key = self.key(answers["variant"])
         env = dict(key)
-        verdicts = {}
+        marks = {}
         score = 0.0
+        d = self.d
         for sid, (f, _deps) in self.fns.items():
             own = f(env)  # from the student's answers so far
             text = answers.get(sid)
             if not text:
-                verdicts[sid] = "missing"
+                marks[sid] = ("missing", 0.0)
                 continue
             try:
                 v = float(text)
             except ValueError:
-                verdicts[sid] = "invalid"
+                marks[sid] = ("invalid", 0.0)
                 continue
             places = len(text.split(".", 1)[1]) if "." in text else 0
-            tol = 0.5 * 10.0 ** -min(places, self.d) + 1e-12
+            credit = 1.0
+            if places < d:
+                figures = places + math.floor(math.log10(abs(v))) + 1 if v else 0
+                credit = 1.0 if figures >= 3 else 0.5 if figures == 2 else 0.0
+            tol = 0.5 * 10.0 ** -min(places, d) + 1e-12
             env[sid] = v
             if abs(v - key[sid]) <= tol:
-                verdicts[sid] = "correct"
-                score += 1
+                marks[sid] = ("correct", credit)
             elif abs(v - own) <= tol:
-                verdicts[sid] = "follow-through"
-                score += 1
+                marks[sid] = ("follow-through", credit)
             else:
-                verdicts[sid] = "wrong"
-        return score, verdicts
+                marks[sid] = ("wrong", 0.0)
+            score += marks[sid][1]
+        return score, marks
 
 
 def main() -> None:
@@ -150,14 +157,18 @@ def main() -> None:
         t_sorted = min(mark_csv(Path(d) / "sorted.csv") for _ in range(2))
         t_shuffled = min(mark_csv(Path(d) / "shuffled.csv") for _ in range(2))
 
+    from derive.teach.answers import Submission
+    from derive.teach.homework import mark_all
+
     many = submissions(a.submissions, VARIANTS, seed=3)
+    subs = [Submission(r["student"], "bench", r) for r in many]
     checker = Checker(load_spec(FOUR), "four")
     reference = Reference(checker)
     for r in many[:VARIANTS]:  # both build their keys before the timing
         checker.key_env(r["variant"])
         reference.key(r["variant"])
     t = time.perf_counter()
-    ours = [checker.mark(r, r["student"]).score for r in many]
+    ours = [r.score for _, r in mark_all(checker, subs) if r is not None]
     t_ours = time.perf_counter() - t
     t = time.perf_counter()
     plain = [reference.mark(r)[0] for r in many]
@@ -171,7 +182,9 @@ def main() -> None:
     print(f"{'  the same rows shuffled':<64} {t_shuffled:8.2f}   sorted/shuffled {ratio:.2f} (target <= 1.2)")
     print(f"{f'{a.submissions} submissions: derive checker (policy, follow-through, diagnosis)':<64} {t_ours:8.2f}")
     ratio = t_ours / t_plain
-    print(f"{'  peer: plain float64 reference checker (same tolerance rule)':<64} {t_plain:8.2f}   ours/peer {ratio:.2f}")
+    print(
+        f"{'  peer: plain float64 reference checker (same tolerance rule)':<64} {t_plain:8.2f}   ours/peer {ratio:.2f}"
+    )
     print(f"{'':<64} {'':8}   (target <= 2; same total score for {same} of {len(many)})")
 
 

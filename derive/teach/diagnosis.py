@@ -12,7 +12,11 @@ are listed as possibilities and none is asserted.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import sympy as sp
 
 from derive.teach.agreement import within
 from derive.teach.compiled import Compiled, call, trunc_float
@@ -56,21 +60,44 @@ class Diagnoser:
             ]
         return self.compiled.cache[k]
 
+    def table(self, entries, g, st, places) -> tuple[list, Callable | None, list]:
+        """Every rewrite of one step by ``entries``: (the entry of each, one compiled function
+        giving all their values at once, and each one alone, for when one of them cannot
+        be evaluated). Made once per step, entries and places."""
+        k = ("table", tuple(m.name for m in entries), st.id, places)
+        if k not in self.compiled.cache:
+            owners, singles, forms = [], [], []
+            for m in entries:
+                fs = self.rewrites(m, g, st, places)
+                alts = m.alternatives(g, st, places, self.decimals)
+                owners += [m] * len(fs)
+                singles += fs
+                forms += alts
+            together = self.compiled.fn(k + ("all",), lambda: sp.Tuple(*forms)) if forms else None
+            self.compiled.cache[k] = (owners, together, singles)
+        return self.compiled.cache[k]
+
     def explain(self, entries, g, st, v: float, tol: float, places, envs) -> Explanation:
         """Which of ``entries`` reproduce ``v`` on any of ``envs`` ((own, values, spread)
         triples: spread is how far the values' own rounding can move the result); a
         misconception may also be followed by a truncation to the answer's places."""
         out = Explanation()
-        for m in entries:
-            for f in self.rewrites(m, g, st, places):
-                for own, env, spread in envs:
-                    a = call(f, env)
-                    if a is None:
-                        continue
-                    if within(v, a, tol + spread + 1e-9 * (1 + abs(a))):
-                        out.add(m, own, False)
-                    elif places and cut_off(v, a, spread, places):
-                        out.add(m, own, True)
+        owners, together, singles = self.table(entries, g, st, places)
+        if together is None:
+            return out
+        for own, env, spread in envs:
+            values: list[float | None]
+            try:
+                values = [float(a) for a in together(env)]
+            except (ArithmeticError, ValueError, KeyError, TypeError):
+                values = [call(f, env) for f in singles]
+            for m, a in zip(owners, values, strict=True):
+                if a is None or not math.isfinite(a):
+                    continue
+                if within(v, a, tol + spread + 1e-9 * (1 + abs(a))):
+                    out.add(m, own, False)
+                elif places and cut_off(v, a, spread, places):
+                    out.add(m, own, True)
         return out
 
     def slip(self, g, st, v, tol, places, envs) -> Explanation:

@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import re
 
-import sympy as sp
-
 from derive.graph.builder import derive
 from derive.model.numbers import Number, is_short_decimal, round_half_up_float
 from derive.model.spec import Spec
-from derive.teach.agreement import EPSILON, half_unit, within
+from derive.teach.agreement import EPSILON, equivalent, half_unit, within
 from derive.teach.answers import AnswerError, is_blank, parse_answer
 from derive.teach.compiled import Compiled, call
 from derive.teach.diagnosis import Diagnoser
-from derive.teach.precision import Grade, Standard, Stated, grade, spread
+from derive.teach.precision import Grade, Standard, Stated, grade, sigfigs, spread
 from derive.teach.questions import QuestionList
 from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
 from derive.teach.variants import VariantError, make_variants, parse_variant_id
+from derive.teach.work import Derivatives, Work
 from derive.teach.worksheet import select_blanks
 
 #: A plain decimal, as most answers are typed (the quick path); its decimals are group 1.
@@ -40,27 +39,13 @@ _plain_match = re.compile(r"[+-]?[0-9]{1,15}(?:\.([0-9]{1,15}))?").fullmatch
 _HALF = tuple(half_unit(p) for p in range(16))  # half a unit in the last of p places
 
 _FULL = Grade(1.0, None)
+#: The remark on an answer that is right from the rounded values of the earlier steps.
+CARRIED = "agrees with the rounded values carried from earlier steps"
 
 #: The remark on an answer a misconception explains only once it is cut off, not rounded.
 THEN_CUT = "the result was then cut off instead of rounded"
 
 __all__ = ["THEN_CUT", "Checker", "Options", "Result", "StepResult", "SYMBOL", "VERDICTS"]
-
-
-def _equivalent(a: sp.Expr, b: sp.Expr) -> bool:
-    """Two formulas agree at several random points (rational, so the check is exact to 30
-    digits). Cheaper and safer than ``simplify`` on a student's arbitrary formula."""
-    a, b = a.rewrite(sp.exp), b.rewrite(sp.exp)
-    names = sorted(a.free_symbols | b.free_symbols, key=str)
-    for k in range(4):
-        point = {s: sp.Rational(7 + 13 * k + 5 * i, 97) for i, s in enumerate(names)}
-        try:
-            diff = complex((a - b).xreplace(point).evalf(30))
-        except (TypeError, ValueError, ArithmeticError):
-            return False
-        if not abs(diff) <= 1e-20:
-            return False
-    return True
 
 
 class Checker:
@@ -87,6 +72,9 @@ class Checker:
         self._fast = not (self.options.sigfigs or self.options.own_places)
         self._half = half_unit(spec.decimals) + EPSILON
         self._d, self._rtol = spec.decimals, self.options.rtol
+        self._step_fns: dict[str, tuple] = {}
+        self._in_graph_order = list(self.questions.ids) == [s.id for s in self.base if s.id in self._numbers]
+        self._grades: dict[tuple[int, int], Grade] = {}
 
     @classmethod
     def from_handout(cls, handout, options: Options | None = None) -> Checker:
@@ -120,43 +108,65 @@ class Checker:
         return have[index - 1].graph
 
     def key_env(self, variant: str | None):
-        """(graph, float env of every given and key value, carry drift per step, the float
-        of each exact key that is a short decimal), cached."""
+        """(graph, float env of every given and key value, carry drift per step, and the
+        plan: for each question in graph order, its step, drift and the float of its exact
+        key when that is a short decimal), cached."""
         if variant not in self._envs:
             g = self.graph_for(variant)
             env = {str(s): float(v) for s, v in g.given.items()}
             env.update({s.id: float(s.value) for s in g})
             # how far the shown (carry policy) value may sit from the exact one
             drift = {s.id: abs(float(s.value) - float(s.exact)) for s in g}
-            short = {s.id: float(s.exact) for s in g if is_short_decimal(s.exact)}
-            self._envs[variant] = (g, env, drift, short)
+            plan = [
+                (s, s.id, drift[s.id], float(s.exact) if is_short_decimal(s.exact) else None, self._step_pts[s.id])
+                for s in g
+                if s.id in self._numbers
+            ]
+            self._envs[variant] = (g, env, drift, plan)
         return self._envs[variant]
 
     # ---- marking
     def mark(self, answers: dict, student: str = "student") -> Result:
         """Every question marked: answered, missing or unreadable, in question order."""
-        answers = dict(answers)
-        variant = answers.pop("variant", None)
+        variant = answers.get("variant")
         variant = None if is_blank(variant) else str(variant)
-        g, key, drift, short = self.key_env(variant)
-        asked = self._numbers
-        problems = self._unknown_keys(answers, g, asked)
+        g, key, _, plan = self.key_env(variant)
+        problems = self._unknown_keys(answers, g, self._numbers)
         results: dict[str, StepResult] = {}
-        mine: dict[str, tuple[float, float]] = {}  # step -> (student's value, its spread), real work only
-        quick = self._quick
-        for st in g:  # graph order: every dependency is marked before the steps that use it
-            sid = st.id
-            if sid in asked:
-                raw = answers.get(sid)
-                results[sid] = quick(sid, raw, key[sid], drift[sid], short.get(sid), mine) or self._mark_step(
-                    g, key, drift[sid], st, raw, mine, short.get(sid)
+        work = Work(key)
+        mine, cur, half, d, rtol, fast = work.mine, work.cur, self._half, self._d, self._rtol, self._fast
+        for st, sid, drift, short, pts in plan:  # graph order: dependencies are marked before the steps using them
+            raw = answers.get(sid)
+            if type(raw) is not str and isinstance(raw, Number):
+                raw = raw.text
+            m = _plain_match(raw) if fast and type(raw) is str else None
+            if m is None or not isinstance(raw, str):
+                results[sid] = self._mark_step(g, key, drift, st, raw, work, short)
+                continue
+            v, places, expected = float(raw), len(m[1] or ""), key[sid]
+            if v == short or (places >= d and abs(v - expected) <= half + drift + rtol * abs(expected)):
+                # the exact key, however short (carried exactly), or right at the sheet's
+                # places: the commonest answer of all, marked here without another call
+                cur[sid] = v
+                if v == short:
+                    mine[sid] = 0.0
+                elif v or not expected:
+                    mine[sid] = _HALF[places] if places < 16 else 0.0
+                results[sid] = StepResult(
+                    "correct", raw, expected, self._numbers[sid], (), None, None, (), (), pts, pts
                 )
-        return Result(student, variant, {sid: results[sid] for sid in self.questions.ids}, problems)
+                continue
+            results[sid] = self._quick(g, key, st, raw, v, places, drift, work) or self._mark_step(
+                g, key, drift, st, raw, work, short
+            )
+        if not self._in_graph_order:
+            results = {sid: results[sid] for sid in self.questions.ids}
+        return Result(student, variant, results, problems)
 
-    def _unknown_keys(self, answers: dict, g, asked: set) -> list[str]:
+    def _unknown_keys(self, answers: dict, g, asked) -> list[str]:
         problems = []
         for k in answers:
-            if k in asked or k == "student":
+            if k in asked or k in ("student", "variant"):
                 continue
             if k in g.by_id:
                 problems.append(f"{k}: not a question on this sheet, not marked")
@@ -168,50 +178,52 @@ class Checker:
     def _points(self, st) -> float:
         return self.step_points.get(st.id, float(self.options.points.get(st.kind, 1.0)))
 
-    def _quick(self, sid: str, raw, expected: float, drift: float, short, mine) -> StepResult | None:
-        """The common case, without parsing: a plain decimal that agrees with the key at its
-        precision (or equals the exact key), graded by the same precision rule. None: mark
-        it in full (follow-through, slips, diagnosis). Written for speed: most answers of
-        a class take this path."""
-        if type(raw) is not str:
-            if not isinstance(raw, Number):
-                return None
-            raw = raw.text
-        m = _plain_match(raw)
-        if m is None or not self._fast:
-            return None
-        v = float(raw)
-        places = len(m[1]) if m[1] else 0
-        if v == short:  # the exact key, however short: carried exactly
-            mine[sid] = (v, 0.0)
-            pts = self._step_pts[sid]
-            return StepResult("correct", raw, expected, self._numbers[sid], points=pts, max_points=pts)
+    def _grade(self, v: float, places: int) -> Grade:
+        """The precision's worth of a plain decimal (it depends on its places and
+        significant figures only, so it is worked out once for each)."""
+        k = (places, sigfigs(v, places))
+        worth = self._grades.get(k)
+        if worth is None:
+            worth = self._grades[k] = grade(Stated(v, places, False), self.standard, self.options.imprecise_credit)
+        return worth
+
+    def _quick(self, g, key, st, raw: str, v: float, places: int, drift: float, work: Work) -> StepResult | None:
+        """A plain decimal (``v``, typed with ``places``) that is not simply right: right at
+        fewer places, or right from the student's own earlier answers, graded by the same
+        precision rule, without parsing. None: mark it in full (slips, diagnosis)."""
+        sid, expected, pts = st.id, key[st.id], self._step_pts[st.id]
         if places >= self._d:
-            if abs(v - expected) > self._half + drift + self._rtol * abs(expected):
-                return None
-            if v or not expected:
-                mine[sid] = (v, _HALF[places] if places < 16 else 0.0)
-            pts = self._step_pts[sid]
-            return StepResult("correct", raw, expected, self._numbers[sid], points=pts, max_points=pts)
-        worth = grade(Stated(v, places, False), self.standard, self.options.imprecise_credit)
-        if worth.factor == 0 or abs(v - expected) > _HALF[places] + EPSILON + drift + self._rtol * abs(expected):
-            return None
+            worth, tol = _FULL, self._half
+        else:
+            worth = self._grade(v, places)
+            tol = _HALF[places] + EPSILON
+            if worth.factor == 0:  # right or not, too rough to earn anything or to carry
+                if abs(v - expected) > tol + drift:
+                    return None  # wrong: the full marking may name a misconception
+                rough = (worth.remark,) if worth.remark else ()
+                return StepResult("imprecise", raw, expected, self._numbers[sid], remarks=rough, max_points=pts)
         if v or not expected:
-            mine[sid] = (v, _HALF[places])
-        pts = self._step_pts[sid]
-        verdict = "correct" if worth.factor == 1 else "imprecise"
-        remarks = [worth.remark] if worth.remark else []
+            work.mine[sid], work.cur[sid] = _HALF[places] if places < 16 else 0.0, v
+        follows: list[str]
+        if abs(v - expected) <= tol + drift + self._rtol * abs(expected):
+            verdict, credit, follows, remarks = "correct", 1.0, [], []
+        else:
+            found, follows, _, _ = self._follow(g, key, st, v, tol, work)
+            if found is None:
+                return None
+            verdict = found
+            credit = self.options.follow_through_credit if follows else 1.0
+            remarks = [] if follows else [CARRIED]
+        if worth.remark:
+            remarks.append(worth.remark)
+        if worth.factor < 1:
+            verdict = "imprecise"
+        points = pts if credit == 1 and worth.factor == 1 else round(pts * credit * worth.factor, 6)
         return StepResult(
-            verdict,
-            raw,
-            expected,
-            self._numbers[sid],
-            remarks=remarks,
-            points=round(pts * worth.factor, 6),
-            max_points=pts,
+            verdict, raw, expected, self._numbers[sid], follows, remarks=remarks, points=points, max_points=pts
         )
 
-    def _mark_step(self, g, key, drift, st, raw, mine, short=None) -> StepResult:
+    def _mark_step(self, g, key, drift, st, raw, work: Work, short=None) -> StepResult:
         pts = self._step_pts[st.id]
         r = StepResult("missing", None, key[st.id], question=self._numbers[st.id], max_points=pts)
         if is_blank(raw):
@@ -236,15 +248,15 @@ class Checker:
         stated = Stated(ans.value, ans.places, exact or (ans.number is not None and ans.places is None))
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         if worth.factor > 0 and not (ans.value == 0 and key[st.id] != 0):
-            mine[st.id] = (ans.value, spread(stated, self.standard))
+            work.keep(st.id, ans.value, spread(stated, self.standard))
         if worth.factor == 0:  # says too little to earn anything, right or wrong
             self._too_rough(g, key, drift, st, stated, r)
-            r.remarks.append(worth.remark or "")
+            r.remark(worth.remark or "")
             return r
         if exact:
             r.verdict = "correct"
         else:
-            self._relate(g, key, drift, st, stated, ans.places, mine, r)
+            self._relate(g, key, drift, st, stated, ans.places, work, r)
         self._score(r, worth)
         return r
 
@@ -256,12 +268,12 @@ class Checker:
             base = o.follow_through_credit if r.follows else 1.0
             credit = max(0.0, base - o.slip_penalty)
         if worth.remark:
-            r.remarks.append(worth.remark)
+            r.remark(worth.remark)
         if r.verdict != "wrong" and worth.factor < 1:
             r.verdict = "imprecise"
         r.points = round(r.max_points * credit * worth.factor, 6)
 
-    def _relate(self, g, key, drift, st, stated: Stated, places, mine, r: StepResult) -> None:
+    def _relate(self, g, key, drift, st, stated: Stated, places, work: Work, r: StepResult) -> None:
         """Sets ``r.verdict`` to how the answer relates to the key and the student's own work
         (correct, follow-through, slip or wrong) and explains it."""
         v, expected = stated.value, key[st.id]
@@ -269,17 +281,13 @@ class Checker:
         if within(v, expected, tol + drift + self.options.rtol * abs(expected)):
             r.verdict = "correct"
             return
-        own, shown, used, spread_ = self._own_values(g, key, st, mine)
-        off = [d for d in used if not within(mine[d][0], key[d], max(mine[d][1], half_unit(self.spec.decimals)))]
-        f = self.compiled.fn(("step", st.id), lambda: st.formula)
-        for values in (own, shown):
-            a = call(f, values)
-            if a is not None and within(v, a, tol + spread_ + self.options.rtol * abs(a)):
-                r.verdict, r.follows = ("follow-through", off) if off else ("correct", [])
-                if not off:
-                    r.remarks.append("agrees with the rounded values carried from earlier steps")
-                return
-        envs = [(False, key, drift), (True, own, spread_)] if used else [(False, key, drift)]
+        verdict, off, used, spread_ = self._follow(g, key, st, v, tol, work)
+        if verdict is not None:
+            r.verdict, r.follows = verdict, off
+            if not off:
+                r.remark(CARRIED)
+            return
+        envs = [(False, key, drift), (True, work.cur, spread_)] if used else [(False, key, drift)]
         if places is not None:  # a slip or a misconception reproduces the digits written
             tol = half_unit(min(places, self.spec.decimals))
         slips = self.diagnoser.slip(g, st, v, tol, places, envs)
@@ -288,10 +296,48 @@ class Checker:
             from_own = slips.own[m.name] and bool(off)
             r.verdict, r.follows, r.misconception = "slip", off if from_own else [], m.name
             r.diagnosis = m.message(g, st)
-            r.remarks.append(("follows from your " + ", ".join(off) + "; " if from_own else "") + m.title)
+            r.remark(("follows from your " + ", ".join(off) + "; " if from_own else "") + m.title)
             return
         r.verdict = "wrong"
         self._name_misconception(g, st, v, tol, places, envs, off, r)
+
+    def _compiled_step(self, g, st) -> tuple:
+        """The step's formula, and its partial derivatives by each input, compiled once."""
+        fns = self._step_fns.get(st.id)
+        if fns is None:
+            f = self.compiled.fn(("step", st.id), lambda: st.formula)
+            fns = self._step_fns[st.id] = (f, Derivatives(g, st))
+        return fns
+
+    def _follow(self, g, key, st, v: float, tol: float, work: Work) -> tuple[str | None, list, list, float]:
+        """Whether ``v`` is the step's formula on the student's own earlier answers (where
+        they did real work; the key elsewhere, exact or as printed at the sheet's places),
+        give or take how far their stated precision moves it (first order). Returns
+        ("follow-through" | "correct" | None, the answers used that were off the key, the
+        answers used, that spread)."""
+        mine, cur = work.mine, work.cur
+        used = [dep for dep in st.deps if dep in mine]
+        off = [d for d in used if not within(cur[d], key[d], max(mine[d], self._half))]
+        f, derivatives = self._compiled_step(g, st)
+        a = call(f, cur)
+        room = tol + self._rtol * abs(a or 0.0)
+        if a is not None and within(v, a, room):  # found without the spread, which only widens
+            return ("follow-through" if off else "correct"), off, used, 0.0
+        total = 0.0
+        for dep in used:
+            if mine[dep]:
+                total += abs(call(derivatives[dep], cur) or 0.0) * mine[dep]
+        found = a is not None and within(v, a, room + total)
+        if not found and len(used) < len(st.deps):  # the unanswered inputs as printed
+            shown = dict(cur)
+            for dep in st.deps:
+                if dep not in mine:
+                    shown[dep] = round_half_up_float(key[dep], self._d)
+            a = call(f, shown)
+            found = a is not None and within(v, a, tol + total + self._rtol * abs(a))
+        if not found:
+            return None, off, used, total
+        return ("follow-through" if off else "correct"), off, used, total
 
     def _too_rough(self, g, key, drift, st, stated: Stated, r: StepResult) -> None:
         """An answer with one significant figure or none: imprecise when it agrees with the
@@ -312,37 +358,18 @@ class Checker:
             if found.own[m.name]:
                 r.follows = off
             if found.truncated[m.name]:
-                r.remarks.append(THEN_CUT)
+                r.remark(THEN_CUT)
         elif found.found:
             r.possibilities = [m.title for m in found.found]
             r.diagnosis = "Several mistakes give this number: " + "; ".join(r.possibilities) + "."
-
-    def _own_values(self, g, key, st, mine) -> tuple[dict, dict, list, float]:
-        """The step's inputs as the student had them: their own answers where they did real
-        work, else the key (exact, and as printed at the sheet's places); the answers used;
-        and how far their stated precision can move the step's value (first order)."""
-        own = dict(key)
-        used = [dep for dep in st.deps if dep in mine]
-        for dep in used:
-            own[dep] = mine[dep][0]
-        shown = dict(own)
-        for dep in st.deps:
-            if dep not in mine:
-                shown[dep] = round_half_up_float(key[dep], self.spec.decimals)
-        total = 0.0
-        for dep in used:
-            if mine[dep][1]:
-                df = self.compiled.fn(("d", st.id, dep), lambda dep=dep: sp.diff(st.formula, g[dep].symbol))
-                total += abs(call(df, own) or 0.0) * mine[dep][1]
-        return own, shown, used, total
 
     def _mark_formula(self, g, st, ans, r: StepResult) -> StepResult:
         """A formula answer is right when it is equivalent to the step's formula; the step's
         inputs may also be written out (sigma(net) for out)."""
         defs = {g[dep].symbol: g[dep].formula for dep in st.deps}
-        same = _equivalent(ans.exact, st.formula) or _equivalent(ans.exact.xreplace(defs), st.formula.xreplace(defs))
+        same = equivalent(ans.exact, st.formula) or equivalent(ans.exact.xreplace(defs), st.formula.xreplace(defs))
         r.verdict = "correct" if same else "wrong"
         r.points = r.max_points if same else 0.0
         if not same:
-            r.remarks.append(f"not equivalent to {st.formula}")
+            r.remark(f"not equivalent to {st.formula}")
         return r
