@@ -50,31 +50,19 @@ class Diagnoser:
     def __init__(self, compiled: Compiled, decimals: int) -> None:
         self.compiled, self.decimals = compiled, decimals
 
-    def rewrites(self, m: Misconception, g, st, places) -> list:
-        """The compiled rewrites of one step under one entry (the same for every variant)."""
-        k = ("alts", m.name, st.id, places)
-        if k not in self.compiled.cache:
-            forms = m.alternatives(g, st, places, self.decimals)
-            self.compiled.cache[k] = [
-                self.compiled.fn(("alt", m.name, st.id, places, i), lambda a=a: a) for i, a in enumerate(forms)
-            ]
-        return self.compiled.cache[k]
-
     def table(self, entries, g, st, places) -> tuple[list, Callable | None, list]:
         """Every rewrite of one step by ``entries``: (the entry of each, one compiled function
-        giving all their values at once, and each one alone, for when one of them cannot
-        be evaluated). Made once per step, entries and places."""
+        giving all their values at once, and the rewrites themselves). Made once per step,
+        entries and places."""
         k = ("table", tuple(m.name for m in entries), st.id, places)
         if k not in self.compiled.cache:
-            owners, singles, forms = [], [], []
+            owners, forms = [], []
             for m in entries:
-                fs = self.rewrites(m, g, st, places)
                 alts = m.alternatives(g, st, places, self.decimals)
-                owners += [m] * len(fs)
-                singles += fs
+                owners += [m] * len(alts)
                 forms += alts
             together = self.compiled.fn(k + ("all",), lambda: sp.Tuple(*forms)) if forms else None
-            self.compiled.cache[k] = (owners, together, singles)
+            self.compiled.cache[k] = (owners, together, [(k, i, a) for i, a in enumerate(forms)])
         return self.compiled.cache[k]
 
     def explain(self, entries, g, st, v: float, tol: float, places, envs) -> Explanation:
@@ -82,15 +70,15 @@ class Diagnoser:
         triples: spread is how far the values' own rounding can move the result); a
         misconception may also be followed by a truncation to the answer's places."""
         out = Explanation()
-        owners, together, singles = self.table(entries, g, st, places)
+        owners, together, forms = self.table(entries, g, st, places)
         if together is None:
             return out
         for own, env, spread in envs:
             values: list[float | None]
             try:
                 values = [float(a) for a in together(env)]
-            except (ArithmeticError, ValueError, KeyError, TypeError):
-                values = [call(f, env) for f in singles]
+            except (ArithmeticError, ValueError, KeyError, TypeError):  # one of them fails here
+                values = [call(self.single(*form), env) for form in forms]
             for m, a in zip(owners, values, strict=True):
                 if a is None or not math.isfinite(a):
                     continue
@@ -99,6 +87,11 @@ class Diagnoser:
                 elif places and cut_off(v, a, spread, places):
                     out.add(m, own, True)
         return out
+
+    def single(self, table: tuple, i: int, form):
+        """Rewrite ``i`` of a table compiled alone (when the table cannot be evaluated as a
+        whole)."""
+        return self.compiled.fn(table + ("single", i), lambda: form)
 
     def slip(self, g, st, v, tol, places, envs) -> Explanation:
         """Truncated (the step's value, or the student's own, cut off rather than rounded)

@@ -36,9 +36,11 @@ from derive.teach.worksheet import select_blanks
 
 #: A plain decimal, as most answers are typed (the quick path); its decimals are group 1.
 _plain_match = re.compile(r"[+-]?[0-9]{1,15}(?:\.([0-9]{1,15}))?").fullmatch
-_HALF = tuple(half_unit(p) for p in range(16))  # half a unit in the last of p places
+_HALF = tuple(half_unit(p) for p in range(16))  # half a unit in the last of p places (p <= 15)
 
 _FULL = Grade(1.0, None)
+#: Right answers typed alike share one result, up to this many texts per question and variant.
+SHARED = 64
 #: The remark on an answer that is right from the rounded values of the earlier steps.
 CARRIED = "agrees with the rounded values carried from earlier steps"
 
@@ -109,16 +111,17 @@ class Checker:
 
     def key_env(self, variant: str | None):
         """(graph, float env of every given and key value, carry drift per step, and the
-        plan: for each question in graph order, its step, drift and the float of its exact
-        key when that is a short decimal), cached."""
+        plan: for each question in graph order, its step, id, drift, the float of its exact
+        key when that is a short decimal, its points and the results shared by the right
+        answers typed alike), cached."""
         if variant not in self._envs:
             g = self.graph_for(variant)
             env = {str(s): float(v) for s, v in g.given.items()}
             env.update({s.id: float(s.value) for s in g})
             # how far the shown (carry policy) value may sit from the exact one
             drift = {s.id: abs(float(s.value) - float(s.exact)) for s in g}
-            plan = [
-                (s, s.id, drift[s.id], float(s.exact) if is_short_decimal(s.exact) else None, self._step_pts[s.id])
+            plan: list[tuple] = [
+                (s, s.id, drift[s.id], float(s.exact) if is_short_decimal(s.exact) else None, self._step_pts[s.id], {})
                 for s in g
                 if s.id in self._numbers
             ]
@@ -134,29 +137,18 @@ class Checker:
         problems = self._unknown_keys(answers, g, self._numbers)
         results: dict[str, StepResult] = {}
         work = Work(key)
-        mine, cur, half, d, rtol, fast = work.mine, work.cur, self._half, self._d, self._rtol, self._fast
-        for st, sid, drift, short, pts in plan:  # graph order: dependencies are marked before the steps using them
+        mine, cur = work.mine, work.cur
+        for st, sid, drift, short, _, same in plan:  # graph order: a step's inputs are marked before it
             raw = answers.get(sid)
             if type(raw) is not str and isinstance(raw, Number):
                 raw = raw.text
-            m = _plain_match(raw) if fast and type(raw) is str else None
-            if m is None or not isinstance(raw, str):
-                results[sid] = self._mark_step(g, key, drift, st, raw, work, short)
+            hit = same.get(raw) if type(raw) is str else None
+            if hit is not None:  # this text, marked from the key alone before: the commonest case
+                results[sid], v, spread = hit
+                if spread is not None:
+                    mine[sid], cur[sid] = spread, v
                 continue
-            v, places, expected = float(raw), len(m[1] or ""), key[sid]
-            if v == short or (places >= d and abs(v - expected) <= half + drift + rtol * abs(expected)):
-                # the exact key, however short (carried exactly), or right at the sheet's
-                # places: the commonest answer of all, marked here without another call
-                cur[sid] = v
-                if v == short:
-                    mine[sid] = 0.0
-                elif v or not expected:
-                    mine[sid] = _HALF[places] if places < 16 else 0.0
-                results[sid] = StepResult(
-                    "correct", raw, expected, self._numbers[sid], (), None, None, (), (), pts, pts
-                )
-                continue
-            results[sid] = self._quick(g, key, st, raw, v, places, drift, work) or self._mark_step(
+            results[sid] = self._quick(g, key, st, raw, drift, short, work, same) or self._mark_step(
                 g, key, drift, st, raw, work, short
             )
         if not self._in_graph_order:
@@ -187,41 +179,51 @@ class Checker:
             worth = self._grades[k] = grade(Stated(v, places, False), self.standard, self.options.imprecise_credit)
         return worth
 
-    def _quick(self, g, key, st, raw: str, v: float, places: int, drift: float, work: Work) -> StepResult | None:
-        """A plain decimal (``v``, typed with ``places``) that is not simply right: right at
-        fewer places, or right from the student's own earlier answers, graded by the same
-        precision rule, without parsing. None: mark it in full (slips, diagnosis)."""
-        sid, expected, pts = st.id, key[st.id], self._step_pts[st.id]
-        if places >= self._d:
-            worth, tol = _FULL, self._half
-        else:
-            worth = self._grade(v, places)
-            tol = _HALF[places] + EPSILON
-            if worth.factor == 0:  # right or not, too rough to earn anything or to carry
-                if abs(v - expected) > tol + drift:
-                    return None  # wrong: the full marking may name a misconception
-                rough = (worth.remark,) if worth.remark else ()
-                return StepResult("imprecise", raw, expected, self._numbers[sid], remarks=rough, max_points=pts)
-        if v or not expected:
-            work.mine[sid], work.cur[sid] = _HALF[places] if places < 16 else 0.0, v
-        follows: list[str]
+    def _quick(self, g, key, st, raw, drift: float, short, work: Work, same: dict) -> StepResult | None:
+        """A plain decimal, marked without parsing: right (exactly, at the sheet's places, or
+        at fewer places as the precision rule grades it) or right from the student's own
+        earlier answers. What the key alone decides is kept in ``same`` for the next
+        student who types the same text. None: mark it in full (slips, diagnosis)."""
+        m = _plain_match(raw) if self._fast and type(raw) is str else None
+        if m is None:
+            return None
+        sid, v, places = st.id, float(raw), len(m[1] or "")
+        expected, pts, q = key[sid], self._step_pts[sid], self._numbers[sid]
+        if v == short:  # the exact key, however short: carried exactly
+            r = StepResult("correct", raw, expected, q, points=pts, max_points=pts)
+            return self._share(same, sid, raw, r, v, 0.0, work)
+        worth = _FULL if places >= self._d else self._grade(v, places)
+        tol = _HALF[min(places, self._d)] + EPSILON
+        # what the answer carries into later steps: nothing when it is a zero standing for a
+        # non-zero key, or too rough to earn anything
+        spread = _HALF[places] if (v or not expected) and worth.factor > 0 else None
         if abs(v - expected) <= tol + drift + self._rtol * abs(expected):
-            verdict, credit, follows, remarks = "correct", 1.0, [], []
-        else:
-            found, follows, _, _ = self._follow(g, key, st, v, tol, work)
-            if found is None:
-                return None
-            verdict = found
-            credit = self.options.follow_through_credit if follows else 1.0
-            remarks = [] if follows else [CARRIED]
-        if worth.remark:
-            remarks.append(worth.remark)
-        if worth.factor < 1:
-            verdict = "imprecise"
-        points = pts if credit == 1 and worth.factor == 1 else round(pts * credit * worth.factor, 6)
-        return StepResult(
-            verdict, raw, expected, self._numbers[sid], follows, remarks=remarks, points=points, max_points=pts
-        )
+            verdict = "correct" if worth.factor == 1 else "imprecise"
+            remarks: tuple[str, ...] = (worth.remark,) if worth.remark else ()
+            points = round(pts * worth.factor, 6)
+            r = StepResult(verdict, raw, expected, q, remarks=remarks, points=points, max_points=pts)
+            return self._share(same, sid, raw, r, v, spread, work)
+        if spread is None:
+            return None  # wrong, and saying little: the full marking may name a misconception
+        work.keep(sid, v, spread)
+        found, follows, _, _ = self._follow(g, key, st, v, tol, work)
+        if found is None:
+            return None
+        remarks = tuple(filter(None, [None if follows else CARRIED, worth.remark]))
+        credit = self.options.follow_through_credit if follows else 1.0
+        verdict = found if worth.factor == 1 else "imprecise"
+        points = round(pts * credit * worth.factor, 6)
+        return StepResult(verdict, raw, expected, q, follows, remarks=remarks, points=points, max_points=pts)
+
+    @staticmethod
+    def _share(same: dict, sid: str, raw: str, r: StepResult, v: float, spread, work: Work) -> StepResult:
+        """Keep a result the key alone decided, for the next student who types ``raw``, and
+        carry the answer into this student's own work when it says something."""
+        if len(same) < SHARED:
+            same[raw] = (r, v, spread)
+        if spread is not None:
+            work.keep(sid, v, spread)
+        return r
 
     def _mark_step(self, g, key, drift, st, raw, work: Work, short=None) -> StepResult:
         pts = self._step_pts[st.id]

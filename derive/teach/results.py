@@ -35,7 +35,9 @@ class Options:
 @dataclass(slots=True)
 class StepResult:
     """One question marked. Light on purpose (slots, shared empty tuples): a class of ten
-    thousand submissions makes a third of a million of them."""
+    thousand submissions makes a third of a million of them. Read-only once marking has
+    returned it: students who typed the same right answer to the same question of the same
+    variant are handed one shared result."""
 
     verdict: str
     given: str | None
