@@ -280,3 +280,11 @@ def test_exact_text_round_trips():
         from derive.model.numbers import read_number
 
         assert read_number(exact_text(v)).value == v
+
+
+def test_sigfigs_sets_the_standard():
+    """--sigfigs 3: three significant figures meet the standard, two are imprecise."""
+    ch = Checker(FOUR.spec, "four", Options(sigfigs=3), FOUR.base)
+    marks = {a: ch.mark({"out_h1": a}).steps["out_h1"] for a in ("0.593", "0.59", "0.5929")}
+    assert [(m.verdict, m.points) for m in marks.values()] == [("correct", 1.0), ("imprecise", 0.5), ("correct", 1.0)]
+    assert marks["0.593"].note is None
