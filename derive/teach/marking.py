@@ -112,8 +112,8 @@ class Checker:
     def key_env(self, variant: str | None):
         """(graph, float env of every given and key value, carry drift per step, and the
         plan: for each question in graph order, its step, id, drift, the float of its exact
-        key when that is a short decimal, its points and the results shared by the right
-        answers typed alike), cached."""
+        key when that is a short decimal, and the results shared by the answers typed alike
+        that the key alone decides), cached."""
         if variant not in self._envs:
             g = self.graph_for(variant)
             env = {str(s): float(v) for s, v in g.given.items()}
@@ -121,7 +121,7 @@ class Checker:
             # how far the shown (carry policy) value may sit from the exact one
             drift = {s.id: abs(float(s.value) - float(s.exact)) for s in g}
             plan: list[tuple] = [
-                (s, s.id, drift[s.id], float(s.exact) if is_short_decimal(s.exact) else None, self._step_pts[s.id], {})
+                (s, s.id, drift[s.id], float(s.exact) if is_short_decimal(s.exact) else None, {})
                 for s in g
                 if s.id in self._numbers
             ]
@@ -138,7 +138,7 @@ class Checker:
         results: dict[str, StepResult] = {}
         work = Work(key)
         mine, cur = work.mine, work.cur
-        for st, sid, drift, short, _, same in plan:  # graph order: a step's inputs are marked before it
+        for st, sid, drift, short, same in plan:  # graph order: a step's inputs are marked before it
             raw = answers.get(sid)
             if type(raw) is not str and isinstance(raw, Number):
                 raw = raw.text
