@@ -3,11 +3,10 @@ ANSWERS...``: marks answers step by step, for one student or a class."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from derive.cli.common import fraction, nonnegative, resolve_spec
+from derive.cli.common import fraction, nonnegative, points_option, resolve_spec
 from derive.errors import UsageError, one_line
 
 HELP = "mark answers step by step (follow-through, misconceptions)"
@@ -69,18 +68,6 @@ def add_arguments(c) -> None:
     )
 
 
-def _points(option: str | None) -> dict[str, float]:
-    points = {}
-    for item in (option or "").split(","):
-        if item.strip():
-            kind, _, val = item.partition("=")
-            try:
-                points[kind.strip()] = nonnegative(val)
-            except argparse.ArgumentTypeError:
-                raise UsageError(f"--points: expected kind=number (a finite number 0 or more), got {item!r}") from None
-    return points
-
-
 def run(args) -> int:
     import json
 
@@ -89,7 +76,7 @@ def run(args) -> int:
 
     options = Options(
         args.follow_through_credit,
-        _points(args.points),
+        points_option(args.points),
         args.rtol,
         args.sigfigs,
         imprecise_credit=args.imprecise_credit,

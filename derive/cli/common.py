@@ -59,6 +59,24 @@ def nonnegative(text: str) -> float:
     return v
 
 
+def points_option(option: str | None) -> dict[str, float]:
+    """``--points grad=2,new=1``: points per step kind (a finite number 0 or more each);
+    the kinds not named are worth 1."""
+    from derive.model.names import STEP_KINDS
+
+    points = {}
+    for item in names(option):
+        kind, _, val = item.partition("=")
+        kind = kind.strip()
+        if kind not in STEP_KINDS:
+            raise UsageError(f"--points: unknown step kind {kind!r} (kinds: {', '.join(STEP_KINDS)})")
+        try:
+            points[kind] = nonnegative(val)
+        except argparse.ArgumentTypeError:
+            raise UsageError(f"--points: expected kind=number (a finite number 0 or more), got {item!r}") from None
+    return points
+
+
 def names(option: str | None) -> list[str]:
     """A comma-separated option as a list of names (empty entries dropped)."""
     return [n.strip() for n in option.split(",") if n.strip()] if option else []

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from derive.cli.common import count, names, plots_available, resolve_spec
+from derive.cli.common import count, names, plots_available, points_option, resolve_spec
 from derive.errors import UsageError
 
 HELP = "printable worksheets: variants, sheets, answer keys, templates"
 FIGURES = ("tangent", "surface", "boundary")
+LAYOUTS = ("standard", "compact")  # as derive.present.worksheet (not imported: --help stays light)
+KEYS = ("full", "answers", "both")
+HEADER = ("school", "course", "date")
+
+
+def _header(spec, args) -> tuple[tuple[str, str], ...]:
+    """The header fields: the command line's, else the spec's ``sheet:``."""
+    values = {f: getattr(args, f) or spec.sheet.get(f, "") for f in HEADER}
+    return tuple((f.capitalize(), v) for f, v in values.items() if v)
 
 
 def add_arguments(ws) -> None:
@@ -21,6 +30,13 @@ def add_arguments(ws) -> None:
     ws.add_argument("--moodle", action="store_true", help="also write moodle.xml (a Moodle XML question bank)")
     ws.add_argument("--derivations", help="comma-separated derivation sheets to add to each sheet (e.g. sigmoid)")
     ws.add_argument("--figures", help="figures to add to each sheet by name: " + ", ".join(FIGURES))
+    ws.add_argument("--layout", choices=LAYOUTS, default="standard", help="compact: givens and questions on one page")
+    ws.add_argument("--key", choices=KEYS, default="full", help="full worked keys, answers-only tables, or both")
+    ws.add_argument("--points", help="points per step kind, as for check: grad=2,new=1 (default 1 each)")
+    for field in HEADER:
+        ws.add_argument(
+            f"--{field}", help=f"the {field} printed in the sheet's header (default: the spec's sheet.{field})"
+        )
     ws.add_argument("--force", action="store_true", help="overwrite existing answer files")
     ws.add_argument("-o", "--output", required=True, help="the output folder")
 
@@ -28,7 +44,7 @@ def add_arguments(ws) -> None:
 def run(args) -> int:
     from derive.graph.derivations import DERIVATIONS
     from derive.model.spec import SpecError, load_spec
-    from derive.present.worksheet import worksheet_files, write_worksheet
+    from derive.present.worksheet import SheetStyle, check_destination, worksheet_files, write_worksheet
     from derive.teach.variants import VariantError
     from derive.teach.worksheet import build_worksheet, variant_stem
 
@@ -43,6 +59,9 @@ def run(args) -> int:
         "moodle": args.moodle,
         "derivations": args.derivations,
         "figures": args.figures,
+        "layout": args.layout,
+        "key": args.key,
+        "points": args.points,
     }
     derivations, figures = names(args.derivations), names(args.figures)
     unknown = [d for d in derivations if d not in DERIVATIONS]
@@ -55,12 +74,13 @@ def run(args) -> int:
         plots_available()
     try:
         ws = build_worksheet(spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant)
+        ws.points = points_option(args.points)
     except VariantError as e:
         raise SpecError(spec.source, "", str(e)) from None
-    files = worksheet_files(
-        ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations, figures=figures
-    )
-    write_worksheet(files, Path(args.output), force=args.force)
+    style = SheetStyle(args.layout, args.key, _header(spec, args))
+    check_destination(Path(args.output), ws, args.force)  # refused before any work, not after
+    files = worksheet_files(ws, args.pdf, args.moodle, options, derivations, figures, style)
+    write_worksheet(files, Path(args.output), ws, force=args.force)
     n = len(ws.variants)
     print(
         f"wrote {len(files)} files for {n} variant{'s' * (n != 1)} to {args.output} "

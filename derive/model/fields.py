@@ -280,6 +280,15 @@ VARY = Section(
     "how worksheet variants draw their numbers",
 )
 
+SHEET = Section(
+    {
+        "school": Field(Text(120), default=""),
+        "course": Field(Text(120), default=""),
+        "date": Field(Text(60), default=""),
+    },
+    "what a printed worksheet's header shows (each may also be given on the command line)",
+)
+
 #: The whole spec.
 TOP = Section(
     {
@@ -296,6 +305,7 @@ TOP = Section(
         "batch": Field(OneOf(REDUCTIONS), default="mean"),
         "published": Field(PUBLISHED),
         "vary": Field(VARY, default={}),
+        "sheet": Field(SHEET, default={}),
     },
     "a network, one sample (or a batch) and one gradient-descent step",
     one_of=(("sample", "samples"),),

@@ -97,6 +97,7 @@ class Spec:
     # worksheet variants: {weights|biases|x: (low, high, step) Numbers, max_net}
     vary: dict = field(default_factory=dict)
     written: dict[str, Number] = field(default_factory=dict)  # given name (w1, i1, eta) -> as written
+    sheet: dict[str, str] = field(default_factory=dict)  # a worksheet header: school, course, date
     text: str = field(default="", repr=False)  # the YAML it was read from (a worksheet's manifest keeps it)
 
     @property

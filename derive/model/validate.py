@@ -37,6 +37,7 @@ from derive.model.fields import (
     PUBLISHED,
     ROUNDING,
     SAMPLE,
+    SHEET,
     TOP,
     VARY,
     ListOf,
@@ -80,6 +81,8 @@ class _Validator(FieldChecker):
         self.check_unique_names(out)
         self.published(self.field(d, "published", TOP), out)
         out["vary"] = self.vary(self.field(d, "vary", TOP))
+        sheet = self.field(d, "sheet", TOP)
+        out["sheet"] = {k: self.field(sheet, k, SHEET, "sheet") for k in SHEET.fields}
         return _settle(out)
 
     def network(self, net: dict, d: dict, out: dict):

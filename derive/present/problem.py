@@ -21,6 +21,7 @@ class QuestionView:
     id: str
     tex: str  # the quantity's LaTeX
     text: str  # what it is, in words
+    points: float = 1.0
 
 
 def statement(spec) -> Parts:
@@ -53,7 +54,10 @@ class ProblemView:
         self.title = spec.title
         self.story = spec.story
         self.d = spec.decimals
-        self.questions = [QuestionView(q.number, q.id, names[g[q.id].symbol], q.text) for q in ws.questions(variant)]
+        self.questions = [
+            QuestionView(q.number, q.id, names[g[q.id].symbol], q.text, q.points) for q in ws.questions(variant)
+        ]
+        self.total = sum(q.points for q in self.questions)
         blank = set(ws.blanks)
         self.params = [(latex_name(n), what, fmt(v, self.d, True)) for n, what, v in spec.parameters()]
         multi = len(spec.samples) > 1

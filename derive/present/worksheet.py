@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from derive.figures import figure
@@ -17,6 +18,7 @@ from derive.present.derivation import derivation_section
 from derive.present.diagram import diagram_svg, diagram_tikz
 from derive.present.env import make_env
 from derive.present.moodle import moodle_xml
+from derive.present.numbers import fmt
 from derive.present.pdf import compile_pdf
 from derive.present.problem import ProblemView
 from derive.present.render import render
@@ -26,17 +28,55 @@ from derive.teach.manifest import manifest_data
 from derive.teach.worksheet import Worksheet
 
 
-def render_sheet(ws: Worksheet, variant, fmt_name: str, derivations: str = "", figures: tuple = ()) -> str:
+@dataclass(frozen=True)
+class SheetStyle:
+    """How sheets and keys are laid out: ``layout`` standard (the givens and questions one
+    after the other) or compact (both on one page, in two columns); ``key`` full (the
+    worked walkthrough), answers (a table per variant) or both; ``header`` the (label,
+    value) pairs printed under the title: school, course, date."""
+
+    layout: str = "standard"
+    key: str = "full"
+    header: tuple[tuple[str, str], ...] = ()
+
+
+LAYOUTS = ("standard", "compact")
+KEYS = ("full", "answers", "both")
+
+
+def _working(view: ProblemView) -> str:
+    """The space left for working under each question on a compact sheet's column."""
+    n = max(len(view.questions), 1)
+    return f"{max(0.2, min(2.5, (20.0 - 1.6 * n) / n)):.1f}cm"
+
+
+def render_sheet(
+    ws: Worksheet, variant, fmt_name: str, derivations: str = "", figures: tuple = (), style: SheetStyle = SheetStyle()
+) -> str:
     """One variant's problem sheet; ``derivations`` is a rendered section appended to it and
     ``figures`` are names of figure files (figure-<kind>.png) shown after the questions."""
-    env = make_env(fmt_name)
-    view = ProblemView(ws, variant)
     if fmt_name == "tex":
-        return env.get_template("worksheet.tex.j2").render(
-            sheets=[view], diagram=diagram_tikz(variant.spec), derivations=derivations, figures=figures
-        )
-    return env.get_template("worksheet.md.j2").render(
-        s=view, svg="network.svg", derivations=derivations, figures=figures
+        return render_sheets(ws, [variant], derivations, figures, style)
+    view = ProblemView(ws, variant)
+    return (
+        make_env("md")
+        .get_template("worksheet.md.j2")
+        .render(s=view, svg="network.svg", derivations=derivations, figures=figures, style=style)
+    )
+
+
+def render_sheets(ws: Worksheet, variants, derivations: str, figures: tuple, style: SheetStyle) -> str:
+    """The LaTeX of the sheets of ``variants``, one after the other (each on an odd page)."""
+    views = [ProblemView(ws, v) for v in variants]
+    working = {view.id: _working(view) for view in views}
+    template = make_env("tex").get_template("worksheet.tex.j2")
+    return template.render(
+        sheets=views,
+        working=working,
+        diagram=diagram_tikz(ws.spec),
+        derivations=derivations,
+        figures=figures,
+        style=style,
     )
 
 
@@ -52,19 +92,32 @@ def render_key(ws: Worksheet, variant, fmt_name: str) -> str:
     return render(wt, fmt_name, questions)
 
 
-def render_class(ws: Worksheet, kind: str) -> str:
-    """All variants' sheets (``kind='sheets'``) or keys in one LaTeX document."""
-    env = make_env("tex")
-    diagram = diagram_tikz(ws.spec)
+def answer_rows(ws: Worksheet, variant) -> list[tuple]:
+    """(number, the quantity's LaTeX, the verified answer at the sheet's places, points) per question."""
+    view = ProblemView(ws, variant)
+    g, d = variant.graph, variant.spec.decimals
+    return [(q.number, q.tex, fmt(g[q.id].value, d), q.points) for q in view.questions]
+
+
+def render_answer_key(ws: Worksheet, variants, fmt_name: str, style: SheetStyle = SheetStyle()) -> str:
+    """The answers-only key: one table per variant (each on a page of its own in LaTeX)."""
+    keys = [(v.id, answer_rows(ws, v)) for v in variants]
+    name = "answer-key.tex.j2" if fmt_name == "tex" else "answer-key.md.j2"
+    return make_env(fmt_name).get_template(name).render(title=ws.spec.title, keys=keys, style=style)
+
+
+def render_class(ws: Worksheet, kind: str, derivations: str = "", figures: tuple = (), style=SheetStyle()) -> str:
+    """All variants' sheets (``kind='sheets'``) or keys in one LaTeX document, every section
+    of the single sheets included."""
     if kind == "sheets":
-        return env.get_template("worksheet.tex.j2").render(
-            sheets=[ProblemView(ws, v) for v in ws.variants], diagram=diagram, derivations="", figures=()
-        )
+        return render_sheets(ws, ws.variants, derivations, figures, style)
+    if kind == "answers":
+        return render_answer_key(ws, ws.variants, "tex", style)
     docs = []
     for v in ws.variants:
         wt, questions = _key_view(ws, v)
         docs.append(document(wt, questions))
-    return env.get_template("class-keys.tex.j2").render(docs=docs, diagram=diagram)
+    return make_env("tex").get_template("class-keys.tex.j2").render(docs=docs, diagram=diagram_tikz(ws.spec))
 
 
 def answers_template(ws: Worksheet, variant) -> str:
@@ -102,6 +155,7 @@ def worksheet_files(
     options: dict | None = None,
     derivations: list[str] | None = None,
     figures: list[str] | None = None,
+    style: SheetStyle = SheetStyle(),
 ) -> dict[str, str | bytes]:
     """Every output file of a worksheet run, by name."""
     files: dict[str, str | bytes] = {"network.svg": diagram_svg(ws.spec)}
@@ -111,18 +165,30 @@ def worksheet_files(
     extra = {"md": "", "tex": ""}
     if derivations:
         extra = {f: derivation_section(derivations, f) for f in ("md", "tex")}
+    full, answers = style.key in ("full", "both"), style.key in ("answers", "both")
     tex_jobs = {}
     for v in ws.variants:
-        files[f"{v.id}-sheet.md"] = render_sheet(ws, v, "md", extra["md"], names)
-        files[f"{v.id}-sheet.tex"] = tex_jobs[f"{v.id}-sheet.pdf"] = render_sheet(ws, v, "tex", extra["tex"], names)
-        files[f"{v.id}-key.md"] = render_key(ws, v, "md")
-        files[f"{v.id}-key.tex"] = tex_jobs[f"{v.id}-key.pdf"] = render_key(ws, v, "tex")
+        files[f"{v.id}-sheet.md"] = render_sheet(ws, v, "md", extra["md"], names, style)
+        files[f"{v.id}-sheet.tex"] = tex_jobs[f"{v.id}-sheet.pdf"] = render_sheet(
+            ws, v, "tex", extra["tex"], names, style
+        )
+        if full:
+            files[f"{v.id}-key.md"] = render_key(ws, v, "md")
+            files[f"{v.id}-key.tex"] = tex_jobs[f"{v.id}-key.pdf"] = render_key(ws, v, "tex")
+        if answers:
+            files[f"{v.id}-answer-key.md"] = render_answer_key(ws, [v], "md", style)
+            files[f"{v.id}-answer-key.tex"] = tex_jobs[f"{v.id}-answer-key.pdf"] = render_answer_key(
+                ws, [v], "tex", style
+            )
         files[f"{v.id}-answers.yaml"] = answers_template(ws, v)
     if moodle:
         files["moodle.xml"] = moodle_xml(ws)
     if pdf:
-        tex_jobs["class-sheets.pdf"] = render_class(ws, "sheets")
-        tex_jobs["class-keys.pdf"] = render_class(ws, "keys")
+        tex_jobs["class-sheets.pdf"] = render_class(ws, "sheets", extra["tex"], names, style)
+        if full:
+            tex_jobs["class-keys.pdf"] = render_class(ws, "keys")
+        if answers:
+            tex_jobs["class-answer-keys.pdf"] = render_class(ws, "answers", style=style)
         with ThreadPoolExecutor(max_workers=2) as pool:  # pdflatex runs in its own process
             pdfs = pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())
             results = dict(zip(tex_jobs, pdfs, strict=True))
@@ -131,17 +197,25 @@ def worksheet_files(
     return files
 
 
-def write_worksheet(files: dict[str, str | bytes], out: Path, force: bool = False) -> None:
-    """Write every file into ``out`` (created if needed). Checked first, so that a refusal
-    writes nothing: filled-in answer files are never overwritten without ``force``."""
+def check_destination(out: Path, ws: Worksheet, force: bool = False) -> None:
+    """Refuse, before any work, a destination that cannot take the worksheet: not a
+    folder, a missing parent, or answer files (which may hold a student's answers) that
+    would be overwritten without ``force``."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder")
     if not out.parent.is_dir():
         raise UsageError(f"{out}: folder {out.parent} does not exist")
     if not force:
-        for name in files:
-            if name.endswith("-answers.yaml") and (out / name).exists():
+        for v in ws.variants:
+            name = f"{v.id}-answers.yaml"
+            if (out / name).exists():
                 raise UsageError(f"{out / name}: exists and may hold a student's answers; use --force to overwrite")
+
+
+def write_worksheet(files: dict[str, str | bytes], out: Path, ws: Worksheet, force: bool = False) -> None:
+    """Write every file into ``out`` (created if needed), checked first (as
+    :func:`check_destination`), so that a refusal writes nothing."""
+    check_destination(out, ws, force)
     try:
         out.mkdir(exist_ok=True)
     except OSError as e:

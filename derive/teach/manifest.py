@@ -59,7 +59,9 @@ def manifest_data(ws: Worksheet, options: dict) -> dict:
         "seed": ws.seed,
         "options": options,
         "blanks": ws.blanks,
-        "questions": [{"number": q.number, "id": q.id, "text": q.text, "points": 1} for q in ws.questions(first)],
+        "questions": [
+            {"number": q.number, "id": q.id, "text": q.text, "points": q.points} for q in ws.questions(first)
+        ],
         "rejected_draws": {"total": sum(ws.rejected.values()), "by_reason": dict(sorted(ws.rejected.items()))},
         "variants": [
             {

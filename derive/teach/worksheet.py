@@ -35,6 +35,7 @@ class Question:
     number: int
     id: str
     text: str  # what it is, in words (its LaTeX is made by derive.present.problem)
+    points: float = 1.0
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Worksheet:
     variants: list
     blanks: list[str]
     rejected: dict = field(default_factory=dict)
+    points: dict[str, float] = field(default_factory=dict)  # per step kind, as --points gives them; 1 else
 
     def questions(self, variant) -> list[Question]:
         g = variant.graph
@@ -57,7 +59,7 @@ class Worksheet:
             text = DESCRIBE[st.kind].format(node=node, param=st.param)
             if st.sample is not None and len(variant.spec.samples) > 1:
                 text += f" (sample {st.sample + 1})"
-            out.append(Question(len(out) + 1, sid, text))
+            out.append(Question(len(out) + 1, sid, text, float(self.points.get(st.kind, 1.0))))
         return out
 
 
