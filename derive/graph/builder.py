@@ -62,7 +62,12 @@ def _sum(terms: list):
 class _Builder:
     """Builds the steps in the order a student works: for each sample the forward pass, the
     loss and the backward pass; then the batch values and the updates. Sums and products are
-    kept as recipes (:mod:`derive.graph.arith`); other formulas are SymPy expressions."""
+    kept as recipes (:mod:`derive.graph.arith`); other formulas are SymPy expressions.
+
+    The order is the one every consumer keeps (the walkthrough, a sheet's question numbers,
+    the checker), so it obeys one rule, checked by :func:`check_order`: every step comes
+    after all the steps its formula reads. Within a layer that means every net before any
+    output, as a softmax output reads all the nets of its layer."""
 
     def __init__(self, spec: Spec):
         self.spec = spec
@@ -120,6 +125,7 @@ class _Builder:
                 self.B.append(None)
         per_sample = [self.sample(s) for s in range(len(spec.samples))]
         self.updates(self.batch(per_sample))
+        check_order(self.steps)
         ids = {s.id for s in self.steps}
         for pid in spec.published:
             if pid not in ids:
@@ -293,6 +299,16 @@ class _Builder:
         for q in self.trainable:
             g = grads[q.name].id
             self.add("new", q.name, ("+", q.name, ("*", sp.S.NegativeOne, self.eta, g)), None, [g], param=q.name)
+
+
+def check_order(steps: list[Step]) -> None:
+    """The step graph's order rule: each step after every step it reads."""
+    seen: set[str] = set()
+    for st in steps:
+        if not seen.issuperset(st.deps):
+            early = sorted(set(st.deps) - seen)
+            raise RuntimeError(f"step {st.id} is built before {', '.join(early)}, which it reads")
+        seen.add(st.id)
 
 
 def given_values(spec: Spec) -> dict[str, sp.Rational]:

@@ -47,6 +47,7 @@ class Doc:
     title: str
     story: str
     sections: list[Section]
+    claim: str = ""  # what was verified, in one sentence of ours, printed under the story
 
 
 def T(s):

@@ -10,7 +10,7 @@ from derive.present.document import Doc, Eq, M, P, Para, Parts, Section, T, Tabl
 from derive.present.notation import Printer, latex_name, symbol_names
 from derive.present.numbers import fmt
 from derive.present.problem import statement
-from derive.present.walkthrough_end import ClosingSections
+from derive.present.walkthrough_end import ClosingSections, say
 
 
 class _Builder(ClosingSections):
@@ -77,7 +77,7 @@ class _Builder(ClosingSections):
         if spec.published:
             secs.append(self.published())
         secs.append(self.verification())
-        return Doc(spec.title, spec.story, secs)
+        return Doc(spec.title, spec.story, secs, self.claim())
 
     def problem(self) -> Section:
         spec, g = self.spec, self.g
@@ -173,7 +173,7 @@ class _Builder(ClosingSections):
     def backward(self, s: int, suffix: str) -> Section:
         sec = Section("Backward pass" + suffix)
         delta = r"\delta_j = \frac{\partial J}{\partial \mathrm{net}_j}"
-        _say(
+        say(
             sec,
             "The error signal of a node is ",
             ("m", delta),
@@ -181,7 +181,7 @@ class _Builder(ClosingSections):
         )
         self._output_deltas(sec, s)
         self._hidden_deltas(sec, s)
-        _say(
+        say(
             sec,
             "The gradient of each parameter: the chain rule along every path from the loss to it, "
             "and the same product written with the deltas (",
@@ -200,7 +200,7 @@ class _Builder(ClosingSections):
                 r"\sum_k \frac{\partial J}{\partial \mathrm{out}_k}"
                 r"\frac{\partial \mathrm{out}_k}{\partial \mathrm{net}_j}"
             )
-            _say(
+            say(
                 sec,
                 "With a softmax output and the cross-entropy loss, the chain ",
                 ("m", chain),
@@ -209,7 +209,7 @@ class _Builder(ClosingSections):
                 " (SymPy proves this identity in the test suite).",
             )
         else:
-            _say(
+            say(
                 sec,
                 "Output layer ",
                 ("u", last.name),
@@ -217,14 +217,14 @@ class _Builder(ClosingSections):
             )
             sec.blocks += [self.eq(st) for st in self._layer_steps(s, L, ("dloss_dout",))]
             if last.activation == "softmax":
-                _say(
+                say(
                     sec,
                     "Softmax couples the outputs, so ",
                     ("m", ACTIVATIONS["softmax"].identity),
                     " and the delta is a Jacobian product:",
                 )
             else:
-                _say(
+                say(
                     sec,
                     "the derivative of the activation, by the identity ",
                     ("m", ACTIVATIONS[last.activation].identity),
@@ -235,13 +235,13 @@ class _Builder(ClosingSections):
                     r"\delta_j = \frac{\partial J}{\partial \mathrm{out}_j}"
                     r"\cdot\frac{\partial \mathrm{out}_j}{\partial \mathrm{net}_j}"
                 )
-                _say(sec, "and their product, ", ("m", product), ":")
+                say(sec, "and their product, ", ("m", product), ":")
         sec.blocks += [self.eq(st) for st in self._layer_steps(s, L, ("delta",))]
 
     def _hidden_deltas(self, sec: Section, s: int) -> None:
         layers = self.spec.layers
         for li in range(len(layers) - 2, -1, -1):
-            _say(
+            say(
                 sec,
                 "Hidden layer ",
                 ("u", layers[li].name),
@@ -297,17 +297,11 @@ class _Builder(ClosingSections):
         return sample_suffix(s if len(self.spec.samples) > 1 else None)
 
     def _layer_steps(self, s, li, kinds):
-        return (
-            [st for st in self.g if st.layer == li and st.kind in kinds and st.sample == s for _ in [0]]
-            if len(kinds) == 1
-            else [
-                st
-                for j in range(self.spec.layers[li].size)
-                for k in kinds
-                for st in self.g
-                if st.layer == li and st.node == j and st.kind == k and st.sample == s
-            ]
-        )
+        """The steps of layer ``li`` and sample ``s`` of the given kinds, in graph order: the
+        graph lists every step after the steps it reads (:mod:`derive.graph.builder`), so a
+        walkthrough that keeps its order never shows a value before those it is made from
+        (a softmax output reads every net of its layer)."""
+        return [st for st in self.g if st.layer == li and st.kind in kinds and st.sample == s]
 
     def _grads(self, s):
         return [st for st in self.g if st.kind == "grad" and st.sample == s]
@@ -321,8 +315,3 @@ def _is_exact(step) -> bool:
 def document(wt, questions: dict[str, int] | None = None) -> Doc:
     """The format-neutral walkthrough of ``wt``; ``questions`` boxes those steps' answers."""
     return _Builder(wt, questions).build()
-
-
-def _say(sec: Section, *items) -> None:
-    """Append a paragraph made of text and ("m", tex) / ("u", user text) parts."""
-    sec.blocks.append(Para(P(*items)))

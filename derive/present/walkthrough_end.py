@@ -14,6 +14,7 @@ from derive.model.names import StepId
 from derive.present.document import Eq, M, P, Para, Parts, Section, T, Table
 from derive.present.numbers import fmt
 from derive.verify.chains import RTOL_CHAIN
+from derive.verify.history import rounded_steps
 from derive.verify.three_way import RTOL_FD, RTOL_NUMPY
 
 
@@ -76,25 +77,43 @@ class ClosingSections:
         return sec
 
     def training(self) -> Section:
-        wt, spec = self.wt, self.spec
-        hist = wt.loss_history
-        N = spec.steps
+        spec, N = self.spec, self.spec.steps
+        rounded = spec.carry == "rounded"
+        # the chain the text works with: the rounded one, or the exact one (verified)
+        hist, final = rounded_steps(self.g, N) if rounded else (self.wt.loss_history, self.wt.final_parameters)
         sec = Section(f"Training for {N} steps")
+        how = f", every value rounded to {self.d} decimal places before it is used again" if rounded else ""
         sec.blocks.append(
             Para(
                 P(
-                    f"Repeating the update {N} times (each step uses the whole batch; the hidden deltas of a step use "
-                    "the weights from before that step's update):"
+                    f"Repeating the update {N} times{how} (each step uses the whole batch; the hidden deltas of a "
+                    "step use the weights from before that step's update):"
                 )
             )
         )
-        rows = [[T(str(i)), M(fmt(sp.Float(hist[i], 17), max(self.d, 6)))] for i in sorted(_log_rows(N))]
+        shown = _log_rows(N)
+        rows = [[T(str(i)), M(self._shown(hist[i]))] for i in shown]
         sec.blocks.append(Table([T("step"), T("loss J")], rows))
-        final = wt.final_parameters
-        rows = [[M(self.names[self.g.leaves[p]]), M(fmt(sp.Float(v, 17), self.d))] for p, v in final.items()]
+        if len(shown) < N + 1:
+            spaced = [str(i) for i in shown if FIRST_ROWS < i < N]
+            at = ", ".join(spaced[:-1]) + " and " + spaced[-1] if len(spaced) > 1 else spaced[0]
+            sec.blocks.append(
+                Para(
+                    T(
+                        f"{N + 1 - len(shown)} of the {N + 1} rows are left out: the table shows the loss before "
+                        f"training, after each of the first {FIRST_ROWS} steps, after steps {at}, and after the last."
+                    )
+                )
+            )
+        rows = [[M(self.names[self.g.leaves[p]]), M(self._shown(v))] for p, v in final.items()]
         sec.blocks.append(Para(T(f"The parameters after {N} steps:")))
         sec.blocks.append(Table([T("parameter"), T("value")], rows))
         return sec
+
+    def _shown(self, v) -> str:
+        """A number of the training tables at the spec's decimals (a float of the exact
+        chain, or a SymPy number of the rounded one)."""
+        return fmt(v if isinstance(v, sp.Basic) else sp.Float(v, 17), self.d)
 
     def published(self) -> Section:
         """The printed numbers, marked like a student's answers (by teach.published)."""
@@ -142,56 +161,90 @@ class ClosingSections:
         sec.blocks.append(Table([T("quantity"), T("printed"), T("verified"), T("verdict")], rows))
         return sec
 
-    def verification(self) -> Section:
-        r = self.wt.report
-        sec = Section("Verification")
-        sec.blocks.append(
-            Para(
-                P(
-                    f"Each of the {r.n_values} values above was computed by SymPy (exact rationals, 50-digit "
-                    "floats after a transcendental function) and again by an independent NumPy implementation "
-                    "in float64; the two agree to ",
-                    ("m", _ten(RTOL_NUMPY)),
-                    " (relative). Each of the ",
-                    ("u", str(r.n_gradients)),
-                    " gradients was also checked by central finite differences of the loss, agreeing to ",
-                    ("m", _ten(RTOL_FD)),
-                    *(
-                        ()
-                        if not r.n_chains
-                        else (
-                            ", and the factors of each chain-rule product printed multiply out to it, to ",
-                            ("m", _ten(RTOL_CHAIN)),
-                        )
-                    ),
-                    "."
-                    + (
-                        f" The loss over all {self.spec.steps} steps was recomputed both ways too."
-                        if self.spec.steps > 1
-                        else ""
-                    ),
-                )
-            )
+    def claim(self) -> str:
+        """The one sentence under a walkthrough's title: what was verified."""
+        checked = "verified against an independent NumPy implementation and finite differences"
+        if self.spec.carry != "rounded":
+            return f"Every number below was derived with SymPy and {checked}."
+        return (
+            f"Every number below was derived with SymPy, each computed value rounded to {self.d} decimal places "
+            f"before it is used again, as with a calculator; the same steps carried at full precision were {checked}."
         )
+
+    def verification(self) -> Section:
+        r, N = self.wt.report, self.spec.steps
+        sec = Section("Verification")
+        if self.spec.carry == "rounded":
+            say(
+                sec,
+                "The values above are the rounded chain a student with a calculator follows: each is its formula "
+                f"evaluated at the rounded values shown before it, then rounded to {self.d} decimal places. "
+                "Rounding moves them away from the exact values, so they are not compared with anything. ",
+                *self._checks(
+                    f"The exact chain behind them (the same {r.n_values} values carried at full precision)",
+                    "its",
+                    "each chain-rule product, at full precision,",
+                ),
+                f" Its loss over all {N} steps was recomputed both ways too; the training table shows the rounded "
+                "chain's."
+                if N > 1
+                else "",
+            )
+        else:
+            say(
+                sec,
+                *self._checks(f"Each of the {r.n_values} values above", "the", "each chain-rule product printed"),
+                f" The loss over all {N} steps was recomputed both ways too." if N > 1 else "",
+            )
         if r.notes:
             sec.blocks.append(Para(P(("u", " ".join(r.notes)))))
         return sec
 
-    # ---- selection
+    def _checks(self, values: str, whose: str, products: str) -> tuple:
+        """The report's three-way checks of ``values``, as parts of a paragraph."""
+        r = self.wt.report
+        chains: tuple = ()
+        if r.n_chains:
+            chains = (f", and the factors of {products} multiply out to it, to ", ("m", _ten(RTOL_CHAIN)))
+        return (
+            f"{values} was computed by SymPy (exact rationals, 50-digit floats after a transcendental function) and "
+            "again by an independent NumPy implementation in float64; the two agree to ",
+            ("m", _ten(RTOL_NUMPY)),
+            f" (relative). Each of {whose} ",
+            ("u", str(r.n_gradients)),
+            " gradients was also checked by central finite differences of the loss, agreeing to ",
+            ("m", _ten(RTOL_FD)),
+            *chains,
+            ".",
+        )
 
 
-def _log_rows(n: int) -> set[int]:
-    """The rows of a loss table: the first steps, then log-spaced ones, then the last."""
-    rows = set(range(min(n, 5) + 1)) | {n}
+#: A run of up to this many steps shows the loss after every one; a longer run, the first
+#: FIRST_ROWS steps, then steps 10, 20, 50, 100, ... and the last.
+ALL_ROWS = 20
+FIRST_ROWS = 5
+
+
+def _log_rows(n: int) -> list[int]:
+    """The rows of a loss table: every step of a short run; of a long one, the first
+    steps, then log-spaced ones, then the last."""
+    if n <= ALL_ROWS:
+        return list(range(n + 1))
+    rows = set(range(FIRST_ROWS + 1)) | {n}
     k = 1
     while k < n:
         for m in (1, 2, 5):
             if m * k <= n:
                 rows.add(m * k)
         k *= 10
-    return rows
+    return sorted(rows)
 
 
 def _ten(tolerance: float) -> str:
     """A tolerance that is a power of ten, as LaTeX: 1e-09 -> 10^{-9}."""
     return r"10^{%d}" % round(math.log10(tolerance))
+
+
+def say(sec: Section, *items) -> None:
+    """Append a paragraph made of text and ("m", tex) / ("u", user text) parts."""
+    sec.blocks.append(Para(P(*items)))

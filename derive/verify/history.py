@@ -32,6 +32,24 @@ def run_steps(graph, n: int) -> tuple[list[float], dict[str, float]]:
     return one_step(graph) if n == 1 else _compiled(graph, n)
 
 
+def rounded_steps(graph, n: int) -> tuple[list[sp.Expr], dict[str, sp.Expr]]:
+    """``n`` updates of a ``carry: rounded`` graph as a student with a calculator makes them:
+    every value rounded to the spec's decimals before it is used again, the updated
+    parameters too. Returns the loss before and after each update and the final parameters,
+    as SymPy numbers. The first loss and parameters are the graph's own shown values; none
+    of these is compared with anything (rounding moves them from the exact chain, which
+    :func:`run_steps` gives and the NumPy oracle checks)."""
+    news = [st for st in graph if st.kind == "new"]
+    given = dict(graph.given)
+    values = graph.values()
+    history = [values["loss"]]
+    for _ in range(n):
+        given.update({graph.leaves[st.param]: values[st.id] for st in news})
+        values = graph.run(given=given, decimals=graph.spec.decimals)
+        history.append(values["loss"])
+    return history, {st.param: given[graph.leaves[st.param]] for st in news}
+
+
 def one_step(graph) -> tuple[list[float], dict[str, float]]:
     """The loss before and after one update, and the updated parameters."""
     news = {st.param: st.exact for st in graph if st.kind == "new"}
