@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from derive.cli.common import count, names, plots_available, resolve_spec
@@ -15,7 +16,7 @@ def add_arguments(ws) -> None:
     ws.add_argument("spec", help="a spec file, or the name of a built-in example")
     ws.add_argument("--variants", type=count, default=1, help="how many random variants (0: the spec's own numbers)")
     ws.add_argument("--seed", type=count, default=0, help="seed of the variants (same seed, same files)")
-    ws.add_argument("--variant", help="regenerate exactly this variant id (e.g. four-s7-v03)")
+    ws.add_argument("--variant", help="regenerate exactly this variant id (e.g. four-d2-s7-v03)")
     ws.add_argument("--blanks", help="groups forward,loss,backward,update or step ids (default: all steps)")
     ws.add_argument("--pdf", action="store_true", help="also compile every sheet and key, and class PDFs")
     ws.add_argument("--moodle", action="store_true", help="also write moodle.xml (a Moodle XML question bank)")
@@ -29,6 +30,7 @@ def run(args) -> int:
     from derive.graph.derivations import DERIVATIONS
     from derive.model.spec import SpecError, load_spec
     from derive.present.worksheet import worksheet_files, write_worksheet
+    from derive.teach.story import story_warning
     from derive.teach.variants import VariantError
     from derive.teach.worksheet import build_worksheet, variant_stem
 
@@ -57,6 +59,9 @@ def run(args) -> int:
         ws = build_worksheet(spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant)
     except VariantError as e:
         raise SpecError(spec.source, "", str(e)) from None
+    warning = story_warning(spec, ws.variants)
+    if warning:
+        print(f"derive: {warning}", file=sys.stderr)
     files = worksheet_files(
         ws, pdf=args.pdf, moodle=args.moodle, options=options, derivations=derivations, figures=figures
     )
