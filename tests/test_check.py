@@ -313,7 +313,7 @@ def test_worksheet_round_trip(tmp_path):
     assert len(rows) == 3
     for row in rows:
         assert row["score"] == row["max_score"] == "34"
-        assert row["variant"].startswith("four-s7-v")
+        assert row["variant"].startswith("four-d2-s7-v")
 
 
 def test_class_csv_with_problems(tmp_path, capsys):
@@ -357,7 +357,7 @@ def test_nothing_readable_is_exit_2(tmp_path, capsys):
 
 def test_variant_answers_use_the_variant_numbers(tmp_path):
     ch = Checker(load_spec(W / "four.yaml"), "four")
-    ans = key_answers(ch, variant="four-s7-v02")
+    ans = key_answers(ch, variant="four-d2-s7-v02")
     r = ch.mark(ans)
     assert r.score == r.max_score
     r0 = ch.mark({k: v for k, v in ans.items() if k != "variant"})  # against the spec's own numbers

@@ -176,7 +176,7 @@ def test_email_is_the_student_only_without_a_name(tmp_path):
 
 def test_a_missing_variant_is_noted(tmp_path, capsys):
     path = tmp_path / "c.csv"
-    v = "four-s7-v02"
+    v = "four-d2-s7-v02"
     path.write_text(f"student,Variant ID,net_h1\nada,{v},{key('net_h1', v)}\nbob,,{key('net_h1')}\n")
     out = tmp_path / "out"
     assert check(tmp_path, path, "-o", out) == 0
@@ -330,7 +330,7 @@ def test_safe_name_never_collides_with_an_earlier_suffix():
 
 
 def test_a_class_with_variants_notes_the_answer_files_without_one(tmp_path, capsys):
-    v = "four-s7-v02"
+    v = "four-d2-s7-v02"
     (tmp_path / "a.yaml").write_text(f"variant: {v}\nnet_h1: '{key('net_h1', v)}'\n")
     (tmp_path / "b.yaml").write_text(f"net_h1: '{key('net_h1')}'\n")
     out = tmp_path / "out"

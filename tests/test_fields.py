@@ -11,7 +11,8 @@ import sympy as sp
 import yaml
 from support import need_module
 
-from derive.model.fields import TOP, Flag, ListOf, Name, OneOf, Real, Section, Shaped, Text, Whole, json_schema
+from derive.model.fields import TOP, Flag, ListOf, Name, OneOf, Real, Section, Shaped, Text, Whole
+from derive.model.schema import json_schema
 from derive.model.spec import SpecError, load_spec_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -241,7 +241,7 @@ def test_marks_do_not_change_when_the_spec_changes_after_the_sheets(tmp_path):
 
 def test_a_variant_not_in_the_manifest_is_not_marked(tmp_path, capsys):
     ws = _worksheet(tmp_path, "four", variants=1)
-    (tmp_path / "a.yaml").write_text("variant: four-s3-v02\nnet_h1: 0.5\n")
+    (tmp_path / "a.yaml").write_text("variant: four-d2-s3-v02\nnet_h1: 0.5\n")
     assert main(["check", "--worksheet", str(ws / "worksheet.json"), str(tmp_path / "a.yaml")]) == 2
     assert "not one of this worksheet's variants" in capsys.readouterr().err
 

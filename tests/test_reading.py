@@ -153,7 +153,7 @@ def test_what_is_not_an_answer_stays_refused(text, message):
 
 # ---------------------------------------------------------------- answer files read line by line
 
-VARIANT = "four-s7-v01"
+VARIANT = "four-d2-s7-v01"
 CHECKER = Checker(load_spec(W / "four.yaml"), "four")
 
 

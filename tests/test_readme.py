@@ -26,15 +26,15 @@ NOT_OURS = ("pip install '.[test]' && python -m pytest", "apt-get install")
 #: when no literal README command runs it).
 EXAMPLES = [
     "derive verify four",
-    "derive worksheet four --variant four-s7-v03 -o again/",
+    "derive worksheet four --variant four-d2-s7-v03 -o again/",
     "derive derivation sigmoid --format md -o sigmoid.md",
     "derive figure tangent -o tangent.png",
     "derive train xor --epochs 3",
 ]
 #: Files a reader has before the commands that read them (a student's filled-in template, a
 #: class folder and a class CSV).
-ANSWERS = "variant: four-s7-v03\nnet_h1: 0.5\nout_h1: 0.6\n"
-CLASS_CSV = "student,variant,net_h1,out_h1\nAda,four-s7-v03,0.5,0.6\nBo,four-s7-v03,0.4,0.59\n"
+ANSWERS = "variant: four-d2-s7-v03\nnet_h1: 0.5\nout_h1: 0.6\n"
+CLASS_CSV = "student,variant,net_h1,out_h1\nAda,four-d2-s7-v03,0.5,0.6\nBo,four-d2-s7-v03,0.4,0.59\n"
 
 
 def _fenced() -> tuple[list[str], str]:
@@ -94,7 +94,7 @@ def scratch(tmp_path_factory):
     need_module("matplotlib", "plots")
     d = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "worked", d / "worked")
-    (d / "four-s7-v03-answers.yaml").write_text(ANSWERS)
+    (d / "four-d2-s7-v03-answers.yaml").write_text(ANSWERS)
     (d / "answers").mkdir()
     (d / "answers" / "ada.yaml").write_text("student: Ada\n" + ANSWERS)
     (d / "answers" / "bo.yaml").write_text("student: Bo\n" + ANSWERS.replace("0.6", "0.59"))

@@ -85,8 +85,8 @@ def test_the_answers_only_key_is_a_page_per_variant(compact):
 def test_class_sheets_start_each_variant_on_an_odd_page(tmp_path):
     out = worksheet(tmp_path, "four", "--variants", "3", "--seed", "7", "--pdf", "--derivations", "sigmoid")
     pages = pdf_pages(out / "class-sheets.pdf")
-    single = len(pdf_pages(out / "four-s7-v01-sheet.pdf"))
-    starts = [i for i, page in enumerate(pages, start=1) if re.search(r"Worksheet four-s7-v0\d", page)]
+    single = len(pdf_pages(out / "four-d2-s7-v01-sheet.pdf"))
+    starts = [i for i, page in enumerate(pages, start=1) if re.search(r"Worksheet four-d2-s7-v0\d", page)]
     assert len(starts) == 3 and all(p % 2 == 1 for p in starts), starts
     # every section of a single sheet is in the class PDF too (the derivations as well)
     derivation_pages = [
@@ -99,8 +99,8 @@ def test_class_sheets_start_each_variant_on_an_odd_page(tmp_path):
 def test_no_given_row_is_lost_in_the_pdf(tmp_path):
     """A sheet whose givens run over a page: every parameter and given value is on a page."""
     out = worksheet(tmp_path, "softmax", "--variants", "1", "--seed", "3", "--pdf", "--blanks", "loss")
-    text = "\n".join(pdf_pages(out / "softmax-s3-v01-sheet.pdf")).replace("−", "-")
-    tex = (out / "softmax-s3-v01-sheet.tex").read_text()
+    text = "\n".join(pdf_pages(out / "softmax-d2-s3-v01-sheet.pdf")).replace("−", "-")
+    tex = (out / "softmax-d2-s3-v01-sheet.tex").read_text()
     values = re.findall(r"\$(-?\d+\.\d+)\$ \\\\", tex)
     assert len(values) > 10
     for v in values:
@@ -126,7 +126,7 @@ def test_header_fields_come_from_the_spec_and_the_options(tmp_path):
     spec.write_text((W / "four.yaml").read_text() + "sheet: {school: Hill School, course: ML 101}\n")
     out = tmp_path / "ws"
     assert main(["worksheet", str(spec), "--variants", "1", "--course", "ML 102", "-o", str(out)]) == 0
-    md = (out / "mine-s0-v01-sheet.md").read_text()
+    md = (out / "mine-d2-s0-v01-sheet.md").read_text()
     assert "School: Hill School" in md and "Course: ML 102" in md and "ML 101" not in md
 
 

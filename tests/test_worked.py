@@ -94,7 +94,7 @@ def test_shared_frozen_biases_match_the_classic_numbers():
 
 INJECTION = r"""
 title: '\input{/etc/passwd} \write18{touch /tmp/derive-pwned} $x$ 100% & #1 ~ ^ _'
-story: '\immediate\write18{id} } { \end{document}'
+story: '\immediate\write18{{id}} } { \end{{document}}'  # {{ }}: braces, not placeholders
 network: {inputs: 1, layers: [{name: o, size: 1, activation: sigmoid}]}
 loss: half-sse
 parameters: {weights: {o: [[0.5]]}}

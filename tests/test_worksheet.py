@@ -35,7 +35,7 @@ def _on_grid(v, rule):
 
 def test_thirty_distinct_hand_friendly_verified_variants(four30):
     vs = four30.variants
-    assert [v.id for v in vs] == [f"four-s7-v{i:02d}" for i in range(1, 31)]
+    assert [v.id for v in vs] == [f"four-d2-s7-v{i:02d}" for i in range(1, 31)]
     keys = set()
     for v in vs:
         assert v.report.ok
@@ -63,7 +63,7 @@ def test_thirty_distinct_hand_friendly_verified_variants(four30):
 def test_variant_zero_is_the_specs_own_numbers():
     ws = build_worksheet(load_spec(FOUR), "four", variants=0, seed=7)
     (v,) = ws.variants
-    assert v.id == "four-s7-v00"
+    assert v.id == "four-d2-s7-v00"
     assert round(float(v.graph["out_o1"].value), 5) == 0.63954
 
 
@@ -93,7 +93,7 @@ def test_command_writes_every_file_and_is_byte_identical(tmp_path):
     for out in (a, b):
         assert main(["worksheet", str(FOUR), "--variants", "3", "--seed", "7", "--moodle", "-o", str(out)]) == 0
     names = sorted(p.name for p in a.iterdir())
-    for v in ("four-s7-v01", "four-s7-v02", "four-s7-v03"):
+    for v in ("four-d2-s7-v01", "four-d2-s7-v02", "four-d2-s7-v03"):
         for suffix in ("-sheet.md", "-sheet.tex", "-key.md", "-key.tex", "-answers.yaml"):
             assert v + suffix in names
     assert {"worksheet.json", "moodle.xml", "network.svg"} <= set(names)
@@ -101,9 +101,9 @@ def test_command_writes_every_file_and_is_byte_identical(tmp_path):
         assert (a / n).read_bytes() == (b / n).read_bytes(), n
     # --variant regenerates exactly that variant
     c = tmp_path / "c"
-    assert main(["worksheet", str(FOUR), "--variant", "four-s7-v02", "-o", str(c)]) == 0
+    assert main(["worksheet", str(FOUR), "--variant", "four-d2-s7-v02", "-o", str(c)]) == 0
     for suffix in ("-sheet.md", "-sheet.tex", "-key.md", "-key.tex", "-answers.yaml"):
-        assert (c / f"four-s7-v02{suffix}").read_bytes() == (a / f"four-s7-v02{suffix}").read_bytes()
+        assert (c / f"four-d2-s7-v02{suffix}").read_bytes() == (a / f"four-d2-s7-v02{suffix}").read_bytes()
 
 
 def test_answers_template_and_manifest(tmp_path):
@@ -111,8 +111,8 @@ def test_answers_template_and_manifest(tmp_path):
         main(["worksheet", str(FOUR), "--variants", "2", "--seed", "3", "--blanks", "backward", "-o", str(tmp_path)])
         == 0
     )
-    ans = yaml.safe_load((tmp_path / "four-s3-v01-answers.yaml").read_text())
-    assert ans.pop("variant") == "four-s3-v01"
+    ans = yaml.safe_load((tmp_path / "four-d2-s3-v01-answers.yaml").read_text())
+    assert ans.pop("variant") == "four-d2-s3-v01"
     assert set(ans) == {
         "dloss_dout_o1",
         "dout_dnet_o1",
@@ -124,22 +124,22 @@ def test_answers_template_and_manifest(tmp_path):
     } | {f"grad_w{i}" for i in range(1, 11)}
     assert all(v is None for v in ans.values())
     m = json.loads((tmp_path / "worksheet.json").read_text())
-    assert [v["id"] for v in m["variants"]] == ["four-s3-v01", "four-s3-v02"]
+    assert [v["id"] for v in m["variants"]] == ["four-d2-s3-v01", "four-d2-s3-v02"]
     assert all(v["verified"] for v in m["variants"])
     assert m["rejected_draws"]["total"] == sum(m["rejected_draws"]["by_reason"].values())
     assert set(m["variants"][0]["key"]) >= set(ans)
-    sheet = (tmp_path / "four-s3-v01-sheet.md").read_text()
+    sheet = (tmp_path / "four-d2-s3-v01-sheet.md").read_text()
     assert "You may use these values" in sheet and r"$\mathrm{out}_{o1}$" in sheet  # forward pass is given
 
 
 def test_existing_answers_are_not_overwritten(tmp_path, capsys):
     assert main(["worksheet", str(FOUR), "--variants", "1", "-o", str(tmp_path)]) == 0
-    filled = tmp_path / "four-s0-v01-answers.yaml"
-    filled.write_text("variant: four-s0-v01\nnet_h1: 0.5\n")
+    filled = tmp_path / "four-d2-s0-v01-answers.yaml"
+    filled.write_text("variant: four-d2-s0-v01\nnet_h1: 0.5\n")
     (tmp_path / "worksheet.json").unlink()
     assert main(["worksheet", str(FOUR), "--variants", "1", "-o", str(tmp_path)]) == 2
     assert "--force" in capsys.readouterr().err
-    assert filled.read_text() == "variant: four-s0-v01\nnet_h1: 0.5\n"
+    assert filled.read_text() == "variant: four-d2-s0-v01\nnet_h1: 0.5\n"
     assert not (tmp_path / "worksheet.json").exists()  # nothing written at all
     assert main(["worksheet", str(FOUR), "--variants", "1", "--force", "-o", str(tmp_path)]) == 0
     assert "net_h1:" in filled.read_text() and "net_h1: 0.5" not in filled.read_text()
@@ -150,7 +150,7 @@ def test_existing_answers_are_not_overwritten(tmp_path, capsys):
     [
         (["--blanks", "forward,nonsense"], "'nonsense' is neither a group"),
         (["--variant", "four-s7"], "is not a variant id"),
-        (["--variant", "tanh-s7-v01"], "belongs to spec 'tanh'"),
+        (["--variant", "tanh-d2-s7-v01"], "belongs to spec 'tanh'"),
         (["--variants", "-3"], "expected a whole number"),
     ],
 )
@@ -196,16 +196,16 @@ def test_moodle_xml_structure(four30):
 
 def test_keys_box_the_blanks(four30):
     files = worksheet_files(build_worksheet(load_spec(FOUR), "four", variants=1, seed=7, blanks="grad_w1,new_w9"))
-    key = files["four-s7-v01-key.md"]
+    key = files["four-d2-s7-v01-key.md"]
     assert key.count(r"\boxed{") == 2 and "Question 1:" in key and "Question 2:" in key
-    sheet = files["four-s7-v01-sheet.md"]
+    sheet = files["four-d2-s7-v01-sheet.md"]
     assert "| 1 | $\\frac{\\partial J}{\\partial w_{1}}$" in sheet
 
 
 def test_pdf_class_set(tmp_path):
     need("pdflatex")
     assert main(["worksheet", str(FOUR), "--variants", "2", "--seed", "7", "--pdf", "-o", str(tmp_path)]) == 0
-    for n in ("four-s7-v01-sheet.pdf", "four-s7-v02-key.pdf", "class-sheets.pdf", "class-keys.pdf"):
+    for n in ("four-d2-s7-v01-sheet.pdf", "four-d2-s7-v02-key.pdf", "class-sheets.pdf", "class-keys.pdf"):
         assert (tmp_path / n).read_bytes().startswith(b"%PDF")
     first = (tmp_path / "class-keys.pdf").read_bytes()
     assert (
@@ -216,8 +216,8 @@ def test_pdf_class_set(tmp_path):
 
 def test_derivation_sections_on_sheets(tmp_path):
     assert main(["worksheet", str(FOUR), "--derivations", "sigmoid,half-sse", "-o", str(tmp_path)]) == 0
-    md = (tmp_path / "four-s0-v01-sheet.md").read_text()
-    tex = (tmp_path / "four-s0-v01-sheet.tex").read_text()
+    md = (tmp_path / "four-d2-s0-v01-sheet.md").read_text()
+    tex = (tmp_path / "four-d2-s0-v01-sheet.tex").read_text()
     assert r"\sigma(x)\,\bigl(1 - \sigma(x)\bigr)" in md and r"\sigma(x)\,\bigl(1 - \sigma(x)\bigr)" in tex
     assert "checked equal to the line before" in md
 
@@ -246,7 +246,7 @@ def test_worksheet_pdf_with_hostile_title(tmp_path):
     spec.write_text(FOUR.read_text().replace("title: Is it a four?", hostile))
     assert main(["worksheet", str(spec), "--variants", "1", "--pdf", "-o", str(tmp_path / "o")]) == 0
     text = subprocess.run(
-        ["pdftotext", str(tmp_path / "o" / "evil-s0-v01-sheet.pdf"), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", str(tmp_path / "o" / "evil-d2-s0-v01-sheet.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert r"\input{/etc/passwd}" in text and "root:" not in text
     assert not Path("/tmp/derive-ws-pwned").exists()
@@ -255,8 +255,10 @@ def test_worksheet_pdf_with_hostile_title(tmp_path):
 def test_figures_on_sheets_by_name(tmp_path, capsys):
     assert main(["worksheet", str(FOUR), "--figures", "tangent", "-o", str(tmp_path)]) == 0
     assert (tmp_path / "figure-tangent.png").read_bytes()[:4] == b"\x89PNG"
-    assert "![figure-tangent.png](figure-tangent.png)" in (tmp_path / "four-s0-v01-sheet.md").read_text()
-    assert r"\includegraphics[width=\textwidth]{figure-tangent.png}" in (tmp_path / "four-s0-v01-sheet.tex").read_text()
+    assert "![figure-tangent.png](figure-tangent.png)" in (tmp_path / "four-d2-s0-v01-sheet.md").read_text()
+    assert (
+        r"\includegraphics[width=\textwidth]{figure-tangent.png}" in (tmp_path / "four-d2-s0-v01-sheet.tex").read_text()
+    )
     assert main(["worksheet", str(FOUR), "--figures", "spiral", "-o", str(tmp_path / "x")]) == 2
     assert "unknown figure 'spiral'" in capsys.readouterr().err
 

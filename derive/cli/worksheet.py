@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from derive.cli.common import count, names, plots_available, points_option, resolve_spec
@@ -24,7 +25,7 @@ def add_arguments(ws) -> None:
     ws.add_argument("spec", help="a spec file, or the name of a built-in example")
     ws.add_argument("--variants", type=count, default=1, help="how many random variants (0: the spec's own numbers)")
     ws.add_argument("--seed", type=count, default=0, help="seed of the variants (same seed, same files)")
-    ws.add_argument("--variant", help="regenerate exactly this variant id (e.g. four-s7-v03)")
+    ws.add_argument("--variant", help="regenerate exactly this variant id (e.g. four-d2-s7-v03)")
     ws.add_argument("--blanks", help="groups forward,loss,backward,update or step ids (default: all steps)")
     ws.add_argument("--pdf", action="store_true", help="also compile every sheet and key, and class PDFs")
     ws.add_argument("--moodle", action="store_true", help="also write moodle.xml (a Moodle XML question bank)")
@@ -45,6 +46,7 @@ def run(args) -> int:
     from derive.graph.derivations import DERIVATIONS
     from derive.model.spec import SpecError, load_spec
     from derive.present.worksheet import SheetStyle, check_destination, worksheet_files, write_worksheet
+    from derive.teach.story import story_warning
     from derive.teach.variants import VariantError
     from derive.teach.worksheet import build_worksheet, variant_stem
 
@@ -79,6 +81,9 @@ def run(args) -> int:
         raise SpecError(spec.source, "", str(e)) from None
     style = SheetStyle(args.layout, args.key, _header(spec, args))
     check_destination(Path(args.output), ws, args.force)  # refused before any work, not after
+    warning = story_warning(spec, ws.variants)
+    if warning:
+        print(f"derive: {warning}", file=sys.stderr)
     files = worksheet_files(ws, args.pdf, args.moodle, options, derivations, figures, style)
     write_worksheet(files, Path(args.output), ws, force=args.force)
     n = len(ws.variants)

@@ -1,22 +1,24 @@
 """The spec's fields, declared once.
 
 Every key a spec may hold is declared here with its rule (a number in a range, a whole
-number, one of some words, text, a name, a nested section, a list), whether it is
-required and its default. The validator (:mod:`derive.model.validate`) reads this table
+number, one of some words, text, a story with placeholders, a name, a nested section, a
+list), whether it is required and its default. The validator (:mod:`derive.model.validate`) reads this table
 for the keys each mapping allows, the required ones, the defaults and the checks of
-single values, and :func:`json_schema` turns the same table into a JSON Schema, so the
+single values, and :func:`derive.model.schema.json_schema` turns the same table into a JSON Schema, so the
 two cannot drift apart (scikit-learn's ``_param_validation`` declares its parameters the
 same way). Checks that relate fields to one another (a weight matrix's shape follows the
-layer sizes) are :class:`Shaped` here and written out in the validator.
+layer sizes, a story's placeholders name given numbers) are :class:`Shaped` here, or a
+rule's method, and written out in the validator.
 
 >>> TOP["steps"].rule, TOP["steps"].default
 (Whole(low=1, high=100000), 1)
->>> sorted(json_schema()["required"])
-['learning_rate', 'loss', 'network', 'parameters']
+>>> TOP.required
+['network', 'loss', 'parameters', 'learning_rate']
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -27,8 +29,6 @@ from derive.model.names import (
     CARRY_MODES,
     LEARNING_RATE_MAX,
     LOSSES,
-    MAX_NAME,
-    NAME_RE,
     REDUCTIONS,
     WEIGHT_NAMING,
 )
@@ -80,6 +80,31 @@ class Text:
     """Free text of at most ``limit`` characters (a number is taken as its text)."""
 
     limit: int = 20000
+
+
+@dataclass(frozen=True)
+class Story(Text):
+    """Text in which ``{name}`` stands for the given number ``name`` (w1, i1, eta, y_o1;
+    i1_s2 with several samples), filled with each variant's number as written; ``{{`` and
+    ``}}`` are literal braces, and any other brace is kept as it is.
+
+    >>> Story().parts("{i1} and {{i2}}, {3}")
+    [('name', 'i1'), ('text', ' and '), ('text', '{'), ('text', 'i2'), ('text', '}'), ('text', ', {3}')]
+    """
+
+    def parts(self, text: str) -> list[tuple[str, str]]:
+        """The text cut into ``("text", literal)`` and ``("name", placeholder)`` parts."""
+        out, at = [], 0
+        for m in _PLACEHOLDER.finditer(text):
+            if m.start() > at:
+                out.append(("text", text[at : m.start()]))
+            out.append(("name", m[1]) if m[1] else ("text", m[0][0]))
+            at = m.end()
+        return out + ([("text", text[at:])] if at < len(text) else [])
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z][A-Za-z0-9_]*)\}")
+STORY = Story()
 
 
 @dataclass(frozen=True)
@@ -276,6 +301,7 @@ VARY = Section(
         "biases": Field(GRID),
         "x": Field(GRID),
         "max_net": Field(Real(sp.S.Zero, True), default=sp.Integer(3), doc="largest |net| allowed"),
+        "allow_zero": Field(Flag(), default=False, doc="let a drawn input, weight or bias be 0"),
     },
     "how worksheet variants draw their numbers",
 )
@@ -297,7 +323,7 @@ TOP = Section(
         "parameters": Field(PARAMETERS, True),
         "learning_rate": Field(Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False), True),
         "title": Field(Text(300), default="Backpropagation walkthrough"),
-        "story": Field(Text(), default=""),
+        "story": Field(STORY, default="", doc="a paragraph above the problem; {w1} is w1's number"),
         "sample": Field(SAMPLE),
         "samples": Field(ListOf(SAMPLE, 1, 64)),
         "steps": Field(Whole(1, 100000), default=1),
@@ -310,67 +336,3 @@ TOP = Section(
     "a network, one sample (or a batch) and one gradient-descent step",
     one_of=(("sample", "samples"),),
 )
-
-
-# --------------------------------------------------------------------------- JSON Schema
-
-
-def _bound(v):
-    return int(v) if v.q == 1 else float(v)
-
-
-def _schema(rule) -> dict:
-    if isinstance(rule, Section):
-        out = {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {k: _field_schema(f) for k, f in rule.fields.items()},
-        }
-        if rule.required:
-            out["required"] = rule.required
-        if rule.one_of:
-            out["oneOf"] = [{"required": [k]} for group in rule.one_of for k in group]
-        if rule.doc:
-            out["description"] = rule.doc
-        return out
-    if isinstance(rule, Real):
-        num = {"type": "number"}
-        for bound, key, open_ in ((rule.low, "minimum", rule.low_open), (rule.high, "maximum", rule.high_open)):
-            if bound is not None:
-                num["exclusive" + key.capitalize() if open_ else key] = _bound(bound)
-        return {"anyOf": [num, {"type": "string", "pattern": _NUMBER_TEXT}]}
-    if isinstance(rule, Whole):
-        return {"type": "integer", "minimum": rule.low, "maximum": rule.high}
-    if isinstance(rule, OneOf):
-        return {"enum": list(rule.options)}
-    if isinstance(rule, Text):
-        return {"type": ["string", "number", "null"], "maxLength": rule.limit}
-    if isinstance(rule, Flag):
-        return {"type": "boolean"}
-    if isinstance(rule, Name):
-        return {"$ref": "#/$defs/name"}
-    if isinstance(rule, ListOf):
-        out = {"type": "array", "items": _schema(rule.item), "minItems": rule.low}
-        return out if rule.high is None else {**out, "maxItems": rule.high}
-    if isinstance(rule, Shaped):
-        return {**rule.schema, "description": rule.doc}
-    raise TypeError(f"no schema for {rule!r}")
-
-
-def _field_schema(f: Field) -> dict:
-    out = _schema(f.rule)
-    if f.doc and "description" not in out:
-        out["description"] = f.doc
-    return out
-
-
-def json_schema() -> dict:
-    """A JSON Schema (draft 2020-12) of a spec's form, generated from the declaration.
-    It checks the form of each field; the checks between fields (shapes that follow the
-    layer sizes, names used twice) are the validator's alone."""
-    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "derive network spec", **_schema(TOP)}
-    out["$defs"] = {
-        "number": _schema(Real()),
-        "name": {"type": "string", "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"), "maxLength": MAX_NAME},
-    }
-    return out

@@ -38,12 +38,13 @@ from derive.model.fields import (
     ROUNDING,
     SAMPLE,
     SHEET,
+    STORY,
     TOP,
     VARY,
     ListOf,
     Section,
 )
-from derive.model.names import WEIGHT_NAMING, sample_suffix
+from derive.model.names import WEIGHT_NAMING, natural_key, sample_suffix
 from derive.model.numbers import Number
 
 __all__ = ["validate"]
@@ -83,7 +84,7 @@ class _Validator(FieldChecker):
         out["vary"] = self.vary(self.field(d, "vary", TOP))
         sheet = self.field(d, "sheet", TOP)
         out["sheet"] = {k: self.field(sheet, k, SHEET, "sheet") for k in SHEET.fields}
-        return _settle(out)
+        return self.story(_settle(out))
 
     def network(self, net: dict, d: dict, out: dict):
         out["inputs"] = self.inputs(net["inputs"])
@@ -105,6 +106,15 @@ class _Validator(FieldChecker):
         out["batch"] = self.field(d, "batch", TOP)
         out["title"] = self.field(d, "title", TOP) or TOP["title"].default
         out["story"] = self.field(d, "story", TOP)
+
+    def story(self, out: dict) -> dict:
+        """Every ``{name}`` of the story names a given number (the names of ``written``)."""
+        known = sorted(out["written"], key=natural_key)
+        for part, name in STORY.parts(out["story"]):
+            if part == "name" and name not in known:
+                shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+                self.fail("story", f"unknown placeholder {{{name}}} (known: {shown}; write {{{{ and }}}} for braces)")
+        return out
 
     def inputs(self, v) -> list[str]:
         if whole(v) is not None:
@@ -300,7 +310,8 @@ class _Validator(FieldChecker):
 
     def vary(self, v: dict) -> dict:
         """How worksheet variants draw their numbers: ``weights``, ``biases`` and ``x`` each
-        ``{low, high, step}`` (a grid of Numbers), ``max_net`` (largest |net| allowed)."""
+        ``{low, high, step}`` (a grid of Numbers), ``max_net`` (largest |net| allowed),
+        ``allow_zero`` (a drawn number may be 0)."""
         out = {}
         for key in ("weights", "biases", "x"):
             g = self.field(v, key, VARY, "vary")
@@ -318,6 +329,8 @@ class _Validator(FieldChecker):
             out[key] = (low, high, step)
         if v.get("max_net") is not None:
             out["max_net"] = self.field(v, "max_net", VARY, "vary").value
+        if v.get("allow_zero") is not None:
+            out["allow_zero"] = self.field(v, "allow_zero", VARY, "vary")
         return out
 
     def published(self, v: dict | None, out: dict):

@@ -11,6 +11,7 @@ from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.present.document import P, Parts
 from derive.present.notation import latex_name, symbol_names
 from derive.present.numbers import fmt
+from derive.teach.story import fill_story
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ProblemView:
         names = symbol_names(g)
         self.id = variant.id
         self.title = spec.title
-        self.story = spec.story
+        self.story = fill_story(spec)
         self.d = spec.decimals
         self.questions = [
             QuestionView(q.number, q.id, names[g[q.id].symbol], q.text, q.points) for q in ws.questions(variant)

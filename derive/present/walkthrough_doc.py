@@ -11,6 +11,7 @@ from derive.present.notation import Printer, latex_name, symbol_names
 from derive.present.numbers import fmt
 from derive.present.problem import statement
 from derive.present.walkthrough_end import ClosingSections, say
+from derive.teach.story import fill_story
 
 
 class _Builder(ClosingSections):
@@ -77,7 +78,7 @@ class _Builder(ClosingSections):
         if spec.published:
             secs.append(self.published())
         secs.append(self.verification())
-        return Doc(spec.title, spec.story, secs, self.claim())
+        return Doc(spec.title, fill_story(spec), secs, self.claim())
 
     def problem(self) -> Section:
         spec, g = self.spec, self.g

@@ -1,8 +1,9 @@
 """A worksheet's manifest (``worksheet.json``): all that is needed to mark the sheets that
 were handed out, whatever later happens to the spec file or to how variants are drawn.
 
-It holds the spec's text, the questions (number, step id, wording, points) and, for every
-variant, its numbers written exactly (``0.3``, or ``1/3``) and its key. Marking from it
+It holds the spec's text, the questions (number, step id, wording, points), the version and
+rules of the draw (:func:`draw_record`) and, for every variant, its numbers written exactly
+(``0.3``, or ``1/3``), its difficulty and its key. Marking from it
 (:func:`read_manifest`) rebuilds each variant's step graph from those numbers and checks
 that it gives the recorded key, so renaming the spec, editing it, or a new way of drawing
 variants never changes the marks of sheets already handed out.
@@ -22,7 +23,7 @@ from derive.graph.builder import derive
 from derive.graph.steps import StepGraph
 from derive.model.numbers import Number, NumberError, read_number
 from derive.model.spec import SpecError, load_spec_text
-from derive.teach.variants import rebind, with_numbers
+from derive.teach.variants import BAND, CALIBRATION, DRAW_VERSION, MAX_DRAWS, MEASURE, draw_rules, rebind, with_numbers
 from derive.teach.worksheet import Worksheet
 
 #: The manifest's format; a manifest of another format is refused by name.
@@ -49,6 +50,32 @@ def exact_text(value: sp.Rational) -> str:
     return Number.of(value, places).text
 
 
+def draw_record(ws: Worksheet) -> dict:
+    """The version and the rules of the draw that made the variants: the grids (as
+    written), max_net, allow_zero and the difficulty band (None for the spec's own numbers,
+    which are not drawn)."""
+    rules = draw_rules(ws.spec)
+    grids = {
+        k: dict(zip(("low", "high", "step"), (n.text for n in rules[k]), strict=True))
+        for k in ("weights", "biases", "x")
+    }
+    band = ws.variants[0].band
+    return {
+        "version": DRAW_VERSION,
+        "rules": {
+            **grids,
+            "max_net": exact_text(rules["max_net"]),
+            "allow_zero": rules["allow_zero"],
+            "max_draws": MAX_DRAWS,
+            "difficulty": {
+                "measure": MEASURE,
+                "band": list(band) if band else None,
+                "rule": f"every drawn variant within ±{BAND} of the median measure of {CALIBRATION} fair draws",
+            },
+        },
+    }
+
+
 def manifest_data(ws: Worksheet, options: dict) -> dict:
     """The manifest of a worksheet run, as JSON-ready data."""
     first = ws.variants[0]
@@ -62,6 +89,7 @@ def manifest_data(ws: Worksheet, options: dict) -> dict:
         "questions": [
             {"number": q.number, "id": q.id, "text": q.text, "points": q.points} for q in ws.questions(first)
         ],
+        "draw": draw_record(ws),
         "rejected_draws": {"total": sum(ws.rejected.values()), "by_reason": dict(sorted(ws.rejected.items()))},
         "variants": [
             {
@@ -72,6 +100,7 @@ def manifest_data(ws: Worksheet, options: dict) -> dict:
                     {"x": [exact_text(a) for a in s.x], "y": [exact_text(a) for a in s.y]} for s in v.spec.samples
                 ],
                 "key": {s.id: float(s.value) for s in v.graph},
+                "difficulty": v.difficulty,
                 "verified": v.report.ok,
             }
             for v in ws.variants

@@ -2,17 +2,29 @@
 
 The step graph's formulas do not depend on the numbers, so the graph is derived once and
 re-evaluated for every draw (:func:`rebind`). A draw is kept only when it is pleasant to
-work by hand and fully verified; the reasons for every rejection are counted.
+work by hand, fair and fully verified; the reasons for every rejection are counted.
 
-Variant ids read ``<stem>-s<seed>-v<index>`` (``four-s7-v03``). Index 0 is the spec's own
-numbers; index i >= 1 draws from its own random stream, so any variant can be rebuilt from
-its id alone (the earlier variants' numbers are redrawn, not re-rendered, to keep all
-variants distinct).
+Fair: no drawn input, weight or bias is 0 (unless the spec's ``vary:`` says ``allow_zero:
+true``), no gradient rounds to 0 and no updated parameter rounds to its old value at the
+sheet's places (with ``allow_zero``, except those that a zero input makes so): a blank
+whose answer is 0, or a new weight equal to the old one, is a free question. And equally
+hard: the :func:`difficulty` of every drawn variant of a seed lies within ±:data:`BAND` of
+the median difficulty of :data:`CALIBRATION` fair draws from the seed's own stream
+(:func:`difficulty_band`), so no variant, the first included, sets the band alone.
+Variant 0, the spec's own numbers, stays as written.
+
+Variant ids read ``<stem>-d<draw>-s<seed>-v<index>`` (``four-d2-s7-v03``): ``draw`` is
+:data:`DRAW_VERSION`, the version of these rules. Index 0 is the spec's own numbers; index
+i >= 1 draws from its own random stream, so any variant can be rebuilt from its id alone
+(the earlier variants' numbers are redrawn, not re-rendered, to keep all variants
+distinct). An id of another draw version (``four-s7-v03``, from before ids carried it, is
+draw 1) is refused by name, never silently drawn again with other numbers: its sheets are
+marked with the worksheet.json they came with.
 
 >>> from derive.model.spec import load_spec
 >>> vs, rejected = make_variants(load_spec("worked/four.yaml"), "four", seed=7, count=2)
 >>> [v.id for v in vs]
-['four-s7-v01', 'four-s7-v02']
+['four-d2-s7-v01', 'four-d2-s7-v02']
 >>> all(v.report.ok for v in vs)
 True
 """
@@ -20,6 +32,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 import re
 from collections import Counter
@@ -35,20 +48,34 @@ from derive.model.numbers import Number, read_number, round_half_up
 from derive.model.spec import Sample, Spec
 from derive.verify.three_way import verify
 
-#: The grids numbers are drawn from when the spec's ``vary:`` does not say: (low, high, step)
-#: as written, so that a drawn number has the places of its grid (0.1 steps: one place).
+#: The version of the draw (which draws are accepted): 1 allowed zeros and had no
+#: difficulty band; 2 is fair (see above). Variant ids carry it.
+DRAW_VERSION = 2
+#: The rules when the spec's ``vary:`` does not say: the grids numbers are drawn from,
+#: (low, high, step) as written, so that a drawn number has the places of its grid (0.1
+#: steps: one place); the largest |net|; whether a drawn number may be 0.
 DEFAULTS = {
     "weights": (read_number("-0.9"), read_number("0.9"), read_number("0.1")),
     "biases": (read_number("-0.5"), read_number("0.5"), read_number("0.1")),
     "x": (read_number("0"), read_number("1"), read_number("0.1")),
     "max_net": sp.Integer(3),
+    "allow_zero": False,
 }
 MAX_DRAWS = 2000  # per variant; beyond this the ranges are called impossible
-ID_RE = re.compile(r"(?P<stem>.+)-s(?P<seed>\d+)-v(?P<index>\d+)\Z")
+#: Every drawn variant's difficulty lies within ±BAND of the centre.
+BAND = 1
+#: How many fair draws the centre of the difficulty band is the median of.
+CALIBRATION = 31
+#: What :func:`difficulty` counts, in words (the manifest records it).
+MEASURE = "negative numbers among the drawn weights, biases and inputs and the values of the steps"
+ID_RE = re.compile(r"(?P<stem>.+)-d(?P<draw>\d+)-s(?P<seed>\d+)-v(?P<index>\d+)\Z")
+DRAW1_ID_RE = re.compile(r"(?P<stem>.+)-s(?P<seed>\d+)-v(?P<index>\d+)\Z")
+REFUSED = "mark those sheets with the worksheet.json they came with (derive check --worksheet)"
 
 
 class VariantError(DeriveError, ValueError):
-    """No acceptable variant within the draw budget, or a malformed variant id."""
+    """No acceptable variant within the draw budget, or a malformed variant id, or the id
+    of another draw version."""
 
 
 @dataclass
@@ -58,6 +85,8 @@ class Variant:
     spec: Spec
     graph: StepGraph
     report: object  # verify.Report
+    difficulty: int = 0  # see difficulty()
+    band: tuple[int, int] | None = None  # the difficulty band it was drawn in (None: not drawn)
 
     @property
     def values(self) -> dict[str, sp.Expr]:
@@ -65,14 +94,37 @@ class Variant:
 
 
 def variant_id(stem: str, seed: int, index: int) -> str:
-    return f"{stem}-s{seed}-v{index:02d}"
+    return f"{stem}-d{DRAW_VERSION}-s{seed}-v{index:02d}"
 
 
 def parse_variant_id(vid: str) -> tuple[str, int, int]:
+    """(stem, seed, index) of an id of this draw version; a VariantError naming the id
+    when it is of another version (``four-s7-v03`` is draw 1) or not an id at all.
+
+    >>> parse_variant_id("four-d2-s7-v03")
+    ('four', 7, 3)
+    >>> parse_variant_id("four-s7-v03")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    derive.teach.variants.VariantError: variant 'four-s7-v03' was drawn by an older version of derive (draw 1, ...
+    """
     m = ID_RE.match(vid)
-    if not m:
-        raise VariantError(f"{vid!r} is not a variant id like four-s7-v03")
+    draw = int(m["draw"]) if m else 1 if DRAW1_ID_RE.match(vid) else None
+    if draw is None:
+        raise VariantError(f"{vid!r} is not a variant id like {variant_id('four', 7, 3)}")
+    if draw != DRAW_VERSION:
+        by = "an older" if draw < DRAW_VERSION else "a newer"
+        raise VariantError(
+            f"variant {vid!r} was drawn by {by} version of derive (draw {draw}, now draw {DRAW_VERSION}) "
+            f"and cannot be drawn again; {REFUSED}"
+        )
+    assert m is not None
     return m["stem"], int(m["seed"]), int(m["index"])
+
+
+def draw_rules(spec: Spec) -> dict:
+    """The rules variants of ``spec`` are drawn by: :data:`DEFAULTS` and the spec's ``vary:``."""
+    return {**DEFAULTS, **spec.vary}
 
 
 def rebind(graph: StepGraph, spec: Spec) -> StepGraph:
@@ -95,8 +147,19 @@ def grid_places(rule: tuple[Number, Number, Number]) -> int | None:
 
 
 def _grid(rule, rng: random.Random) -> Number:
+    return _point(rule, rng.randint(0, _steps(rule)))
+
+
+# A grid's size and points are worked out once: a draw picks a few dozen, many times over.
+@functools.lru_cache(maxsize=64)
+def _steps(rule) -> int:
     low, high, step = rule
-    k = rng.randint(0, int((high.value - low.value) / step.value))
+    return int((high.value - low.value) / step.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _point(rule, k: int) -> Number:
+    low, _, step = rule
     return Number.of(low.value + step.value * k, grid_places(rule))
 
 
@@ -141,33 +204,130 @@ def with_numbers(spec: Spec, params: dict[str, Number], xs: list[list[Number]]) 
     return dataclasses.replace(spec, weights=weights, biases=biases, samples=samples, published={}, written=written)
 
 
-def _key(spec: Spec) -> tuple:
-    """What makes two variants different: every number that was drawn."""
-    return (
-        tuple(v for l in spec.layers for row in spec.weights[l.name] for v in row),
-        tuple(tuple(b) if isinstance(b, list) else (b,) for b in spec.biases.values()),
-        tuple(s.x for s in spec.samples),
-    )
+def _drawn(spec: Spec) -> tuple:
+    """Every number a variant draws: the weights, the biases, every sample's inputs."""
+    weights = (v for l in spec.layers for row in spec.weights[l.name] for v in row)
+    biases = (v for b in spec.biases.values() for v in (b if isinstance(b, list) else [b]))
+    return (*weights, *biases, *(v for s in spec.samples for v in s.x))
 
 
-def _reject_reason(spec: Spec, graph: StepGraph, max_net) -> str | None:
-    """Why a draw is not hand-friendly, or None when it is."""
+def difficulty(spec: Spec, graph: StepGraph) -> int:
+    """How hard a variant is to work by hand: how many of the numbers a student handles are
+    negative (:data:`MEASURE`; a value counts by its sign, read from its float, which
+    keeps the sign). Signs are where hand arithmetic goes wrong, and they vary most
+    between draws.
+
+    >>> from derive.model.spec import load_spec
+    >>> spec = load_spec("worked/four.yaml")
+    >>> difficulty(spec, derive(spec))
+    12
+    """
+    return sum(1 for v in _drawn(spec) if v < 0) + sum(1 for st in graph if float(st.value) < 0)
+
+
+def _number_reason(spec: Spec, rules: dict) -> str | None:
+    """Why a draw's numbers alone make it unfit, or None."""
     for l in spec.layers:
         for row in spec.weights[l.name]:
             if len(set(row)) < len(row):
                 return "two equal weights into one node"
+    if not rules["allow_zero"] and any(v == 0 for v in _drawn(spec)):
+        return "a zero input, weight or bias"
+    return None
+
+
+def _graph_reason(spec: Spec, graph: StepGraph, rules: dict) -> str | None:
+    """Why a draw is not hand-friendly, or None: a saturated unit, a gradient that rounds to
+    0 at the sheet's places, or a new parameter that rounds to the old one (with
+    ``allow_zero``, those a zero input makes so are kept)."""
+    max_net = rules["max_net"]
     for st in graph:
         if st.kind == "net" and abs(st.exact) > max_net:
             return f"|net| > {max_net} (a saturated unit)"
     zero_inputs = {k for k in range(len(spec.inputs)) if all(s.x[k] == 0 for s in spec.samples)}
     first = spec.layers[0]
     structural = {spec.weight_names[first.name][j][k] for j in range(first.size) for k in zero_inputs}
-    multi = len(spec.samples) > 1
+    multi, d = len(spec.samples) > 1, spec.decimals
+    unit = 10.0**-d  # (a float at least a unit from 0, or from the old value, cannot round to it)
     for st in graph:
-        if st.kind == "grad" and (st.sample is None or not multi) and st.param not in structural:
-            if round_half_up(st.exact, spec.decimals) == 0:
-                return "a gradient rounds to zero"
+        if st.kind not in ("grad", "new") or st.param in structural or (st.sample is not None and multi):
+            continue
+        if st.kind == "grad" and abs(float(st.exact)) < unit and round_half_up(st.exact, d) == 0:
+            return "a gradient rounds to zero"
+        old = graph.numbers[st.param]
+        if (
+            st.kind == "new"
+            and abs(float(st.exact - old)) < unit
+            and round_half_up(st.exact, d) == round_half_up(old, d)
+        ):
+            return "an update too small to show"
     return None
+
+
+def _judge(cand: Spec, base: StepGraph, rules: dict, seen: set) -> tuple[str | None, StepGraph | None]:
+    """Why ``cand`` is refused (None: it is not), and its step graph when it was made."""
+    if _drawn(cand) in seen:
+        return "the same numbers as another variant", None
+    reason = _number_reason(cand, rules)
+    if reason:
+        return reason, None
+    graph = rebind(base, cand)
+    return _graph_reason(cand, graph, rules), graph
+
+
+def difficulty_band(spec: Spec, base: StepGraph, seed: int, rules: dict) -> tuple[int, int] | None:
+    """The band the variants of ``seed`` are drawn in: ±BAND around the median difficulty
+    of CALIBRATION fair draws from the seed's own stream (None when none is fair: the
+    variants then fail with the reasons counted)."""
+    rng = random.Random(f"derive-worksheet:{seed}:band")
+    levels = []
+    for _ in range(MAX_DRAWS):
+        cand = _draw(spec, rng, rules)
+        reason, graph = _judge(cand, base, rules, set())
+        if reason is None and graph is not None:
+            levels.append(difficulty(cand, graph))
+            if len(levels) == CALIBRATION:
+                break
+    if not levels:
+        return None
+    centre = sorted(levels)[len(levels) // 2]
+    return centre - BAND, centre + BAND
+
+
+@dataclass
+class _Drawing:
+    """The drawing of one seed's variants: what is drawn and by which rules, in which
+    difficulty band, the numbers already used and the rejections counted so far."""
+
+    spec: Spec
+    base: StepGraph
+    rules: dict
+    seed: int
+    band: tuple[int, int] | None
+    seen: set
+    rejected: Counter
+
+    def variant(self, vid: str, index: int) -> Variant:
+        """Variant ``index``: the first acceptable draw of its own random stream."""
+        rng = random.Random(f"derive-worksheet:{self.seed}:{index}")
+        for _ in range(MAX_DRAWS):
+            cand = _draw(self.spec, rng, self.rules)
+            reason, graph = _judge(cand, self.base, self.rules, self.seen)
+            if reason is None and graph is not None:
+                level = difficulty(cand, graph)
+                if self.band is not None and not self.band[0] <= level <= self.band[1]:
+                    reason = "difficulty outside the band"
+                elif (report := verify(graph, strict=False)).ok:
+                    self.seen.add(_drawn(cand))
+                    return Variant(vid, index, cand, graph, report, level, self.band)
+                else:
+                    reason = "failed verification"
+            self.rejected[reason] += 1
+        common = ", ".join(f"{r} ({n})" for r, n in self.rejected.most_common(2))
+        raise VariantError(
+            f"vary: no acceptable variant {index} in {MAX_DRAWS} draws "
+            f"(most common rejections: {common}); widen the ranges, raise max_net or set allow_zero"
+        )
 
 
 def make_variants(
@@ -183,39 +343,18 @@ def make_variants(
     spec's own numbers) is returned when ``count`` is 0. ``start`` holds variants 1..k
     already made with this seed: they are kept and drawing resumes at k + 1, with the same
     result as drawing from 1 (each index has its own random stream; only the earlier
-    variants' numbers, which ``start`` carries, decide what is a repeat)."""
+    variants' numbers, which ``start`` carries, decide what is a repeat, and the band is
+    the one they were drawn in)."""
     base = base or derive(spec)
-    rules = {**DEFAULTS, **spec.vary}
+    rules = draw_rules(spec)
     rejected: Counter = Counter()
     if count == 0:
-        return [Variant(variant_id(stem, seed, 0), 0, spec, base, verify(base))], rejected
+        own = Variant(variant_id(stem, seed, 0), 0, spec, base, verify(base), difficulty(spec, base))
+        return [own], rejected
     out = list(start or [])
-    seen = {_key(spec)} | {_key(v.spec) for v in out}
+    band = out[0].band if out else difficulty_band(spec, base, seed, rules)
+    seen = {_drawn(spec)} | {_drawn(v.spec) for v in out}
+    drawing = _Drawing(spec, base, rules, seed, band, seen, rejected)
     last = count if upto is None else upto
-    for index in range(len(out) + 1, last + 1):
-        rng = random.Random(f"derive-worksheet:{seed}:{index}")
-        for _ in range(MAX_DRAWS):
-            cand = _draw(spec, rng, rules)
-            key = _key(cand)
-            if key in seen:
-                rejected["the same numbers as another variant"] += 1
-                continue
-            graph = rebind(base, cand)
-            reason = _reject_reason(cand, graph, rules["max_net"])
-            if reason is None:
-                report = verify(graph, strict=False)
-                if not report.ok:
-                    reason = "failed verification"
-            if reason:
-                rejected[reason] += 1
-                continue
-            seen.add(key)
-            out.append(Variant(variant_id(stem, seed, index), index, cand, graph, report))
-            break
-        else:
-            common = ", ".join(f"{r} ({n})" for r, n in rejected.most_common(2))
-            raise VariantError(
-                f"vary: no acceptable variant {index} in {MAX_DRAWS} draws "
-                f"(most common rejections: {common}); widen the ranges or raise max_net"
-            )
+    out += [drawing.variant(variant_id(stem, seed, i), i) for i in range(len(out) + 1, last + 1)]
     return out, rejected

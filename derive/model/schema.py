@@ -1,0 +1,85 @@
+"""The spec's JSON Schema (draft 2020-12), generated from the field table in
+:mod:`derive.model.fields`, so the validator and the schema cannot drift apart.
+
+>>> sorted(json_schema()["required"])
+['learning_rate', 'loss', 'network', 'parameters']
+"""
+
+from __future__ import annotations
+
+from derive.model.fields import (
+    _NUMBER_TEXT,
+    TOP,
+    Field,
+    Flag,
+    ListOf,
+    Name,
+    OneOf,
+    Real,
+    Section,
+    Shaped,
+    Text,
+    Whole,
+)
+from derive.model.names import MAX_NAME, NAME_RE
+
+
+def _bound(v):
+    return int(v) if v.q == 1 else float(v)
+
+
+def _schema(rule) -> dict:
+    if isinstance(rule, Section):
+        out = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: _field_schema(f) for k, f in rule.fields.items()},
+        }
+        if rule.required:
+            out["required"] = rule.required
+        if rule.one_of:
+            out["oneOf"] = [{"required": [k]} for group in rule.one_of for k in group]
+        if rule.doc:
+            out["description"] = rule.doc
+        return out
+    if isinstance(rule, Real):
+        num = {"type": "number"}
+        for bound, key, open_ in ((rule.low, "minimum", rule.low_open), (rule.high, "maximum", rule.high_open)):
+            if bound is not None:
+                num["exclusive" + key.capitalize() if open_ else key] = _bound(bound)
+        return {"anyOf": [num, {"type": "string", "pattern": _NUMBER_TEXT}]}
+    if isinstance(rule, Whole):
+        return {"type": "integer", "minimum": rule.low, "maximum": rule.high}
+    if isinstance(rule, OneOf):
+        return {"enum": list(rule.options)}
+    if isinstance(rule, Text):
+        return {"type": ["string", "number", "null"], "maxLength": rule.limit}
+    if isinstance(rule, Flag):
+        return {"type": "boolean"}
+    if isinstance(rule, Name):
+        return {"$ref": "#/$defs/name"}
+    if isinstance(rule, ListOf):
+        out = {"type": "array", "items": _schema(rule.item), "minItems": rule.low}
+        return out if rule.high is None else {**out, "maxItems": rule.high}
+    if isinstance(rule, Shaped):
+        return {**rule.schema, "description": rule.doc}
+    raise TypeError(f"no schema for {rule!r}")
+
+
+def _field_schema(f: Field) -> dict:
+    out = _schema(f.rule)
+    if f.doc and "description" not in out:
+        out["description"] = f.doc
+    return out
+
+
+def json_schema() -> dict:
+    """A JSON Schema (draft 2020-12) of a spec's form, generated from the declaration.
+    It checks the form of each field; the checks between fields (shapes that follow the
+    layer sizes, names used twice) are the validator's alone."""
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "derive network spec", **_schema(TOP)}
+    out["$defs"] = {
+        "number": _schema(Real()),
+        "name": {"type": "string", "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"), "maxLength": MAX_NAME},
+    }
+    return out
