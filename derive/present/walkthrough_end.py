@@ -148,9 +148,9 @@ class ClosingSections:
         sec.blocks.append(
             Para(
                 P(
-                    f"Each of the {r.n_values} values above was computed by SymPy (exact rationals, 50-digit "
-                    "floats after a transcendental function) and again by an independent NumPy implementation "
-                    "in float64; the two agree to ",
+                    f"Each of the {r.n_values} values above was computed twice: exactly (fractions, and 50-digit "
+                    "decimals after a transcendental function), and again by an independent program in "
+                    "ordinary floating point; the two agree to ",
                     ("m", _ten(RTOL_NUMPY)),
                     " (relative). Each of the ",
                     ("u", str(r.n_gradients)),
