@@ -27,6 +27,7 @@ def add_arguments(ws) -> None:
     ws.add_argument("--seed", type=count, default=0, help="seed of the variants (same seed, same files)")
     ws.add_argument("--variant", help="regenerate exactly this variant id (e.g. four-d2-s7-v03)")
     ws.add_argument("--blanks", help="groups forward,loss,backward,update or step ids (default: all steps)")
+    ws.add_argument("--given", help="step ids whose values the sheet gives as well (e.g. net_o1,out_o1)")
     ws.add_argument("--pdf", action="store_true", help="also compile every sheet and key, and class PDFs")
     ws.add_argument("--moodle", action="store_true", help="also write moodle.xml (a Moodle XML question bank)")
     ws.add_argument("--derivations", help="comma-separated derivation sheets to add to each sheet (e.g. sigmoid)")
@@ -45,10 +46,10 @@ def add_arguments(ws) -> None:
 def run(args) -> int:
     from derive.graph.derivations import DERIVATIONS
     from derive.model.spec import SpecError, load_spec
-    from derive.present.worksheet import SheetStyle, check_destination, worksheet_files, write_worksheet
+    from derive.present.worksheet import SheetStyle, check_destination, make_worksheet, worksheet_files, write_worksheet
     from derive.teach.story import story_warning
     from derive.teach.variants import VariantError
-    from derive.teach.worksheet import build_worksheet, variant_stem
+    from derive.teach.worksheet import variant_stem
 
     spec_path = resolve_spec(args.spec)
     spec = load_spec(spec_path)
@@ -75,7 +76,9 @@ def run(args) -> int:
     if figures:
         plots_available()
     try:
-        ws = build_worksheet(spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant)
+        ws = make_worksheet(
+            spec, variant_stem(spec_path), args.variants, args.seed, args.blanks, args.variant, args.given
+        )
         ws.points = points_option(args.points)
     except VariantError as e:
         raise SpecError(spec.source, "", str(e)) from None

@@ -56,7 +56,9 @@ def _view(d: Derivation) -> _View:
     )
 
 
-CLOSING = "Every line was checked equal to the line before it by SymPy: the difference of the two simplifies to 0."
+CLOSING = (
+    "Every line was checked equal to the line before it by computer algebra: the difference of the two simplifies to 0."
+)
 
 
 def _env(fmt: str):
@@ -84,7 +86,7 @@ def render_derivation(name, fmt: str) -> str:
 def derivation_section(names, fmt: str, level: int = 2) -> str:
     """The derivations ``names`` as a section body to embed in a worksheet, each under a
     heading of ``level`` (Markdown ``##`` for 2; LaTeX ``\\section*`` for 2,
-    ``\\subsection*`` for 3), ending with the sentence that SymPy checked every line."""
+    ``\\subsection*`` for 3), ending with the sentence that every line was checked."""
     views = [_view(get(n)) for n in names]
     if not views:
         raise ValueError("no derivations given")

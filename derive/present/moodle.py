@@ -1,22 +1,37 @@
 """Moodle XML export: one numerical question per blank per variant.
 
 Each question's text is HTML with TeX math in ``\\( \\)`` (Moodle's MathJax filter renders
-it) and carries the variant's given numbers, so it stands on its own in a quiz. Answers and
-tolerances are plain decimals (:mod:`derive.present.numbers`), never display notation. The
-tolerance follows the rounding policy: half a unit in the last asked place, widened
-by how far the rounded-carry chain drifts from the exact value.
+it) and stands on its own in a quiz: the network's diagram (an SVG file the question
+carries, ``<file>``, shown by ``@@PLUGINFILE@@/network.svg`` as Moodle's own export shows
+images), its layers, the loss and the update rule, the variant's numbers and the steps the
+sheet gives (:func:`derive.teach.worksheet.givens`: never a blank or a step computed from
+one), then the question and, once, the precision asked. Answers and tolerances are plain decimals
+(:mod:`derive.present.numbers`), never display notation. The tolerance follows the rounding
+policy: half a unit in the last asked place, widened by how far the rounded-carry chain
+drifts from the exact value. Characters XML 1.0 cannot carry (control characters typed into
+a title) are left out.
 
 Format: https://docs.moodle.org/en/Moodle_XML_format (``<quiz>``, ``<question
-type="numerical">``, ``<answer fraction="100"><text/><tolerance/></answer>``).
+type="numerical">``, ``<questiontext format="html"><text/><file name path encoding/>``,
+``<answer fraction="100"><text/><tolerance/></answer>``).
 """
 
 from __future__ import annotations
 
+import base64
+import re
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+from derive.present.diagram import diagram_svg
 from derive.present.numbers import fmt, plain_decimal
 from derive.present.problem import ProblemView
 from derive.teach.agreement import key_tolerance
+
+#: The diagram's file name inside each question.
+PICTURE = "network.svg"
+#: Characters XML 1.0 does not allow, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _html(parts) -> str:
@@ -24,23 +39,76 @@ def _html(parts) -> str:
     return "".join(f"\\({text}\\)" if kind == "m" else escape(text) for kind, text in parts)
 
 
-def _given_html(view) -> str:
-    rows = "".join(f"<tr><td>\\({n}\\)</td><td>{escape(c)}</td><td>\\({v}\\)</td></tr>" for n, c, v in view.params)
+def _cdata(html: str) -> str:
+    """``html`` in a CDATA section (one that contains ``]]>`` is split around it)."""
+    return "<![CDATA[" + html.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table border="1"><tr>{head}</tr>{body}</table>'
+
+
+def _problem_html(view) -> str:
+    """The variant's problem, as every one of its questions states it."""
+    layers = "; ".join(f"layer {escape(n)} ({escape(nodes)}): \\({act}\\)" for n, nodes, act, _ in view.layers)
+    params = _table(
+        ("parameter", "connects", "value"), [(f"\\({n}\\)", escape(c), f"\\({v}\\)") for n, c, v in view.params]
+    )
     samples = []
     for i, (x, y) in enumerate(view.samples):
         xs = ", ".join(f"{t} = {v}" for t, v in zip(view.inputs_tex, x, strict=True))
         ys = ", ".join(f"{t} = {v}" for t, v in zip(view.outputs_tex, y, strict=True))
         samples.append(f"<p>Sample {i + 1}: \\({xs}\\); target \\({ys}\\).</p>")
-    layers = "; ".join(f"layer {escape(n)} ({escape(nodes)}): \\({act}\\)" for n, nodes, act, _ in view.layers)
+    known = ""
+    if view.known:
+        rows = [(f"\\({n}\\)", f"\\({v}\\)") for n, v in view.known]
+        known = "<p>You may use these values:</p>" + _table(("quantity", "value"), rows)
     return (
-        f"<p>{escape(view.title)} (variant {escape(view.id)}). {layers}. "
-        f"{_html(view.statement)}</p>"
-        f'<table border="1"><tr><th>parameter</th><th>connects</th><th>value</th></tr>{rows}</table>' + "".join(samples)
+        f"<p><b>{escape(view.title)}</b> (variant {escape(view.id)})</p>"
+        f'<p><img src="@@PLUGINFILE@@/{PICTURE}" alt="The network"></p>'
+        f"<p>{layers}. Each node computes \\(\\mathrm{{net}}_j = \\sum_k w_{{jk}}\\,\\mathrm{{out}}_k + b_j\\) "
+        f"and \\(\\mathrm{{out}}_j = f(\\mathrm{{net}}_j)\\). {_html(view.statement)}</p>"
+        f"{params}{''.join(samples)}{known}"
     )
+
+
+def _question(v, view, q, problem: str, picture: str) -> list[str]:
+    st = v.graph[q.id]
+    ask = (
+        f"<p><b>Question {q.number}.</b> Compute \\({q.tex}\\), {escape(q.text)}.</p>"
+        f"<p>{escape(view.instructions[:1].upper() + view.instructions[1:])}.</p>"
+    )
+    key = plain_decimal(st.value, max(view.d, 6))
+    feedback = f"<p>\\({q.tex} = {fmt(st.value, view.d)}\\)</p>"
+    return [
+        '  <question type="numerical">',
+        f"    <name><text>{escape(v.id)} Q{q.number} {escape(q.id)}</text></name>",
+        f'    <questiontext format="html"><text>{_cdata(problem + ask)}</text>',
+        f'      <file name="{PICTURE}" path="/" encoding="base64">{picture}</file>',
+        "    </questiontext>",
+        f'    <generalfeedback format="html"><text>{_cdata(feedback)}</text></generalfeedback>',
+        "    <defaultgrade>1.0000000</defaultgrade>",
+        "    <penalty>0.3333333</penalty>",
+        "    <hidden>0</hidden>",
+        f"    <idnumber>{escape(v.id)}-{escape(q.id)}</idnumber>",
+        '    <answer fraction="100" format="moodle_auto_format">',
+        f"      <text>{key}</text>",
+        f"      <tolerance>{plain_decimal(key_tolerance(st, view.d), view.d + 2)}</tolerance>",
+        '      <feedback format="html"><text>Correct.</text></feedback>',
+        "    </answer>",
+        "    <unitgradingtype>0</unitgradingtype>",
+        "    <unitpenalty>0.1000000</unitpenalty>",
+        "    <showunits>3</showunits>",
+        "    <unitsleft>0</unitsleft>",
+        "  </question>",
+    ]
 
 
 def moodle_xml(ws) -> str:
     """The whole worksheet as a Moodle question bank, one category per variant."""
+    picture = base64.b64encode(diagram_svg(ws.spec).encode("utf-8")).decode("ascii")
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for v in ws.variants:
         view = ProblemView(ws, v)
@@ -49,34 +117,8 @@ def moodle_xml(ws) -> str:
             f"    <category><text>$course$/derive/{escape(v.id)}</text></category>",
             "  </question>",
         ]
-        given = _given_html(view)
+        problem = _problem_html(view)
         for q in view.questions:
-            st = v.graph[q.id]
-            ask = (
-                f"<p><b>Question {q.number}.</b> Compute \\({q.tex}\\), {escape(q.text)}. "
-                f"Give it to {view.d} decimal places; {escape(view.instructions)}.</p>"
-            )
-            key = plain_decimal(st.value, max(view.d, 6))
-            out += [
-                '  <question type="numerical">',
-                f"    <name><text>{escape(v.id)} Q{q.number} {escape(q.id)}</text></name>",
-                f'    <questiontext format="html"><text><![CDATA[{given}{ask}]]></text></questiontext>',
-                f'    <generalfeedback format="html"><text><![CDATA[<p>\\({q.tex} = {fmt(st.value, view.d)}\\)</p>'
-                "]]></text></generalfeedback>",
-                "    <defaultgrade>1.0000000</defaultgrade>",
-                "    <penalty>0.3333333</penalty>",
-                "    <hidden>0</hidden>",
-                f"    <idnumber>{escape(v.id)}-{escape(q.id)}</idnumber>",
-                '    <answer fraction="100" format="moodle_auto_format">',
-                f"      <text>{key}</text>",
-                f"      <tolerance>{plain_decimal(key_tolerance(st, view.d), view.d + 2)}</tolerance>",
-                '      <feedback format="html"><text>Correct.</text></feedback>',
-                "    </answer>",
-                "    <unitgradingtype>0</unitgradingtype>",
-                "    <unitpenalty>0.1000000</unitpenalty>",
-                "    <showunits>3</showunits>",
-                "    <unitsleft>0</unitsleft>",
-                "  </question>",
-            ]
+            out += _question(v, view, q, problem, picture)
     out.append("</quiz>")
-    return "\n".join(out) + "\n"
+    return _NOT_XML.sub("", "\n".join(out) + "\n")

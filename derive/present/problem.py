@@ -59,7 +59,6 @@ class ProblemView:
             QuestionView(q.number, q.id, names[g[q.id].symbol], q.text, q.points) for q in ws.questions(variant)
         ]
         self.total = sum(q.points for q in self.questions)
-        blank = set(ws.blanks)
         self.params = [(latex_name(n), what, fmt(v, self.d, True)) for n, what, v in spec.parameters()]
         multi = len(spec.samples) > 1
         self.inputs_tex = [latex_name(n) for n in spec.inputs]
@@ -72,7 +71,8 @@ class ProblemView:
         self.layers = [
             (l.name, ", ".join(l.nodes), ACTIVATIONS[l.activation].defined, l.activation) for l in spec.layers
         ]
-        self.known = [(names[s.symbol], fmt(s.value, self.d)) for s in g if s.id not in blank]
+        # the steps given besides the numbers: none a blank or computed from one (teach.worksheet.givens)
+        self.known = [(names[s.symbol], fmt(s.value, self.d)) for s in ws.given_steps(variant)]
         carry = (
             "round each answer to {d} decimal places and use the rounded values in later steps"
             if spec.carry == "rounded"

@@ -18,6 +18,7 @@ class _Builder(ClosingSections):
     def __init__(self, wt, questions: dict[str, int] | None = None):
         self.wt = wt
         self.questions = questions or {}  # answer keys: step id -> question number, boxed
+        self.shown: list[str] = []  # the step ids, in the order their equations are shown
         self.g = wt.graph
         self.spec = wt.spec
         self.d = self.spec.decimals
@@ -55,6 +56,7 @@ class _Builder(ClosingSections):
 
     def _mark(self, step, eq: Eq) -> Eq:
         """In an answer key, box the answer to each question and say which question it is."""
+        self.shown.append(step.id)
         n = self.questions.get(step.id)
         if n is not None:
             eq.lines[-1] = r"\boxed{%s}" % eq.lines[-1]
@@ -164,8 +166,10 @@ class _Builder(ClosingSections):
             sec.blocks.append(
                 Para(P(f"{kind.capitalize()} ", ("u", layer.name), ", activation ", ("m", act.defined), ":"))
             )
-            for st in self._layer_steps(s, li, ("net", "out")):
-                sec.blocks.append(self.eq(st))
+            # node by node; a softmax's outputs each read every net, so its nets come first
+            groups = [("net", "out")] if act.elementwise else [("net",), ("out",)]
+            for kinds in groups:
+                sec.blocks += [self.eq(st) for st in self._layer_steps(s, li, kinds)]
         loss = g["loss" + self._sfx(s)]
         sec.blocks.append(Para(T("The loss of this sample:" if len(spec.samples) > 1 else "The loss:")))
         sec.blocks.append(self.eq(loss))
@@ -207,7 +211,7 @@ class _Builder(ClosingSections):
                 ("m", chain),
                 " collapses to ",
                 ("m", r"\delta_j = \mathrm{out}_j - y_j"),
-                " (SymPy proves this identity in the test suite).",
+                " (the derivation sheet “Cross-entropy after a softmax” works it out line by line).",
             )
         else:
             say(
@@ -316,3 +320,12 @@ def _is_exact(step) -> bool:
 def document(wt, questions: dict[str, int] | None = None) -> Doc:
     """The format-neutral walkthrough of ``wt``; ``questions`` boxes those steps' answers."""
     return _Builder(wt, questions).build()
+
+
+def presented_order(wt) -> list[str]:
+    """Every step id in the order the walkthrough of ``wt`` (and so an answer key) first
+    shows it; a worksheet numbers its questions in this order."""
+    b = _Builder(wt)
+    b.build()
+    shown = dict.fromkeys(b.shown)
+    return list(shown) + [sid for sid in wt.graph.ids if sid not in shown]

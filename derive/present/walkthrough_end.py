@@ -163,11 +163,11 @@ class ClosingSections:
 
     def claim(self) -> str:
         """The one sentence under a walkthrough's title: what was verified."""
-        checked = "verified against an independent NumPy implementation and finite differences"
+        checked = "checked against an independent floating-point computation and finite differences"
         if self.spec.carry != "rounded":
-            return f"Every number below was derived with SymPy and {checked}."
+            return f"Every number below was derived exactly and {checked}."
         return (
-            f"Every number below was derived with SymPy, each computed value rounded to {self.d} decimal places "
+            f"Every number below was derived exactly, each computed value rounded to {self.d} decimal places "
             f"before it is used again, as with a calculator; the same steps carried at full precision were {checked}."
         )
 
@@ -207,8 +207,8 @@ class ClosingSections:
         if r.n_chains:
             chains = (f", and the factors of {products} multiply out to it, to ", ("m", _ten(RTOL_CHAIN)))
         return (
-            f"{values} was computed by SymPy (exact rationals, 50-digit floats after a transcendental function) and "
-            "again by an independent NumPy implementation in float64; the two agree to ",
+            f"{values} was computed twice: exactly (fractions, and 50-digit decimals after a transcendental "
+            "function), and again by an independent program in ordinary floating point; the two agree to ",
             ("m", _ten(RTOL_NUMPY)),
             f" (relative). Each of {whose} ",
             ("u", str(r.n_gradients)),

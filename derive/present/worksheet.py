@@ -23,9 +23,26 @@ from derive.present.pdf import compile_pdf
 from derive.present.problem import ProblemView
 from derive.present.render import render
 from derive.present.walkthrough import Walkthrough
-from derive.present.walkthrough_doc import document
+from derive.present.walkthrough_doc import document, presented_order
 from derive.teach.manifest import manifest_data
-from derive.teach.worksheet import Worksheet
+from derive.teach.worksheet import Worksheet, build_worksheet
+
+
+def make_worksheet(
+    spec,
+    stem: str,
+    variants: int = 1,
+    seed: int = 0,
+    blanks: str | None = None,
+    only: str | None = None,
+    given: str | None = None,
+) -> Worksheet:
+    """The worksheet (:func:`derive.teach.worksheet.build_worksheet`) with its questions
+    numbered in the order its answer key shows them: one order for the sheet, the key, the
+    answers template, the manifest and Moodle."""
+    ws = build_worksheet(spec, stem, variants, seed, blanks, only, given)
+    wt, _ = _key_view(ws, ws.variants[0])
+    return ws.numbered(presented_order(wt))
 
 
 @dataclass(frozen=True)

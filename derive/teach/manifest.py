@@ -84,7 +84,7 @@ def manifest_data(ws: Worksheet, options: dict) -> dict:
         "spec": ws.stem,
         "spec_text": ws.spec.text,
         "seed": ws.seed,
-        "options": options,
+        "options": {**options, "given": list(ws.given)},  # the steps given on purpose (--given)
         "blanks": ws.blanks,
         "questions": [
             {"number": q.number, "id": q.id, "text": q.text, "points": q.points} for q in ws.questions(first)

@@ -1,9 +1,12 @@
-"""What a worksheet asks: the variants (:mod:`derive.teach.variants`), the blank steps in
-working order, and each question's wording. Rendering is in :mod:`derive.present.worksheet`."""
+"""What a worksheet asks and gives: the variants (:mod:`derive.teach.variants`), the blank
+steps in the order the sheet numbers them, each question's wording, and the steps the sheet
+may print (:func:`givens`: the problem, never its solution). Rendering is in
+:mod:`derive.present.worksheet`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from derive.files import UsageError
@@ -44,9 +47,28 @@ class Worksheet:
     stem: str
     seed: int
     variants: list
-    blanks: list[str]
+    blanks: list[str]  # the steps asked, in question order: Q1 is blanks[0]
     rejected: dict = field(default_factory=dict)
     points: dict[str, float] = field(default_factory=dict)  # per step kind, as --points gives them; 1 else
+    given: list[str] = field(default_factory=list)  # steps given on purpose (--given)
+    order: list[str] = field(default_factory=list)  # every step id, in the sheet's order
+
+    def numbered(self, order: Sequence[str]) -> Worksheet:
+        """The same sheet with its questions (and givens) in ``order``, a list of every step
+        id: the order its answer key shows them (:func:`derive.present.worksheet.make_worksheet`)."""
+        rank = {sid: i for i, sid in enumerate(order)}
+        return replace(
+            self,
+            blanks=sorted(self.blanks, key=rank.__getitem__),
+            given=sorted(self.given, key=rank.__getitem__),
+            order=list(order),
+        )
+
+    def given_steps(self, variant) -> list:
+        """The steps this sheet prints under its given values (:func:`givens`), in its order."""
+        shown = set(givens(variant.graph, self.blanks, self.given))
+        order = self.order or variant.graph.ids
+        return [variant.graph[sid] for sid in order if sid in shown]
 
     def questions(self, variant) -> list[Question]:
         g = variant.graph
@@ -85,20 +107,63 @@ def select_blanks(graph, option: str | None) -> list[str]:
     return [s.id for s in graph if s.kind in kinds or s.id in ids]
 
 
+def descendants(graph, roots: Iterable[str]) -> set[str]:
+    """Every step computed from one of ``roots``, directly or through other steps (read
+    from each step's ``deps``; the graph lists a step after every step it reads)."""
+    found: set[str] = set()
+    roots = set(roots)
+    for st in graph:
+        if any(d in roots or d in found for d in st.deps):
+            found.add(st.id)
+    return found
+
+
+def givens(graph, blanks: Iterable[str], extra: Iterable[str] = ()) -> list[str]:
+    """The steps a sheet may print besides the network and its numbers, in graph order: the
+    problem, not its solution. A step is printed when it is neither a blank nor computed
+    from one (dJ/db_o2 = delta_o2 * 1 descends from delta_o2, a new weight from its
+    gradient); a step a blank is computed from may be printed. ``extra`` steps (``--given``)
+    are printed whatever they descend from. The one rule for sheets and Moodle."""
+    blanks = set(blanks)
+    hidden = blanks | descendants(graph, blanks)
+    extra = set(extra)
+    return [st.id for st in graph if st.id not in hidden or st.id in extra]
+
+
+def select_given(graph, option: str | None, blanks: Sequence[str]) -> list[str]:
+    """The ``--given`` step ids, in graph order: each a step of the network and not a blank."""
+    wanted = [w.strip() for w in (option or "").split(",") if w.strip()]
+    for w in wanted:
+        if w not in graph.by_id:
+            raise UsageError(f"--given: {w!r} is not a step id of this network (e.g. {', '.join(graph.ids[:4])}, ...)")
+        if w in blanks:
+            raise UsageError(f"--given: {w!r} is also a blank; a step is either asked or given")
+    return [sid for sid in graph.ids if sid in wanted]
+
+
 def build_worksheet(
-    spec: Spec, stem: str, variants: int = 1, seed: int = 0, blanks: str | None = None, only: str | None = None
+    spec: Spec,
+    stem: str,
+    variants: int = 1,
+    seed: int = 0,
+    blanks: str | None = None,
+    only: str | None = None,
+    given: str | None = None,
 ) -> Worksheet:
-    """Draw the variants (all, or only the one with id ``only``) and choose the blanks."""
+    """Draw the variants (all, or only the one with id ``only``), choose the blanks and the
+    steps given on purpose. Its questions are in graph order; the sheets number them in the
+    order the answer key shows them (:func:`derive.present.worksheet.make_worksheet`)."""
     base = derive(spec)
     chosen = select_blanks(base, blanks)
+    extra = select_given(base, given, chosen)
     if only is not None:
         v_stem, v_seed, index = parse_variant_id(only)
         if v_stem != stem:
             raise UsageError(f"--variant {only}: belongs to spec {v_stem!r}, not {stem!r}")
         vs, rejected = make_variants(spec, stem, v_seed, index, base=base)
-        return Worksheet(spec, stem, v_seed, vs[-1:], chosen, dict(rejected))
+        return Worksheet(spec, stem, v_seed, vs[-1:], chosen, dict(rejected), given=extra, order=list(base.ids))
     vs, rejected = make_variants(spec, stem, seed, variants, base=base)
-    return Worksheet(spec, stem, seed, vs, chosen, dict(rejected))
+    return Worksheet(spec, stem, seed, vs, chosen, dict(rejected), given=extra, order=list(base.ids))
 
 
 def variant_stem(path: Path) -> str:
