@@ -246,3 +246,15 @@ def test_a_long_run_says_how_many_rows_it_leaves_out():
     assert 2 < len(shown) < 41 and shown[0][0] == "0" and shown[-1][0] == "40"
     left_out = 41 - len(shown)
     assert f"{left_out} of the 41 rows" in training
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parent.parent / "worked").glob("*.yaml")))
+def test_the_key_shows_the_steps_in_the_graphs_order(path):
+    """So a sheet's question numbers (the key's order) and the checker's without a manifest
+    (the graph's order) are the same numbers."""
+    from derive.model.spec import load_spec
+    from derive.present.walkthrough import Walkthrough
+    from derive.present.walkthrough_doc import presented_order
+
+    wt = Walkthrough(load_spec(path))
+    assert presented_order(wt) == list(wt.graph.ids)
