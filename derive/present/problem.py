@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive.graph.functions import ACTIVATIONS, LOSSES
+from derive.model.names import sample_suffix
 from derive.present.document import P, Parts
 from derive.present.notation import latex_name, symbol_names
 from derive.present.numbers import fmt
@@ -59,12 +60,24 @@ class ProblemView:
             QuestionView(q.number, q.id, names[g[q.id].symbol], q.text, q.points) for q in ws.questions(variant)
         ]
         self.total = sum(q.points for q in self.questions)
-        self.params = [(latex_name(n), what, fmt(v, self.d, True)) for n, what, v in spec.parameters()]
         multi = len(spec.samples) > 1
+
+        def as_written(name: str, v) -> str:  # as the spec (or the variant's grid) writes it, like the story
+            n = spec.written.get(name)
+            return n.text if n is not None and n.value == v else fmt(v, self.d, True)
+
+        self.params = [(latex_name(n), what, as_written(n, v)) for n, what, v in spec.parameters()]
         self.inputs_tex = [latex_name(n) for n in spec.inputs]
         self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs]
         self.samples = [
-            ([fmt(v, self.d, True) for v in s.x], [fmt(v, self.d, True) for v in s.y]) for s in spec.samples
+            (
+                [
+                    as_written(f"{n}{sample_suffix(i) if multi else ''}", v)
+                    for n, v in zip(spec.inputs, s.x, strict=True)
+                ],
+                [fmt(v, self.d, True) for v in s.y],
+            )
+            for i, s in enumerate(spec.samples)
         ]
         self.multi = multi
         self.statement = statement(spec)
