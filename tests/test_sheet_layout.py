@@ -133,3 +133,17 @@ def test_header_fields_come_from_the_spec_and_the_options(tmp_path):
 def test_points_must_name_step_kinds(tmp_path, capsys):
     assert main(["worksheet", "four", "--points", "grd=2", "-o", str(tmp_path / "o")]) == 2
     assert "unknown step kind 'grd'" in capsys.readouterr().err
+
+
+def test_keys_waste_no_paper(tmp_path):
+    """A short equation is one displayed line, not an aligned block of three; the sentence
+    that introduces a short table is on the table's page; page 1 is not left empty."""
+    out = worksheet(tmp_path, "four", "--variants", "1", "--seed", "7", "--pdf")
+    tex = (out / "four-d2-s7-v01-key.tex").read_text()
+    assert re.search(r"\\\[ \\mathrm\{out\}_\{h1\} = .* = \\boxed\{[-0-9.]+\} \\\]", tex)
+    sentence = tex.index("The parameters before training")
+    start, end = tex.rindex(r"\begin{minipage}", 0, sentence), tex.index(r"\end{minipage}", sentence)
+    assert r"\end{minipage}" not in tex[start:sentence] and r"\begin{tabular}" in tex[sentence:end]
+    pages = pdf_pages(out / "four-d2-s7-v01-key.pdf")
+    assert "The parameters before training" in pages[0] and re.search(r"w\s*1\s+i1 → h1", pages[0])
+    assert len(pages) <= 6
