@@ -113,18 +113,18 @@ def test_question_number_forms(tmp_path, headers):
     assert sub.answers == {"net_h1": "1", "net_h2": "2", "out_h1": "3", "out_h2": "4"}
 
 
-def test_an_export_with_no_answer_column_is_refused_naming_its_headers(tmp_path, capsys):
+def test_an_export_with_no_answer_column_is_not_marked_naming_its_headers(tmp_path, capsys):
     path = tmp_path / "class.csv"
     path.write_text("Timestamp,Your name,Email,How did you find it?,Comments\n2026,Ada,a@b.org,fine,\n")
     assert check(tmp_path, path, "-o", tmp_path / "out") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert f"{path}: no answer column recognised among headers" in err
+    assert f"{path}: not marked: no answer column recognised among headers" in err
     assert '"Timestamp", "Your name", "Email", "How did you find it?", "Comments"' in err
     assert "--columns" in err and not (tmp_path / "out").exists()
 
 
-def test_an_export_with_no_student_column_is_refused(tmp_path, capsys):
+def test_an_export_with_no_student_column_is_not_marked(tmp_path, capsys):
     path = tmp_path / "class.csv"
     path.write_text("who,net_h1\nada,0.376\n")
     assert check(tmp_path, path, "-o", tmp_path / "out") == 2

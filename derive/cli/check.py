@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from derive.cli.common import fraction, nonnegative, points_option, resolve_spec
+from derive.cli.common import fraction, points_option, resolve_spec
 from derive.errors import UsageError, one_line
 
 HELP = "mark answers step by step (follow-through, misconceptions)"
@@ -50,7 +50,7 @@ def add_arguments(c) -> None:
         help="fraction of the points a rounding slip costs: truncated or rounded too early (default 0.1)",
     )
     c.add_argument("--points", help="points per step kind, e.g. grad=2,new=1 (default 1 each)")
-    c.add_argument("--rtol", type=nonnegative, default=0.0, help="extra relative tolerance")
+    c.add_argument("--rtol", type=fraction, default=0.0, help="extra relative tolerance, from 0 to 1 (1: within 100%%)")
     c.add_argument(
         "--sigfigs", type=int, choices=range(1, 16), metavar="N", help="the standard: N significant figures, not places"
     )
@@ -143,16 +143,29 @@ def _mark_class(args, checker, paths: list[Path]) -> list:
 
 
 def _write_class(checker, marked, out: Path, inputs: list[Path], excel=None, columns=None) -> int:
-    """summary.csv, feedback/ and misconceptions.md into ``out``; returns how many files."""
+    """summary.csv, feedback/ and misconceptions.md into ``out``; returns how many files.
+    An input of the run (a class list named summary.csv in the output folder) is never
+    overwritten: the run is refused, naming it, before anything is written."""
+    import os
+
     from derive.files import write_atomic
+    from derive.teach.classlist import row_of
     from derive.teach.homework import class_files
 
     files = class_files(checker, marked, excel=excel)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder")
-    protect = tuple(p.resolve() for p in inputs + ([Path(columns)] if columns else []))
+    read = {Path(row_of(sub.source)[0]) for sub, _ in marked} | set(inputs) | ({Path(columns)} if columns else set())
+    protect = tuple(p.resolve() for p in read if p.is_file())
+    for name in files:
+        target = out / name
+        if target.is_file() and any(os.path.samefile(target, p) for p in protect):
+            raise UsageError(f"{one_line(str(target))}: an input of this run; not overwritten (give another -o folder)")
     for name, text in files.items():
         target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"{one_line(str(target.parent))}: cannot make the folder ({e.strerror})") from None
         write_atomic(target, text, protect=protect)
     return len(files)

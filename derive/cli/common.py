@@ -5,6 +5,7 @@ this and nothing heavier (no SymPy, NumPy or Jinja2)."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from importlib import resources
 from pathlib import Path
@@ -59,9 +60,13 @@ def nonnegative(text: str) -> float:
     return v
 
 
+#: The most points a step kind is worth (``--points``): more says nothing a smaller scale cannot.
+MAX_POINTS = 1000
+
+
 def points_option(option: str | None) -> dict[str, float]:
-    """``--points grad=2,new=1``: points per step kind (a finite number 0 or more each);
-    the kinds not named are worth 1."""
+    """``--points grad=2,new=1``: points per step kind (a number from 0 to
+    :data:`MAX_POINTS` each); the kinds not named are worth 1."""
     from derive.model.names import STEP_KINDS
 
     points = {}
@@ -73,7 +78,9 @@ def points_option(option: str | None) -> dict[str, float]:
         try:
             points[kind] = nonnegative(val)
         except argparse.ArgumentTypeError:
-            raise UsageError(f"--points: expected kind=number (a finite number 0 or more), got {item!r}") from None
+            points[kind] = math.inf
+        if points[kind] > MAX_POINTS:
+            raise UsageError(f"--points: expected kind=number (from 0 to {MAX_POINTS}), got {item!r}")
     return points
 
 

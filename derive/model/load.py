@@ -27,7 +27,21 @@ import yaml
 from derive.errors import DeriveError, one_line
 from derive.model.numbers import Number, NumberError, scan_number
 
-__all__ = ["NumberLoader", "SpecError", "read_json", "read_spec_file", "read_yaml", "parse_spec"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "MAX_ANSWER_DEPTH",
+    "MAX_ANSWER_NODES",
+    "LimitError",
+    "check_values",
+    "NumberLoader",
+    "SpecError",
+    "parse_spec",
+    "read_answers",
+    "read_bounded",
+    "read_json",
+    "read_spec_file",
+    "read_yaml",
+]
 
 _PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 
@@ -104,6 +118,128 @@ def _json_number(text: str):
 def read_json(text: str):
     """JSON text as Python data, numbers as :class:`Number` (ValueError when malformed)."""
     return json.loads(text, parse_float=_json_number, parse_int=_json_number)
+
+
+# --------------------------------------------------------------------------- answers files
+
+#: Bounds on a student's answers file, a flat ``step: answer`` mapping of a few dozen
+#: entries a few KB long: its bytes, its levels of nesting and its values (every mapping,
+#: list, key and scalar). A file beyond one is not read (README: "Checking homework").
+MAX_ANSWER_BYTES = 256 * 1024
+MAX_ANSWER_DEPTH = 10
+MAX_ANSWER_NODES = 10_000
+
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+class LimitError(ValueError):
+    """Input beyond a bound of :func:`read_answers` or :func:`read_bounded`; ``str(err)``
+    is a short reason (``too deeply nested (more than 10 levels)``)."""
+
+
+def _too_deep() -> LimitError:
+    return LimitError(f"too deeply nested (more than {MAX_ANSWER_DEPTH} levels)")
+
+
+def _too_many() -> LimitError:
+    return LimitError(f"too many values (more than {MAX_ANSWER_NODES})")
+
+
+class AnswersLoader(NumberLoader):
+    """The :class:`NumberLoader` for a student's file: no anchors or aliases (a few
+    hundred bytes of nested aliases stand for billions of values), at most
+    :data:`MAX_ANSWER_DEPTH` levels and :data:`MAX_ANSWER_NODES` values, each checked
+    while the file is parsed, before anything is built."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.depth = self.nodes = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            where = f" (line {event.start_mark.line + 1})" if event.start_mark else ""
+            raise LimitError(f"YAML anchors and aliases (&name, *name) are not allowed in an answers file{where}")
+        self.nodes += 1
+        if self.nodes > MAX_ANSWER_NODES:
+            raise _too_many()
+        if self.depth >= MAX_ANSWER_DEPTH:
+            raise _too_deep()
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _json_bounds(text: str) -> None:
+    """LimitError when JSON text nests deeper than :data:`MAX_ANSWER_DEPTH`, found by a
+    scan of its brackets outside strings (before ``json.loads`` recurses into them)."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_ANSWER_DEPTH:
+                raise _too_deep()
+        elif c in "]}":
+            depth -= 1
+
+
+def check_values(data) -> None:
+    """LimitError when ``data`` holds more than :data:`MAX_ANSWER_NODES` values."""
+    n, todo = 0, [data]
+    while todo:
+        x = todo.pop()
+        n += 1
+        if n > MAX_ANSWER_NODES:
+            raise _too_many()
+        if isinstance(x, dict):
+            todo += [*x, *x.values()]
+        elif isinstance(x, list):
+            todo += x
+
+
+def read_answers(text: str, is_json: bool = False):
+    """A student's answers file (YAML, or JSON when ``is_json``) as :func:`read_yaml` and
+    :func:`read_json` read it, within the bounds above: :class:`LimitError` beyond one
+    (an alias, too deep, too many values); yaml.YAMLError or ValueError when malformed.
+
+    >>> read_answers("net_h1: 0.3760\\n")["net_h1"].places
+    4
+    >>> read_answers("a: &x [1, 2]\\nb: *x\\n")
+    Traceback (most recent call last):
+        ...
+    derive.model.load.LimitError: YAML anchors and aliases (&name, *name) are not allowed in an answers file (line 1)
+    >>> read_answers("[" * 20 + "]" * 20, is_json=True)
+    Traceback (most recent call last):
+        ...
+    derive.model.load.LimitError: too deeply nested (more than 10 levels)
+    """
+    if is_json:
+        _json_bounds(text)
+        data = read_json(text)
+        check_values(data)
+        return data
+    return yaml.load(text, Loader=AnswersLoader)  # noqa: S506 -- a SafeLoader subclass
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, read in chunks and never more than
+    ``limit`` + 1 of them: LimitError when it is larger (or not a regular file, such as a
+    device or a pipe, which could be endless), OSError when it cannot be read."""
+    if not path.is_file():
+        raise LimitError("not a regular file")
+    chunks: list[bytes] = []
+    size = 0
+    with path.open("rb") as f:
+        while size <= limit:
+            chunk = f.read(min(1 << 16, limit + 1 - size))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+    raise LimitError(f"too large (more than {limit // 1024} KB)")
 
 
 # --------------------------------------------------------------------------- spec files

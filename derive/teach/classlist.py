@@ -17,7 +17,9 @@ asked). A ``variant`` column (also ``variant id``, ``sheet``) holds the workshee
 variant. Every other column (a form's Timestamp, an email) is carried through to
 summary.csv. A ``--columns`` file (YAML or two-column CSV: header -> step id, question
 number, ``student``, ``variant`` or ``extra``) overrides the guesses. A file with no
-student column or no answer column is refused as a whole (:class:`UsageError`).
+student column, no answer column or no student row, or larger than :data:`MAX_CSV_BYTES`,
+is not marked, with the reason, as a single submission (the rest of the class is); a
+summary.csv this tool wrote (:func:`is_summary`) is not a class list.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Mapping
 
 from derive.errors import UsageError
+from derive.model.load import LimitError, read_bounded
 from derive.teach.answers import Submission
 from derive.teach.questions import QuestionList
 
@@ -39,6 +42,11 @@ USER_HEADERS = ("username", "user name")
 EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address")
 VARIANT_HEADERS = ("variant", "variant id", "sheet")
 ROLES = ("student", "variant", "extra")
+#: The columns summary.csv starts with: a CSV that starts with them is a summary, not a class list.
+SUMMARY_START = ("student", "variant", "score", "max_score", "percent")
+#: The largest class list read (a class of a thousand with 40 answers each is about 1 MB).
+MAX_CSV_BYTES = 16 * 1024 * 1024
+MAX_COLUMNS = 1000
 NO_VARIANT = "no variant: marked against the spec's own numbers"
 
 _QUESTION = re.compile(r"(?:q|question|response|answer)?\s*(\d{1,3})(?:\s*[.:)\]-]|\s|$)")
@@ -60,6 +68,10 @@ def _short(text: str, n: int = 30) -> str:
 def _listing(items: list[str], n: int = 8) -> str:
     shown = ", ".join(f'"{_short(h)}"' for h in items[:n])
     return shown + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+class NotAClassList(ValueError):
+    """A CSV file whose columns cannot be told apart; ``str(err)`` names its headers."""
 
 
 def row_of(source: str) -> tuple[str, int | None]:
@@ -206,16 +218,17 @@ def _roles(header: list[str], questions: QuestionList | None, columns: Mapping[s
     return [r or "extra" for r in roles]
 
 
-def layout(path: Path, header: list[str], questions: QuestionList | None, columns: Mapping[str, str]) -> Layout:
-    """Which column holds what in a file with this header (UsageError when it cannot be told)."""
+def layout(header: list[str], questions: QuestionList | None, columns: Mapping[str, str]) -> Layout:
+    """Which column holds what in a file with this header: NotAClassList when it cannot be
+    told, UsageError when ``--columns`` names what is not a column's role."""
     try:
         roles = _roles(header, questions, columns)
     except ValueError as e:
         raise UsageError(f"--columns: {e}") from None
     keys = [_key(h) for h in header]
     if "student" not in roles:
-        raise UsageError(
-            f"{path}: no student column among headers {_listing(header)}; name one "
+        raise NotAClassList(
+            f"no student column among headers {_listing(header)}; name one "
             f"{', '.join(NAME_HEADERS + USER_HEADERS)} or email, or give --columns"
         )
     out = Layout(roles.index("student"), None, roles.index("variant") if "variant" in roles else None, {}, [])
@@ -236,8 +249,8 @@ def layout(path: Path, header: list[str], questions: QuestionList | None, column
             out.email = i
         out.extra.append(i)
     if not out.answers:
-        raise UsageError(
-            f"{path}: no answer column recognised among headers {_listing(header)}; name columns after "
+        raise NotAClassList(
+            f"no answer column recognised among headers {_listing(header)}; name columns after "
             "step ids (net_h1) or question numbers (Q1), or give --columns"
         )
     out.notes += [
@@ -260,7 +273,9 @@ def read_columns(path: Path, questions: QuestionList | None) -> dict[str, str]:
     """A ``--columns`` file: YAML (``header: step id``) or CSV (header, step id per row),
     each target checked (UsageError naming the file and the entry)."""
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_CSV_BYTES)
+    except LimitError as e:
+        raise UsageError(f"{path}: {e}") from None
     except OSError as e:
         raise UsageError(f"{path}: cannot read ({e.strerror})") from None
     if path.suffix.lower() == ".csv":
@@ -296,32 +311,60 @@ def read_columns(path: Path, questions: QuestionList | None) -> dict[str, str]:
 def _unique(names: list[str]) -> list[str]:
     """Header texts made unique (a second "Comments" becomes "Comments (2)")."""
     out: list[str] = []
+    taken: set[str] = set()
     for n in names:
         name, k = n, 2
-        while name in out:
+        while name in taken:
             name, k = f"{n} ({k})", k + 1
         out.append(name)
+        taken.add(name)
     return out
+
+
+def is_summary(path: Path) -> bool:
+    """Whether a CSV file is a summary.csv a class run wrote (its header starts with
+    :data:`SUMMARY_START`, with ``,`` or ``;``), read from its first line only."""
+    try:
+        if not path.is_file():  # a pipe or a device is never a summary (and is not opened)
+            return False
+        with path.open("rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    first = _decode(head)[0].lstrip("\ufeff").split("\n", 1)[0].strip()
+    return any(first.startswith(d.join(SUMMARY_START) + d) for d in ",;")
+
+
+def _table(path: Path) -> tuple[list[list[str]], list[str]]:
+    """The rows of a class list from its header on, and notes on its encoding; a
+    ValueError or an OSError says why it cannot be read."""
+    rows, encoding = read_rows(read_bounded(path, MAX_CSV_BYTES))
+    start = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), len(rows))
+    rows = rows[start:]
+    if not rows:
+        raise ValueError("empty: expected a header row and a row per student")
+    if len(rows[0]) > MAX_COLUMNS:
+        raise ValueError(f"{len(rows[0])} columns: more than {MAX_COLUMNS} is not a class list")
+    return rows, [encoding] if encoding else []
 
 
 def read_class_csv(
     path: Path, questions: QuestionList | None = None, columns: Mapping[str, str] | None = None
 ) -> list[Submission]:
     """A submission per student row. Without a question list every column but the
-    student's and the variant's is taken as an answer, keyed by its header."""
+    student's and the variant's is taken as an answer, keyed by its header. A file that
+    cannot be read as a class list is one submission that is not marked, with the reason."""
     try:
-        rows, encoding = read_rows(path.read_bytes())
+        rows, notes = _table(path)
+        header = [h.strip() for h in rows[0]]
+        where = layout(header, questions, columns or {})
+    except UsageError:  # --columns names what is not a role: the teacher's option, refused
+        raise
     except OSError as e:
-        return [Submission(path.stem, str(path), None, f"cannot read ({e.strerror})")]
-    except (ValueError, UnicodeDecodeError) as e:
+        return [Submission(path.stem, str(path), None, f"cannot read ({e.strerror or 'unreadable'})")]
+    except (ValueError, UnicodeDecodeError) as e:  # also LimitError and NotAClassList
         return [Submission(path.stem, str(path), None, str(e))]
-    while rows and not any(c.strip() for c in rows[0]):
-        rows = rows[1:]
-    if not rows:
-        return [Submission(path.stem, str(path), None, "empty: expected a header row and a row per student")]
-    header = [h.strip() for h in rows[0]]
-    where = layout(path, header, questions, columns or {})
-    notes = ([encoding] if encoding else []) + where.notes
+    notes += where.notes
     extra_names = _unique([header[i] for i in where.extra])
     out = []
     for n, row in enumerate(rows[1:], start=2):
@@ -343,4 +386,6 @@ def read_class_csv(
             sub.notes.append(f'no name in column "{_short(header[where.student])}"')
         sub.extra = dict(zip(extra_names, [cells[i] for i in where.extra]))
         out.append(sub)
-    return out
+    return out or [
+        Submission(path.stem, str(path), None, "no student rows: expected a row per student under the header")
+    ]

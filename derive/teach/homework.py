@@ -38,12 +38,13 @@ from derive.teach.classlist import NO_VARIANT, email_of, row_of
 from derive.teach.marking import Checker, Result
 from derive.teach.misconceptions import BY_NAME
 from derive.teach.questions import QuestionList
-from derive.teach.reports import _md, report_text
+from derive.teach.reports import md_text, report_text
 from derive.teach.variants import VariantError
 
 EXCEL = ("utf8", "semicolon")
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SHOWN = 5  # the other submissions named in a "duplicate of" note
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission, Result | None]]:
@@ -58,12 +59,22 @@ def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission,
             if sub.answers is None:
                 out.append((sub, None))
                 continue
-            try:
-                out.append((sub, checker.mark(sub.answers, sub.student)))
-            except VariantError as e:
-                sub.problem = str(e)
-                out.append((sub, None))
+            out.append((sub, _mark_one(checker, sub)))
     return out
+
+
+def _mark_one(checker: Checker, sub: Submission) -> Result | None:
+    """One submission marked in isolation: a variant that cannot be marked, or answers
+    too deep or too large to work on, leave it not marked, with the reason."""
+    try:
+        return checker.mark(sub.answers or {}, sub.student)
+    except VariantError as e:
+        sub.problem = str(e)
+    except RecursionError:
+        sub.problem = "too deeply nested"
+    except MemoryError:
+        sub.problem = "too large"
+    return None
 
 
 @contextmanager
@@ -98,13 +109,20 @@ def _flag_duplicates(subs: list[Submission]) -> None:
         email = email_of(s)
         if email:
             groups["email:" + email].append(i)
-    others: dict[int, list[int]] = defaultdict(list)
-    for members in groups.values():
-        for i in members:
-            others[i] += [j for j in members if j != i and j not in others[i]]
-    for i, js in sorted(others.items()):
-        if js:
-            subs[i].notes.append("duplicate of " + ", ".join(_where(subs[j], subs[i]) for j in sorted(js)))
+    keys_of: dict[int, tuple[str, ...]] = defaultdict(tuple)
+    for key, members in groups.items():
+        if len(members) > 1:
+            for i in members:
+                keys_of[i] += (key,)
+    together: dict[tuple[str, ...], list[int]] = {}  # the groups a submission is in -> their members
+    for i in sorted(keys_of):
+        ks = keys_of[i]
+        if ks not in together:
+            together[ks] = sorted(set().union(*(groups[k] for k in ks)))
+        js = [j for j in together[ks][: _SHOWN + 1] if j != i][:_SHOWN]
+        more = len(together[ks]) - 1 - len(js)
+        shown = ", ".join(_where(subs[j], subs[i]) for j in js) + (f" and {more} more" if more else "")
+        subs[i].notes.append(f"duplicate of {shown}")
 
 
 def warnings(marked: list) -> list[str]:
@@ -132,9 +150,14 @@ def warnings(marked: list) -> list[str]:
 
 
 def _inert(text) -> str:
-    """Text from a student or a file, made safe to open in a spreadsheet (never a formula)."""
+    """Text from a student or a file, made safe to open in a spreadsheet (never a formula,
+    even after leading spaces, which some spreadsheets skip).
+
+    >>> _inert("=HYPERLINK(1)"), _inert("  +1"), _inert("ada")
+    ("'=HYPERLINK(1)", "'  +1", 'ada')
+    """
     text = str(text)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
 def _number(x: float, comma: bool = False) -> str:
@@ -242,10 +265,10 @@ def _misconceptions(marked: list, seen: dict) -> str:
     for name, hits in sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         students = sorted({s for s, _ in hits})
         steps = sorted({sid for _, sid in hits})
-        lines.append(f"| {BY_NAME[name].title} | {len(hits)} | {_md(', '.join(students))} | {', '.join(steps)} |")
+        lines.append(f"| {BY_NAME[name].title} | {len(hits)} | {md_text(', '.join(students))} | {', '.join(steps)} |")
     if not seen:
         lines.append("| none found | 0 | | |")
     unreadable = [(sub.source, sub.problem) for sub, r in marked if r is None]
     if unreadable:
-        lines += ["", "## Not marked", ""] + [f"- {_md(src)}: {_md(p)}" for src, p in unreadable]
+        lines += ["", "## Not marked", ""] + [f"- {md_text(src)}: {md_text(p)}" for src, p in unreadable]
     return "\n".join(lines) + "\n"

@@ -30,6 +30,7 @@ from derive.teach.diagnosis import Diagnoser
 from derive.teach.precision import Grade, Standard, Stated, grade, sigfigs, spread
 from derive.teach.questions import QuestionList
 from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
+from derive.teach.submissions import is_key
 from derive.teach.variants import VariantError, make_variants, parse_variant_id
 from derive.teach.work import Derivatives, Work
 from derive.teach.worksheet import select_blanks
@@ -41,13 +42,18 @@ _HALF = tuple(half_unit(p) for p in range(16))  # half a unit in the last of p p
 _FULL = Grade(1.0, None)
 #: Right answers typed alike share one result, up to this many texts per question and variant.
 SHARED = 64
+#: Without a manifest a variant is drawn again, after all before it of its seed: the highest
+#: index marked so (README: "Checking homework"). A longer variant text is not an id at all.
+MAX_VARIANT_INDEX, _MAX_VARIANT_TEXT = 999, 200
+LISTED = 10  # keys that are not questions named in a submission's problems; the rest are counted
+
 #: The remark on an answer that is right from the rounded values of the earlier steps.
 CARRIED = "agrees with the rounded values carried from earlier steps"
 
 #: The remark on an answer a misconception explains only once it is cut off, not rounded.
 THEN_CUT = "the result was then cut off instead of rounded"
 
-__all__ = ["THEN_CUT", "Checker", "Options", "Result", "StepResult", "SYMBOL", "VERDICTS"]
+__all__ = ["MAX_VARIANT_INDEX", "THEN_CUT", "Checker", "Options", "Result", "StepResult", "SYMBOL", "VERDICTS"]
 
 
 class Checker:
@@ -97,10 +103,17 @@ class Checker:
         if variant in self._graphs:
             return self._graphs[variant]
         if self._closed:
-            raise VariantError(f"variant {variant!r} is not one of this worksheet's variants")
+            raise VariantError(f"variant {variant[:60]!r} is not one of this worksheet's variants")
+        if len(variant) > _MAX_VARIANT_TEXT:
+            raise VariantError(f"the variant is {len(variant)} characters long: not a variant id")
         stem, seed, index = parse_variant_id(variant)
         if stem != self.stem:
             raise VariantError(f"variant {variant!r} is not a variant of {self.stem!r}")
+        if index > MAX_VARIANT_INDEX:
+            raise VariantError(
+                f"variant {variant!r}: index {index} is beyond {MAX_VARIANT_INDEX}, the most marked without "
+                "the worksheet's manifest (give --worksheet DIR/worksheet.json)"
+            )
         if index == 0:
             return self.base
         have = self._variants.get(seed, [])
@@ -156,15 +169,22 @@ class Checker:
         return Result(student, variant, results, problems)
 
     def _unknown_keys(self, answers: dict, g, asked) -> list[str]:
+        """A problem for each key that is not a question: named when it may be a step id
+        (the first :data:`LISTED`), else only counted, its text never repeated (the file
+        may not be an answers file at all)."""
+        unknown = [k for k in answers if k not in asked and k not in ("student", "variant")]
+        named = [k for k in unknown if is_key(k)][:LISTED]
         problems = []
-        for k in answers:
-            if k in asked or k in ("student", "variant"):
-                continue
+        for k in named:
             if k in g.by_id:
                 problems.append(f"{k}: not a question on this sheet, not marked")
                 continue
             near = self.questions.nearest(k)
             problems.append(f"{k}: not a step of this sheet" + (f" (did you mean {near}?)" if near else ""))
+        rest = len(unknown) - len(named)
+        if rest:
+            other = " other" if named else ""
+            problems.append(f"{rest}{other} key{'s' * (rest > 1)} not a step of this sheet (not shown)")
         return problems
 
     def _points(self, st) -> float:

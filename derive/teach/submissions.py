@@ -1,6 +1,13 @@
 """Reading submissions: YAML or JSON answer files, folders of them, and CSV class lists
 (:mod:`derive.teach.classlist`). Input files are only ever read.
 
+Each file is read on its own and within bounds (:data:`~derive.model.load.MAX_ANSWER_BYTES`
+bytes, read in chunks; :data:`~derive.model.load.MAX_ANSWER_DEPTH` levels and
+:data:`~derive.model.load.MAX_ANSWER_NODES` values; no YAML anchors or aliases): a file
+beyond one, or one that is not an answers file, is a submission that is not marked, with
+the reason, and never stops the others. A file's text is never repeated in a reason: a
+key that is not a step id is named only when it looks like one (:func:`is_key`).
+
 Answer files are read with the project's YAML and JSON readers, which keep every number
 as it was typed: an unquoted ``loss: 0.1000`` states four places, as ``"0.1000"`` does.
 
@@ -23,17 +30,38 @@ from typing import Mapping
 
 import yaml
 
-from derive.model.load import read_json, read_yaml
+from derive.model.load import MAX_ANSWER_BYTES, LimitError, check_values, read_answers, read_bounded
 from derive.teach.answers import Submission
-from derive.teach.classlist import read_class_csv
+from derive.teach.classlist import is_summary, read_class_csv
 from derive.teach.questions import QuestionList
 
 SUFFIXES = (".yaml", ".yml", ".json")
+#: The manifest ``derive worksheet`` writes: in a folder of answers, never a submission.
+MANIFEST = "worksheet.json"
 
-
+#: A key of an answers file that may be a step id: a short identifier (``net_h1``,
+#: ``out_hl``, ``Q3``). Other keys are counted, never shown.
+KEY = r"[\w.-]{1,60}"
+_KEY = re.compile(KEY)
 # One "step: answer" line of an answers template: a key (maybe quoted), a colon, the answer.
-_LINE = re.compile(r"""(?P<q>["']?)(?P<key>[\w.-]+)(?P=q)\s*:(?P<value>.*)""")
+_LINE = re.compile(rf"""(?P<q>["']?)(?P<key>{KEY})(?P=q)\s*:(?P<value>.*)""")
 _COMMENT = re.compile(r"(?:^|\s)#")  # a comment after the answer: whitespace, then #
+_SHOWN_LINES = 5  # line numbers listed in a note on the lines that are not "step: answer"
+
+
+def is_key(key) -> bool:
+    """Whether a key may be a step id, and so may be named back to the teacher.
+
+    >>> is_key("out_hl"), is_key("root:x:0:0:root:/root:/bin/bash"), is_key("<b>net</b>")
+    (True, False, False)
+    """
+    return isinstance(key, str) and _KEY.fullmatch(key) is not None
+
+
+def not_answers(text: str) -> str:
+    """Why a file is not an answers file, without a word of its text."""
+    n = sum(1 for line in text.splitlines() if line.strip())
+    return f'not an answers file: {n} line{"s" * (n != 1)}, none of them "step: answer"'
 
 
 def _line_value(text: str) -> str | None:
@@ -45,6 +73,17 @@ def _line_value(text: str) -> str | None:
     return _COMMENT.split(text, 1)[0].strip() or None
 
 
+def _bad_lines(numbers: list[int]) -> list[str]:
+    """The note on the lines that are not ``step: answer``, by number only."""
+    if not numbers:
+        return []
+    if len(numbers) == 1:
+        return [f'line {numbers[0]}: not "step: answer"']
+    shown = ", ".join(map(str, numbers[:_SHOWN_LINES]))
+    more = f" and {len(numbers) - _SHOWN_LINES} more" if len(numbers) > _SHOWN_LINES else ""
+    return [f'lines {shown}{more}: not "step: answer"']
+
+
 def read_lines(text: str, bad_line: int | None) -> tuple[dict | None, str | None, list[str]]:
     """A YAML answer file that is not valid YAML (at ``bad_line``), read line by line:
     (step -> the answer's text, the problem that makes it unreadable, notes). Blank and
@@ -53,14 +92,14 @@ def read_lines(text: str, bad_line: int | None) -> tuple[dict | None, str | None
     where = f" at line {bad_line}" if bad_line else ""
     data: dict[str, str | None] = {}
     lines: dict[str, int] = {}
-    notes = [f"read line by line: the file is not valid YAML{where}"]
+    bad: list[int] = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#") or line in ("---", "..."):
             continue
         m = _LINE.fullmatch(line)
         if m is None:
-            notes.append(f'line {number}: not "step: answer"')
+            bad.append(number)
             continue
         key = m["key"]
         if key in lines:
@@ -68,29 +107,69 @@ def read_lines(text: str, bad_line: int | None) -> tuple[dict | None, str | None
         data[key], lines[key] = _line_value(m["value"]), number
     if not data:
         return None, f"not valid YAML{where}", []
+    return data, None, [f"read line by line: the file is not valid YAML{where}", *_bad_lines(bad)]
+
+
+def _parse(text: str, is_json: bool) -> tuple[dict | None, str | None, list[str]]:
+    """An answers file's text as (step -> answer, why it is unreadable, notes)."""
+    notes: list[str] = []
+    try:
+        data = read_answers(text, is_json)
+    except LimitError as e:
+        return None, str(e), []
+    except (ValueError, RecursionError, yaml.YAMLError) as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        if is_json:  # JSON is not read line by line
+            return None, "not valid JSON" + (f" at line {line}" if line else ""), []
+        data, problem, notes = read_lines(text, line)  # one bad line costs one answer, not the file
+        if data is None:
+            return None, problem, []
+        try:
+            check_values(data)
+        except LimitError as e:
+            return None, str(e), []
+    if data is None:  # an empty file (or only comments): a submission with every answer missing
+        return {}, None, ["the file holds no answers"]
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        return None, "expected a mapping of step ids to answers", []
+    if data and not any(map(is_key, data)):
+        return None, not_answers(text), []
     return data, None, notes
 
 
 def _load_mapping(path: Path) -> tuple[dict | None, str | None, list[str]]:
     """(step -> answer, why the file is unreadable, notes on how it was read)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return None, f"cannot read ({getattr(e, 'strerror', None) or 'not UTF-8 text'})", []
-    is_json = path.suffix.lower() == ".json"
+        raw = read_bounded(path, MAX_ANSWER_BYTES)
+    except LimitError as e:
+        return None, str(e), []
+    except OSError as e:
+        return None, f"cannot read ({e.strerror or 'unreadable'})", []
     try:
-        data = read_json(text) if is_json else read_yaml(text)
-    except (ValueError, RecursionError, yaml.YAMLError) as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        if path.suffix.lower() in (".yaml", ".yml"):  # one bad line costs one answer, not the file
-            return read_lines(text, line)
-        return None, f"not valid {'JSON' if is_json else 'YAML'}" + (f" at line {line}" if line else ""), []
-    if data is None:  # an empty file (or only comments): a submission with every answer missing
-        return {}, None, ["the file holds no answers"]
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        return None, "expected a mapping of step ids to answers", []
-    return data, None, []
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, "cannot read (not UTF-8 text)", []
+    return _parse(text, path.suffix.lower() == ".json")
+
+
+def _answers_file(p: Path) -> Submission:
+    """One answers file, read in isolation: nothing in it can stop the class."""
+    try:
+        data, problem, notes = _load_mapping(p)
+        student = str(data.pop("student", p.stem)) if data else p.stem
+    except RecursionError:
+        return Submission(p.stem, str(p), None, "too deeply nested")
+    except MemoryError:
+        return Submission(p.stem, str(p), None, "too large")
+    return Submission(student, str(p), data, problem, notes)
+
+
+def _folder(p: Path) -> list[Path]:
+    """The answer files and class lists in a folder (not in its subfolders), without what
+    a class run writes (a summary.csv, recognised by its header) and a worksheet manifest."""
+    files = sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES + (".csv",) and not q.is_dir())
+    return [q for q in files if q.name.lower() != MANIFEST and not (q.suffix.lower() == ".csv" and is_summary(q))]
 
 
 def read_submissions(
@@ -101,7 +180,11 @@ def read_submissions(
     subs = []
     for p in paths:
         if p.is_dir():
-            files = sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES + (".csv",))
+            try:
+                files = _folder(p)
+            except OSError as e:
+                subs.append(Submission(p.name, str(p), None, f"cannot read ({e.strerror or 'unreadable'})"))
+                continue
             subs += (
                 read_submissions(files, questions, columns)
                 if files
@@ -112,7 +195,5 @@ def read_submissions(
         elif not p.exists():
             subs.append(Submission(p.stem, str(p), None, "no such file"))
         else:
-            data, problem, notes = _load_mapping(p)
-            student = str(data.pop("student", p.stem)) if data else p.stem
-            subs.append(Submission(student, str(p), data, problem, notes))
+            subs.append(_answers_file(p))
     return subs
