@@ -111,12 +111,12 @@ def test_a_refused_run_does_no_work(tmp_path, capsys, monkeypatch):
     """Re-running into a folder with answer files is refused before any PDF is compiled."""
     out = tmp_path / "ws"
     assert main(["worksheet", "four", "--variants", "1", "--seed", "7", "-o", str(out)]) == 0
-    import derive.present.worksheet as sheets
+    import derive.present.pdf as pdf
 
     def no_pdf(*a, **k):
         raise AssertionError("pdflatex ran before the refusal")
 
-    monkeypatch.setattr(sheets, "compile_pdf", no_pdf)
+    monkeypatch.setattr(pdf, "compile_pdf", no_pdf)  # every compile, one or a batch, goes through it
     assert main(["worksheet", "four", "--variants", "1", "--seed", "7", "--pdf", "-o", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
 

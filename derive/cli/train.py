@@ -27,6 +27,8 @@ HELP = "train a network on real or synthetic data (NumPy core)"
 #: Today's defaults for a new network (a data set given by name): its hidden sizes and the rest.
 HIDDEN = "32"
 DEFAULTS = {"activation": "sigmoid", "loss": "cross-entropy", "lr": 0.1, "init": "auto"}
+#: The files -o writes.
+OUTPUTS = ("summary.json", "curves.png")
 
 
 def add_arguments(t) -> None:
@@ -92,13 +94,13 @@ def _check_numbers(args) -> None:
 
 
 def _output_folder(output: str | None) -> Path | None:
+    """The -o folder, refused before training when it cannot take summary.json and curves.png."""
+    from derive.files import check_outputs
+
     if output is None:
         return None
     out = Path(output)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: exists and is not a folder")
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise UsageError(f"{out}: folder {out.parent} does not exist")
+    check_outputs(out, OUTPUTS)
     plots_available()
     return out
 
@@ -206,18 +208,18 @@ def _write(out: Path, setup: _Setup, runs: dict) -> None:
     import json
 
     from derive.figures import figure
-    from derive.files import write_atomic
+    from derive.files import make_folder, write_atomic
 
     summaries = {loss: _summary(setup, *run) for loss, run in runs.items()}
     summary = next(iter(summaries.values())) if len(runs) == 1 else {"compare_losses": summaries}
-    out.mkdir(exist_ok=True)
-    write_atomic(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    make_folder(out)
+    write_atomic(out / OUTPUTS[0], json.dumps(summary, indent=2, allow_nan=False) + "\n")
     if len(runs) == 1:
-        figure("curves", out / "curves.png", history=next(iter(runs.values()))[2])
+        figure("curves", out / OUTPUTS[1], history=next(iter(runs.values()))[2])
     else:
         figure(
             "curves",
-            out / "curves.png",
+            out / OUTPUTS[1],
             histories={"squared error": runs["mse"][2], "cross-entropy": runs["cross-entropy"][2]},
         )
 

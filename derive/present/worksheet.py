@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from derive.figures import figure
-from derive.files import UsageError, write_atomic
+from derive.files import UsageError, check_outputs, temp_folder, write_files
 from derive.present.derivation import derivation_section
 from derive.present.diagram import diagram_svg, diagram_tikz
 from derive.present.env import make_env
 from derive.present.moodle import moodle_xml
 from derive.present.numbers import fmt
-from derive.present.pdf import compile_pdf
+from derive.present.pdf import compile_pdfs
 from derive.present.problem import ProblemView
 from derive.present.render import render
 from derive.present.walkthrough import Walkthrough
@@ -155,13 +155,11 @@ def manifest(ws: Worksheet, options: dict) -> str:
 
 def figure_files(kinds: list[str]) -> dict[str, bytes]:
     """The named figures (``tangent``, ``surface``, ``boundary``) as still PNGs, by file name."""
-    import tempfile
-
     out = {}
-    with tempfile.TemporaryDirectory() as d:
+    with temp_folder("fig") as d:
         for kind in kinds:
             name = f"figure-{kind}.png"
-            out[name] = figure(kind, Path(d) / name).read_bytes()
+            out[name] = figure(kind, d / name).read_bytes()
     return out
 
 
@@ -206,36 +204,27 @@ def worksheet_files(
             tex_jobs["class-keys.pdf"] = render_class(ws, "keys")
         if answers:
             tex_jobs["class-answer-keys.pdf"] = render_class(ws, "answers", style=style)
-        with ThreadPoolExecutor(max_workers=2) as pool:  # pdflatex runs in its own process
-            pdfs = pool.map(lambda tex: compile_pdf(tex, assets=pictures), tex_jobs.values())
-            results = dict(zip(tex_jobs, pdfs, strict=True))
-        files.update(results)
+        files.update(compile_pdfs(tex_jobs, assets=pictures))
     files["worksheet.json"] = manifest(ws, options or {})
     return files
 
 
-def check_destination(out: Path, ws: Worksheet, force: bool = False) -> None:
-    """Refuse, before any work, a destination that cannot take the worksheet: not a
-    folder, a missing parent, or answer files (which may hold a student's answers) that
-    would be overwritten without ``force``."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: exists and is not a folder")
-    if not out.parent.is_dir():
-        raise UsageError(f"{out}: folder {out.parent} does not exist")
+def check_destination(out: Path, ws: Worksheet, force: bool = False, names: Iterable[str] = ()) -> None:
+    """Refuse, before any work, a destination that cannot take the worksheet: not a folder,
+    a missing parent, a folder that cannot be written or made, an output name (of
+    ``names``, the files to write when they are known, and the answer files) taken by a
+    folder, or answer files (which may hold a student's answers) that would be overwritten
+    without ``force``."""
+    answers = [f"{v.id}-answers.yaml" for v in ws.variants]
+    check_outputs(out, [*names, *answers])
     if not force:
-        for v in ws.variants:
-            name = f"{v.id}-answers.yaml"
+        for name in answers:
             if (out / name).exists():
                 raise UsageError(f"{out / name}: exists and may hold a student's answers; use --force to overwrite")
 
 
 def write_worksheet(files: dict[str, str | bytes], out: Path, ws: Worksheet, force: bool = False) -> None:
-    """Write every file into ``out`` (created if needed), checked first (as
+    """Write every file into ``out`` (created if needed), every name checked first (as
     :func:`check_destination`), so that a refusal writes nothing."""
-    check_destination(out, ws, force)
-    try:
-        out.mkdir(exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"{out}: cannot create ({e.strerror})") from None
-    for name, data in files.items():
-        write_atomic(out / name, data)
+    check_destination(out, ws, force, files)
+    write_files(out, files)
