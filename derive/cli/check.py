@@ -148,7 +148,7 @@ def _write_class(checker, marked, out: Path, inputs: list[Path], excel=None, col
     overwritten: the run is refused, naming it, before anything is written."""
     import os
 
-    from derive.files import write_atomic
+    from derive.files import write_files
     from derive.teach.classlist import row_of
     from derive.teach.homework import class_files
 
@@ -161,11 +161,5 @@ def _write_class(checker, marked, out: Path, inputs: list[Path], excel=None, col
         target = out / name
         if target.is_file() and any(os.path.samefile(target, p) for p in protect):
             raise UsageError(f"{one_line(str(target))}: an input of this run; not overwritten (give another -o folder)")
-    for name, text in files.items():
-        target = out / name
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise UsageError(f"{one_line(str(target.parent))}: cannot make the folder ({e.strerror})") from None
-        write_atomic(target, text, protect=protect)
+    write_files(out, files, protect)  # every name checked before the first byte is written
     return len(files)
