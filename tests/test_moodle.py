@@ -120,8 +120,15 @@ FOUR = (ROOT / "worked" / "four.yaml").read_text(encoding="utf-8")
 
 
 def test_control_characters_and_markup_in_the_title_keep_the_xml_valid():
+    import dataclasses
+
+    from derive.model.spec import SpecError
+
     title = 'title: "Four \\x01\\x07\\x1b]]> <b>&amp; \\u0085 \\x7f done"'
-    spec = load_spec_text(FOUR.replace("title: Is it a four?", title), "hostile.yaml")
+    with pytest.raises(SpecError, match="title: control character U\\+0001"):  # the spec's own rule comes first
+        load_spec_text(FOUR.replace("title: Is it a four?", title), "hostile.yaml")
+    spec = load_spec_text(FOUR.replace("title: Is it a four?", 'title: "Four ]]> <b>&amp; done"'), "hostile.yaml")
+    spec = dataclasses.replace(spec, title="Four \x01\x07\x1b]]> <b>&amp; \x85 \x7f done")  # the writer alone
     ws = make_worksheet(spec, "hostile", variants=0, blanks="loss")
     xml = moodle_xml(ws)
     root = ET.fromstring(xml)  # strict: a control character or a broken CDATA would raise

@@ -25,6 +25,7 @@ import sympy as sp
 import yaml
 
 from derive.errors import DeriveError, one_line
+from derive.model.limits import SPEC_BYTES, YAML_NODES, text_problem
 from derive.model.numbers import Number, NumberError, scan_number
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "check_values",
     "NumberLoader",
     "SpecError",
+    "SpecLoader",
     "parse_spec",
     "read_answers",
     "read_bounded",
@@ -246,24 +248,70 @@ def read_bounded(path: Path, limit: int) -> bytes:
 
 
 def read_spec_file(path: str | Path) -> str:
-    """The text of the spec at ``path``; a SpecError names what went wrong."""
+    """The text of the spec at ``path``, read in bounded chunks: a file (or a device such as
+    /dev/zero) longer than :data:`~derive.model.limits.SPEC_BYTES` is refused at the limit,
+    before it is parsed. A SpecError names what went wrong."""
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(SPEC_BYTES + 1)
     except FileNotFoundError:
         raise SpecError(str(path), "", "no such file") from None
     except IsADirectoryError:
         raise SpecError(str(path), "", "is a folder, not a spec file") from None
-    except UnicodeDecodeError:
-        raise SpecError(str(path), "", "not UTF-8 text") from None
     except OSError as e:
         raise SpecError(str(path), "", f"cannot read ({e.strerror})") from None
+    if len(data) > SPEC_BYTES:
+        raise SpecError(str(path), "", f"larger than {SPEC_BYTES:,} bytes, the limit on a spec file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(str(path), "", "not UTF-8 text") from None
+
+
+class _TooManyValues(yaml.YAMLError):
+    """A spec with more YAML values than the limit (aliases counted at every use)."""
+
+
+class SpecLoader(NumberLoader):
+    """The :class:`NumberLoader` of spec files: it counts the YAML values as they are
+    composed, an alias as every value it stands for, and stops past
+    :data:`~derive.model.limits.YAML_NODES` (before a value is built). An alias inside the
+    value it names (a structure that contains itself) is refused."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.values = 0
+        self.sizes: dict[int, int] = {}  # id of a finished node -> the values it stands for
+
+    def _count(self, n: int) -> None:
+        self.values += n
+        if self.values > YAML_NODES:
+            raise _TooManyValues(f"more than {YAML_NODES:,} YAML values (an alias counts as every value it names)")
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self.sizes:
+                raise yaml.composer.ComposerError(None, None, "an alias inside the value it names", node.start_mark)
+            self._count(self.sizes[id(node)])
+            return node
+        before = self.values
+        self._count(1)
+        node = super().compose_node(parent, index)
+        self.sizes[id(node)] = self.values - before
+        return node
 
 
 def parse_spec(text: str, source: str):
-    """A spec's YAML as Python data (not yet validated); a SpecError when it is not YAML."""
+    """A spec's YAML as Python data (not yet validated); a SpecError when it is not YAML,
+    exceeds the limits on size and values, or holds a character that text may not hold."""
+    if len(text) > SPEC_BYTES or len(text.encode("utf-8", "surrogatepass")) > SPEC_BYTES:
+        raise SpecError(source, "", f"larger than {SPEC_BYTES:,} bytes, the limit on a spec file")
     try:
-        data = read_yaml(text)
+        data = yaml.load(text, Loader=SpecLoader)  # noqa: S506 -- a SafeLoader subclass
+    except _TooManyValues as e:
+        raise SpecError(source, "", f"{e}, the limit on a spec") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -276,4 +324,7 @@ def parse_spec(text: str, source: str):
         raise SpecError(source, "", f"not valid YAML: {msg if len(msg) <= 80 else msg[:77] + '...'}") from None
     if data is None:
         raise SpecError(source, "", "the file is empty")
+    bad = text_problem(data)
+    if bad:
+        raise SpecError(source, *bad)
     return data

@@ -44,6 +44,7 @@ from derive.model.fields import (
     ListOf,
     Section,
 )
+from derive.model.limits import count_parameters, size_problem
 from derive.model.names import WEIGHT_NAMING, natural_key, sample_suffix
 from derive.model.numbers import Number
 
@@ -63,6 +64,7 @@ class _Validator(FieldChecker):
         d = self.section(d, "", TOP, one_of=False)
         out: dict[str, Any] = {"source": self.source}  # the Spec's fields, by name
         self.network(self.section(d["network"], "network", NETWORK), d, out)
+        self.check_size(d, out)
         params = self.section(d["parameters"], "parameters", PARAMETERS)
         out["weights"] = self.weights(params["weights"], out)
         out["biases"] = self.biases(self.field(params, "biases", PARAMETERS, "parameters"), out)
@@ -96,6 +98,16 @@ class _Validator(FieldChecker):
         out["weight_names"] = self.weight_names(self.field(net, "weight_names", NETWORK), out)
         out["bias_names"] = self.bias_names(net.get("bias_names"), out["layers"])
 
+    def check_size(self, d: dict, out: dict):
+        """The network, its batch and ``steps: N`` within the limits, from the layer sizes,
+        the sample count and the steps alone: before a weight is read or a step built."""
+        n = count_parameters(out["sizes"], [layer["bias"] for layer in out["layers"]])
+        raw = d.get("samples")
+        samples = len(raw) if "sample" not in d and isinstance(raw, list) else 1
+        bad = size_problem(n, samples, self.field(d, "steps", TOP))
+        if bad:
+            self.fail(*bad)
+
     def settings(self, d: dict, out: dict):
         out["eta"] = self.field(d, "learning_rate", TOP)
         out["learning_rate"] = out["eta"].value
@@ -122,6 +134,8 @@ class _Validator(FieldChecker):
             return [f"i{k + 1}" for k in range(n)]
         if not isinstance(v, list) or not v:
             self.fail("network.inputs", "expected a count or a list of input names")
+        if len(v) > 1024:
+            self.fail("network.inputs", f"at most 1024 inputs, got {len(v)}")
         return [self.name(x, f"network.inputs[{k}]") for k, x in enumerate(v)]
 
     def layers(self, v, train_biases: bool) -> list[dict]:

@@ -250,3 +250,21 @@ _MD_RE = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
 def md_escape(text: str) -> str:
     """User text for Markdown: no accidental emphasis, links, HTML or math."""
     return _MD_RE.sub(r"\\\1", str(text))
+
+
+def yaml_quoted(text: str) -> str:
+    """``text`` as a double-quoted YAML scalar, read back as written whatever it holds (a
+    spec's file name in a variant id: ``homework #2``, ``Week 3: backprop``).
+
+    >>> yaml_quoted("homework #2-d2-s1-v01")
+    '"homework #2-d2-s1-v01"'
+    """
+    out = []
+    for c in str(text):
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c.isprintable():
+            out.append(c)
+        else:
+            out.append(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}")
+    return '"' + "".join(out) + '"'

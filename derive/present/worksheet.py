@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from derive.errors import one_line
 from derive.figures import figure
 from derive.files import UsageError, check_outputs, temp_folder, write_files
 from derive.present.derivation import derivation_section
 from derive.present.diagram import diagram_svg, diagram_tikz
 from derive.present.env import make_env
 from derive.present.moodle import moodle_xml
+from derive.present.notation import yaml_quoted
 from derive.present.numbers import fmt
 from derive.present.pdf import compile_pdfs
 from derive.present.problem import ProblemView
@@ -139,9 +141,9 @@ def render_class(ws: Worksheet, kind: str, derivations: str = "", figures: tuple
 
 def answers_template(ws: Worksheet, variant) -> str:
     lines = [
-        f"# Answers to worksheet {variant.id}: write each value after its colon.",
+        f"# Answers to worksheet {one_line(variant.id)}: write each value after its colon.",
         "# A number (0.593), a fraction (3/8) or arithmetic (0.5*(1-0.64)) is accepted.",
-        f"variant: {variant.id}",
+        f"variant: {yaml_quoted(variant.id)}",
     ]
     for q in ws.questions(variant):
         lines.append(f"{q.id}:   # Q{q.number}: {q.text}")

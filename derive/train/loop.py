@@ -29,7 +29,7 @@ import numpy as np
 from derive.train.engine import Engine, Plan, augment, check_loss, forward, predicted_class, targets
 from derive.train.network import Network, streams
 from derive.train.optimizers import optimizer
-from derive.train.options import History, TrainError, TrainOptions, output_for
+from derive.train.options import History, TrainError, TrainOptions, new_parameters, output_for, size_problem
 
 
 def train(
@@ -56,8 +56,12 @@ def train(
     opts = opts or TrainOptions()
     opts.check()
     init_rng, rng = streams(opts.seed)
+    sizes = [data.n_features, *opts.hidden, data.n_classes]
+    n = new_parameters(sizes) if network is None else network.theta.size
+    too_big = size_problem(n, len(data.y_train), opts.epochs)
+    if too_big:
+        raise TrainError(too_big)
     if network is None:
-        sizes = [data.n_features, *opts.hidden, data.n_classes]
         net = Network.initialise(
             sizes, opts.activation, output_for(opts.loss), opts.init, init_rng, opts.dtype, opts.alpha
         )

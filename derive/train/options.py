@@ -23,6 +23,14 @@ from derive.verify.kernels import OUTPUT_FOR
 #: Output activations the core trains (a classifier's outputs).
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid")
 
+#: What one training run may ask for (the README's "Limits"), checked before anything is
+#: allocated: hidden layers, nodes per hidden layer, weights and biases, and the work of
+#: the run, epochs x training samples x weights and biases (about a minute's arithmetic).
+TRAIN_LAYERS = 16
+TRAIN_WIDTH = 4096
+TRAIN_PARAMETERS = 10_000_000
+TRAIN_WORK = 200_000_000_000
+
 
 class TrainError(DeriveError, ValueError):
     """A training problem; ``str(err)`` is a one-line message for the user (exit status 2)."""
@@ -84,6 +92,11 @@ class TrainOptions:
         hidden = tuple(self.hidden)
         if any(not _whole(h) or h < 1 for h in hidden):
             raise TrainError(f"hidden layer sizes must be whole numbers >= 1, got {list(hidden)}")
+        if len(hidden) > TRAIN_LAYERS or any(h > TRAIN_WIDTH for h in hidden):
+            raise TrainError(
+                f"at most {TRAIN_LAYERS} hidden layers of at most {TRAIN_WIDTH} nodes each (the limits on "
+                f"training), got {len(hidden)} layers of up to {max(hidden)} nodes"
+            )
         for name, options in (
             ("activation", HIDDEN_ACTIVATIONS),
             ("loss", LOSSES),
@@ -109,6 +122,31 @@ class TrainOptions:
             raise TrainError(f"eps must be a positive number, got {self.eps!r}")
         if self.threads is not None and (not _whole(self.threads) or self.threads < 1):
             raise TrainError(f"threads must be a whole number >= 1 or None, got {self.threads!r}")
+
+
+def new_parameters(sizes) -> int:
+    """Weights and biases of a new network of layer ``sizes`` (inputs first; a bias per node)."""
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
+
+def size_problem(n: int, n_train: int, epochs: int) -> str | None:
+    """Why a network of ``n`` weights and biases trained for ``epochs`` epochs on
+    ``n_train`` samples exceeds the limits on training, or None.
+
+    >>> size_problem(new_parameters([64, 32, 10]), 1437, 50) is None
+    True
+    >>> size_problem(new_parameters([2] + [4096] * 100 + [2]), 100, 1)
+    'the network has 1,661,370,370 weights and biases; training allows at most 10,000,000'
+    """
+    if n > TRAIN_PARAMETERS:
+        return f"the network has {n:,} weights and biases; training allows at most {TRAIN_PARAMETERS:,}"
+    if epochs * n_train * n > TRAIN_WORK:
+        most = max(TRAIN_WORK // (n_train * n), 1)
+        return (
+            f"{epochs:,} epochs of {n_train:,} samples through {n:,} weights and biases exceed the limit of "
+            f"{TRAIN_WORK:,} on training (at most {most:,} epochs for this network and data)"
+        )
+    return None
 
 
 def _whole(v) -> bool:
