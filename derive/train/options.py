@@ -136,7 +136,7 @@ def size_problem(n: int, n_train: int, epochs: int) -> str | None:
     >>> size_problem(new_parameters([64, 32, 10]), 1437, 50) is None
     True
     >>> size_problem(new_parameters([2] + [4096] * 100 + [2]), 100, 1)
-    'the network has 1,678,155,778 weights and biases; training allows at most 10,000,000'
+    'the network has 1,661,370,370 weights and biases; training allows at most 10,000,000'
     """
     if n > TRAIN_PARAMETERS:
         return f"the network has {n:,} weights and biases; training allows at most {TRAIN_PARAMETERS:,}"
