@@ -95,7 +95,8 @@ def run(args) -> int:
     if len(marked) == 1 and not args.output:
         r = good[0]
         if args.format == "json":
-            sys.stdout.write(json.dumps(r.to_dict(), indent=2, ensure_ascii=False) + "\n")
+            data = r.to_dict(checker.graph_for(r.variant))
+            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         else:
             sys.stdout.write(report_text(r, spec.decimals, markdown=args.format == "md"))
         return 0

@@ -48,6 +48,8 @@ class _Pass:
     outs: list = field(default_factory=list)
     douts: list = field(default_factory=list)  # None for a softmax output layer
     deltas: list = field(default_factory=list)
+    #: the loss, dJ/dout and delta of the output layer from its nets (Loss.logit_forms), or Nones
+    stable: tuple = (None, None, None)
 
     def inputs(self, li: int) -> list[str]:
         """The names of what layer ``li`` multiplies by its weights."""
@@ -140,8 +142,10 @@ class _Builder:
         for li in range(len(spec.layers)):
             self.forward(p, li)
         p.ys = [self.leaf(f"y_{o}{sfx}", "target", o, one) for o in spec.layers[-1].nodes]
-        loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], [sp.Symbol(y) for y in p.ys])
-        self.add("loss", None, loss_expr, s)
+        ys = [sp.Symbol(y) for y in p.ys]
+        loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], ys)
+        p.stable = self.loss.logit_forms([n.symbol for n in p.nets[-1]], ys) or (None, None, None)
+        self.add("loss", None, loss_expr, s, stable=p.stable[0])
         p.douts = [None] * len(spec.layers)
         p.deltas = [None] * len(spec.layers)
         self.output_deltas(p)
@@ -177,8 +181,9 @@ class _Builder:
             p.douts[L] = [None] * last.size
             p.deltas[L] = [self.add("delta", n, fused[j], p.s, **meta[j]) for j, n in enumerate(last.nodes)]
             return
+        _, dloss, delta = p.stable
         g = [
-            self.add("dloss_dout", n, self.loss.derivative(yhat, ys, j), p.s, **meta[j])
+            self.add("dloss_dout", n, self.loss.derivative(yhat, ys, j), p.s, stable=dloss and dloss[j], **meta[j])
             for j, n in enumerate(last.nodes)
         ]
         if not act.elementwise:  # softmax: a Jacobian-vector product
@@ -191,7 +196,15 @@ class _Builder:
             return
         p.douts[L] = [self.dout(p, L, j) for j in range(last.size)]
         p.deltas[L] = [
-            self.add("delta", n, ("*", g[j].id, p.douts[L][j].id), p.s, [g[j].id, p.douts[L][j].id], **meta[j])
+            self.add(
+                "delta",
+                n,
+                ("*", g[j].id, p.douts[L][j].id),
+                p.s,
+                [g[j].id, p.douts[L][j].id],
+                stable=delta and delta[j],
+                **meta[j],
+            )
             for j, n in enumerate(last.nodes)
         ]
 

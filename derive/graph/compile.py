@@ -75,7 +75,7 @@ def compile_graph(graph):
     lines = ["def _graph(env):"]
     lines += [f"    {name} = env[{name!r}]" for name in sorted(str(s) for s in graph.given)]
     for s in graph.steps:
-        lines.append(f"    {s.id} = {printer.doprint(s.formula)}")
+        lines.append(f"    {s.id} = {printer.doprint(s.formula if s.stable is None else s.stable)}")
     lines.append("    return [" + ", ".join(s.id for s in graph.steps) + "]")
     return define("\n".join(lines), "_graph")
 
@@ -118,5 +118,5 @@ def float_run(steps, env: dict) -> dict:
     numbers and the steps before it); returns ``env`` with every step's value bound by its id.
     Raises OverflowError, ValueError or ZeroDivisionError where floats fail."""
     for st in steps:
-        env[st.id] = _float(st.recipe, env)
+        env[st.id] = _float(st.recipe if st.stable is None else st.stable, env)
     return env

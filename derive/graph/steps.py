@@ -29,11 +29,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NoReturn
 
 import sympy as sp
 
 from derive.graph.arith import MAX_DIGITS, PRECISION, RawValues, evaluate, recipe_formula, recipe_value, to_number
+from derive.graph.magnitude import magnitude_problem
+from derive.model.load import SpecError
 from derive.model.names import StepId
 from derive.model.numbers import round_half_up
 
@@ -86,6 +88,10 @@ class Step:
     value: sp.Expr = None  # under the spec's carry policy (what the walkthrough shows)
     exact: sp.Expr = None  # with full precision carried
     subject: str | None = None  # the node or parameter the id names (None for a loss)
+    #: The same quantity written without forms that cancel when an output saturates (bce's
+    #: loss, dJ/dout and delta from the sigmoid's net input); its value is the step's value
+    #: wherever values are carried exactly (None: the formula is).
+    stable: Any = None
     # made when first read (most steps of a large graph never need them)
     _symbol: Any = field(default=None, init=False, repr=False)
     _formula: Any = field(default=None, init=False, repr=False)
@@ -115,10 +121,26 @@ class Step:
         """Tell the step the free symbols of its (SymPy) formula, when the caller has them."""
         self._reads = tuple((s, s.name) for s in symbols)
 
-    def compute(self, vals: dict, raws: RawValues | None = None, keep: bool = False) -> sp.Expr:
+    def compute(self, vals: dict, raws: RawValues | None = None, keep: bool = False, stable: bool = True) -> sp.Expr:
         """The value from ``vals`` (step id or given name -> number; ``raws``, their raw
         forms as :mod:`derive.graph.arith` computes with them, when a caller keeps them;
-        with ``keep``, the value is the one ``vals`` will hold and its raw form is kept too)."""
+        with ``keep``, the value is the one ``vals`` will hold and its raw form is kept too).
+        A step with a ``stable`` form takes its value from it, and from the formula where
+        the stable form cancels beyond the working precision; with ``stable`` False (values
+        rounded as a calculator rounds them, a student's own values) the other way round:
+        the stable form only where the formula has no value (log 0 at a rounded output of 1)."""
+        if self.stable is None:
+            return self._from_formula(vals, raws, keep)
+        forms = (self._from_stable, self._from_formula) if stable else (self._from_formula, self._from_stable)
+        try:
+            return forms[0](vals, raws, keep)
+        except ArithmeticError:
+            return forms[1](vals, raws, keep)
+
+    def _from_stable(self, vals: dict, raws: RawValues | None, keep: bool) -> sp.Expr:
+        return evaluate(self.stable, {s: vals[s.name] for s in self.stable.free_symbols})
+
+    def _from_formula(self, vals: dict, raws: RawValues | None, keep: bool) -> sp.Expr:
         if not isinstance(self.recipe, sp.Basic):
             v = recipe_value(self.recipe, vals, raws, self.id if keep else None)
             if v is not None:
@@ -175,6 +197,8 @@ class StepGraph:
         carried = self.spec.carry != "rounded"
         for s in self.steps:
             vals[s.id] = s.exact = v = s.compute(vals, raws, keep=True)
+            if magnitude_problem(v):
+                self._too_large(s, v)
             if carried:
                 s.value = v
         if not carried:
@@ -191,15 +215,25 @@ class StepGraph:
         vals = dict(self.numbers) if given is None else {s.name: v for s, v in given.items()}
         raws = RawValues(vals)
         out = {}
+        stable = decimals is None and not overrides
         for s in self.steps:
             if overrides and s.id in overrides:
                 v = overrides[s.id]
             else:
-                v = s.compute(vals, raws)
+                v = s.compute(vals, raws, stable=stable)
+                if magnitude_problem(v):
+                    self._too_large(s, v)
                 if decimals is not None:
                     v = round_half_up(v, decimals)
             vals[s.id] = out[s.id] = v
         return out
+
+    def _too_large(self, s: Step, v) -> NoReturn:
+        raise SpecError(
+            self.spec.source,
+            s.id,
+            f"{magnitude_problem(v)}; are some weights, inputs or the learning rate extreme?",
+        )
 
     def recompute(self, step_id: str, upstream: dict[str, sp.Expr]) -> sp.Expr:
         """The value of one step from the given numbers and ``upstream`` values of its

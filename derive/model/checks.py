@@ -25,6 +25,7 @@ from typing import NoReturn
 import sympy as sp
 
 from derive.model.fields import Flag, Name, OneOf, Real, Section, Text, Whole
+from derive.model.limits import NUMBER_MAX
 from derive.model.load import SpecError
 from derive.model.names import MAX_NAME, NAME_RE, reserved
 from derive.model.numbers import Number, NumberError, read_number, scan_number
@@ -101,6 +102,12 @@ class FieldChecker:
 
     # ---- single values
     def number(self, v, where) -> Number:
+        n = self._number(v, where)
+        if abs(n.value) > NUMBER_MAX:
+            self.fail(where, f"{show(n)} is beyond float64 (at most {NUMBER_MAX:.4g} in magnitude)")
+        return n
+
+    def _number(self, v, where) -> Number:
         if isinstance(v, Number):
             return v
         if isinstance(v, bool) or v is None:

@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
 #: The most bytes a spec file may hold (1 MB).
@@ -35,6 +36,10 @@ PARAMETERS = 10_000
 WORK = 50_000
 #: The most weights and biases times samples times ``steps``: the loss history's updates.
 TRAINING = 10_000_000
+
+#: The largest magnitude of a number given in a spec: float64's largest, so that the float
+#: check holds every given number (computed values may go beyond it: they are not compared).
+NUMBER_MAX = sys.float_info.max
 
 #: Control characters a text may hold.
 ALLOWED_CONTROLS = frozenset("\t\n")

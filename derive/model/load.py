@@ -264,7 +264,7 @@ def read_spec_file(path: str | Path) -> str:
     if len(data) > SPEC_BYTES:
         raise SpecError(str(path), "", f"larger than {SPEC_BYTES:,} bytes, the limit on a spec file")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # (as text mode reads it)
     except UnicodeDecodeError:
         raise SpecError(str(path), "", "not UTF-8 text") from None
 

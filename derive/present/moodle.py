@@ -8,8 +8,9 @@ sheet gives (:func:`derive.teach.worksheet.givens`: never a blank or a step comp
 one), then the question and, once, the precision asked. Answers and tolerances are plain decimals
 (:mod:`derive.present.numbers`), never display notation. The tolerance follows the rounding
 policy: half a unit in the last asked place, widened by how far the rounded-carry chain
-drifts from the exact value. Characters XML 1.0 cannot carry (control characters typed into
-a title) are left out.
+drifts from the exact value. Characters XML 1.0 cannot carry (control characters, U+FFFE)
+are refused in a spec's text before anything is written (:mod:`derive.model.limits`); any
+that reach this writer another way (a variant id from a file name) are left out.
 
 Format: https://docs.moodle.org/en/Moodle_XML_format (``<quiz>``, ``<question
 type="numerical">``, ``<questiontext format="html"><text/><file name path encoding/>``,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+import yaml
 from sympy.printing.latex import LatexPrinter
 
 from derive.graph.functions import NodeFunction
@@ -252,15 +253,22 @@ def md_escape(text: str) -> str:
     return _MD_RE.sub(r"\\\1", str(text))
 
 
-def yaml_quoted(text: str) -> str:
-    """``text`` as a double-quoted YAML scalar, read back as written whatever it holds (a
-    spec's file name in a variant id: ``homework #2``, ``Week 3: backprop``).
+def yaml_scalar(text: str) -> str:
+    """``text`` as a YAML scalar that reads back as written, whatever it holds: plain when
+    it reads back so (``four-d2-s7-v01``), else double-quoted (a spec's file name in a
+    variant id: ``homework #2``, ``Week 3: backprop``).
 
-    >>> yaml_quoted("homework #2-d2-s1-v01")
-    '"homework #2-d2-s1-v01"'
+    >>> yaml_scalar("four-d2-s7-v01"), yaml_scalar("homework #2-d2-s1-v01")
+    ('four-d2-s7-v01', '"homework #2-d2-s1-v01"')
     """
+    text = str(text)
+    try:
+        if text.isprintable() and yaml.safe_load(f"v: {text}") == {"v": text}:
+            return text
+    except yaml.YAMLError:
+        pass
     out = []
-    for c in str(text):
+    for c in text:
         if c in '"\\':
             out.append("\\" + c)
         elif c.isprintable():

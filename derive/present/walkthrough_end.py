@@ -164,6 +164,12 @@ class ClosingSections:
     def claim(self) -> str:
         """The one sentence under a walkthrough's title: what was verified."""
         checked = "checked against an independent floating-point computation and finite differences"
+        skipped = len(self.wt.report.not_compared)
+        if skipped:  # values beyond float64 have no float to be checked against
+            checked += (
+                f", except {skipped} value{'s' if skipped > 1 else ''} beyond the range of floating point "
+                "(see Verification)"
+            )
         if self.spec.carry != "rounded":
             return f"Every number below was derived exactly and {checked}."
         return (
@@ -181,7 +187,9 @@ class ClosingSections:
                 f"evaluated at the rounded values shown before it, then rounded to {self.d} decimal places. "
                 "Rounding moves them away from the exact values, so they are not compared with anything. ",
                 *self._checks(
-                    f"The exact chain behind them (the same {r.n_values} values carried at full precision)",
+                    f"The exact chain behind them (the same {r.n_values} values carried at full precision"
+                    + (f", {len(r.not_compared)} of them beyond floating point" if r.not_compared else "")
+                    + ")",
                     "its",
                     "each chain-rule product, at full precision,",
                 ),
@@ -193,7 +201,12 @@ class ClosingSections:
         else:
             say(
                 sec,
-                *self._checks(f"Each of the {r.n_values} values above", "the", "each chain-rule product printed"),
+                *self._checks(
+                    f"Each of the {r.n_values - len(r.not_compared)} values above"
+                    + (" that floating point can hold" if r.not_compared else ""),
+                    "the",
+                    "each chain-rule product printed",
+                ),
                 f" The loss over all {N} steps was recomputed both ways too." if N > 1 else "",
             )
         if r.notes:

@@ -19,7 +19,7 @@ from derive.present.derivation import derivation_section
 from derive.present.diagram import diagram_svg, diagram_tikz
 from derive.present.env import make_env
 from derive.present.moodle import moodle_xml
-from derive.present.notation import yaml_quoted
+from derive.present.notation import yaml_scalar
 from derive.present.numbers import fmt
 from derive.present.pdf import compile_pdfs
 from derive.present.problem import ProblemView
@@ -143,7 +143,7 @@ def answers_template(ws: Worksheet, variant) -> str:
     lines = [
         f"# Answers to worksheet {one_line(variant.id)}: write each value after its colon.",
         "# A number (0.593), a fraction (3/8) or arithmetic (0.5*(1-0.64)) is accepted.",
-        f"variant: {yaml_quoted(variant.id)}",
+        f"variant: {yaml_scalar(variant.id)}",
     ]
     for q in ws.questions(variant):
         lines.append(f"{q.id}:   # Q{q.number}: {q.text}")

@@ -20,6 +20,7 @@ import sympy as sp
 
 from derive.errors import UsageError
 from derive.graph.builder import derive
+from derive.graph.magnitude import json_number
 from derive.graph.steps import StepGraph
 from derive.model.numbers import Number, NumberError, read_number
 from derive.model.spec import SpecError, load_spec_text
@@ -99,7 +100,7 @@ def manifest_data(ws: Worksheet, options: dict) -> dict:
                 "samples": [
                     {"x": [exact_text(a) for a in s.x], "y": [exact_text(a) for a in s.y]} for s in v.spec.samples
                 ],
-                "key": {s.id: float(s.value) for s in v.graph},
+                "key": {s.id: json_number(s.value) for s in v.graph},
                 "difficulty": v.difficulty,
                 "verified": v.report.ok,
             }
@@ -195,9 +196,11 @@ def _variant(path: Path, where: str, v, spec, base: StepGraph) -> tuple[str, Ste
     if not isinstance(key, dict):
         raise _fail(path, f"{where}.key", "missing")
     for st in g:
-        recorded = key.get(st.id)
-        if not isinstance(recorded, (int, float)) or not math.isclose(
-            recorded, float(st.value), rel_tol=KEY_RTOL, abs_tol=1e-12
-        ):
+        recorded, value = key.get(st.id), json_number(st.value)  # (a string beyond float64)
+        if isinstance(value, str) or isinstance(recorded, str):
+            same = recorded == value
+        else:
+            same = isinstance(recorded, (int, float)) and math.isclose(recorded, value, rel_tol=KEY_RTOL, abs_tol=1e-12)
+        if not same:
             raise _fail(path, f"{where}.key.{st.id}", f"{recorded!r} is not what the variant's numbers give")
     return v["id"], g

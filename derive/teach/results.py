@@ -5,8 +5,11 @@ browser page)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from derive.graph.magnitude import json_number
 
 #: One word per question, from best to worst.
 VERDICTS = ("correct", "imprecise", "slip", "follow-through", "wrong", "invalid", "missing")
@@ -79,14 +82,20 @@ class Result:
     def percent(self) -> float:
         return round(100 * self.score / self.max_score, 1) if self.max_score else 0.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self, graph=None) -> dict:
+        """JSON-ready data. JSON has no Infinity: an expected value beyond float64 is a
+        string of its exact value in scientific notation, read from the step ``graph`` the
+        answers were marked against (without it, "inf" or "-inf")."""
         steps = {}
         for sid, r in self.steps.items():
+            expected = r.expected
+            if graph is not None and not math.isfinite(expected):
+                expected = graph[sid].value
             d = {
                 "question": r.question,
                 "verdict": r.verdict,
                 "given": r.given,
-                "expected": r.expected,
+                "expected": json_number(expected),
                 "points": r.points,
                 "max_points": r.max_points,
                 "follows": list(r.follows),

@@ -287,14 +287,23 @@ def _ratio(num, den):
         return np.divide(num, den, out=np.zeros_like(num), where=num != 0)
 
 
-def dloss_dout(loss: str, yhat, Y, out=None) -> np.ndarray:
+def dloss_dout(loss: str, yhat, Y, out=None, z=None) -> np.ndarray:
     """dJ_s / d yhat_j for every sample. The squared losses' ``2 c(n) (yhat - y)`` can be
     written into ``out``; the log losses' ratios (-y / yhat, ...) are for display only,
-    since their output deltas never go through them (see :func:`output_delta`).
+    since their output deltas never go through them (see :func:`output_delta`). With the
+    logits ``z``, bce's is ``-y (1 + e^-z) + (1 - y)(1 + e^z)``: 1 - yhat, which rounds to 0
+    once yhat rounds to 1 (z = 40), is never formed; only a value beyond float64 is inf.
 
     >>> dloss_dout("half-sse", np.array([[0.25]]), np.array([[1.0]])).tolist()
     [[-0.75]]
+    >>> z = np.array([[40.0]])
+    >>> dloss_dout("bce", sigmoid(z), np.array([[0.0]])).tolist(), dloss_dout("bce", None, np.array([[0.0]]), z=z)
+    ([[inf]], array([[2.35385267e+17]]))
     """
+    if loss == "bce" and z is not None:
+        with np.errstate(over="ignore"):  # beyond float64: inf, honestly
+            return _ratio(-Y, sigmoid(z)) + _ratio(1.0 - Y, sigmoid(-z))
+
     if loss in SQUARED:
         out = _target(yhat, out)
         np.subtract(yhat, Y, out=out)

@@ -122,7 +122,7 @@ def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -
     X, Y = _check(layers, X, Y, loss, reduction)
     fwd = fwd if fwd is not None else forward(layers, X, Y, loss, reduction)
     yhat, last = fwd.outs[-1], layers[-1]
-    g = kernels.dloss_dout(loss, yhat, Y)
+    g = kernels.dloss_dout(loss, yhat, Y, z=fwd.nets[-1])
     dout_dnet = [kernels.derivative(l.activation, o, l.alpha) for l, o in zip(layers, fwd.outs, strict=True)]
     delta = kernels.output_delta(loss, last.activation, yhat, Y, last.alpha)
     deltas = [delta]

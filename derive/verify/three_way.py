@@ -41,6 +41,7 @@ import numpy as np
 from derive.errors import VerificationError  # noqa: F401 (raised here, caught by the CLI)
 from derive.graph.collector import paused_collector
 from derive.verify import oracle as numeric
+from derive.verify.beyond import not_comparable
 from derive.verify.chains import check_chains
 from derive.verify.history import run_steps
 from derive.verify.numpy_side import FD_H, numpy_layers, numpy_side, numpy_values  # noqa: F401 (API)
@@ -61,10 +62,14 @@ class Row:
     numpy: float
     fd: float | None = None
     fd_atol: float = 1e-9
+    #: the exact value in scientific notation, when it is beyond float64
+    exact: str | None = None
+    #: why float64 cannot judge this row (None: it was compared)
+    not_compared: str | None = None
 
     @property
-    def rel_numpy(self) -> float:
-        return _rel(self.sympy, self.numpy, ATOL_NUMPY / RTOL_NUMPY)
+    def rel_numpy(self) -> float | None:
+        return None if self.not_compared else _rel(self.sympy, self.numpy, ATOL_NUMPY / RTOL_NUMPY)
 
     @property
     def rel_fd(self) -> float | None:
@@ -86,6 +91,10 @@ class Report:
     n_chains: int = 0
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: step id -> exact value in scientific notation, for the values beyond float64
+    beyond: dict[str, str] = field(default_factory=dict)
+    #: step id -> why float64 could not judge it: beyond float64, or read from such a value
+    not_compared: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def rows(self) -> list[Row]:
@@ -93,7 +102,8 @@ class Report:
         tens of thousands)."""
         fds = [None if np.isnan(v) else float(v) for v in self.fd]
         return [
-            Row(i, float(a), float(b), f, self.fd_atol) for i, a, b, f in zip(self.ids, self.sympy, self.numpy, fds)
+            Row(i, float(a), float(b), f, self.fd_atol, self.beyond.get(i), self.not_compared.get(i))
+            for i, a, b, f in zip(self.ids, self.sympy, self.numpy, fds)
         ]
 
     @property
@@ -118,10 +128,6 @@ def _rel(a: float, b: float, floor: float = 0.0) -> float:
 
 
 def _close(a, b, rtol, atol) -> bool:
-    if a == b and np.isinf(a):
-        # Both beyond the float range with the same sign: SymPy's (always finite) exact value
-        # overflows a float too, e.g. bce's dJ/dout = -1/out at out = e^-1000.
-        return True
     return bool(np.isfinite(a) and np.isfinite(b) and abs(a - b) <= rtol * max(abs(a), abs(b)) + atol)
 
 
@@ -138,8 +144,7 @@ def _rels(a: np.ndarray, b: np.ndarray, floor: float) -> np.ndarray:
 @np.errstate(invalid="ignore", over="ignore")
 def _closes(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     """:func:`_close` of every pair at once."""
-    ok = np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) <= rtol * np.maximum(np.abs(a), np.abs(b)) + atol)
-    return ok | ((a == b) & np.isinf(a))
+    return np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) <= rtol * np.maximum(np.abs(a), np.abs(b)) + atol)
 
 
 def _largest(rel: np.ndarray, ids: list[str]) -> tuple[float, str | None]:
@@ -151,14 +156,20 @@ def _largest(rel: np.ndarray, ids: list[str]) -> tuple[float, str | None]:
     return (float(top), ids[int(np.flatnonzero(rel == top)[-1])])
 
 
-def _compare(report: Report) -> None:
+def _compare(report: Report, graph) -> None:
     """The SymPy-vs-NumPy and finite-difference figures, and a failure per disagreement
-    (row by row, NumPy before finite differences)."""
+    (row by row, NumPy before finite differences). Rows float64 cannot judge
+    (:func:`derive.verify.beyond.not_comparable`) are left out of both, with a note."""
     ids, a, b, fd = report.ids, report.sympy, report.numpy, report.fd
-    report.max_numpy = _largest(_rels(a, b, ATOL_NUMPY / RTOL_NUMPY), ids)
-    report.max_fd = _largest(_rels(a, fd, report.fd_atol / RTOL_FD), ids)
     bad_np = ~_closes(a, b, RTOL_NUMPY, ATOL_NUMPY)
     bad_fd = ~np.isnan(fd) & ~_closes(a, fd, RTOL_FD, report.fd_atol)
+    judged = not_comparable(graph, a, b, bad_np, bad_fd)
+    report.beyond, report.not_compared, report.notes = judged.beyond, judged.not_compared, report.notes + judged.notes
+    fd[judged.skip_fd] = np.nan
+    bad_np &= ~judged.skip_np
+    bad_fd &= ~judged.skip_fd
+    report.max_numpy = _largest(np.where(judged.skip_np, np.nan, _rels(a, b, ATOL_NUMPY / RTOL_NUMPY)), ids)
+    report.max_fd = _largest(_rels(a, fd, report.fd_atol / RTOL_FD), ids)
     for i in np.flatnonzero(bad_np | bad_fd):
         if bad_np[i]:
             report.failures.append(f"{ids[i]}: SymPy gives {float(a[i])!r}, NumPy gives {float(b[i])!r}")
@@ -185,10 +196,14 @@ def _history(report: Report, graph, side) -> None:
         )
     for i, (a, b) in enumerate(zip(history[:compared], np_history[:compared])):
         if not (np.isfinite(a) or np.isfinite(b)):
-            # A learning rate too large for the network: both overflow at the same step, and
-            # what follows (inf - inf) has no value to compare.
+            # Beyond float64: from the start (the exact loss is finite but too large), or a
+            # learning rate too large for the network, where both overflow at the same step
+            # and what follows (inf - inf) has no value to compare.
             report.notes.append(
-                f"The training diverges: after step {i} the loss is {a!r} in the step graph and "
+                f"The loss is beyond float64 from the start ({report.beyond['loss']}), so the loss history was "
+                "not compared."
+                if i == 0 and "loss" in report.beyond
+                else f"The training diverges: after step {i} the loss is {a!r} in the step graph and "
                 f"{b!r} in NumPy; the loss history was compared up to there."
             )
             break
@@ -225,7 +240,7 @@ def _verify(graph) -> Report:
             f"{them} by up to 2h = {2 * FD_H:g} moves {net} across the kink of a ReLU, where a "
             "difference quotient mixes the two one-sided slopes."
         )
-    _compare(report)
+    _compare(report, graph)
     report.n_chains, chain_failures = check_chains(graph, dict(zip(graph.ids, sympy_values.tolist())))
     report.failures += chain_failures
     _history(report, graph, side)

@@ -20,6 +20,7 @@ import sympy as sp
 from derive.graph.functions.forms import difference, plain, square_sum
 from derive.graph.functions.sheet import N_CLASSES, OUT, OUTS, YS, Derivation, Line, vec
 from derive.graph.functions.sigmoid import sigma
+from derive.graph.functions.softplus import softplus
 
 
 class Loss:
@@ -42,6 +43,12 @@ class Loss:
 
     def fused_delta(self, out: sp.Expr, y: sp.Expr) -> sp.Expr | None:
         """dJ/dnet_j directly, for a loss paired with its output activation; None otherwise."""
+        return None
+
+    def logit_forms(self, nets: list, ys: list) -> tuple | None:
+        """The loss, each dJ/dout_j and each dJ/dnet_j written in the output layer's net
+        inputs, for a loss whose output activation makes that exact: the same numbers
+        without forms of ``out`` that cancel when the output saturates (None otherwise)."""
         return None
 
     def derivations(self) -> list[Derivation]:
@@ -114,6 +121,22 @@ class BinaryCrossEntropy(Loss):
         return -sum(
             (y * math.log(o) if y else 0.0) + ((1 - y) * math.log(1 - o) if y != 1 else 0.0) for o, y in zip(outs, ys)
         )
+
+    def logit_forms(self, nets, ys):
+        """From the sigmoid's net inputs (logits): -log out = softplus(-net),
+        -log(1 - out) = softplus(net), 1/out = 1 + e^-net, 1/(1 - out) = 1 + e^net and
+        dJ/dnet = sigma(net) - y = (1 - y) sigma(net) - y sigma(-net). 1 - out, which
+        cancels to 0 once out rounds to 1 (net = 1000), never appears, and no logarithm of 0
+        is taken; with a target of 0 or 1 each is one term, which cannot cancel.
+
+        >>> net, y = sp.symbols("net y")
+        >>> LOSSES["bce"].logit_forms([net], [y])[0]
+        y*softplus(-net) + (1 - y)*softplus(net)
+        """
+        pairs = list(zip(nets, ys, strict=True))
+        loss = sp.Add(*[y * softplus(-n) + (1 - y) * softplus(n) for n, y in pairs])
+        dloss = [-y * (1 + sp.exp(-n)) + (1 - y) * (1 + sp.exp(n)) for n, y in pairs]
+        return loss, dloss, [(1 - y) * sigma(n) - y * sigma(-n) for n, y in pairs]
 
     def derivations(self):
         return [_sigmoid_bce()]
