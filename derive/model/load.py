@@ -226,11 +226,11 @@ def read_answers(text: str, is_json: bool = False):
     return yaml.load(text, Loader=AnswersLoader)  # noqa: S506 -- a SafeLoader subclass
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file at ``path``, read in chunks and never more than
-    ``limit`` + 1 of them: LimitError when it is larger (or not a regular file, such as a
-    device or a pipe, which could be endless), OSError when it cannot be read."""
-    if not path.is_file():
+def read_bounded(path: Path, limit: int, regular_only: bool = True) -> bytes:
+    """The bytes of the file at ``path``, read in chunks and never more than ``limit`` + 1
+    of them: LimitError when it is larger, or (``regular_only``) not a regular file, such
+    as a device or a pipe, which could be endless; OSError when it cannot be read."""
+    if regular_only and not path.is_file():
         raise LimitError("not a regular file")
     chunks: list[bytes] = []
     size = 0
@@ -253,16 +253,15 @@ def read_spec_file(path: str | Path) -> str:
     before it is parsed. A SpecError names what went wrong."""
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            data = f.read(SPEC_BYTES + 1)
+        data = read_bounded(path, SPEC_BYTES, regular_only=False)  # a pipe may hold a spec; /dev/zero stops here
     except FileNotFoundError:
         raise SpecError(str(path), "", "no such file") from None
     except IsADirectoryError:
         raise SpecError(str(path), "", "is a folder, not a spec file") from None
     except OSError as e:
         raise SpecError(str(path), "", f"cannot read ({e.strerror})") from None
-    if len(data) > SPEC_BYTES:
-        raise SpecError(str(path), "", f"larger than {SPEC_BYTES:,} bytes, the limit on a spec file")
+    except LimitError:
+        raise SpecError(str(path), "", f"larger than {SPEC_BYTES:,} bytes, the limit on a spec file") from None
     try:
         return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # (as text mode reads it)
     except UnicodeDecodeError:
