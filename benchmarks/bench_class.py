@@ -40,12 +40,13 @@ def submissions(n: int, variants: int, seed: int = 1) -> list[dict]:
     """``n`` answer sets over ``variants`` variants (index 1..variants), as typed text."""
     from derive.model.spec import load_spec
     from derive.teach.marking import Checker
+    from derive.teach.variants import variant_id
 
     checker = Checker(load_spec(FOUR), "four")
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        vid = f"four-s7-v{1 + i % variants:02d}"
+        vid = variant_id("four", 7, 1 + i % variants)
         g = checker.graph_for(vid)
         kind = rng.random()
         if kind < 0.4:
