@@ -11,13 +11,18 @@ import pytest
 IN_CI = os.environ.get("CI") == "true"
 
 
+def unavailable(reason: str) -> None:
+    """What a test needs from the machine is missing: a failure in CI (.ci/run provides
+    it), a skip only on a developer machine without it."""
+    if IN_CI:
+        pytest.fail(f"{reason}; CI must provide it (.ci/run installs what the tests need)")
+    pytest.skip(reason)
+
+
 def need(tool: str) -> None:
-    """A test that needs an external program fails in CI (.ci/run installs it) and is
-    skipped only on a developer machine without it."""
+    """A test that needs an external program (pdflatex, pdftotext)."""
     if shutil.which(tool) is None:
-        if IN_CI:
-            pytest.fail(f"{tool} is required in CI (.ci/run installs it)")
-        pytest.skip(f"{tool} not installed")
+        unavailable(f"{tool} not installed")
 
 
 def need_module(name: str, extra: str) -> None:
@@ -25,9 +30,7 @@ def need_module(name: str, extra: str) -> None:
     try:
         importlib.import_module(name)
     except ImportError:
-        if IN_CI:
-            pytest.fail(f"{name} is required in CI (pip install '.[{extra}]')")
-        pytest.skip(f"{name} not installed (pip install '.[{extra}]')")
+        unavailable(f"{name} not installed (pip install '.[{extra}]')")
 
 
 #: A network hypothesis found: net_h2_s2 is exactly 0 (a leaky-ReLU kink) but 1.3e-17 in

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import need
+from support import need, unavailable
 
 from derive import files
 from derive.cli import main
@@ -35,7 +35,7 @@ ROOT_USER = os.geteuid() == 0
 def _device(path: Path, minor: int = 3) -> Path:
     """A character device of the kernel's memory driver: minor 3 is null, 7 is full."""
     if not ROOT_USER:
-        pytest.skip("making a device node needs root")
+        unavailable("making a device node needs root")
     os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, minor))
     return path
 
@@ -66,7 +66,7 @@ def read_only(tmp_path):
         folder.chmod(0o755)
         return
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)]).returncode != 0:
-        pytest.skip("cannot mount a read-only folder here")
+        unavailable("cannot mount a read-only folder here")
     try:
         yield folder
     finally:
@@ -131,7 +131,7 @@ def test_a_link_to_a_device_leaves_the_device(tmp_path, capsys):
 def test_an_open_file_name_writes_at_its_position(tmp_path):
     """``-o /dev/fd/1`` with standard output appended to a file: appended, not replaced."""
     if not Path("/dev/fd/1").exists():
-        pytest.skip("no /dev/fd here")
+        unavailable("no /dev/fd here")
     log = tmp_path / "log.md"
     log.write_text("before\n")
     with log.open("a") as f:

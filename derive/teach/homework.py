@@ -25,14 +25,13 @@ decimal mark.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 import unicodedata
 from collections import defaultdict
-from contextlib import contextmanager
 
 from derive.errors import one_line
+from derive.graph.collector import paused_collector
 from derive.teach.answers import Submission, is_blank
 from derive.teach.classlist import NO_VARIANT, email_of, row_of
 from derive.teach.marking import Checker, Result
@@ -54,7 +53,7 @@ def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission,
             if s.answers is not None and is_blank(s.answers.get("variant")) and NO_VARIANT not in s.notes:
                 s.notes.append(NO_VARIANT)
     out: list[tuple[Submission, Result | None]] = []
-    with _collector_paused():
+    with paused_collector():  # a class is a few hundred thousand small objects, no cycles
         for sub in subs:
             if sub.answers is None:
                 out.append((sub, None))
@@ -75,20 +74,6 @@ def _mark_one(checker: Checker, sub: Submission) -> Result | None:
     except MemoryError:
         sub.problem = "too large"
     return None
-
-
-@contextmanager
-def _collector_paused():
-    """Marking a class makes a few hundred thousand small objects and no reference cycles
-    (tests/test_marks.py checks), so Python's cycle collector, which would walk every one
-    of them again and again, is paused while a class is marked and restored afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _where(sub: Submission, seen_from: Submission) -> str:

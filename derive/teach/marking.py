@@ -27,7 +27,7 @@ from derive.teach.agreement import EPSILON, equivalent, half_unit, within
 from derive.teach.answers import AnswerError, is_blank, parse_answer
 from derive.teach.compiled import Compiled, call
 from derive.teach.diagnosis import Diagnoser
-from derive.teach.precision import Grade, Standard, Stated, grade, sigfigs, spread
+from derive.teach.precision import Grade, Standard, Stated, grade, spread
 from derive.teach.questions import QuestionList
 from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
 from derive.teach.submissions import is_key
@@ -37,9 +37,7 @@ from derive.teach.worksheet import select_blanks
 
 #: A plain decimal, as most answers are typed (the quick path); its decimals are group 1.
 _plain_match = re.compile(r"[+-]?[0-9]{1,15}(?:\.([0-9]{1,15}))?").fullmatch
-_HALF = tuple(half_unit(p) for p in range(16))  # half a unit in the last of p places (p <= 15)
 
-_FULL = Grade(1.0, None)
 #: Right answers typed alike share one result, up to this many texts per question and variant.
 SHARED = 64
 #: Without a manifest a variant is drawn again, after all before it of its seed: the highest
@@ -82,7 +80,6 @@ class Checker:
         self._d, self._rtol = spec.decimals, self.options.rtol
         self._step_fns: dict[str, tuple] = {}
         self._in_graph_order = list(self.questions.ids) == [s.id for s in self.base if s.id in self._numbers]
-        self._grades: dict[tuple[int, int], Grade] = {}
 
     @classmethod
     def from_handout(cls, handout, options: Options | None = None) -> Checker:
@@ -190,15 +187,6 @@ class Checker:
     def _points(self, st) -> float:
         return self.step_points.get(st.id, float(self.options.points.get(st.kind, 1.0)))
 
-    def _grade(self, v: float, places: int) -> Grade:
-        """The precision's worth of a plain decimal (it depends on its places and
-        significant figures only, so it is worked out once for each)."""
-        k = (places, sigfigs(v, places))
-        worth = self._grades.get(k)
-        if worth is None:
-            worth = self._grades[k] = grade(Stated(v, places, False), self.standard, self.options.imprecise_credit)
-        return worth
-
     def _quick(self, g, key, st, raw, drift: float, short, work: Work, same: dict) -> StepResult | None:
         """A plain decimal, marked without parsing: right (exactly, at the sheet's places, or
         at fewer places as the precision rule grades it) or right from the student's own
@@ -212,20 +200,21 @@ class Checker:
         if v == short:  # the exact key, however short: carried exactly
             r = StepResult("correct", raw, expected, q, points=pts, max_points=pts)
             return self._share(same, sid, raw, r, v, 0.0, work)
-        worth = _FULL if places >= self._d else self._grade(v, places)
-        tol = _HALF[min(places, self._d)] + EPSILON
+        stated = Stated(v, places, False)  # the same rule as a parsed answer's (precision.py)
+        worth = grade(stated, self.standard, self.options.imprecise_credit)
+        tol = self.standard.tolerance(stated, expected) + EPSILON
         # what the answer carries into later steps: nothing when it is a zero standing for a
         # non-zero key, or too rough to earn anything
-        spread = _HALF[places] if (v or not expected) and worth.factor > 0 else None
+        carried = spread(stated, self.standard) if (v or not expected) and worth.factor > 0 else None
         if abs(v - expected) <= tol + drift + self._rtol * abs(expected):
             verdict = "correct" if worth.factor == 1 else "imprecise"
             remarks: tuple[str, ...] = (worth.remark,) if worth.remark else ()
             points = round(pts * worth.factor, 6)
             r = StepResult(verdict, raw, expected, q, remarks=remarks, points=points, max_points=pts)
-            return self._share(same, sid, raw, r, v, spread, work)
-        if spread is None:
+            return self._share(same, sid, raw, r, v, carried, work)
+        if carried is None:
             return None  # wrong, and saying little: the full marking may name a misconception
-        work.keep(sid, v, spread)
+        work.keep(sid, v, carried)
         found, follows, _, _ = self._follow(g, key, st, v, tol, work)
         if found is None:
             return None
