@@ -195,10 +195,14 @@ def test_integers_stay_integers():
     assert s.samples[0].x == (3, -2) and all(isinstance(v, sp.Integer) for v in s.samples[0].x)
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), True, None, "1/0", "0x10", "1e9999", [1]])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), True, "1/0", "0x10", "1e9999", [1]])
 def test_bad_numbers(value):
     msg = error(learning_rate=value)
     assert msg.startswith("x.yaml: learning_rate: expected a")
+
+
+def test_an_empty_learning_rate_is_missing():
+    assert error(learning_rate=None) == "x.yaml: learning_rate: missing"
 
 
 # --------------------------------------------------------------------------- targets and samples

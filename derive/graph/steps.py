@@ -36,7 +36,7 @@ import sympy as sp
 from derive.graph.arith import MAX_DIGITS, PRECISION, RawValues, evaluate, recipe_formula, recipe_value, to_number
 from derive.graph.magnitude import magnitude_problem
 from derive.model.load import SpecError
-from derive.model.names import StepId
+from derive.model.names import AFTER, StepId
 from derive.model.numbers import round_half_up
 
 __all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "evaluate", "to_number"]
@@ -99,9 +99,12 @@ class Step:
 
     @property
     def sid(self) -> StepId:
-        """The id's parts: kind, node or parameter, and the sample when the id carries one."""
+        """The id's parts: kind, node or parameter, the sample when the id carries one, and
+        whether it is a forward step at the updated parameters."""
         head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
-        return StepId(self.kind, self.subject, None if self.id == head else self.sample)
+        after = self.id.startswith(head + AFTER)
+        bare = head + AFTER if after else head
+        return StepId(self.kind, self.subject, None if self.id == bare else self.sample, after)
 
     @property
     def symbol(self) -> sp.Symbol:

@@ -13,7 +13,7 @@ rule's method, and written out in the validator.
 >>> TOP["steps"].rule, TOP["steps"].default
 (Whole(low=1, high=100000), 1)
 >>> TOP.required
-['network', 'loss', 'parameters', 'learning_rate']
+['network', 'loss', 'parameters']
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ import sympy as sp
 
 from derive.model.names import (
     ACTIVATIONS,
+    BATCH_MODES,
     BIAS_MODES,
     CARRY_MODES,
+    HAND_OPTIMIZERS,
     LEARNING_RATE_MAX,
-    LOSSES,
-    REDUCTIONS,
+    SHOW_OPTIONS,
+    SPEC_LOSSES,
     WEIGHT_NAMING,
 )
 
@@ -133,6 +135,14 @@ class Shaped:
 
     doc: str
     schema: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Named:
+    """One of ``section``'s names alone, or the section's mapping with its settings:
+    ``adam`` or ``{name: adam, beta1: 0.9}``."""
+
+    section: "Section"
 
 
 @dataclass(frozen=True)
@@ -266,10 +276,9 @@ SAMPLE = Section(
         "x": Field(Shaped("one number per input", _NUMBERS), True),
         "y": Field(
             Shaped(
-                "one number per output, or a class index (cross-entropy)",
+                "one number per output, or a class index (cross-entropy); required unless loss: none",
                 {"oneOf": [{"$ref": "#/$defs/number"}, _NUMBERS]},
             ),
-            True,
         ),
     }
 )
@@ -306,6 +315,19 @@ VARY = Section(
     "how worksheet variants draw their numbers",
 )
 
+_FRACTION = Real(sp.S.Zero, False, sp.S.One, True)
+OPTIMIZER = Section(
+    {
+        "name": Field(OneOf(HAND_OPTIMIZERS), True),
+        "beta": Field(_FRACTION, doc="momentum and nesterov: the momentum (default 0.9)"),
+        "rho": Field(_FRACTION, doc="rmsprop: the decay of the mean square (default 0.99)"),
+        "beta1": Field(_FRACTION, doc="adam: the decay of the first moment (default 0.9)"),
+        "beta2": Field(_FRACTION, doc="adam: the decay of the second moment (default 0.999)"),
+        "eps": Field(Real(sp.S.Zero, True, sp.S.One, False), doc="rmsprop and adam: added to the root (default 1e-8)"),
+    },
+    "the update rule, worked by hand: sgd, momentum, nesterov, rmsprop or adam (PyTorch's rules)",
+)
+
 SHEET = Section(
     {
         "school": Field(Text(120), default=""),
@@ -319,16 +341,26 @@ SHEET = Section(
 TOP = Section(
     {
         "network": Field(NETWORK, True),
-        "loss": Field(OneOf(LOSSES), True),
+        "loss": Field(OneOf(SPEC_LOSSES), True, doc="none: differentiate the single output itself"),
         "parameters": Field(PARAMETERS, True),
-        "learning_rate": Field(Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False), True),
+        "learning_rate": Field(
+            Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False), doc="required unless loss: none"
+        ),
         "title": Field(Text(300), default="Backpropagation walkthrough"),
         "story": Field(STORY, default="", doc="a paragraph above the problem; {w1} is w1's number"),
         "sample": Field(SAMPLE),
         "samples": Field(ListOf(SAMPLE, 1, 64)),
         "steps": Field(Whole(1, 100000), default=1),
         "rounding": Field(ROUNDING, default={}),
-        "batch": Field(OneOf(REDUCTIONS), default="mean"),
+        "batch": Field(OneOf(BATCH_MODES), default="mean", doc="online: one update per sample, in turn"),
+        "input_gradients": Field(Flag(), default=False, doc="add grad_<input> for every input"),
+        "show": Field(ListOf(OneOf(SHOW_OPTIONS), 0, len(SHOW_OPTIONS)), default=(), doc="extra steps: change, after"),
+        "optimizer": Field(Named(OPTIMIZER), doc="default: plain gradient descent (sgd)"),
+        "weight_decay": Field(
+            Real(sp.S.Zero, False, sp.Integer(LEARNING_RATE_MAX), False),
+            default=sp.S.Zero,
+            doc="L2: J + (lambda/2) * the sum of the squared weights (not the biases)",
+        ),
         "published": Field(PUBLISHED),
         "vary": Field(VARY, default={}),
         "sheet": Field(SHEET, default={}),

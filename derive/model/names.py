@@ -25,10 +25,29 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "softplus", "identity", 
 RELU_FAMILY = ("relu", "leaky-relu")
 #: Losses of one sample (n = number of outputs).
 LOSSES = ("half-sse", "sse", "mse", "half-mse", "cross-entropy", "bce")
+#: A spec's ``loss: none``: no target and no update; the single output itself is differentiated.
+NO_LOSS = "none"
+SPEC_LOSSES = LOSSES + (NO_LOSS,)
 #: How a layer's bias is shared: none, one per node, one per layer.
 BIAS_MODES = ("none", "neuron", "shared")
 #: How the per-sample losses of a batch combine.
 REDUCTIONS = ("mean", "sum")
+#: How a spec's samples are used: one update from their mean or sum, or ``online``: one update
+#: per sample in turn, each sample's forward pass using the parameters the previous one left.
+BATCH_MODES = REDUCTIONS + ("online",)
+#: Steps a spec may ask to see besides the standard ones: ``change``: change_<p> = new - old;
+#: ``after``: the forward pass and loss at the updated parameters (net_h1_after, loss_after).
+SHOW_OPTIONS = ("change", "after")
+#: Optimizers a walkthrough works by hand (PyTorch's update rules), and their settings with
+#: PyTorch's defaults.
+HAND_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+OPTIMIZER_SETTINGS = {
+    "sgd": {},
+    "momentum": {"beta": "0.9"},
+    "nesterov": {"beta": "0.9"},
+    "rmsprop": {"rho": "0.99", "eps": "1e-8"},
+    "adam": {"beta1": "0.9", "beta2": "0.999", "eps": "1e-8"},
+}
 #: How rounded values are used downstream.
 CARRY_MODES = ("exact", "rounded")
 #: How weights are numbered when the spec does not name them.
@@ -40,11 +59,29 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 INITS = ("auto", "xavier", "he")
 DTYPES = ("float64", "float32")
 
-#: Step kinds, in the order a student works through one sample.
-STEP_KINDS = ("net", "out", "loss", "dloss_dout", "dout_dnet", "delta", "grad", "new")
-#: Kinds whose subject is a node, and kinds whose subject is a parameter.
+#: Step kinds, in the order a student works through one sample and its update (an optimizer's
+#: moments m and v, their bias-corrected mhat and vhat, the change new - old, the new value).
+STEP_KINDS = (
+    "net",
+    "out",
+    "loss",
+    "dloss_dout",
+    "dout_dnet",
+    "delta",
+    "grad",
+    "m",
+    "v",
+    "mhat",
+    "vhat",
+    "change",
+    "new",
+)
+#: Kinds whose subject is a node, and kinds whose subject is a parameter (grad's may also be
+#: an input, with ``input_gradients: true``).
 NODE_KINDS = ("net", "out", "dloss_dout", "dout_dnet", "delta")
-PARAM_KINDS = ("grad", "new")
+PARAM_KINDS = ("grad", "m", "v", "mhat", "vhat", "change", "new")
+#: The suffix of a forward step at the updated parameters (net_h1_after, loss_after).
+AFTER = "_after"
 
 #: Every learning rate (a spec's, ``--lr``, TrainOptions) is positive and at most this: a
 #: larger step only diverges (1000 itself is kept for lessons that show divergence).
@@ -54,7 +91,9 @@ NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 MAX_NAME = 40
 #: The step graph's own symbols; a spec name may not look like one.
 RESERVED_PREFIXES = tuple(f"{k}_" for k in STEP_KINDS if k != "loss") + ("y_",)
-RESERVED_NAMES = ("loss", "eta", "J")
+RESERVED_SUFFIXES = (AFTER,)
+#: (and the optimizer settings' and the weight decay's symbols, model.options.SETTING_SYMBOLS)
+RESERVED_NAMES = ("loss", "eta", "J", "beta", "rho", "beta1", "beta2", "eps", "lam")
 #: Names a formula, an answer or the compiled float code already uses for something else:
 #: functions, SymPy's constants and Python's keywords.
 FUNCTION_NAMES = frozenset(
@@ -112,7 +151,12 @@ def learning_rate_problem(v) -> str | None:
 
 def reserved(name: str) -> str | None:
     """Why ``name`` may not name an input, node or parameter, or None when it may."""
-    if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES) or _SAMPLE.search(name):
+    if (
+        name in RESERVED_NAMES
+        or name.startswith(RESERVED_PREFIXES)
+        or name.endswith(RESERVED_SUFFIXES)
+        or _SAMPLE.search(name)
+    ):
         return "reserved for the tool's own quantities"
     if name in FUNCTION_NAMES:
         return "reserved (a function, constant or Python keyword); choose another name"
@@ -121,16 +165,26 @@ def reserved(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class StepId:
-    """A parsed step id: ``kind``, its node or parameter (``subject``, none for the loss) and
-    the 0-based ``sample`` of a per-sample step (None for one sample or a batch value)."""
+    """A parsed step id: ``kind``, its node or parameter (``subject``, none for the loss), the
+    0-based ``sample`` of a per-sample step (None for one sample or a batch value) and
+    whether it is a forward step at the updated parameters (``after``: ``net_h1_after``).
+
+    >>> StepId.parse("out_o1_after_s2"), str(StepId("loss", after=True))
+    (StepId(kind='out', subject='o1', sample=1, after=True), 'loss_after')
+    """
 
     kind: str
     subject: str | None = None
     sample: int | None = None
+    after: bool = False
+
+    def __repr__(self) -> str:
+        extra = ", after=True" if self.after else ""
+        return f"StepId(kind={self.kind!r}, subject={self.subject!r}, sample={self.sample!r}{extra})"
 
     def __str__(self) -> str:
         head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
-        return head + sample_suffix(self.sample)
+        return head + (AFTER if self.after else "") + sample_suffix(self.sample)
 
     @classmethod
     def parse(cls, text: str) -> "StepId":
@@ -138,11 +192,16 @@ class StepId:
         m = _SAMPLE.search(text)
         sample = int(m.group(1)) - 1 if m else None
         body = text[: m.start()] if m else text
+        after = body.endswith(AFTER)
+        if after:
+            body = body[: -len(AFTER)]
         if body == "loss":
-            return cls("loss", None, sample)
+            return cls("loss", None, sample, after)
         for kind in sorted(STEP_KINDS, key=len, reverse=True):  # dloss_dout before delta
             if body.startswith(kind + "_") and len(body) > len(kind) + 1:
-                return cls(kind, body[len(kind) + 1 :], sample)
+                if after and kind not in ("net", "out"):
+                    break
+                return cls(kind, body[len(kind) + 1 :], sample, after)
         raise ValueError(f"{text!r} is not a step id")
 
 

@@ -2,7 +2,7 @@
 :mod:`derive.model.fields`, so the validator and the schema cannot drift apart.
 
 >>> sorted(json_schema()["required"])
-['learning_rate', 'loss', 'network', 'parameters']
+['loss', 'network', 'parameters']
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from derive.model.fields import (
     Flag,
     ListOf,
     Name,
+    Named,
     OneOf,
     Real,
     Section,
@@ -61,6 +62,8 @@ def _schema(rule) -> dict:
     if isinstance(rule, ListOf):
         out = {"type": "array", "items": _schema(rule.item), "minItems": rule.low}
         return out if rule.high is None else {**out, "maxItems": rule.high}
+    if isinstance(rule, Named):
+        return {"oneOf": [_schema(rule.section["name"].rule), _schema(rule.section)]}
     if isinstance(rule, Shaped):
         return {**rule.schema, "description": rule.doc}
     raise TypeError(f"no schema for {rule!r}")

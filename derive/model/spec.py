@@ -30,6 +30,7 @@ import sympy as sp
 from derive.model.load import SpecError, parse_spec, read_spec_file
 from derive.model.names import natural_key
 from derive.model.numbers import Number
+from derive.model.options import Optimizer
 from derive.model.validate import validate
 
 __all__ = ["Layer", "Param", "Sample", "Spec", "SpecError", "load_spec", "load_spec_text"]
@@ -87,7 +88,7 @@ class Spec:
     biases: dict[str, sp.Rational | list[sp.Rational]]  # layer -> Rational (shared) or list of Rational (neuron)
     bias_names: dict[str, str | list[str]]  # layer -> str (shared) or list of str (neuron)
     samples: list[Sample]
-    learning_rate: sp.Rational
+    learning_rate: sp.Rational | None  # None with loss: none
     steps: int = 1
     decimals: int = 3
     carry: str = "exact"
@@ -98,6 +99,10 @@ class Spec:
     vary: dict = field(default_factory=dict)
     written: dict[str, Number] = field(default_factory=dict)  # given name (w1, i1, eta) -> as written
     sheet: dict[str, str] = field(default_factory=dict)  # a worksheet header: school, course, date
+    optimizer: Optimizer | None = None  # None: plain gradient descent, as before optimizers were named
+    weight_decay: sp.Rational = sp.S.Zero  # L2 on the weights: J + (lam/2) sum w^2
+    show: tuple[str, ...] = ()  # extra steps: change, after
+    input_gradients: bool = False  # grad_<input> steps
     text: str = field(default="", repr=False)  # the YAML it was read from (a worksheet's manifest keeps it)
 
     @property

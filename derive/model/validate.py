@@ -45,8 +45,9 @@ from derive.model.fields import (
     Section,
 )
 from derive.model.limits import count_parameters, size_problem
-from derive.model.names import WEIGHT_NAMING, natural_key, sample_suffix
+from derive.model.names import NO_LOSS, WEIGHT_NAMING, natural_key, sample_suffix
 from derive.model.numbers import Number
+from derive.model.options import check_options
 
 __all__ = ["validate"]
 
@@ -81,6 +82,7 @@ class _Validator(FieldChecker):
             where = [f"samples[{i}]" for i in range(len(raw))]
         out["samples"] = [self.sample(s, w, out) for s, w in zip(raw, where, strict=True)]
         self.settings(d, out)
+        check_options(self, d, out)
         self.check_unique_names(out)
         self.published(self.field(d, "published", TOP), out)
         out["vary"] = self.vary(self.field(d, "vary", TOP))
@@ -110,7 +112,7 @@ class _Validator(FieldChecker):
 
     def settings(self, d: dict, out: dict):
         out["eta"] = self.field(d, "learning_rate", TOP)
-        out["learning_rate"] = out["eta"].value
+        out["learning_rate"] = out["eta"] and out["eta"].value
         out["steps"] = self.field(d, "steps", TOP)
         rounding = self.field(d, "rounding", TOP)
         out["decimals"] = self.field(rounding, "decimals", ROUNDING, "rounding")
@@ -279,6 +281,10 @@ class _Validator(FieldChecker):
         self.section(v, where, SAMPLE)
         last, loss = out["layers"][-1], out["loss"]
         x = self.vector(v["x"], f"{where}.x", len(out["inputs"]))
+        if (loss == NO_LOSS) == ("y" in v):
+            self.fail(f"{where}.y", "loss: none has no target; remove it" if "y" in v else "missing")
+        if loss == NO_LOSS:
+            return {"x": tuple(x), "y": (), "label": None}
         y_raw = v["y"]
         label = whole(y_raw) if loss == "cross-entropy" else None
         if label is not None:
@@ -318,9 +324,6 @@ class _Validator(FieldChecker):
             names = out["bias_names"].get(layer["name"], [])
             for n in names if isinstance(names, list) else [names]:
                 claim(n, f"network.bias_names.{layer['name']}")
-        last = out["layers"][-1]
-        for j in range(last["size"]):
-            claim(f"y_{last['name']}{j + 1}", "the targets")
 
     def vary(self, v: dict) -> dict:
         """How worksheet variants draw their numbers: ``weights``, ``biases`` and ``x`` each
@@ -371,7 +374,8 @@ def _settle(out: dict) -> dict:
     ``written`` records every given number as the spec wrote it, by the name of its symbol
     (the names the step graph gives them: eta, w1, b_h1, i1, y_o1; i1_s2 with several
     samples; a target given as a class index is not a written number)."""
-    out["written"] = written = {"eta": out.pop("eta")}
+    eta = out.pop("eta")
+    out["written"] = written = {} if eta is None else {"eta": eta}
     for layer in out["layers"]:
         name = layer["name"]
         for names, row in zip(out["weight_names"][name], out["weights"][name], strict=True):
