@@ -58,7 +58,10 @@ def read_optimizer(c: FieldChecker, raw) -> Optimizer:
     for key in raw:
         if key != "name" and key not in takes:
             users = [n for n, s in OPTIMIZER_SETTINGS.items() if key in s]
-            c.fail(f"optimizer.{key}", f"{name} takes no {key} ({' and '.join(users)} do)")
+            c.fail(
+                f"optimizer.{key}",
+                f"{name} takes no {key} ({' and '.join(users)} {'do' if len(users) > 1 else 'does'})",
+            )
     settings = {}
     for key, default in takes.items():
         given = c.field(raw, key, OPTIMIZER, "optimizer")

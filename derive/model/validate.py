@@ -82,13 +82,14 @@ class _Validator(FieldChecker):
             where = [f"samples[{i}]" for i in range(len(raw))]
         out["samples"] = [self.sample(s, w, out) for s, w in zip(raw, where, strict=True)]
         self.settings(d, out)
-        check_options(self, d, out)
         self.check_unique_names(out)
         self.published(self.field(d, "published", TOP), out)
         out["vary"] = self.vary(self.field(d, "vary", TOP))
         sheet = self.field(d, "sheet", TOP)
         out["sheet"] = {k: self.field(sheet, k, SHEET, "sheet") for k in SHEET.fields}
-        return self.story(_settle(out))
+        out = _settle(out)
+        check_options(self, d, out)  # (after _settle: the optimizer's settings join ``written``)
+        return self.story(out)
 
     def network(self, net: dict, d: dict, out: dict):
         out["inputs"] = self.inputs(net["inputs"])
@@ -391,7 +392,7 @@ def _settle(out: dict) -> dict:
     for s, smp in enumerate(out["samples"]):
         sfx = sample_suffix(s) if multi else ""
         written.update({f"{n}{sfx}": v for n, v in zip(out["inputs"], smp["x"], strict=True)})
-        if smp["label"] is None:
+        if smp["label"] is None and smp["y"]:  # (loss: none has no target)
             written.update({f"y_{o}{sfx}": v for o, v in zip(outputs, smp["y"], strict=True)})
         smp["x"], smp["y"] = tuple(n.value for n in smp["x"]), tuple(n.value for n in smp["y"])
     del out["sizes"]
