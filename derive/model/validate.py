@@ -391,7 +391,7 @@ def _settle(out: dict) -> dict:
     for s, smp in enumerate(out["samples"]):
         sfx = sample_suffix(s) if multi else ""
         written.update({f"{n}{sfx}": v for n, v in zip(out["inputs"], smp["x"], strict=True)})
-        if smp["label"] is None:
+        if smp["label"] is None and smp["y"]:  # (loss: none has no target)
             written.update({f"y_{o}{sfx}": v for o, v in zip(outputs, smp["y"], strict=True)})
         smp["x"], smp["y"] = tuple(n.value for n in smp["x"]), tuple(n.value for n in smp["y"])
     del out["sizes"]
