@@ -31,7 +31,7 @@ class FormSections:
         """The forward pass at the updated parameters (online: of sample ``s`` after its
         update), ending with the loss before and after, both verified steps."""
         online = s is not None
-        title = f"After the update: sample {s + 1} again" if online else "After the update: the forward pass again"
+        title = "After the update: the forward pass again" if s is None else f"After the update: sample {s + 1} again"
         sec = Section(title)
         say(
             sec,
