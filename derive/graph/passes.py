@@ -20,7 +20,7 @@ update. The spec's options change that (:mod:`derive.model.options`):
 >>> from derive.graph.builder import derive
 >>> g = derive(load_spec("worked/online.yaml"))
 >>> g["net_h1_s2"].deps, "batch loss" if "loss" in g.by_id else "no batch loss"
-(('new_w1_s1', 'new_w2_s1'), 'no batch loss')
+(('new_b_h1_s1', 'new_w1_s1', 'new_w3_s1'), 'no batch loss')
 """
 
 from __future__ import annotations
