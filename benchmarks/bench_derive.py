@@ -24,6 +24,11 @@ Times are wall-clock of the calls; start-up, imports and spec loading are exclud
 A step is one value of the step graph (net, out, loss, dJ/dout, dout/dnet, delta,
 gradient, update); ms/step shows whether the time grows linearly with the work.
 
+A second table times online batches (``batch: online``: one update per sample, each
+sample's forward pass reading the previous update), ``--online`` networks (default
+16-8-4 with 4, 8, 16 and 32 samples): ours alone, as the reference does full batches, with
+ms/step to show that the time still grows linearly with the samples.
+
 ``--naive`` adds the naive SymPy approach (the expanded loss differentiated by
 ``sympy.diff`` for every parameter, single samples only; stopped after
 ``--naive-timeout`` seconds). ``--profile NET`` runs derive() and verify() for one network
@@ -42,6 +47,7 @@ import sys
 import time
 
 NETWORKS = ["4-2-1", "16-8-4", "64-32-10", "64-128-10", "64-16-10x32"]
+ONLINE = ["16-8-4x4", "16-8-4x8", "16-8-4x16", "16-8-4x32"]
 SEED = 20240501
 REL_AGREE = 1e-9
 TARGET = 2.0  # ours / reference
@@ -93,10 +99,11 @@ learning_rate: 0.5
 """
 
 
-def load(net: str, seed: int):
+def load(net: str, seed: int, online: bool = False):
     from derive.model.spec import load_spec_text
 
-    return load_spec_text(spec_text(net, seed), f"bench-{net}.yaml")
+    text = spec_text(net, seed) + ("batch: online\n" if online else "")
+    return load_spec_text(text, f"bench-{net}.yaml")
 
 
 def n_weights(spec) -> int:
@@ -263,14 +270,19 @@ def _fd(layers, X, Y, arr, idx, np, h=1e-5) -> float:
 # --------------------------------------------------------------------------- workers (run in a fresh process)
 
 
-def worker_ours(net: str, seed: int) -> dict:
+def worker_online(net: str, seed: int) -> dict:
+    """:func:`worker_ours` on the network with ``batch: online``."""
+    return worker_ours(net, seed, online=True)
+
+
+def worker_ours(net: str, seed: int, online: bool = False) -> dict:
     import mpmath  # noqa: F401 (imports are not timed, on either side)
     import numpy  # noqa: F401
 
     from derive.graph.builder import derive
     from derive.verify.three_way import verify
 
-    spec = load(net, seed)
+    spec = load(net, seed, online)
     t0 = time.perf_counter()
     graph = derive(spec)
     t1 = time.perf_counter()
@@ -329,7 +341,7 @@ def worker_naive(net: str, seed: int) -> dict:
     return dict(total=time.perf_counter() - t0, grads={str(p): float(v) for p, v in zip(params, vals)})
 
 
-WORKERS = {"ours": worker_ours, "reference": worker_reference, "naive": worker_naive}
+WORKERS = {"ours": worker_ours, "reference": worker_reference, "naive": worker_naive, "online": worker_online}
 
 
 # --------------------------------------------------------------------------- driver
@@ -478,6 +490,17 @@ def compare(nets: list[str], repeat: int, seed: int) -> list[float]:
     return ratios
 
 
+def online_table(nets: list[str], seed: int, repeat: int) -> None:
+    """Ours on online batches: derive + verify time and ms/step per network."""
+    rows = []
+    for net in nets:
+        ours = _best([run_worker("online", net, seed, None) for _ in range(max(1, repeat))])
+        ms = 1e3 * ours["total"] / ours["steps"]
+        rows.append([net, str(ours["steps"]), f"{ours['derive']:.3f}", f"{ours['verify']:.3f}", f"{ms:.4f}"])
+    print()
+    _table(["online network", "steps", "derive s", "verify s", "ms/step"], rows)
+
+
 def naive_table(nets: list[str], seed: int, timeout: float) -> None:
     rows = []
     for net in nets:
@@ -514,6 +537,7 @@ def main(argv=None) -> int:
         help="fresh-process runs per network and side; the best is reported (default 3)",
     )
     ap.add_argument("--networks", default=",".join(NETWORKS), help="comma-separated, e.g. 4-2-1,64-16-10x32")
+    ap.add_argument("--online", default=",".join(ONLINE), help="online batches to time (empty: none)")
     ap.add_argument("--naive", action="store_true", help="also time the naive SymPy approach (single samples)")
     ap.add_argument("--naive-timeout", type=float, default=120.0, metavar="SECONDS")
     ap.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
@@ -534,6 +558,9 @@ def main(argv=None) -> int:
     ratios = compare(nets, args.repeat, args.seed)
     worst = max(ratios)
     print(f"\nworst ours/reference: {worst:.2f}x (target <= {TARGET:g}x) -> {'met' if worst <= TARGET else 'NOT met'}")
+    online = [n.strip() for n in args.online.split(",") if n.strip()]
+    if online:
+        online_table(online, args.seed, args.repeat)
     if args.naive:
         naive_table(nets, args.seed, args.naive_timeout)
     print(f"machine at the end:{_load()[1:]}")

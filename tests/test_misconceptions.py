@@ -115,6 +115,10 @@ COINCIDENCES = {
     ("shared-bias", "loss", "half-dropped-or-doubled", "mean-vs-sum"),
     ("shared-bias", "dloss_dout_o1", "half-dropped-or-doubled", "mean-vs-sum"),
     ("shared-bias", "dloss_dout_o2", "half-dropped-or-doubled", "mean-vs-sum"),
+    # sample 2's first-layer gradients are small (|eta g| < 0.0005): p + eta g rounds to what
+    # rounding p too early gives
+    ("online", "new_w1_s2", "plus-update", "rounded-too-early"),
+    ("online", "new_w2_s2", "plus-update", "rounded-too-early"),
 }
 
 

@@ -32,8 +32,10 @@ import sympy as sp
 from derive.graph.chain import NodePaths
 from derive.graph.collector import paused_collector
 from derive.graph.functions import ACTIVATIONS, LOSSES
+from derive.graph.passes import Passes
+from derive.graph.passes import recipe_sum as _sum
 from derive.graph.steps import Given, Step, StepGraph
-from derive.model.names import sample_suffix
+from derive.model.names import AFTER, sample_suffix
 from derive.model.spec import Spec, SpecError
 
 
@@ -43,6 +45,11 @@ class _Pass:
 
     s: int
     x: list  # input names
+    #: the names this pass reads for the weights (W[layer][j][k]) and biases (B[layer][j]):
+    #: given names, or ``new_<p>_s<k>`` steps in an online pass after the first
+    W: list = field(default_factory=list)
+    B: list = field(default_factory=list)
+    after: bool = False  # a forward pass at the updated parameters (net_h1_after)
     ys: list = field(default_factory=list)  # target names
     nets: list = field(default_factory=list)
     outs: list = field(default_factory=list)
@@ -56,12 +63,7 @@ class _Pass:
         return self.x if li == 0 else [o.id for o in self.outs[li - 1]]
 
 
-def _sum(terms: list):
-    """A sum recipe, or the one term alone."""
-    return ("+", *terms) if len(terms) > 1 else terms[0]
-
-
-class _Builder:
+class _Builder(Passes):
     """Builds the steps in the order a student works: for each sample the forward pass, the
     loss and the backward pass; then the batch values and the updates. Sums and products are
     kept as recipes (:mod:`derive.graph.arith`); other formulas are SymPy expressions.
@@ -77,7 +79,8 @@ class _Builder:
         self.values = given_values(spec)
         self.givens: dict[str, Given] = {}
         self.multi = len(spec.samples) > 1
-        self.loss = LOSSES[spec.loss]
+        self.loss = LOSSES.get(spec.loss)  # None with loss: none (the output itself is differentiated)
+        self.online = spec.batch == "online"
         self.trainable = [p for p in spec.iter_parameters() if p.trainable]
         # gradients are emitted in backprop order: the output layer's parameters first
         self.order = sorted(self.trainable, key=lambda p: -p.layer)
@@ -88,11 +91,11 @@ class _Builder:
         self.givens[name] = Given(name, role, subject, sample)
         return name
 
-    def step_id(self, kind: str, subject: str | None, s: int | None) -> str:
+    def step_id(self, kind: str, subject: str | None, s: int | None, after: bool = False) -> str:
         """A step's id (the grammar of derive.model.names.StepId): per-sample steps carry their
         sample only when there are several."""
         head = kind if subject is None else f"{kind}_{subject}"
-        return head + sample_suffix(s if self.multi else None)
+        return head + (AFTER if after else "") + sample_suffix(s if self.multi else None)
 
     def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
         """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
@@ -102,7 +105,13 @@ class _Builder:
             symbols = recipe.free_symbols
             deps = [f.name for f in symbols if f.name not in self.givens]
         step = Step(
-            self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject, **meta
+            self.step_id(kind, subject, s, meta.get("after", False)),
+            kind,
+            recipe,
+            tuple(sorted(deps)),
+            sample=s,
+            subject=subject,
+            **meta,
         )
         if symbols is not None:
             step.remember_symbols(symbols)
@@ -112,7 +121,8 @@ class _Builder:
     # ---- the graph
     def build(self) -> StepGraph:
         spec = self.spec
-        self.eta = self.leaf("eta", "rate", "eta")
+        if self.loss is not None:
+            self.eta = self.leaf("eta", "rate", "eta")
         self.W: list[list[list[str]]] = []
         self.B: list[list[str] | None] = []
         for layer in spec.layers:
@@ -125,8 +135,9 @@ class _Builder:
                 self.B.append([b] * layer.size)
             else:
                 self.B.append(None)
-        per_sample = [self.sample(s) for s in range(len(spec.samples))]
-        self.updates(self.batch(per_sample))
+        #: each parameter's current value: its given name, then the step of its latest update
+        self.current = {p.name: p.name for p in spec.iter_parameters()}
+        self.passes()
         check_order(self.steps)
         ids = {s.id for s in self.steps}
         for pid in spec.published:
@@ -136,22 +147,42 @@ class _Builder:
 
     def sample(self, s: int) -> dict[str, Step]:
         """Forward and backward steps of sample ``s``; returns its per-parameter gradient steps."""
-        spec, sfx = self.spec, sample_suffix(s if self.multi else None)
-        one = s if self.multi else None
-        p = _Pass(s, [self.leaf(f"{n}{sfx}", "input", n, one) for n in spec.inputs])
+        spec = self.spec
+        p = self.new_pass(s)
         for li in range(len(spec.layers)):
             self.forward(p, li)
-        p.ys = [self.leaf(f"y_{o}{sfx}", "target", o, one) for o in spec.layers[-1].nodes]
+        p.douts = [None] * len(spec.layers)
+        p.deltas = [None] * len(spec.layers)
+        if self.loss is None:
+            self.output_of_itself(p)
+        else:
+            self.loss_step(p)
+            self.output_deltas(p)
+        for li in range(len(spec.layers) - 2, -1, -1):
+            self.hidden_deltas(p, li)
+        grads = self.gradients(p)
+        if spec.input_gradients:
+            self.input_gradients(p)
+        return grads
+
+    def new_pass(self, s: int, after: bool = False) -> _Pass:
+        """A pass over sample ``s`` reading the parameters' current values (:attr:`current`)."""
+        spec, sfx = self.spec, sample_suffix(s if self.multi else None)
+        one = s if self.multi else None
+        cur = self.current
+        W = [[[cur[w] for w in row] for row in layer] for layer in self.W]
+        B = [None if b is None else [cur[n] for n in b] for b in self.B]
+        p = _Pass(s, [self.leaf(f"{n}{sfx}", "input", n, one) for n in spec.inputs], W=W, B=B, after=after)
+        if self.loss is not None:
+            p.ys = [self.leaf(f"y_{o}{sfx}", "target", o, one) for o in spec.layers[-1].nodes]
+        return p
+
+    def loss_step(self, p: _Pass) -> Step:
+        """The loss of the pass's sample from its outputs (and, where exact, its output nets)."""
         ys = [sp.Symbol(y) for y in p.ys]
         loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], ys)
         p.stable = self.loss.logit_forms([n.symbol for n in p.nets[-1]], ys) or (None, None, None)
-        self.add("loss", None, loss_expr, s, stable=p.stable[0])
-        p.douts = [None] * len(spec.layers)
-        p.deltas = [None] * len(spec.layers)
-        self.output_deltas(p)
-        for li in range(len(spec.layers) - 2, -1, -1):
-            self.hidden_deltas(p, li)
-        return self.gradients(p)
+        return self.add("loss", None, loss_expr, p.s, stable=p.stable[0], after=p.after)
 
     def forward(self, p: _Pass, li: int) -> None:
         """The nets and outputs of layer ``li``: net_j = sum_k w_jk in_k (+ b_j), out = f(net)."""
@@ -159,15 +190,22 @@ class _Builder:
         ins = p.inputs(li)
         in_ids = [] if li == 0 else ins
         nets = []
-        biases = self.B[li]
+        biases = p.B[li]
         for j, node in enumerate(layer.nodes):
-            terms: list = [("*", w, v) for w, v in zip(self.W[li][j], ins)]
+            terms: list = [("*", w, v) for w, v in zip(p.W[li][j], ins)]
             if biases is not None:
                 terms.append(biases[j])
-            nets.append(self.add("net", node, _sum(terms), p.s, in_ids, layer=li, node=j))
+            # an online pass after the first reads the updated parameters, which are steps
+            deps = in_ids + [t for t in p.W[li][j] + (biases[j : j + 1] if biases else []) if t not in self.givens]
+            nets.append(self.add("net", node, _sum(terms), p.s, deps, layer=li, node=j, after=p.after))
         forms = ACTIVATIONS[layer.activation].layer([n.symbol for n in nets], layer.alpha)
         p.nets.append(nets)
-        p.outs.append([self.add("out", node, forms[j], p.s, layer=li, node=j) for j, node in enumerate(layer.nodes)])
+        p.outs.append(
+            [
+                self.add("out", node, forms[j], p.s, layer=li, node=j, after=p.after)
+                for j, node in enumerate(layer.nodes)
+            ]
+        )
 
     def output_deltas(self, p: _Pass) -> None:
         """dJ/dout, dout/dnet and delta of the output layer (or the loss's own delta)."""
@@ -221,17 +259,18 @@ class _Builder:
         p.douts[li] = [self.dout(p, li, j) for j in range(layer.size)]
         p.deltas[li] = []
         for j, node in enumerate(layer.nodes):
-            back = tuple((self.W[li + 1][m][j], d) for m, d in enumerate(nxt))
+            back = tuple((p.W[li + 1][m][j], d) for m, d in enumerate(nxt))
             dout = p.douts[li][j].id
             recipe = ("*", dout, _sum([("*", w, d) for w, d in back]))
-            p.deltas[li].append(self.add("delta", node, recipe, p.s, [dout] + nxt, layer=li, node=j, back=back))
+            deps = [dout] + nxt + [w for w, _ in back if w not in self.givens]
+            p.deltas[li].append(self.add("delta", node, recipe, p.s, deps, layer=li, node=j, back=back))
 
     def gradients(self, p: _Pass) -> dict[str, Step]:
         """dJ/dq for every trainable parameter q of this sample, in backprop order:
         d net_j / d w_jk is the input the weight multiplies, d net_j / d b_j is 1 (a shared
         bias sums over the nodes it feeds). A weight's step is made here directly (there are
         as many as weights times samples): what :meth:`add` would make, without its lookups."""
-        paths = NodePaths(self.spec, self._ids(p), self.W)
+        paths = NodePaths(self.spec, self._ids(p), p.W)
         ins = [p.inputs(li) for li in range(len(self.spec.layers))]
         deltas = [[d.id for d in layer] for layer in p.deltas]
         sfx, s, append = sample_suffix(p.s if self.multi else None), p.s, self.steps.append
@@ -279,7 +318,10 @@ class _Builder:
         by_kind = {"net": p.nets, "out": p.outs, "dout_dnet": p.douts, "delta": p.deltas}
         L = len(self.spec.layers) - 1
 
-        def ids(kind: str, li: int = 0, m: int = 0) -> str | None:
+        def ids(kind: str, li: int = 0, m: int = 0):
+            if self.loss is None and kind in ("loss", "dloss_dout"):
+                # no loss: the path starts at the output itself, d out / d out = 1
+                return p.outs[L][m].id if kind == "loss" else 1
             if kind == "loss":
                 return self.step_id("loss", None, p.s)
             if kind == "dloss_dout":
@@ -293,25 +335,32 @@ class _Builder:
         """With several samples: the batch loss and gradients (mean or sum over samples)."""
         if not self.multi:
             return per_sample[0]
-        S = len(per_sample)
-        k = sp.Rational(1, S) if self.spec.batch == "mean" else sp.S.One
-
-        def reduce(ids):
-            return ("*", k, ("+", *ids)) if k != 1 else ("+", *ids)
-
         losses = [st.id for st in self.steps if st.kind == "loss"]
-        self.add("loss", None, reduce(losses), None, losses)
+        self.add("loss", None, self.reduce(losses), None, losses)
         out = {}
         for p in per_sample[0]:
             ids = [g[p].id for g in per_sample]
-            out[p] = self.add("grad", p, reduce(ids), None, ids, param=p)
+            out[p] = self.add("grad", p, self.reduce(ids), None, ids, param=p)
         return out
 
-    def updates(self, grads: dict[str, Step]) -> None:
-        """p_new = p - eta dJ/dp."""
+    def reduce(self, ids: list[str]):
+        """The batch value of per-sample steps: their mean or sum."""
+        if self.spec.batch == "sum":
+            return ("+", *ids)
+        return ("*", sp.Rational(1, len(ids)), ("+", *ids))
+
+    def updates(self, grads: dict[str, Step], at: int | None = None) -> dict[str, str]:
+        """p_new = p - eta dJ/dp: the one place updates are made. ``at`` is None for the one
+        update of a spec, or the 0-based position of the update (online: the sample, whose
+        ids end in ``_s<at+1>``). Each update reads the parameter's current value (the
+        given one, or the previous update's step) and becomes it; returns the new step ids."""
+        made = {}
         for q in self.trainable:
-            g = grads[q.name].id
-            self.add("new", q.name, ("+", q.name, ("*", sp.S.NegativeOne, self.eta, g)), None, [g], param=q.name)
+            g, old = grads[q.name].id, self.current[q.name]
+            deps = [g] if old in self.givens else sorted([g, old])
+            st = self.add("new", q.name, ("+", old, ("*", sp.S.NegativeOne, self.eta, g)), at, deps, param=q.name)
+            made[q.name] = self.current[q.name] = st.id
+        return made
 
 
 def check_order(steps: list[Step]) -> None:
@@ -328,7 +377,7 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
     """Every given number by the name of its symbol: eta, weights, biases, and each
     sample's inputs and targets (``i1``, ``y_o1``; ``i1_s2`` with several samples)."""
     multi = len(spec.samples) > 1
-    values: dict[str, sp.Rational] = {"eta": spec.learning_rate}
+    values: dict[str, sp.Rational] = {} if spec.learning_rate is None else {"eta": spec.learning_rate}
     values.update({p.name: p.value for p in spec.iter_parameters()})
     for s, smp in enumerate(spec.samples):
         sfx = sample_suffix(s if multi else None)

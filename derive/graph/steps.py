@@ -92,6 +92,8 @@ class Step:
     #: loss, dJ/dout and delta from the sigmoid's net input); its value is the step's value
     #: wherever values are carried exactly (None: the formula is).
     stable: Any = None
+    #: a forward step at the updated parameters (``net_h1_after``, ``loss_after_s2``)
+    after: bool = False
     # made when first read (most steps of a large graph never need them)
     _symbol: Any = field(default=None, init=False, repr=False)
     _formula: Any = field(default=None, init=False, repr=False)
@@ -102,9 +104,8 @@ class Step:
         """The id's parts: kind, node or parameter, the sample when the id carries one, and
         whether it is a forward step at the updated parameters."""
         head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
-        after = self.id.startswith(head + AFTER)
-        bare = head + AFTER if after else head
-        return StepId(self.kind, self.subject, None if self.id == bare else self.sample, after)
+        bare = head + AFTER if self.after else head
+        return StepId(self.kind, self.subject, None if self.id == bare else self.sample, self.after)
 
     @property
     def symbol(self) -> sp.Symbol:

@@ -92,6 +92,8 @@ def check_options(c: FieldChecker, d: dict, out: dict) -> None:
         c.fail("learning_rate", "missing")
     if out["batch"] == "online" and len(out["samples"]) < 2:
         c.fail("batch", "online updates need several samples (samples: [...])")
+    if out["batch"] == "online" and out["steps"] > 1:
+        c.fail("steps", "batch: online works one pass over the samples; remove steps (or use batch: mean)")
 
 
 def _no_loss(c: FieldChecker, d: dict, out: dict) -> None:

@@ -88,14 +88,24 @@ def _sup(sample: int | None) -> str:
     return "" if sample is None else "^{(%d)}" % (sample + 1)
 
 
-def step_latex(sid: StepId) -> str:
-    """The LaTeX of a step, from its id's parts."""
+def step_latex(sid: StepId, top: str = "J", inputs=()) -> str:
+    """The LaTeX of a step, from its id's parts. ``top`` is what the gradients differentiate
+    (the loss J, or with ``loss: none`` the output); a gradient whose subject is one of
+    ``inputs`` is by that sample's input. A forward step at the updated parameters carries
+    "after" beside its sample (``\\mathrm{out}_{o1}^{(2)\\,\\text{after}}``).
+
+    >>> print(step_latex(StepId("grad", "x0", 1), inputs=("x0",)), step_latex(StepId("new", "w1", 1)))
+    \\frac{\\partial J^{(2)}}{\\partial x_{0}^{(2)}} w_{1}^{\\text{new}\\,(2)}
+    """
     n, sup = sid.subject or "", _sup(sid.sample)  # only the loss has no subject
     if sid.kind == "grad":
-        return r"\frac{\partial J%s}{\partial %s}" % (sup, latex_name(n))
+        own = top + sup if top == "J" else top
+        return r"\frac{\partial %s}{\partial %s}" % (own, latex_name(n) + (sup if n in inputs else ""))
     if sid.kind == "new":
-        tex = latex_name(n)
-        return r"{%s}^{\text{new}}" % tex if "^" in tex else r"%s^{\text{new}}" % tex
+        tex, when = latex_name(n), r"\text{new}" + ("" if sid.sample is None else r"\,(%d)" % (sid.sample + 1))
+        return r"{%s}^{%s}" % (tex, when) if "^" in tex else r"%s^{%s}" % (tex, when)
+    if sid.after:
+        sup = "^{%s\\text{after}}" % ("" if sid.sample is None else "(%d)\\," % (sid.sample + 1))
     return {
         "net": r"\mathrm{net}_{%s}%s" % (n, sup),
         "out": r"\mathrm{out}_{%s}%s" % (n, sup),
@@ -104,6 +114,11 @@ def step_latex(sid: StepId) -> str:
         "dout_dnet": r"\frac{\partial \mathrm{out}_{%s}%s}{\partial \mathrm{net}_{%s}%s}" % (n, sup, n, sup),
         "delta": r"\delta_{%s}%s" % (n, sup),
     }[sid.kind]
+
+
+def differentiated(spec) -> str:
+    """The LaTeX of what the gradients differentiate: the loss J, or the single output."""
+    return "J" if spec.learning_rate is not None else r"\mathrm{out}_{%s}" % spec.outputs[0]
 
 
 def given_latex(given: Given) -> str:
@@ -118,7 +133,8 @@ def given_latex(given: Given) -> str:
 def symbol_names(graph) -> dict:
     """Every symbol of ``graph`` (steps and given numbers) -> its LaTeX."""
     names = {graph.leaves[name]: given_latex(g) for name, g in graph.givens.items()}
-    names.update({st.symbol: step_latex(st.sid) for st in graph})
+    top, inputs = differentiated(graph.spec), tuple(graph.spec.inputs)
+    names.update({st.symbol: step_latex(st.sid, top, inputs) for st in graph})
     return names
 
 

@@ -27,10 +27,27 @@ class QuestionView:
 
 
 def statement(spec) -> Parts:
-    """The loss (per sample, and over a batch), the learning rate and the update rule."""
+    """The loss (per sample, and over a batch), the learning rate and the update rule; or,
+    with ``loss: none``, what is differentiated instead."""
+    if spec.learning_rate is None:  # loss: none
+        out = r"\mathrm{out}_{%s}" % spec.outputs[0]
+        return P(
+            "There is no loss and no target: the output ",
+            ("m", out),
+            " itself is differentiated with respect to every parameter",
+            " and every input" if spec.input_gradients else "",
+            ", and nothing is updated.",
+        )
     loss = LOSSES[spec.loss]
     parts = P("The loss is ", ("u", loss.text), ", ", ("m", loss.latex))
-    if len(spec.samples) > 1:
+    online = spec.batch == "online"
+    if len(spec.samples) > 1 and online:
+        parts += P(
+            " for one sample. The samples are used online, one at a time: each sample's forward and "
+            "backward pass is followed at once by its own update, and the next sample starts from the "
+            "parameters that update left"
+        )
+    elif len(spec.samples) > 1:
         batch = (
             r"J = \tfrac{1}{%d}\sum_s J^{(s)}" % len(spec.samples) if spec.batch == "mean" else r"J = \sum_s J^{(s)}"
         )
@@ -38,7 +55,7 @@ def statement(spec) -> Parts:
     parts += P(
         ". The learning rate is ",
         ("m", r"\eta = " + fmt(spec.learning_rate, spec.decimals, True)),
-        ", and one gradient-descent step updates every trainable parameter by ",
+        ", and " + ("each" if online else "one") + " gradient-descent step updates every trainable parameter by ",
         ("m", r"p^{\text{new}} = p - \eta\, \frac{\partial J}{\partial p}"),
         ".",
     )
@@ -68,7 +85,7 @@ class ProblemView:
 
         self.params = [(latex_name(n), what, as_written(n, v)) for n, what, v in spec.parameters()]
         self.inputs_tex = [latex_name(n) for n in spec.inputs]
-        self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs]
+        self.outputs_tex = [r"y_{%s}" % o for o in spec.outputs] if spec.learning_rate is not None else []
         self.samples = [
             (
                 [

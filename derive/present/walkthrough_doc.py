@@ -7,14 +7,15 @@ from __future__ import annotations
 from derive.graph.functions import ACTIVATIONS
 from derive.model.names import sample_suffix
 from derive.present.document import Doc, Eq, M, P, Para, Parts, Section, T, Table
-from derive.present.notation import Printer, latex_name, symbol_names
+from derive.present.notation import Printer, differentiated, latex_name, symbol_names
 from derive.present.numbers import fmt
 from derive.present.problem import statement
 from derive.present.walkthrough_end import ClosingSections, say
+from derive.present.walkthrough_forms import FormSections
 from derive.teach.story import fill_story
 
 
-class _Builder(ClosingSections):
+class _Builder(ClosingSections, FormSections):
     def __init__(self, wt, questions: dict[str, int] | None = None):
         self.wt = wt
         self.questions = questions or {}  # answer keys: step id -> question number, boxed
@@ -23,6 +24,7 @@ class _Builder(ClosingSections):
         self.spec = wt.spec
         self.d = self.spec.decimals
         self.names = symbol_names(self.g)
+        self.top = differentiated(self.spec)
         self.values = {s.symbol: s.value for s in self.g}
         self.values.update(self.g.given)
         self.fp = Printer(self.names)
@@ -67,14 +69,21 @@ class _Builder(ClosingSections):
     def build(self) -> Doc:
         spec = self.spec
         secs = [self.problem()]
-        S = len(spec.samples)
+        S, online, after = len(spec.samples), spec.batch == "online", "after" in spec.show
         for s in range(S):
             suffix = f" (sample {s + 1})" if S > 1 else ""
             secs.append(self.forward(s, suffix))
             secs.append(self.backward(s, suffix))
-        if S > 1:
+            if online:  # each sample's update, then that sample at the new parameters
+                secs.append(self.update(s))
+                if after:
+                    secs.append(self.after(s))
+        if S > 1 and not online:
             secs.append(self.batch())
-        secs.append(self.update())
+        if spec.learning_rate is not None and not online:
+            secs.append(self.update())
+            if after:
+                secs.append(self.after())
         if spec.steps > 1:
             secs.append(self.training())
         if spec.published:
@@ -108,7 +117,7 @@ class _Builder(ClosingSections):
             [M(self.names[g.leaves[name]]), P(("u", what)), M(self.given(g.leaves[name]))]
             for name, what, _ in spec.parameters()
         ]
-        sec.blocks.append(Para(T("The parameters before training:")))
+        sec.blocks.append(Para(T("The parameters before training:" if spec.learning_rate else "The parameters:")))
         sec.blocks.append(Table([T("parameter"), T("connects"), T("value")], rows))
 
         multi = len(spec.samples) > 1
@@ -118,7 +127,11 @@ class _Builder(ClosingSections):
             rows.append(
                 [T(str(s + 1))] + [M(fmt(v, self.d, True)) for v in smp.x] + [M(fmt(v, self.d, True)) for v in smp.y]
             )
-        sec.blocks.append(Para(T("The training sample" + ("s" if multi else "") + " (inputs and target):")))
+        if spec.learning_rate is None:  # (loss: none)
+            header = header[: 1 + len(spec.inputs)]
+            sec.blocks.append(Para(T("The input (there is no target: the output itself is differentiated):")))
+        else:
+            sec.blocks.append(Para(T("The training sample" + ("s" if multi else "") + " (inputs and target):")))
         sec.blocks.append(Table(header, rows))
 
         sec.blocks.append(Para(statement(spec)))
@@ -170,6 +183,8 @@ class _Builder(ClosingSections):
             groups = [("net", "out")] if act.elementwise else [("net",), ("out",)]
             for kinds in groups:
                 sec.blocks += [self.eq(st) for st in self._layer_steps(s, li, kinds)]
+        if spec.learning_rate is None:
+            return sec
         loss = g["loss" + self._sfx(s)]
         sec.blocks.append(Para(T("The loss of this sample:" if len(spec.samples) > 1 else "The loss:")))
         sec.blocks.append(self.eq(loss))
@@ -177,7 +192,7 @@ class _Builder(ClosingSections):
 
     def backward(self, s: int, suffix: str) -> Section:
         sec = Section("Backward pass" + suffix)
-        delta = r"\delta_j = \frac{\partial J}{\partial \mathrm{net}_j}"
+        delta = r"\delta_j = \frac{\partial %s}{\partial \mathrm{net}_j}" % self.top
         say(
             sec,
             "The error signal of a node is ",
@@ -188,18 +203,24 @@ class _Builder(ClosingSections):
         self._hidden_deltas(sec, s)
         say(
             sec,
-            "The gradient of each parameter: the chain rule along every path from the loss to it, "
-            "and the same product written with the deltas (",
-            ("m", r"\frac{\partial J}{\partial w_{jk}} = \delta_j\, \mathrm{out}_k"),
+            "The gradient of each parameter: the chain rule along every path from the "
+            + ("loss" if self.top == "J" else "output")
+            + " to it, and the same product written with the deltas (",
+            ("m", r"\frac{\partial %s}{\partial w_{jk}} = \delta_j\, \mathrm{out}_k" % self.top),
             ").",
         )
         for st in self._grads(s):
             sec.blocks.append(self.grad_eq(st))
+        self.input_grads(sec, s)
         return sec
 
     def _output_deltas(self, sec: Section, s: int) -> None:
         L = len(self.spec.layers) - 1
         last = self.spec.layers[L]
+        if self.spec.learning_rate is None:
+            kinds = self.no_loss_deltas(sec, s, L, ACTIVATIONS[last.activation])
+            sec.blocks += [self.eq(st) for kind in kinds for st in self._layer_steps(s, L, (kind,))]
+            return
         if self.spec.loss == "cross-entropy":
             chain = (
                 r"\sum_k \frac{\partial J}{\partial \mathrm{out}_k}"
@@ -306,10 +327,10 @@ class _Builder(ClosingSections):
         graph lists every step after the steps it reads (:mod:`derive.graph.builder`), so a
         walkthrough that keeps its order never shows a value before those it is made from
         (a softmax output reads every net of its layer)."""
-        return [st for st in self.g if st.layer == li and st.kind in kinds and st.sample == s]
+        return [st for st in self.g if st.layer == li and st.kind in kinds and st.sample == s and not st.after]
 
     def _grads(self, s):
-        return [st for st in self.g if st.kind == "grad" and st.sample == s]
+        return [st for st in self.g if st.kind == "grad" and st.sample == s and st.param is not None]
 
 
 def _is_exact(step) -> bool:

@@ -44,12 +44,15 @@ class ClosingSections:
                 sec.blocks.append(self.eq(st))
         return sec
 
-    def update(self) -> Section:
-        sec = Section("Gradient-descent update")
+    def update(self, s: int | None = None) -> Section:
+        """The update (online: the one after sample ``s``, from the parameters the one before left)."""
+        sec = Section("Gradient-descent update" + ("" if s is None else f" after sample {s + 1}"))
         sec.blocks.append(
             Para(
                 P(
-                    "Every trainable parameter moves against its gradient, ",
+                    "Every trainable parameter moves against its gradient"
+                    + ("" if s is None else " of this sample's loss")
+                    + ", ",
                     ("m", r"p^{\text{new}} = p - \eta\,\frac{\partial J}{\partial p}"),
                     ":",
                 )
@@ -57,14 +60,15 @@ class ClosingSections:
         )
         rows = []
         for st in self.g:
-            if st.kind == "new":
+            if st.kind == "new" and st.sample == s:
                 sec.blocks.append(self.eq(st))
                 sym = self.g.leaves[st.param]
+                before = self.given(sym) if not s else self.val(self.g[str(StepId("new", st.param, s - 1))])
                 rows.append(
                     [
                         M(self.names[sym]),
-                        M(self.given(sym)),
-                        M(self.val(self.g[str(StepId("grad", st.param))])),
+                        M(before),
+                        M(self.val(self.g[str(StepId("grad", st.param, s))])),
                         M(self.val(st)),
                     ]
                 )
@@ -225,7 +229,10 @@ class ClosingSections:
             ("m", _ten(RTOL_NUMPY)),
             f" (relative). Each of {whose} ",
             ("u", str(r.n_gradients)),
-            " gradients was also checked by central finite differences of the loss, agreeing to ",
+            " gradients was also checked by central finite differences of the "
+            + ("loss" if self.spec.learning_rate is not None else "output")
+            + (" (each sample's own, at the parameters its forward pass used)" if self.spec.batch == "online" else "")
+            + ", agreeing to ",
             ("m", _ten(RTOL_FD)),
             *chains,
             ".",

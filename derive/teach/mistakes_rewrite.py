@@ -64,7 +64,9 @@ def _deps(g, st, kind: str) -> list:
 
 
 def is_output_delta(g, st) -> bool:
-    return st.kind == "delta" and st.layer == len(g.spec.layers) - 1
+    """The delta of an output node of a loss (with ``loss: none`` the delta is dout/dnet, and
+    the loss's mistakes do not apply)."""
+    return st.kind == "delta" and st.layer == len(g.spec.layers) - 1 and g.spec.loss in LOSSES
 
 
 def is_fused_delta(g, st) -> bool:

@@ -138,8 +138,10 @@ def index(g) -> dict:
     if ix is None:
         ix = {}
         for s in g:
-            ix[(s.kind, s.layer, s.node, s.sample)] = s
-            if s.kind == "loss":
+            # a forward step at the updated parameters (show: [after]) is kept apart from its
+            # namesake before the update, under a key that ends in "after"
+            ix[(s.kind, s.layer, s.node, s.sample) + (("after",) if s.after else ())] = s
+            if s.kind == "loss" and not s.after:
                 ix.setdefault(("loss", s.sample), s)
         _INDEX[g] = ix
     return ix
@@ -147,7 +149,7 @@ def index(g) -> dict:
 
 def node_step(g, st, kind: str):
     """The step of ``kind`` of the same node and sample as ``st`` (None when there is none)."""
-    return index(g).get((kind, st.layer, st.node, st.sample))
+    return index(g).get((kind, st.layer, st.node, st.sample) + (("after",) if st.after else ()))
 
 
 def outputs(g, sample) -> tuple[list, list]:

@@ -252,6 +252,8 @@ def _graph_reason(spec: Spec, graph: StepGraph, rules: dict) -> str | None:
     for st in graph:
         if st.kind not in ("grad", "new") or st.param in structural or (st.sample is not None and multi):
             continue
+        if st.param is None:  # an input's gradient (input_gradients) may well be small
+            continue
         if st.kind == "grad" and abs(float(st.exact)) < unit and round_half_up(st.exact, d) == 0:
             return "a gradient rounds to zero"
         old = graph.numbers[st.param]

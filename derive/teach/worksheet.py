@@ -78,7 +78,11 @@ class Worksheet:
             node = None
             if st.layer is not None and st.node is not None:
                 node = variant.spec.layers[st.layer].nodes[st.node]
-            text = DESCRIBE[st.kind].format(node=node, param=st.param)
+            text = DESCRIBE[st.kind].format(node=node, param=st.param or st.subject)  # (or an input's)
+            if variant.spec.learning_rate is None:  # loss: none differentiates the output
+                text = text.replace("of the loss", f"of the output {variant.spec.outputs[0]}")
+            if st.after:
+                text += " at the updated parameters"
             if st.sample is not None and len(variant.spec.samples) > 1:
                 text += f" (sample {st.sample + 1})"
             out.append(Question(len(out) + 1, sid, text, float(self.points.get(st.kind, 1.0))))

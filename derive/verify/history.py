@@ -57,7 +57,7 @@ def one_step(graph) -> tuple[list[float], dict[str, float]]:
     env = {name: as_float(v) for name, v in graph.numbers.items()}
     env.update(final)
     try:
-        after = float_run([st for st in graph if st.kind in FORWARD], env)["loss"]
+        after = float_run([st for st in graph if st.kind in FORWARD and not st.after], env)["loss"]
     except (OverflowError, ValueError, ZeroDivisionError):
         after = math.nan
     if not math.isfinite(after) and all(math.isfinite(v) for v in final.values()):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from derive.model.names import ACTIVATIONS, LOSSES
+from derive.model.names import ACTIVATIONS, LOSSES, NO_LOSS
 
 #: The squared-error losses as multiples of sum_j (y_j - yhat_j)^2, for n outputs.
 SQUARED = {"half-sse": lambda n: 0.5, "sse": lambda n: 1.0, "mse": lambda n: 1.0 / n, "half-mse": lambda n: 0.5 / n}
@@ -270,6 +270,8 @@ def loss_per_sample(loss: str, z, yhat, Y) -> np.ndarray:
     by cross-entropy and bce) and outputs ``yhat`` (used by the squared losses)."""
     if loss in SQUARED:
         return squared(loss, yhat, Y)
+    if loss == NO_LOSS:  # the single output itself is what is differentiated
+        return np.array(yhat[..., 0], dtype=float)
     if loss == "cross-entropy":
         work = np.empty((len(z), 1), dtype=np.result_type(z, np.float32))
         shifted = np.array(z, dtype=work.dtype)
@@ -300,6 +302,8 @@ def dloss_dout(loss: str, yhat, Y, out=None, z=None) -> np.ndarray:
     >>> dloss_dout("bce", sigmoid(z), np.array([[0.0]])).tolist(), dloss_dout("bce", None, np.array([[0.0]]), z=z)
     ([[inf]], array([[2.35385267e+17]]))
     """
+    if loss == NO_LOSS:  # d out / d out
+        return np.ones_like(yhat, dtype=float)
     if loss == "bce" and z is not None:
         with np.errstate(over="ignore"):  # beyond float64: inf, honestly
             return _ratio(-Y, sigmoid(z)) + _ratio(1.0 - Y, sigmoid(-z))
@@ -334,6 +338,8 @@ def output_delta(
     if loss in OUTPUT_FOR and activation != OUTPUT_FOR[loss]:
         raise ValueError(f"{loss} needs a {OUTPUT_FOR[loss]} output, got {activation}")
     out = _target(yhat, out)
+    if loss == NO_LOSS:  # the output's own derivative: 1 * f'(out)
+        return derivative(activation, yhat, alpha, out)
     if loss == "cross-entropy" and not one_hot:
         np.multiply(yhat, Y.sum(axis=-1, keepdims=True), out=out)
         return np.subtract(out, Y, out=out)

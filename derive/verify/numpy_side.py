@@ -44,6 +44,11 @@ class NumPySide:
     where: dict  # parameter name -> ('W', layer, j, k) or ('b', layer, nodes)
     kinks: list  # net steps exactly on a ReLU kink
     straddled: dict  # parameter -> the net its finite differences move across a kink
+    after: numeric.Forward | None = None  # show: [after]: the forward pass at new_layers
+    fd_X: np.ndarray | None = None  # input_gradients: (S, n_in) differences of each sample's loss
+    #: batch: online: one side per sample, each of that sample alone at the parameters the
+    #: previous sample's update left (this side is then the first sample's)
+    online: list = dataclasses.field(default_factory=list)
 
 
 def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[numeric.Layer]:
@@ -71,7 +76,7 @@ def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[num
 
 def _data(spec: Spec):
     X = np.array([[as_float(v) for v in s.x] for s in spec.samples])
-    Y = np.array([[as_float(v) for v in s.y] for s in spec.samples])
+    Y = np.array([[as_float(v) for v in s.y] for s in spec.samples]).reshape(len(X), -1)  # (S, 0) without a loss
     return X, Y
 
 
@@ -88,27 +93,44 @@ def _locate(spec: Spec) -> dict[str, tuple]:
 
 def numpy_side(graph) -> NumPySide:
     """Run the oracle on the graph's spec: forward, backward (held to the graph's kinks),
-    one update and the finite differences."""
+    one update and the finite differences; online, one update per sample in turn."""
     spec = graph.spec
     X, Y = _data(spec)
     layers = numpy_layers(spec)
-    fwd = numeric.forward(layers, X, Y, spec.loss, spec.batch)
     kinks = _exact_kinks(graph)
+    if spec.batch != "online":
+        return _side(spec, layers, X, Y, spec.batch, kinks, None)
+    seen = numeric.train_online(layers, X, Y, spec.loss, float(spec.learning_rate))
+    subs = [
+        _side(spec, seen[s], X[s : s + 1], Y[s : s + 1], "mean", [k for k in kinks if k.sample == s], s)
+        for s in range(len(X))
+    ]
+    straddled = {p: net for sub in subs for p, net in sub.straddled.items()}
+    return dataclasses.replace(subs[0], kinks=kinks, straddled=straddled, online=subs)
+
+
+def _side(spec: Spec, layers, X, Y, reduction: str, kinks: list, sample: int | None) -> NumPySide:
+    """The oracle's numbers for ``X`` (every sample, or the one sample ``sample``) at ``layers``."""
+    fwd = numeric.forward(layers, X, Y, spec.loss, reduction)
     fwd_b = fwd
-    if any(fwd.nets[st.layer][st.sample, st.node] != 0 for st in kinks):
+    row = (lambda st: st.sample) if sample is None else (lambda st: 0)
+    if any(fwd.nets[st.layer][row(st), st.node] != 0 for st in kinks):
         # (0.9*0.4 - 0.9*0.4 is 1.3e-17 with a fused multiply-add; the forward values are
         # still compared as NumPy computed them). Net and out both: the oracle's kernels read
         # an activation's derivative from its output.
         nets, outs = [n.copy() for n in fwd.nets], [o.copy() for o in fwd.outs]
         for st in kinks:
-            nets[st.layer][st.sample, st.node] = outs[st.layer][st.sample, st.node] = 0.0
+            nets[st.layer][row(st), st.node] = outs[st.layer][row(st), st.node] = 0.0
         fwd_b = dataclasses.replace(fwd, nets=nets, outs=outs)
-    bwd = numeric.backward(layers, X, Y, spec.loss, spec.batch, fwd_b)
-    new_layers = numeric.update(layers, bwd, float(spec.learning_rate))
-    fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, spec.batch, h=FD_H)
+    bwd = numeric.backward(layers, X, Y, spec.loss, reduction, fwd_b)
+    rate = spec.learning_rate
+    new_layers = layers if rate is None else numeric.update(layers, bwd, float(rate))
+    after = numeric.forward(new_layers, X, Y, spec.loss, reduction) if "after" in spec.show else None
+    fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, reduction, h=FD_H)
+    fd_X = numeric.input_differences(layers, X, Y, spec.loss, h=FD_H) if spec.input_gradients else None
     where = _locate(spec)
-    straddled = _straddled(spec, layers, X, Y, fwd, where)
-    return NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled)
+    straddled = _straddled(spec, layers, X, Y, fwd, where, reduction, sample)
+    return NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled, after, fd_X)
 
 
 class _Sources:
@@ -140,10 +162,23 @@ class _Sources:
                 if bwd.grad_b[li] is not None:
                     arrays[("grad", "b", li)] = np.array(bwd.grad_b[li], float, ndmin=1)
                     arrays[("fd", "b", li)] = np.array(side.fd_b[li], float, ndmin=1)
+        if side.after is not None:
+            arrays.update({"loss_after": [side.after.loss], "loss_after_s": side.after.loss_per_sample})
+            arrays.update({(k, li): v for li in range(len(side.layers)) for k, v in _after(side.after, li)})
+        if side.fd_X is not None:
+            arrays.update({"grad_x": bwd.grad_X, "fd_x": side.fd_X})
         self.lists: dict[Any, Any] = {key: np.asarray(a, float).tolist() for key, a in arrays.items()}
 
-    def values(self, st) -> tuple[float, float]:
-        kind, s, lists = st.kind, st.sample, self.lists
+    def values(self, st, row: int | None = None) -> tuple[float, float]:
+        """The step's number and its finite difference; ``row`` is its sample's row when the
+        side holds that sample alone (online)."""
+        kind, s, lists = st.kind, st.sample if row is None else row, self.lists
+        if st.after:
+            if kind == "loss":
+                return (lists["loss_after"][0] if st.sample is None else lists["loss_after_s"][s]), nan
+            return lists[(kind + "_after", st.layer)][s][st.node], nan
+        if kind == "grad" and st.param is None:  # the gradient of an input (input_gradients)
+            return lists["grad_x"][s][st.node], lists["fd_x"][s][st.node]
         if kind in ("net", "out", "dout_dnet", "delta"):
             return lists[(kind, st.layer)][s][st.node], nan
         if kind == "dloss_dout":
@@ -174,7 +209,13 @@ def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.nda
     """Three arrays in graph order: each step's exact value as a float, the oracle's value
     and the finite difference (NaN where none is compared)."""
     steps = graph.steps
-    values = _Sources(side, len(graph.spec.samples) > 1).values
+    if side.online:  # each step of a sample from the side of that sample alone
+        subs = [_Sources(sub, False).values for sub in side.online]
+
+        def values(st):
+            return subs[st.sample](st, 0)
+    else:
+        values = _Sources(side, len(graph.spec.samples) > 1).values
     a = np.fromiter((as_float(st.exact) for st in steps), float, len(steps))
     b, fd = np.array([values(st) for st in steps]).reshape(len(steps), 2).T
     return a, b, fd
@@ -183,10 +224,17 @@ def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.nda
 def _exact_kinks(graph) -> list:
     """The net steps of ReLU-family layers whose exact value is 0."""
     relu = {li for li, layer in enumerate(graph.spec.layers) if layer.activation in RELU_FAMILY}
-    return [st for st in graph if st.kind == "net" and st.layer in relu and st.exact.is_zero]  # (a Float 0 is != 0)
+    return [
+        st for st in graph if st.kind == "net" and st.layer in relu and not st.after and st.exact.is_zero
+    ]  # (a Float 0 is != 0)
 
 
-def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
+def _after(fwd: numeric.Forward, li: int):
+    """The (key, array) pairs of one layer of a forward pass at the updated parameters."""
+    return ((("net_after"), fwd.nets[li]), ("out_after", fwd.outs[li]))
+
+
+def _straddled(spec: Spec, layers, X, Y, fwd, where, reduction: str, sample: int | None) -> dict[str, str]:
     """Parameter -> the ReLU-family net that one of its finite-difference evaluation points
     (the parameter moved by +-h and +-2h, in that order) puts on the other side of the kink,
     where the loss is not differentiable and a difference quotient is no derivative."""
@@ -198,7 +246,7 @@ def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
     for p, (kind, li, *rest) in where.items():
         name_of[(li, kind, rest[0] * layers[li].W.shape[1] + rest[1] if kind == "W" else rest[0][0])] = p
     found = {}
-    for run in numeric.perturbed_runs(layers, X, Y, spec.loss, spec.batch, FD_H):
+    for run in numeric.perturbed_runs(layers, X, Y, spec.loss, reduction, FD_H):
         flips = {m: (run.net(m, fwd.nets[m]) > 0) != side[m] for m in relu if m >= run.layer}  # (P, points, S, n)
         if not any(f.any() for f in flips.values()):
             continue
@@ -207,6 +255,6 @@ def _straddled(spec: Spec, layers, X, Y, fwd, where) -> dict[str, str]:
             if t is not None:
                 m = next(m for m, f in flips.items() if f[p, t].any())
                 s, j = np.argwhere(flips[m][p, t])[0]
-                sfx = sample_suffix(int(s) if len(spec.samples) > 1 else None)
+                sfx = sample_suffix((int(s) if sample is None else sample) if len(spec.samples) > 1 else None)
                 found[name_of[(run.layer, run.field, int(q))]] = f"net_{spec.layers[m].nodes[j]}{sfx}"
     return {p: found[p] for p in spec.trainable() if p in found}

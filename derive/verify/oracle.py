@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derive.model.names import ACTIVATIONS, BIAS_MODES, LOSSES, REDUCTIONS
+from derive.model.names import ACTIVATIONS, BIAS_MODES, LOSSES, NO_LOSS, REDUCTIONS
 from derive.verify import differences, kernels
 from derive.verify.differences import FD_POINTS, Perturbed
 
@@ -39,7 +39,9 @@ __all__ = [
     "forward",
     "loss_value",
     "perturbed_runs",
+    "input_differences",
     "train",
+    "train_online",
     "update",
 ]
 
@@ -70,13 +72,19 @@ class Backward:
     grad_W: list[np.ndarray]  # per layer (n_out, n_in): gradient of the batch loss
     grad_b: list[np.ndarray | float | None]  # neuron (n_out,), shared float, none/frozen None
     grad_W_per_sample: list[np.ndarray]  # per layer (S, n_out, n_in)
+    #: (S, n_in): dJ_s / d x_s, each sample's loss (or, without a loss, its output) by its inputs
+    grad_X: np.ndarray | None = None
 
 
 def _check(layers, X, Y, loss, reduction):
     """Validate the inputs once, so the math below can stay free of special cases."""
-    if loss not in LOSSES or reduction not in REDUCTIONS:
+    if (loss not in LOSSES and loss != NO_LOSS) or reduction not in REDUCTIONS:
         raise ValueError(f"unknown loss {loss!r} or reduction {reduction!r}")
     X, Y = np.atleast_2d(np.asarray(X, float)), np.atleast_2d(np.asarray(Y, float))
+    if loss == NO_LOSS:  # no target: the "loss" of a sample is its single output
+        if np.shape(layers[-1].W)[0] != 1:
+            raise ValueError("without a loss the network must have one output")
+        Y = np.zeros((X.shape[0], 1))
     n_in = X.shape[1]
     for i, layer in enumerate(layers):
         if layer.activation not in ACTIVATIONS or layer.bias not in BIAS_MODES:
@@ -138,7 +146,8 @@ def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -
             grad_b.append(_reduce(d, reduction))
         else:  # one scalar feeds every node of the layer
             grad_b.append(float(_reduce(d.sum(axis=1), reduction)))
-    return Backward(g, dout_dnet, deltas, [_reduce(p, reduction) for p in per_sample], grad_b, per_sample)
+    grad_X = deltas[0] @ np.asarray(layers[0].W, float)  # one more step of the same recursion
+    return Backward(g, dout_dnet, deltas, [_reduce(p, reduction) for p in per_sample], grad_b, per_sample, grad_X)
 
 
 def update(layers, grads: Backward, lr: float) -> list[Layer]:
@@ -170,6 +179,34 @@ def train(
         fwd = forward(layers, X, Y, loss, reduction)
         history.append(fwd.loss)
     return layers, history
+
+
+def train_online(layers, X, Y, loss, lr) -> list[list[Layer]]:
+    """Online gradient descent: one update per sample, in turn, each on the sample's own
+    loss at the parameters the previous update left. Returns the layers before sample 1's
+    update and after each sample's (length S + 1)."""
+    X, Y = _check(layers, X, Y, loss, "mean")
+    seen = [list(layers)]
+    for s in range(len(X)):
+        one_x, one_y = X[s : s + 1], Y[s : s + 1]
+        seen.append(update(seen[-1], backward(seen[-1], one_x, one_y, loss), lr))
+    return seen
+
+
+@np.errstate(under="ignore")
+def input_differences(layers, X, Y, loss, h=1e-5) -> np.ndarray:
+    """(S, n_in): central differences (the 4-point formula) of each sample's own loss (or
+    output, without a loss) with respect to each of its inputs."""
+    X, Y = _check(layers, X, Y, loss, "mean")
+    S, n = X.shape
+    grads = np.empty((S, n))
+    for k in range(n):
+        moved = np.repeat(X[None], len(FD_POINTS), axis=0)  # (points, S, n)
+        moved[:, :, k] += h * np.array(FD_POINTS, float)[:, None]
+        f = forward(layers, moved.reshape(-1, n), np.tile(Y, (len(FD_POINTS), 1)), loss).loss_per_sample
+        f = f.reshape(len(FD_POINTS), S)
+        grads[:, k] = (8 * (f[0] - f[1]) - (f[2] - f[3])) / (12 * h)
+    return grads
 
 
 def perturbed_runs(layers, X, Y, loss, reduction="mean", h=1e-5):

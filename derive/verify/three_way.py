@@ -180,6 +180,9 @@ def _compare(report: Report, graph) -> None:
 def _history(report: Report, graph, side) -> None:
     """N updates: the step graph against the NumPy oracle's training loop."""
     spec = graph.spec
+    if spec.learning_rate is None or spec.batch == "online":
+        # no update (loss: none), or one per sample, whose every step was compared above
+        return
     history, final = run_steps(graph, spec.steps)
     _, np_history = numeric.train(
         side.layers, side.X, side.Y, spec.loss, float(spec.learning_rate), spec.steps, spec.batch, first=side.fwd
