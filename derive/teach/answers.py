@@ -28,11 +28,11 @@ message is a short reason for the student.
 >>> parse_answer("__import__('os').system('rm -rf /')")
 Traceback (most recent call last):
     ...
-derive.teach.formula.AnswerError: attribute access ('.') is not allowed
+derive.model.syntax.FormulaError: attribute access ('.') is not allowed
 >>> parse_answer("10**10**10")
 Traceback (most recent call last):
     ...
-derive.teach.formula.AnswerError: the exponent must be a plain number, e.g. x**2
+derive.model.syntax.FormulaError: the exponent must be a plain number, e.g. x**2
 """
 
 from __future__ import annotations
