@@ -85,7 +85,8 @@ def _build(t: tuple, a: list, symbol) -> sp.Expr:
     if op == "*":
         return sp.Mul(a[0], a[1], evaluate=False)
     if op == "/":
-        return sp.Mul(a[0], sp.Pow(a[1], sp.S.NegativeOne, evaluate=False), evaluate=False)
+        inverse = sp.Pow(a[1], sp.S.NegativeOne, evaluate=False)
+        return inverse if a[0] is sp.S.One else sp.Mul(a[0], inverse, evaluate=False)  # 1/d, not 1 * 1/d
     if op == "**":
         return sp.Pow(a[0], t[2], evaluate=False)
     if t[1] == "sqrt":
