@@ -111,7 +111,7 @@ class _Builder:
 
 
 def _where(spec: ExpressionSpec, step: Step) -> str:
-    subject = step.subject.partition("__")[0] if step.kind == "local" else step.subject
+    subject = str(step.subject).partition("__")[0]  # (a local gradient's node)
     return f"values.{subject}" if subject in spec.values else f"define.{subject}"
 
 

@@ -119,7 +119,7 @@ class _Checker(FieldChecker):
         rounding = self.field(d, "rounding", EXPRESSION)
         return ExpressionSpec(
             source=self.source,
-            title=self.field(d, "title", EXPRESSION) or EXPRESSION["title"].default,
+            title=self.field(d, "title", EXPRESSION) or str(EXPRESSION["title"].default),
             story=self.field(d, "story", EXPRESSION),
             values={k: n.value for k, n in written.items()},
             written=written,

@@ -43,7 +43,7 @@ MAX_BITS = 20_000  # size of an exact rational built by a power
 #: The functions a formula may call, each with one argument (``ln`` is ``log``, the natural one).
 CALLS = ("exp", "log", "ln", "sqrt", "sigma", "tanh", "softplus", "relu")
 #: Other spellings of operators and functions, read as the one on the right.
-SPELLINGS = {
+SPELLINGS: dict[str, str | int | None] = {
     "×": "*",
     "·": "*",
     "⋅": "*",
@@ -253,5 +253,6 @@ def _tree_node(node: ast.AST, kids: list, symbols, source: bytes) -> tuple:
         if isinstance(node.op, ast.Pow):
             return ("**", kids[0], exponent(node.right, source))
         return (_OPS[type(node.op)], kids[0], kids[1])
-    fn = call_name(node, symbols)  # an ast.Call
+    assert isinstance(node, ast.Call)  # (_children refused every other node)
+    fn = call_name(node, symbols)
     return ("call", "log" if fn == "ln" else fn, kids[0])
