@@ -86,9 +86,11 @@ class _Builder:
 
     def local(self, node: str, name: str) -> None:
         """d node / d name, with the node's own expression put back as its value."""
-        expr = self.exprs[node]
+        # differentiated as SymPy evaluates the line: the derivative of an unevaluated power
+        # keeps a division by its base, 0/0 where the base is 0
+        expr = self.exprs[node].doit()
         d = sp.diff(expr, self.symbols[name])
-        d = d.xreplace({expr: self.symbols[node]}) if not expr.is_Symbol else d
+        d = d.xreplace({expr: self.symbols[node]}) if not (expr.is_Symbol or expr.is_Number) else d
         self.add(local_id(node, name), "local", f"{node}__{name}", d)
 
     def gradient(self, name: str) -> None:
@@ -133,7 +135,11 @@ def derive_expression(spec: ExpressionSpec) -> StepGraph:
     b.forward()
     b.backward()
     givens = {name: Given(name, "input", name) for name in spec.values}
-    graph = StepGraph(spec, b.steps, dict(spec.values), givens)
+    try:
+        graph = StepGraph(spec, b.steps, dict(spec.values), givens)
+    except SpecError as e:  # a gradient beyond 10^±1000 (σ' at 2700): named by its node
+        step = next(s for s in b.steps if s.id == e.where)
+        raise SpecError(spec.source, _where(spec, step), f"{step.id} is beyond float64; choose other values") from None
     for s in graph:
         if beyond_float(s.exact) or below_float(s.exact):
             raise SpecError(spec.source, _where(spec, s), f"{s.id} is beyond float64; choose other values")

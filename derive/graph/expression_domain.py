@@ -11,7 +11,7 @@ reason a teacher reads:
 - log of a number that is not positive, a square root of a negative number, division by
   zero, a negative number to a fractional power;
 - a point where the derivative does not exist: ReLU at exactly 0 (its kink), a square root
-  or a fractional power below 1 at 0 (an infinite slope);
+  or a fractional power at 0 (the edge of its domain: no value below it);
 - a value beyond float64 (the float checks could not judge it).
 
 >>> from derive.model.numbers import read_number
@@ -76,16 +76,45 @@ def _build(t: tuple, a: list, symbol) -> sp.Expr:
         return t[1].value
     if op == "name":
         return symbol(t[1])
+    if not any(x.free_symbols for x in a):
+        # numbers only (0.5 + 0.5): folded, since substituting values never rebuilds them
+        # and relu(0.5 + 0.5) left unevaluated would have no value (checked in the domain first)
+        return _build_evaluated(t, a)
+    return _build_as_written(t, a)
+
+
+def _build_evaluated(t: tuple, a: list) -> sp.Expr:
+    op = t[0]
+    if op == "neg":
+        return -a[0]
+    if op == "+":
+        return a[0] + a[1]
+    if op == "-":
+        return a[0] - a[1]
+    if op == "*":
+        return a[0] * a[1]
+    if op == "/":
+        return a[0] / a[1]
+    if op == "**":
+        return a[0] ** t[2]
+    return sp.sqrt(a[0]) if t[1] == "sqrt" else CALL[t[1]](a[0])
+
+
+def _build_as_written(t: tuple, a: list) -> sp.Expr:
+    op = t[0]
     if op == "neg":
         return sp.Mul(sp.S.NegativeOne, a[0], evaluate=False)
     if op == "+":
         return sp.Add(a[0], a[1], evaluate=False)
+    # a part made of numbers only is built evaluated: substituting values rebuilds only
+    # the parts that hold a symbol, and SymPy cannot evaluate 1/2 - 1*1/2 left unevaluated
     if op == "-":
-        return sp.Add(a[0], sp.Mul(sp.S.NegativeOne, a[1], evaluate=False), evaluate=False)
+        minus = -a[1] if not a[1].free_symbols else sp.Mul(sp.S.NegativeOne, a[1], evaluate=False)
+        return sp.Add(a[0], minus, evaluate=False)
     if op == "*":
         return sp.Mul(a[0], a[1], evaluate=False)
     if op == "/":
-        inverse = sp.Pow(a[1], sp.S.NegativeOne, evaluate=False)
+        inverse = 1 / a[1] if not a[1].free_symbols else sp.Pow(a[1], sp.S.NegativeOne, evaluate=False)
         return inverse if a[0] is sp.S.One else sp.Mul(a[0], inverse, evaluate=False)  # 1/d, not 1 * 1/d
     if op == "**":
         return sp.Pow(a[0], t[2], evaluate=False)
@@ -115,8 +144,8 @@ def _power(t: tuple, b) -> None:
         raise DomainError(f"division by zero: 0**({p})")
     if b < 0 and p.q != 1:
         raise DomainError(f"a negative number to a fractional power: ({_show(b)})**({p})")
-    if b.is_zero and p.q != 1 and p < 1:
-        raise DomainError(f"0**({p}) has an infinite slope, so no derivative")
+    if b.is_zero and p.q != 1:  # (below 0 it has no value: its slope at 0 is one-sided, or infinite)
+        raise DomainError(f"0**({p}) is on the edge of its domain, where it has no derivative")
     e = _log2(b)
     if e is not None and abs(e * p) > 1100:
         raise DomainError(f"a value beyond float64: ({_show(b)})**({p})")

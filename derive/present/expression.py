@@ -153,17 +153,19 @@ class _Builder:
     def verification(self) -> Section:
         r = self.wt.report
         sec = Section("Verification")
-        text = (
+        parts = P(
             f"Each of the {r.n_values} values above was computed exactly with SymPy (exact fractions, 50 digits "
-            "after exp, log, σ and tanh) and again by an independent floating-point evaluator, forward and "
-            f"reverse mode (largest relative difference {r.max_numpy[0]:.1e}). "
+            "after exp, log, ",
+            ("m", r"\sigma"),
+            " and tanh) and again by an independent floating-point evaluator, forward and reverse mode "
+            f"(largest relative difference {r.max_numpy[0]:.1e}). ",
         )
         if r.n_gradients:
-            text += (
+            parts += T(
                 f"The {r.n_gradients} gradients with respect to the inputs were also computed by central finite "
                 f"differences of the output (largest relative difference {r.max_fd[0]:.1e}). "
             )
-        sec.blocks.append(Para(T(text + ("All agree." if r.ok else f"{len(r.failures)} disagree."))))
+        sec.blocks.append(Para(parts + T("All agree." if r.ok else f"{len(r.failures)} disagree.")))
         if r.notes:
             sec.blocks.append(Para(P(("u", " ".join(r.notes)))))
         return sec

@@ -100,9 +100,13 @@ def verify_expression(graph, strict: bool = True) -> Report:
     report.max_fd = _largest(_rels(exact, fd, report.fd_atol / RTOL_FD), ids)
     for i in np.flatnonzero(bad_np | bad_fd):
         if bad_np[i]:
-            report.failures.append(f"{ids[i]}: SymPy gives {exact[i]!r}, the float evaluator gives {numpy[i]!r}")
+            report.failures.append(
+                f"{ids[i]}: SymPy gives {float(exact[i])!r}, the float evaluator gives {float(numpy[i])!r}"
+            )
         if bad_fd[i]:
-            report.failures.append(f"{ids[i]}: SymPy gives {exact[i]!r}, finite differences give {fd[i]!r}")
+            report.failures.append(
+                f"{ids[i]}: SymPy gives {float(exact[i])!r}, finite differences give {float(fd[i])!r}"
+            )
     if strict and report.failures:
         more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
         raise VerificationError(f"{spec.source}: verification failed: {report.failures[0]}{more}")

@@ -27,6 +27,14 @@ import math
 _NAN = float("nan")
 
 
+def _div(a: float, b: float) -> float:
+    """a / b in IEEE style (inf or nan for b = 0, where float64 has lost a value exact
+    arithmetic keeps, such as 1 - tanh(24)): the comparison then reports the difference."""
+    if b:
+        return a / b
+    return math.copysign(math.inf, a) * math.copysign(1.0, b) if a else _NAN
+
+
 def _sigma(v: float) -> float:
     if v >= 0:
         return 1.0 / (1.0 + math.exp(-v))
@@ -48,8 +56,8 @@ def _softplus(v: float) -> float:
 # function -> (value of the argument, derivative from the argument a and the value v)
 _CALLS = {
     "exp": (_exp, lambda a, v: v),
-    "log": (lambda a: math.log(a) if a > 0 else _NAN, lambda a, v: 1.0 / a),
-    "sqrt": (lambda a: math.sqrt(a) if a >= 0 else _NAN, lambda a, v: 0.5 / v if v else math.inf),
+    "log": (lambda a: math.log(a) if a > 0 else _NAN, lambda a, v: _div(1.0, a)),
+    "sqrt": (lambda a: math.sqrt(a) if a >= 0 else _NAN, lambda a, v: _div(0.5, v)),
     "tanh": (math.tanh, lambda a, v: 1.0 - v * v),
     "sigma": (_sigma, lambda a, v: v * (1.0 - v)),
     "softplus": (_softplus, lambda a, v: _sigma(a)),
@@ -104,7 +112,7 @@ def _op(t: tuple, val: dict, env: dict, signs: list) -> float:
         return a - b
     if op == "*":
         return a * b
-    return a / b if b != 0 else math.copysign(math.inf, a) if a else _NAN
+    return _div(a, b)
 
 
 def _forward(tree: tuple, env: dict, signs: list) -> tuple[list, dict]:
@@ -134,7 +142,10 @@ def _backward(order: list, val: dict) -> dict[str, float]:
             adj[id(t[2])] = adj.get(id(t[2]), 0.0) + g * _CALLS[t[1]][1](a, val[id(t)])
         elif op != "num":
             a, b = val[id(t[1])], val[id(t[2])]
-            da, db = {"+": (1.0, 1.0), "-": (1.0, -1.0), "*": (b, a)}.get(op) or (1.0 / b, -a / (b * b))
+            if op == "/":
+                da, db = _div(1.0, b), _div(-a, b * b)
+            else:
+                da, db = {"+": (1.0, 1.0), "-": (1.0, -1.0), "*": (b, a)}[op]
             adj[id(t[1])] = adj.get(id(t[1]), 0.0) + g * da
             adj[id(t[2])] = adj.get(id(t[2]), 0.0) + g * db
     return grads
