@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,17 @@ def test_verify_command_prints_the_table(capsys):
     assert main(["verify", str(SIGMOID)]) == 0
     out = capsys.readouterr().out
     assert "dfd_x" in out and "verified: all three agree" in out and "loss over" not in out
+
+
+def test_real_process_renders_and_verifies(tmp_path):
+    """As a user runs it (this tree: python -m derive with PYTHONPATH set by the caller)."""
+    out = tmp_path / "e.tex"
+    run = [sys.executable, "-m", "derive"]
+    r = subprocess.run([*run, "walkthrough", str(CS231N), "--format", "tex", "-o", str(out)], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert r"\frac{\partial f}{\partial x}" in out.read_text(encoding="utf-8")
+    r = subprocess.run([*run, "verify", "expression"], capture_output=True, text=True)
+    assert r.returncode == 0 and "dfd_z" in r.stdout and "verified: all three agree" in r.stdout
 
 
 def test_unused_nodes_and_inputs():
