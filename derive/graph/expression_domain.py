@@ -43,10 +43,10 @@ class DomainError(ValueError):
     """A function used where it has no value or no derivative; ``str(e)`` says which."""
 
 
-def sympy_of(tree: tuple, symbol) -> sp.Expr:
-    """The SymPy expression of a tree, built unevaluated so that it reads as written
-    (``symbol(name)`` is the symbol a name stands for). Iterative: no recursion on input."""
-    done: dict[int, sp.Expr] = {}
+def bottom_up(tree: tuple, make) -> object:
+    """``make(node, [its children's results])`` for every node of a tree, children first
+    (iteratively: no recursion on input); the root's result."""
+    done: dict[int, object] = {}
     todo = [tree]
     while todo:
         t = todo[-1]
@@ -56,8 +56,14 @@ def sympy_of(tree: tuple, symbol) -> sp.Expr:
             todo.extend(waiting)
             continue
         todo.pop()
-        done[id(t)] = _build(t, [done[id(k)] for k in kids], symbol)
+        done[id(t)] = make(t, [done[id(k)] for k in kids])
     return done[id(tree)]
+
+
+def sympy_of(tree: tuple, symbol) -> sp.Expr:
+    """The SymPy expression of a tree, built unevaluated so that it reads as written
+    (``symbol(name)`` is the symbol a name stands for)."""
+    return bottom_up(tree, lambda t, a: _build(t, a, symbol))
 
 
 def _kids(t: tuple) -> list:
@@ -184,20 +190,13 @@ def _value(t: tuple, a: list, env: dict):
 def line_value(tree: tuple, env: dict):
     """The exact value of a line with ``env`` (name -> value); :class:`DomainError` when
     a function is used outside its domain or the line's value is beyond float64."""
-    done: dict[int, sp.Expr] = {}
-    todo = [tree]
-    while todo:
-        t = todo[-1]
-        kids = _kids(t)
-        waiting = [k for k in kids if id(k) not in done]
-        if waiting:
-            todo.extend(waiting)
-            continue
-        todo.pop()
-        v = _value(t, [done[id(k)] for k in kids], env)
+
+    def value(t: tuple, a: list):
+        v = _value(t, a, env)
         _check_value(v)
-        done[id(t)] = v
-    return done[id(tree)]
+        return v
+
+    return bottom_up(tree, value)
 
 
 def line_problem(tree: tuple, env: dict) -> str | None:
