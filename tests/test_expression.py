@@ -13,11 +13,12 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import EXPRESSION_EXAMPLES, need
+from support import EXPRESSION_EXAMPLES, need, need_module
 
 from derive.cli import main
 from derive.errors import VerificationError
@@ -220,6 +221,22 @@ def test_other_commands_refuse_expression_specs_in_one_line(command, tmp_path, c
     err = capsys.readouterr().err
     assert "kind: not supported for expression specs yet" in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_the_schema_of_expression_specs_accepts_the_examples_and_refuses_unknown_keys():
+    need_module("jsonschema", "test")
+    import jsonschema
+    import yaml
+
+    from derive.model.schema import json_schema
+
+    check = jsonschema.Draft202012Validator(json_schema("expression"))
+    check.check_schema(json_schema("expression"))
+    for path in EXPRESSION_EXAMPLES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert not list(check.iter_errors(data)), path.name
+        assert list(check.iter_errors({**data, "colour": "red"})) and list(check.iter_errors({**data, "kind": "x"}))
+    assert json_schema()["properties"]["kind"] == {"enum": ["network", "expression"], "description": ANY}
 
 
 def test_network_specs_may_say_kind_network():
