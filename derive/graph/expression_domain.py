@@ -120,7 +120,9 @@ def _build_as_written(t: tuple, a: list) -> sp.Expr:
     if op == "*":
         return sp.Mul(a[0], a[1], evaluate=False)
     if op == "/":
-        inverse = 1 / a[1] if not a[1].free_symbols else sp.Pow(a[1], sp.S.NegativeOne, evaluate=False)
+        # x / 4 stays a division by 4 (Mul evaluates a number's inverse when it is rebuilt)
+        written = a[1].free_symbols or a[1].is_Number
+        inverse = sp.Pow(a[1], sp.S.NegativeOne, evaluate=False) if written else 1 / a[1]
         return inverse if a[0] is sp.S.One else sp.Mul(a[0], inverse, evaluate=False)  # 1/d, not 1 * 1/d
     if op == "**":
         return sp.Pow(a[0], t[2], evaluate=False)
@@ -147,14 +149,14 @@ def _power(t: tuple, b) -> None:
     """Checks of ``b ** p`` before it is computed (p a Rational within the whitelist's cap)."""
     p = t[2]
     if b.is_zero and p < 0:
-        raise DomainError(f"division by zero: 0**({p})")
+        raise DomainError(f"division by zero: 0**({_show(p)})")
     if b < 0 and p.q != 1:
-        raise DomainError(f"a negative number to a fractional power: ({_show(b)})**({p})")
+        raise DomainError(f"a negative number to a fractional power: ({_show(b)})**({_show(p)})")
     if b.is_zero and p.q != 1:  # (below 0 it has no value: its slope at 0 is one-sided, or infinite)
-        raise DomainError(f"0**({p}) is on the edge of its domain, where it has no derivative")
+        raise DomainError(f"0**({_show(p)}) is on the edge of its domain, where it has no derivative")
     e = _log2(b)
     if e is not None and abs(e * p) > 1100:
-        raise DomainError(f"a value beyond float64: ({_show(b)})**({p})")
+        raise DomainError(f"a value beyond float64: ({_show(b)})**({_show(p)})")
 
 
 def _call(name: str, x) -> None:

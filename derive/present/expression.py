@@ -31,6 +31,16 @@ from derive.verify.expression import verify_expression
 __all__ = ["ExpressionWalkthrough", "names"]
 
 
+class _Printer(Printer):
+    """The notation's printer, with a line's number literals as a teacher typed them:
+    ``x - 0.5``, not ``x - 1/2`` (a fraction that is no short decimal stays a fraction)."""
+
+    def _print_Rational(self, expr):
+        if expr.q != 1 and 10**12 % expr.q == 0:  # a short decimal: 1/2, 3/8, 1/20
+            return fmt(expr, 12, as_given=True)
+        return super()._print_Rational(expr)
+
+
 def _partial(top: str, bottom: str) -> str:
     return r"\frac{\partial %s}{\partial %s}" % (latex_name(top), latex_name(bottom))
 
@@ -58,8 +68,8 @@ class _Builder:
         values.update(self.g.given)
         # printed as typed: the given numbers, and the values that are exact short decimals
         self.exact = set(self.g.given) | {s.symbol for s in self.g if s.value.is_Rational and s.value == s.exact}
-        self.fp = Printer(self.names)
-        self.sp_ = Printer(self.names, values, self.d, self.exact)
+        self.fp = _Printer(self.names)
+        self.sp_ = _Printer(self.names, values, self.d, self.exact)
 
     def eq(self, step, label=None) -> Eq:
         lines = [self.names[step.symbol], self.fp.doprint(step.formula)]
