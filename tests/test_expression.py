@@ -124,6 +124,14 @@ def test_real_process_renders_and_verifies(tmp_path):
     assert r.returncode == 0 and "dfd_z" in r.stdout and "verified: all three agree" in r.stdout
 
 
+def test_literals_print_as_typed():
+    text = spec_text("{x: 3}", "  a: x - 0.5\n  b: x / 4\n  c: (x + 1) / 2.5\n  f: a * b * c")
+    md = ExpressionWalkthrough(load_expression_text(text, "lit.yaml")).markdown()
+    assert "$$a = x - 0.5 = 3 - 0.5 = 2.5$$" in md
+    assert r"$$b = \frac{x}{4} = \frac{3}{4} = 0.75$$" in md
+    assert r"$$c = \frac{x + 1}{2.5} = \frac{3 + 1}{2.5} = 1.6$$" in md
+
+
 def test_unused_nodes_and_inputs():
     g = derive_expression(load_expression_text(spec_text("{x: 1, y: 2}", "  u: y * 3\n  f: x * x"), "u.yaml"))
     assert "val_u" in g.ids and "dfd_u" not in g.ids and "local_u__y" not in g.ids
