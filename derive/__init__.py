@@ -25,6 +25,8 @@ _EXPORTS = {
     "derive": "graph.builder",
     "VerificationError": "errors",
     "Walkthrough": "present.walkthrough",
+    "ExpressionWalkthrough": "present.expression",
+    "load_any": "model.expression",
     "Checker": "teach.marking",
 }
 __all__ = sorted(_EXPORTS)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+import yaml
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -53,3 +55,17 @@ samples:
 learning_rate: 0.5
 steps: {steps}
 """
+
+
+WORKED = Path(__file__).resolve().parent.parent / "worked"
+
+
+def is_expression_spec(path: Path) -> bool:
+    """A worked example of ``kind: expression`` (a computational graph, not a network)."""
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("kind") == "expression"
+
+
+#: The worked examples that describe networks (the network-only tests run on these), and
+#: those that describe expression graphs (tests/test_expression.py).
+NETWORK_EXAMPLES = [p for p in sorted(WORKED.glob("*.yaml")) if not is_expression_spec(p)]
+EXPRESSION_EXAMPLES = [p for p in sorted(WORKED.glob("*.yaml")) if is_expression_spec(p)]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import need
+from support import NETWORK_EXAMPLES, need
 
 from derive.model.spec import Spec, load_spec, load_spec_text
 from derive.present.diagram import diagram_svg, diagram_tikz
@@ -24,7 +24,7 @@ from derive.present.notation import latex_name
 from derive.present.shapes import Box, name_parts
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKED = sorted(p.stem for p in (ROOT / "worked").glob("*.yaml"))
+WORKED = [p.stem for p in NETWORK_EXAMPLES]
 SHAPES = [(3, 3, 2), (4, 4, 3), (2, 2)]
 NAMINGS = ["default", "indexed"]
 

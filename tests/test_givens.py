@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import NETWORK_EXAMPLES
 
 from derive.cli import main
 from derive.graph.builder import derive
@@ -26,7 +27,7 @@ from derive.teach.manifest import manifest_data
 from derive.teach.worksheet import givens
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKED = sorted(p.stem for p in (ROOT / "worked").glob("*.yaml"))
+WORKED = [p.stem for p in NETWORK_EXAMPLES]
 FOUR = ROOT / "worked" / "four.yaml"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
+from support import NETWORK_EXAMPLES
 
 from derive.graph.builder import derive
 from derive.graph.functions import sigma
@@ -75,7 +76,7 @@ def test_rewrites_find_steps_by_kind_and_dependency():
 # --------------------------------------------------------------------------- the catalogue
 
 
-GRAPHS = {p.stem: derive(load_spec(p)) for p in sorted(W.glob("*.yaml"))}
+GRAPHS = {p.stem: derive(load_spec(p)) for p in NETWORK_EXAMPLES}
 
 
 def test_every_misconception_applies_to_some_step_of_some_worked_example():

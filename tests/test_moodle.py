@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from support import NETWORK_EXAMPLES
 
 from derive.graph.builder import derive
 from derive.model.spec import load_spec, load_spec_text
@@ -22,7 +23,7 @@ from derive.present.numbers import fmt
 from derive.present.worksheet import make_worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKED = sorted(p.stem for p in (ROOT / "worked").glob("*.yaml"))
+WORKED = [p.stem for p in NETWORK_EXAMPLES]
 PLAIN = re.compile(r"-?\d+\.\d+")
 #: blank sets: everything, the backward pass and the update, and every fifth step
 BLANKS = (None, "backward,update", "scattered")

@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import NETWORK_EXAMPLES
 
 from derive.graph.builder import derive
 from derive.graph.compile import compile_graph
@@ -249,7 +250,7 @@ def test_sigma_is_evaluated_exactly_as_sympys_evalf_would(x):
     assert sp.srepr(to_number(sigma(x))) == sp.srepr(to_number(_RewriteSigma(x)))
 
 
-@pytest.mark.parametrize("example", sorted((FOUR.parent).glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", NETWORK_EXAMPLES, ids=lambda p: p.stem)
 def test_every_step_value_is_its_formula_evaluated_by_sympy(example):
     """Recipes and the fast paths give what substituting into the formula and letting SymPy
     evaluate it gives, step by step, for every worked example."""
@@ -270,7 +271,7 @@ def test_every_step_value_is_its_formula_evaluated_by_sympy(example):
 def test_recipes_build_their_formulas_only_when_read():
     from derive.graph.arith import names_in_every_operation, recipe_formula, recipe_value
 
-    for example in FOUR.parent.glob("*.yaml"):
+    for example in NETWORK_EXAMPLES:
         for s in derive(load_spec(example)):
             assert isinstance(s.recipe, sp.Basic) or names_in_every_operation(s.recipe), s.id
     assert not names_in_every_operation(("+", "a", ("*", 2, 3)))

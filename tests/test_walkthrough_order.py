@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from support import NETWORK_EXAMPLES
 
 from derive import Walkthrough
 from derive.graph.builder import derive
@@ -24,7 +25,7 @@ from derive.present.numbers import fmt
 from derive.present.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKED = sorted((ROOT / "worked").glob("*.yaml"))
+WORKED = NETWORK_EXAMPLES
 
 #: A softmax output of three nodes under the mean squared error (the Jacobian-product
 #: delta, not the fused one), after two hidden layers, one of them tanh.
@@ -248,7 +249,7 @@ def test_a_long_run_says_how_many_rows_it_leaves_out():
     assert f"{left_out} of the 41 rows" in training
 
 
-@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parent.parent / "worked").glob("*.yaml")))
+@pytest.mark.parametrize("path", NETWORK_EXAMPLES)
 def test_the_key_shows_the_steps_in_the_graphs_order(path):
     """So a sheet's question numbers (the key's order) and the checker's without a manifest
     (the graph's order) are the same numbers."""

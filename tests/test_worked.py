@@ -7,14 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import need
+from support import NETWORK_EXAMPLES, need
 
 from derive import Walkthrough
 from derive.model.spec import load_spec_text
 from derive.present.pdf import compile_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "worked").glob("*.yaml"))
+EXAMPLES = NETWORK_EXAMPLES
 
 
 @pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -54,13 +54,13 @@ def run(args) -> int:
 
     if args.format == "pdf" and not args.output:
         raise UsageError("--format pdf needs -o FILE")
-    from derive.model.spec import load_spec
-    from derive.present.walkthrough import Walkthrough
+    from derive.model.expression import load_any
+    from derive.present.expression import walkthrough_of
 
     spec_path = resolve_spec(args.spec)
-    spec = load_spec(spec_path)
+    spec = load_any(spec_path)  # a network, or an expression graph (kind: expression)
     with extreme_numbers(spec.source):
-        wt = Walkthrough(spec)
+        wt = walkthrough_of(spec)
         text = {"md": wt.markdown, "tex": wt.latex, "json": wt.json, "pdf": wt.latex}[args.format]()
     if args.format == "pdf":
         write_atomic(Path(args.output), compile_pdf(text), protect=(spec_path,))

@@ -31,6 +31,7 @@ from derive.model.names import (
     HAND_OPTIMIZERS,
     LEARNING_RATE_MAX,
     SHOW_OPTIONS,
+    SPEC_KINDS,
     SPEC_LOSSES,
     WEIGHT_NAMING,
 )
@@ -340,6 +341,7 @@ SHEET = Section(
 #: The whole spec.
 TOP = Section(
     {
+        "kind": Field(OneOf(SPEC_KINDS), default="network", doc="network (the default) or expression"),
         "network": Field(NETWORK, True),
         "loss": Field(OneOf(SPEC_LOSSES), True, doc="none: differentiate the single output itself"),
         "parameters": Field(PARAMETERS, True),
@@ -367,4 +369,31 @@ TOP = Section(
     },
     "a network, one sample (or a batch) and one gradient-descent step",
     one_of=(("sample", "samples"),),
+)
+
+
+#: An expression spec (``kind: expression``): the chain rule on a small computational graph.
+EXPRESSION = Section(
+    {
+        "kind": Field(OneOf(("expression",)), True),
+        "values": Field(
+            Shaped(
+                "input name -> its number",
+                {"type": "object", "minProperties": 1, "additionalProperties": {"$ref": "#/$defs/number"}},
+            ),
+            True,
+        ),
+        "define": Field(
+            Shaped(
+                "node name -> its formula in the inputs and earlier nodes, one node a line, in order",
+                {"type": "object", "minProperties": 1, "additionalProperties": {"type": ["string", "number"]}},
+            ),
+            True,
+        ),
+        "output": Field(Name(), True, doc="the node whose gradients are derived"),
+        "title": Field(Text(300), default="The chain rule on a computational graph"),
+        "story": Field(Text(20000), default="", doc="a paragraph above the problem (plain text)"),
+        "rounding": Field(ROUNDING, default={}),
+    },
+    "a computational graph of scalar formulas, its values and its output",
 )

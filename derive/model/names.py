@@ -19,6 +19,8 @@ import keyword
 import re
 from dataclasses import dataclass
 
+#: What a spec describes (its ``kind:``): a network, or a computational graph of formulas.
+SPEC_KINDS = ("network", "expression")
 #: Activation functions, in the order the documentation lists them.
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "softplus", "identity", "softmax")
 #: Activations whose derivative is a convention at 0 (a kink).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from derive.model.fields import (
     _NUMBER_TEXT,
+    EXPRESSION,
     TOP,
     Field,
     Flag,
@@ -76,11 +77,13 @@ def _field_schema(f: Field) -> dict:
     return out
 
 
-def json_schema() -> dict:
-    """A JSON Schema (draft 2020-12) of a spec's form, generated from the declaration.
+def json_schema(kind: str = "network") -> dict:
+    """A JSON Schema (draft 2020-12) of a spec's form, generated from the declaration (of a
+    network spec, or with ``kind="expression"`` of an expression spec's).
     It checks the form of each field; the checks between fields (shapes that follow the
-    layer sizes, names used twice) are the validator's alone."""
-    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "derive network spec", **_schema(TOP)}
+    layer sizes, names used twice, formulas) are the validator's alone."""
+    top = EXPRESSION if kind == "expression" else TOP
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": f"derive {kind} spec", **_schema(top)}
     out["$defs"] = {
         "number": _schema(Real()),
         "name": {"type": "string", "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"), "maxLength": MAX_NAME},

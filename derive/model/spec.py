@@ -27,6 +27,8 @@ from typing import Iterator, TypeVar
 
 import sympy as sp
 
+from derive.model.checks import FieldChecker
+from derive.model.fields import TOP
 from derive.model.load import SpecError, parse_spec, read_spec_file
 from derive.model.names import natural_key
 from derive.model.numbers import Number
@@ -36,6 +38,8 @@ from derive.model.validate import validate
 __all__ = ["Layer", "Param", "Sample", "Spec", "SpecError", "load_spec", "load_spec_text"]
 
 _T = TypeVar("_T")
+#: The commands that read expression specs (``kind: expression``); the others refuse them.
+EXPRESSION_COMMANDS = "derive walkthrough and verify"
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,11 @@ def load_spec(path: str | Path) -> Spec:
 
 def load_spec_text(text: str, source: str = "<spec>") -> Spec:
     """Validate a spec given as YAML text; ``source`` names it in messages."""
-    fields = validate(parse_spec(text, source), source)
+    data = parse_spec(text, source)
+    if isinstance(data, dict) and "kind" in data:  # network (the default), before the keys that depend on it
+        if FieldChecker(source).field(data, "kind", TOP) == "expression":  # (derive.model.expression reads those)
+            raise SpecError(source, "kind", f"not supported for expression specs yet ({EXPRESSION_COMMANDS} are)")
+    fields = validate(data, source)
     fields["layers"] = [Layer(**layer) for layer in fields["layers"]]
     fields["samples"] = [Sample(**smp) for smp in fields["samples"]]
     return Spec(**fields, text=text)

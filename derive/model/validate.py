@@ -112,6 +112,7 @@ class _Validator(FieldChecker):
             self.fail(*bad)
 
     def settings(self, d: dict, out: dict):
+        self.field(d, "kind", TOP)  # network, or absent (an expression spec never gets here)
         out["eta"] = self.field(d, "learning_rate", TOP)
         out["learning_rate"] = out["eta"] and out["eta"].value
         out["steps"] = self.field(d, "steps", TOP)

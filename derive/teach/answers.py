@@ -28,24 +28,23 @@ message is a short reason for the student.
 >>> parse_answer("__import__('os').system('rm -rf /')")
 Traceback (most recent call last):
     ...
-derive.teach.formula.AnswerError: attribute access ('.') is not allowed
+derive.model.syntax.FormulaError: attribute access ('.') is not allowed
 >>> parse_answer("10**10**10")
 Traceback (most recent call last):
     ...
-derive.teach.formula.AnswerError: the exponent must be a plain number, e.g. x**2
+derive.model.syntax.FormulaError: the exponent must be a plain number, e.g. x**2
 """
 
 from __future__ import annotations
 
-import ast
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
 import sympy as sp
 
 from derive.model.numbers import Number
+from derive.model.syntax import parse
 from derive.teach.formula import (
     FUNCTIONS,
     MAX_DEPTH,
@@ -56,7 +55,6 @@ from derive.teach.formula import (
     AnswerError,
     Builder,
     check_powers,
-    check_size,
     read_literal,
 )
 from derive.teach.notation import Reading, read_notation
@@ -169,14 +167,8 @@ def parse_answer(text, symbols: Mapping[str, sp.Symbol] = {}) -> Answer:
     if n is not None:
         return _number_answer(text, n, reading)
 
+    tree = parse(source)  # parses only, within the whitelist's caps; nothing is run
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source, mode="eval")  # parses only; nothing is run
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, Warning):
-        raise AnswerError("not a number or formula") from None
-    try:
-        check_size(tree)
         builder = Builder(source, symbols)
         exact, v = builder.build(tree.body)
         check_powers(exact)

@@ -2,8 +2,10 @@
 
 :func:`derive.teach.answers.parse_answer` gives text that is not a plain number to
 :func:`ast.parse` (which only parses, never runs), and :class:`Builder` builds the SymPy
-expression node by node from a whitelist of node types, operators, functions (exp,
-log/ln, sqrt, sigma, tanh, softplus) and the spec's symbol names, computing every numeric
+expression node by node, reading the tree against the one whitelist of node types,
+operators, functions (exp, log/ln, sqrt, sigma, tanh, softplus, relu) and caps in
+:mod:`derive.model.syntax` (expression specs are read by the same rules) and the spec's
+symbol names, computing every numeric
 sub-expression's value alongside in a private mpmath context. Nesting, size, exponents,
 digits and the size of intermediate numbers are capped; anything else is an
 :class:`AnswerError` with a short reason for the student.
@@ -23,29 +25,25 @@ from typing import Callable, Mapping
 import mpmath
 import sympy as sp
 
-from derive.graph.functions import sigma, softplus
+from derive.graph.functions import relu, sigma, softplus
 from derive.graph.functions.sigmoid import stable_sigmoid
 from derive.graph.functions.softplus import softplus_of
-from derive.model.numbers import Number, NumberError, scan_number
+from derive.model import syntax
+from derive.model.syntax import (  # noqa: F401 (the whitelist's caps, re-exported for answers)
+    CALLS,
+    MAX_BITS,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_NODES,
+    check_size,
+    read_literal,
+)
 
-MAX_LENGTH = 200  # characters of the stripped text
-MAX_DEPTH = 30  # levels of the expression tree
-MAX_NODES = 200  # expression nodes in the tree
-MAX_EXPONENT = 100  # |exponent| of a power
-MAX_DIGITS = 30  # significant digits of a number literal (|e| in 1.5e-3: model.numbers.MAX_EXP10)
-MAX_BITS = 20_000  # size of an exact rational built by a power
-
-
-class AnswerError(ValueError):
-    """An answer that cannot be read; ``str(e)`` is a short one-line reason for the student."""
-
-
-def read_literal(literal: str) -> Number | None:
-    """A number literal (the one reader, with the caps on answers), None when it is not one."""
-    try:
-        return scan_number(literal, max_digits=MAX_DIGITS, max_length=MAX_LENGTH)
-    except NumberError as e:
-        raise AnswerError(str(e)) from None
+#: An answer that cannot be read; ``str(e)`` is a short one-line reason for the student
+#: (the whitelist's own error: :mod:`derive.model.syntax` raises it).
+AnswerError = syntax.FormulaError
 
 
 # ---------------------------------------------------------------- numbers alongside the tree
@@ -97,6 +95,10 @@ def _softplus(x):
     return softplus_of(x, _exp, _MP.log1p)  # with _exp's checks on the size of the exponent
 
 
+def _relu(x):
+    return x if x > 0 else _ZERO
+
+
 # name -> (SymPy function, its value on an mpf, checking the domain)
 FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
     "exp": (sp.exp, _exp),
@@ -106,8 +108,10 @@ FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
     "sigma": (sigma, _sigma),
     "tanh": (sp.tanh, _MP.tanh),
     "softplus": (softplus, _softplus),
+    "relu": (relu, _relu),
 }
-_BY_CLASS = {sp.exp: _exp, sp.log: _log, sigma: _sigma, sp.tanh: _MP.tanh, softplus: _softplus}
+assert tuple(FUNCTIONS) == CALLS, "one whitelist: derive.model.syntax.CALLS"
+_BY_CLASS = {sp.exp: _exp, sp.log: _log, sigma: _sigma, sp.tanh: _MP.tanh, softplus: _softplus, relu: _relu}
 
 
 def _mp_rational(r: sp.Rational):
@@ -160,63 +164,7 @@ def _mp_eval(expr: sp.Expr, memo: dict):
     return v
 
 
-# ---------------------------------------------------------------- the whitelist
-
-_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
-
-_NOT_ALLOWED = {  # how to name what is not allowed
-    "Attribute": "attribute access ('.')",
-    "Subscript": "indexing ('[ ]')",
-    "Slice": "a slice (':')",
-    "Lambda": "'lambda'",
-    "List": "a list ('[ ]')",
-    "Set": "braces ('{ }')",
-    "Dict": "braces ('{ }')",
-    "Tuple": "a comma (write decimals with a point: 0.5)",
-    "ListComp": "a comprehension",
-    "SetComp": "a comprehension",
-    "DictComp": "a comprehension",
-    "GeneratorExp": "a comprehension",
-    "Compare": "a comparison",
-    "BoolOp": "'and'/'or'",
-    "IfExp": "'if ... else'",
-    "NamedExpr": "':='",
-    "JoinedStr": "a string",
-    "FormattedValue": "a string",
-    "Await": "'await'",
-    "Yield": "'yield'",
-    "YieldFrom": "'yield'",
-    "Starred": "'*' unpacking",
-    "FloorDiv": "'//'",
-    "Mod": "'%'",
-    "MatMult": "'@'",
-    "LShift": "'<<'",
-    "RShift": "'>>'",
-    "BitOr": "'|'",
-    "BitAnd": "'&'",
-    "BitXor": "'^'",
-    "Invert": "'~'",
-    "Not": "'not'",
-}
-
-
-def _not_allowed(node: ast.AST) -> AnswerError:
-    what = _NOT_ALLOWED.get(type(node).__name__, f"'{type(node).__name__}'")
-    return AnswerError(f"{what} is not allowed")
-
-
-def check_size(tree: ast.Expression) -> None:
-    """At most MAX_NODES expression nodes, at most MAX_DEPTH deep (iteratively: no recursion)."""
-    count = 0
-    stack = [(tree.body, 1)]
-    while stack:
-        node, depth = stack.pop()
-        count += 1
-        if depth > MAX_DEPTH:
-            raise AnswerError(f"too deeply nested (at most {MAX_DEPTH} levels)")
-        if count > MAX_NODES:
-            raise AnswerError(f"formula too long (at most {MAX_NODES} parts)")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+# ---------------------------------------------------------------- building
 
 
 class Builder:
@@ -233,30 +181,11 @@ class Builder:
         self.lazy: set = set()
 
     def literal(self, node: ast.Constant) -> tuple[sp.Rational, object]:
-        v = node.value
-        if isinstance(v, bool) or v is None or v is Ellipsis:
-            raise AnswerError(f"'{v}' is not allowed")
-        if isinstance(v, complex):
-            raise AnswerError("imaginary numbers are not allowed")
-        if not isinstance(v, (int, float)):
-            raise AnswerError("a string is not allowed")
-        text = self.source[node.col_offset : node.end_col_offset].decode("utf-8", "replace")
-        n = read_literal(text)
-        if n is None:
-            raise AnswerError(f"number '{text[:20]}' is not allowed; write decimals like 0.5")
+        n = syntax.literal(node, self.source)
         return n.value, _finite(_mp_rational(n.value))
 
     def exponent(self, node: ast.expr) -> sp.Rational:
-        negative = False
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            negative = isinstance(node.op, ast.USub)
-            node = node.operand
-        if not isinstance(node, ast.Constant):
-            raise AnswerError("the exponent must be a plain number, e.g. x**2")
-        e, _ = self.literal(node)
-        if abs(e) > MAX_EXPONENT:
-            raise AnswerError(f"exponent too large (at most {MAX_EXPONENT})")
-        return -e if negative else e
+        return syntax.exponent(node, self.source)
 
     def build(self, node: ast.AST):
         e, v = self._build(node)
@@ -276,22 +205,19 @@ class Builder:
         if isinstance(node, ast.Constant):
             return self.literal(node)
         if isinstance(node, ast.Name):
-            if node.id in self.symbols:
-                self.symbolic = True
-                return self.symbols[node.id], None
-            if node.id in FUNCTIONS:
-                raise AnswerError(f"function '{node.id}' needs its argument in parentheses, e.g. {node.id}(1)")
-            raise AnswerError(f"unknown name '{node.id[:30]}'")
+            name = syntax.name(node, self.symbols)
+            self.symbolic = True
+            return self.symbols[name], None
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
                 e, v = self.build(node.operand)
                 return self.neg(e), (None if v is None else -v)
             if isinstance(node.op, ast.UAdd):
                 return self.build(node.operand)
-            raise _not_allowed(node.op)
+            raise syntax.not_allowed(node.op)
         if isinstance(node, ast.BinOp):
-            if not isinstance(node.op, _BINOPS):
-                raise _not_allowed(node.op)
+            if not isinstance(node.op, syntax.BINOPS):
+                raise syntax.not_allowed(node.op)
             if isinstance(node.op, ast.Pow):
                 p = self.exponent(node.right)  # checked first: 10**10**10 builds nothing
                 b, fb = self.build(node.left)
@@ -301,7 +227,7 @@ class Builder:
             return self.arithmetic(node.op, a, fa, b, fb)
         if isinstance(node, ast.Call):
             return self.call(node)
-        raise _not_allowed(node)
+        raise syntax.not_allowed(node)
 
     def power(self, b, fb, p: sp.Rational):
         f = _power(b, fb, p)
@@ -337,22 +263,10 @@ class Builder:
         return self.make(sp.Mul, a, self.make(sp.Pow, b, sp.S.NegativeOne)), (_finite(fa / fb) if numeric else None)
 
     def call(self, node: ast.Call):
-        func = node.func
-        if not isinstance(func, ast.Name):
-            if type(func).__name__ in _NOT_ALLOWED:  # x.y(...), x[0](...), (lambda: 1)(...)
-                raise _not_allowed(func)
-            raise AnswerError(f"only {', '.join(FUNCTIONS)} can be called; write * to multiply")
-        if func.id not in FUNCTIONS:
-            if func.id in self.symbols:
-                raise AnswerError(f"'{func.id}' is not a function; write * to multiply")
-            raise AnswerError(f"function '{func.id[:30]}' is not allowed")
-        if node.keywords:
-            raise AnswerError("keyword arguments are not allowed")
-        if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise AnswerError(f"function '{func.id}' takes exactly one argument")
-        make, value = FUNCTIONS[func.id]
+        fn = syntax.call_name(node, self.symbols)
+        make, value = FUNCTIONS[fn]
         a, fa = self.build(node.args[0])
-        if func.id == "sqrt":
+        if fn == "sqrt":
             if fa is not None and fa < 0:
                 raise AnswerError("square root of a negative number")
             return self.power(a, fa, sp.S.Half)  # sqrt(4) -> 2, sqrt(8) -> 2*sqrt(2)

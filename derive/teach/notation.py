@@ -33,22 +33,11 @@ import re
 from dataclasses import dataclass
 from typing import Collection
 
+from derive.model.syntax import SPELLINGS
+
 __all__ = ["Reading", "normalize", "read_notation"]
 
-_TRANSLATE = str.maketrans(
-    {
-        "×": "*",
-        "·": "*",
-        "⋅": "*",
-        "∗": "*",
-        "÷": "/",
-        "∕": "/",
-        "−": "-",
-        "–": "-",
-        "—": "-",
-        "σ": "sigma",
-    }
-)
+_TRANSLATE = str.maketrans(SPELLINGS)  # the whitelist's own other spellings (σ is sigma)
 _SUPERSCRIPT = str.maketrans("⁺⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "+-0123456789")
 _POWER = re.compile("[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")  # x², 10⁻³
 
