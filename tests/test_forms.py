@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
+from support import NETWORK_EXAMPLES
 
 from derive.cli import main
 from derive.errors import VerificationError
@@ -100,7 +101,7 @@ def test_after_with_a_batch():
 
 
 def test_after_is_only_shown_when_asked():
-    for path in W.glob("*.yaml"):
+    for path in NETWORK_EXAMPLES:
         spec = load_spec(path)
         if "after" not in spec.show:
             assert not any(st.after for st in derive(spec)), path.name
