@@ -32,8 +32,9 @@ import sympy as sp
 from derive.graph.chain import NodePaths
 from derive.graph.collector import paused_collector
 from derive.graph.functions import ACTIVATIONS, LOSSES
-from derive.graph.steps import Given, Step, StepGraph
-from derive.model.names import sample_suffix
+from derive.graph.optimizers import l2_penalty, rule_of, settings_of, unrolled, update_steps
+from derive.graph.steps import Given, Step, StepGraph, check_order
+from derive.model.names import sample_suffix, update_suffix
 from derive.model.spec import Spec, SpecError
 
 
@@ -81,6 +82,13 @@ class _Builder:
         self.trainable = [p for p in spec.iter_parameters() if p.trainable]
         # gradients are emitted in backprop order: the output layer's parameters first
         self.order = sorted(self.trainable, key=lambda p: -p.layer)
+        self.params = {q.name: q for q in spec.iter_parameters()}
+        self.update: int | None = None  # the update being built (None: the first)
+        self.rule = rule_of(spec)
+        #: the optimizer's state between updates: parameter -> {"m": step id, "v": step id}
+        self.state: dict[str, dict[str, str]] = {}
+        self.t = 0  # updates made so far
+        self.lam = "lam" if spec.weight_decay else None
 
     # ---- names
     def leaf(self, name: str, role: str, subject: str, sample: int | None = None) -> str:
@@ -92,7 +100,7 @@ class _Builder:
         """A step's id (the grammar of derive.model.names.StepId): per-sample steps carry their
         sample only when there are several."""
         head = kind if subject is None else f"{kind}_{subject}"
-        return head + sample_suffix(s if self.multi else None)
+        return head + sample_suffix(s if self.multi else None) + update_suffix(self.update)
 
     def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
         """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
@@ -102,7 +110,14 @@ class _Builder:
             symbols = recipe.free_symbols
             deps = [f.name for f in symbols if f.name not in self.givens]
         step = Step(
-            self.step_id(kind, subject, s), kind, recipe, tuple(sorted(deps)), sample=s, subject=subject, **meta
+            self.step_id(kind, subject, s),
+            kind,
+            recipe,
+            tuple(sorted(deps)),
+            sample=s,
+            subject=subject,
+            update=self.update,
+            **meta,
         )
         if symbols is not None:
             step.remember_symbols(symbols)
@@ -113,6 +128,11 @@ class _Builder:
     def build(self) -> StepGraph:
         spec = self.spec
         self.eta = self.leaf("eta", "rate", "eta")
+        for name in settings_of(spec):
+            if name != "eta":
+                self.leaf(name, "setting", name)
+        if self.lam:
+            self.leaf(self.lam, "setting", self.lam)
         self.W: list[list[list[str]]] = []
         self.B: list[list[str] | None] = []
         for layer in spec.layers:
@@ -125,8 +145,10 @@ class _Builder:
                 self.B.append([b] * layer.size)
             else:
                 self.B.append(None)
-        per_sample = [self.sample(s) for s in range(len(spec.samples))]
-        self.updates(self.batch(per_sample))
+        for u in range(unrolled(spec, len(self.trainable))):
+            self.update = u or None
+            per_sample = [self.sample(s) for s in range(len(spec.samples))]
+            self.updates(self.batch(per_sample))
         check_order(self.steps)
         ids = {s.id for s in self.steps}
         for pid in spec.published:
@@ -145,7 +167,11 @@ class _Builder:
         ys = [sp.Symbol(y) for y in p.ys]
         loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], ys)
         p.stable = self.loss.logit_forms([n.symbol for n in p.nets[-1]], ys) or (None, None, None)
-        self.add("loss", None, loss_expr, s, stable=p.stable[0])
+        stable = p.stable[0]
+        if self.lam and not self.multi:  # the one sample's loss is J: with the L2 penalty
+            pen = l2_penalty(self.lam, self.weights())
+            loss_expr, stable = loss_expr + pen, stable and stable + pen
+        self.add("loss", None, loss_expr, s, stable=stable)
         p.douts = [None] * len(spec.layers)
         p.deltas = [None] * len(spec.layers)
         self.output_deltas(p)
@@ -157,9 +183,10 @@ class _Builder:
         """The nets and outputs of layer ``li``: net_j = sum_k w_jk in_k (+ b_j), out = f(net)."""
         layer = self.spec.layers[li]
         ins = p.inputs(li)
-        in_ids = [] if li == 0 else ins
-        nets = []
         biases = self.B[li]
+        read = [n for row in self.W[li] for n in row] + (biases or [])
+        in_ids = ([] if li == 0 else ins) + sorted({n for n in read if n not in self.givens})  # (updated ones)
+        nets = []
         for j, node in enumerate(layer.nodes):
             terms: list = [("*", w, v) for w, v in zip(self.W[li][j], ins)]
             if biases is not None:
@@ -224,7 +251,8 @@ class _Builder:
             back = tuple((self.W[li + 1][m][j], d) for m, d in enumerate(nxt))
             dout = p.douts[li][j].id
             recipe = ("*", dout, _sum([("*", w, d) for w, d in back]))
-            p.deltas[li].append(self.add("delta", node, recipe, p.s, [dout] + nxt, layer=li, node=j, back=back))
+            deps = [dout] + nxt + [w for w, _ in back if w not in self.givens]
+            p.deltas[li].append(self.add("delta", node, recipe, p.s, deps, layer=li, node=j, back=back))
 
     def gradients(self, p: _Pass) -> dict[str, Step]:
         """dJ/dq for every trainable parameter q of this sample, in backprop order:
@@ -234,7 +262,8 @@ class _Builder:
         paths = NodePaths(self.spec, self._ids(p), self.W)
         ins = [p.inputs(li) for li in range(len(self.spec.layers))]
         deltas = [[d.id for d in layer] for layer in p.deltas]
-        sfx, s, append = sample_suffix(p.s if self.multi else None), p.s, self.steps.append
+        sfx, s, append = self.step_id("", None, p.s), p.s, self.steps.append
+        decay = self.lam if not self.multi else None  # one sample: its gradient is dJ/dw
         grads = {}
         for q in self.order:
             li, name = q.layer, q.name
@@ -242,10 +271,15 @@ class _Builder:
                 j = q.nodes[0]
                 d, v = deltas[li][j], ins[li][q.k or 0]  # a weight always has its input index k
                 deps = (d,) if li == 0 else ((d, v) if d < v else (v, d))
+                recipe: tuple = ("*", d, v)
+                w = self.W[li][j][q.k or 0]
+                if decay:
+                    recipe = ("+", recipe, ("*", decay, w))
+                    deps = tuple(sorted(set(deps) | ({w} - self.givens.keys())))
                 st = grads[name] = Step(
                     f"grad_{name}{sfx}",
                     "grad",
-                    ("*", d, v),
+                    recipe,
                     deps,
                     li,
                     j,
@@ -256,6 +290,8 @@ class _Builder:
                     None,
                     None,
                     name,
+                    update=self.update,
+                    decay=w if decay else None,
                 )
                 append(st)
                 continue
@@ -299,36 +335,54 @@ class _Builder:
         def reduce(ids):
             return ("*", k, ("+", *ids)) if k != 1 else ("+", *ids)
 
-        losses = [st.id for st in self.steps if st.kind == "loss"]
-        self.add("loss", None, reduce(losses), None, losses)
+        losses = [st.id for st in self.steps if st.kind == "loss" and st.update == self.update]
+        loss, deps = reduce(losses), list(losses)
+        if self.lam:  # J = the reduced loss + (lam/2) sum w^2
+            weights = self.weights()
+            loss = ("+", loss, l2_penalty(self.lam, weights, recipe=True))
+            deps += [w for w in weights if w not in self.givens]
+        self.add("loss", None, loss, None, deps)
         out = {}
+        kinds = {q.name: q.kind for q in self.trainable}
         for p in per_sample[0]:
             ids = [g[p].id for g in per_sample]
-            out[p] = self.add("grad", p, reduce(ids), None, ids, param=p)
+            recipe, decay = reduce(ids), self.lam and kinds[p] == "weight"
+            w = self.current(p)
+            if decay:
+                recipe, ids = ("+", recipe, ("*", self.lam, w)), ids + ([w] if w not in self.givens else [])
+            out[p] = self.add("grad", p, recipe, None, ids, param=p, decay=w if decay else None)
         return out
 
-    def updates(self, grads: dict[str, Step]) -> None:
-        """p_new = p - eta dJ/dp."""
+    def weights(self) -> list[str]:
+        """The current names (given, or updated steps) of every weight, for the L2 penalty."""
+        return [w for layer in self.W for row in layer for w in row]
+
+    def current(self, name: str) -> str:
+        """The name a parameter's present value goes by: itself, or its latest new step."""
+        q = self.params[name]
+        if q.kind == "weight":
+            return self.W[q.layer][q.nodes[0]][q.k or 0]
+        return (self.B[q.layer] or [name])[q.nodes[0]]
+
+    def updates(self, grads: dict[str, Step], at: int | None = None) -> None:
+        """One update of every parameter from ``grads`` (:func:`~derive.graph.optimizers.update_steps`).
+        ``at``: None, or the 0-based position of this update (its ids end in ``_s<at+1>``); the
+        optimizer's state carries to the next call in ``self.state``; later steps read the new values."""
+        self.t += 1
+        renamed = {}
         for q in self.trainable:
-            g = grads[q.name].id
-            self.add("new", q.name, ("+", q.name, ("*", sp.S.NegativeOne, self.eta, g)), None, [g], param=q.name)
-
-
-def check_order(steps: list[Step]) -> None:
-    """The step graph's order rule: each step after every step it reads."""
-    seen: set[str] = set()
-    for st in steps:
-        if not seen.issuperset(st.deps):
-            early = sorted(set(st.deps) - seen)
-            raise RuntimeError(f"step {st.id} is built before {', '.join(early)}, which it reads")
-        seen.add(st.id)
+            renamed[self.current(q.name)] = update_steps(self, q.name, grads[q.name].id, at)
+        self.W = [[[renamed.get(w, w) for w in row] for row in layer] for layer in self.W]
+        self.B = [None if b is None else [renamed.get(n, n) for n in b] for b in self.B]
 
 
 def given_values(spec: Spec) -> dict[str, sp.Rational]:
     """Every given number by the name of its symbol: eta, weights, biases, and each
     sample's inputs and targets (``i1``, ``y_o1``; ``i1_s2`` with several samples)."""
     multi = len(spec.samples) > 1
-    values: dict[str, sp.Rational] = {"eta": spec.learning_rate}
+    values: dict[str, sp.Rational] = settings_of(spec)
+    if spec.weight_decay:
+        values["lam"] = spec.weight_decay
     values.update({p.name: p.value for p in spec.iter_parameters()})
     for s, smp in enumerate(spec.samples):
         sfx = sample_suffix(s if multi else None)

@@ -72,10 +72,11 @@ def check_options(c: FieldChecker, d: dict, out: dict) -> None:
     out["optimizer"] = None if d.get("optimizer") is None else read_optimizer(c, d["optimizer"])
     decay = c.field(d, "weight_decay", TOP)
     out["weight_decay"] = decay.value if isinstance(decay, Number) else decay
+    out["settings_written"] = {}  # (joined to the Spec's written numbers when they are settled)
     if isinstance(decay, Number) and decay.value != 0:
-        out["written"]["lam"] = decay
+        out["settings_written"]["lam"] = decay
     if out["optimizer"] is not None:
-        out["written"].update({SETTING_SYMBOLS[k]: n for k, n in out["optimizer"].settings.items()})
+        out["settings_written"].update({SETTING_SYMBOLS[k]: n for k, n in out["optimizer"].settings.items()})
     show = c.field(d, "show", TOP)
     if not isinstance(show, (list, tuple)):
         c.fail("show", "expected a list such as [change, after]")

@@ -375,7 +375,7 @@ def _settle(out: dict) -> dict:
     (the names the step graph gives them: eta, w1, b_h1, i1, y_o1; i1_s2 with several
     samples; a target given as a class index is not a written number)."""
     eta = out.pop("eta")
-    out["written"] = written = {} if eta is None else {"eta": eta}
+    out["written"] = written = ({} if eta is None else {"eta": eta}) | out.pop("settings_written")
     for layer in out["layers"]:
         name = layer["name"]
         for names, row in zip(out["weight_names"][name], out["weights"][name], strict=True):

@@ -29,6 +29,8 @@ from derive.model.spec import Spec
 from derive.verify import oracle as numeric
 
 FD_H = 1e-5  # the finite differences' step
+#: the steps of an optimizer's update, compared with the oracle's quantities of the same name
+OPTIMIZER_KINDS = ("m", "v", "mhat", "vhat", "change")
 
 
 @dataclass
@@ -44,6 +46,18 @@ class NumPySide:
     where: dict  # parameter name -> ('W', layer, j, k) or ('b', layer, nodes)
     kinks: list  # net steps exactly on a ReLU kink
     straddled: dict  # parameter -> the net its finite differences move across a kink
+    #: the optimizer's quantities of the update by (layer, "W" or "b"): kind -> array
+    record: dict = dataclasses.field(default_factory=dict)
+    #: the updates t >= 2 of an unrolled ``steps: N``, each a NumPySide of its own
+    later: list = dataclasses.field(default_factory=list)
+
+
+def optimizer_of(spec: Spec) -> numeric.Running | None:
+    """The spec's optimizer as the oracle runs it (None: plain gradient descent)."""
+    if spec.optimizer is None:
+        return None
+    settings = {k: as_float(n.value) for k, n in spec.optimizer.settings.items()}
+    return numeric.Running(spec.optimizer.name, settings, as_float(spec.learning_rate))
 
 
 def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[numeric.Layer]:
@@ -92,7 +106,7 @@ def numpy_side(graph) -> NumPySide:
     spec = graph.spec
     X, Y = _data(spec)
     layers = numpy_layers(spec)
-    fwd = numeric.forward(layers, X, Y, spec.loss, spec.batch)
+    fwd = numeric.forward(layers, X, Y, spec.loss, spec.batch, as_float(spec.weight_decay))
     kinks = _exact_kinks(graph)
     fwd_b = fwd
     if any(fwd.nets[st.layer][st.sample, st.node] != 0 for st in kinks):
@@ -103,12 +117,23 @@ def numpy_side(graph) -> NumPySide:
         for st in kinks:
             nets[st.layer][st.sample, st.node] = outs[st.layer][st.sample, st.node] = 0.0
         fwd_b = dataclasses.replace(fwd, nets=nets, outs=outs)
-    bwd = numeric.backward(layers, X, Y, spec.loss, spec.batch, fwd_b)
-    new_layers = numeric.update(layers, bwd, float(spec.learning_rate))
-    fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, spec.batch, h=FD_H)
+    # (plain gradient descent as the rule "sgd": the same new values, and its change recorded)
+    decay, run, record = as_float(spec.weight_decay), optimizer_of(spec) or numeric.Running("sgd", {}, 0.0), {}
+    run.lr = float(spec.learning_rate)
+    bwd = numeric.backward(layers, X, Y, spec.loss, spec.batch, fwd_b, decay)
+    new_layers = numeric.update(layers, bwd, float(spec.learning_rate), run, record)
+    fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, spec.batch, FD_H, decay)
     where = _locate(spec)
     straddled = _straddled(spec, layers, X, Y, fwd, where)
-    return NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled)
+    side = NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled, record)
+    for _ in range(max((st.update or 0) for st in graph.steps)):  # the unrolled updates
+        layers = side.later[-1].new_layers if side.later else new_layers
+        fwd = numeric.forward(layers, X, Y, spec.loss, spec.batch, decay)
+        bwd, record = numeric.backward(layers, X, Y, spec.loss, spec.batch, fwd, decay), dict[tuple, dict]()
+        new = numeric.update(layers, bwd, float(spec.learning_rate), run, record)
+        fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, spec.batch, FD_H, decay)
+        side.later.append(NumPySide(layers, X, Y, fwd, bwd, new, fd_W, fd_b, where, [], {}, record))
+    return side
 
 
 class _Sources:
@@ -133,6 +158,9 @@ class _Sources:
                     ("new", "W", li): side.new_layers[li].W,
                 }
             )
+            for (rl, field), q in side.record.items():
+                if rl == li:  # the optimizer's quantities (a bias's as a 1-vector)
+                    arrays.update({("opt", kind, field, li): np.array(a, float, ndmin=1) for kind, a in q.items()})
             if layer.bias != "none":  # a shared bias is one number: index 0 of a 1-vector
                 shared = layer.bias == "shared"
                 arrays[("grad_s", "b", li)] = bwd.deltas[li].sum(axis=1) if shared else bwd.deltas[li]
@@ -154,6 +182,8 @@ class _Sources:
         field, li, *rest = self.side.where[st.param]
         if field == "W":
             j, k = rest
+            if kind in OPTIMIZER_KINDS:
+                return lists[("opt", kind, "W", li)][j][k], nan
             if kind == "new":
                 return lists[("new", "W", li)][j][k], nan
             if not batch:
@@ -161,6 +191,8 @@ class _Sources:
             fd = nan if st.param in self.side.straddled else lists[("fd", "W", li)][j][k]
             return lists[("grad", "W", li)][j][k], fd
         j = 0 if self.side.layers[li].bias == "shared" else rest[0][0]
+        if kind in OPTIMIZER_KINDS:
+            return lists[("opt", kind, "b", li)][j], nan
         if kind == "new":
             return lists[("new", "b", li)][j], nan
         if not batch:  # a sample's own gradient (a shared bias's sums its nodes' deltas)
@@ -173,10 +205,10 @@ class _Sources:
 def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Three arrays in graph order: each step's exact value as a float, the oracle's value
     and the finite difference (NaN where none is compared)."""
-    steps = graph.steps
-    values = _Sources(side, len(graph.spec.samples) > 1).values
+    steps, multi = graph.steps, len(graph.spec.samples) > 1
+    sources = [_Sources(u, multi).values for u in [side] + side.later]
     a = np.fromiter((as_float(st.exact) for st in steps), float, len(steps))
-    b, fd = np.array([values(st) for st in steps]).reshape(len(steps), 2).T
+    b, fd = np.array([sources[st.update or 0](st) for st in steps]).reshape(len(steps), 2).T
     return a, b, fd
 
 
