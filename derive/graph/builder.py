@@ -270,7 +270,7 @@ class _Builder:
             if q.kind == "weight":
                 j = q.nodes[0]
                 d, v = deltas[li][j], ins[li][q.k or 0]  # a weight always has its input index k
-                deps = (d,) if li == 0 else ((d, v) if d < v else (v, d))
+                deps: tuple = (d,) if li == 0 else ((d, v) if d < v else (v, d))
                 recipe: tuple = ("*", d, v)
                 w = self.W[li][j][q.k or 0]
                 if decay:

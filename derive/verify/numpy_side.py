@@ -118,7 +118,8 @@ def numpy_side(graph) -> NumPySide:
             nets[st.layer][st.sample, st.node] = outs[st.layer][st.sample, st.node] = 0.0
         fwd_b = dataclasses.replace(fwd, nets=nets, outs=outs)
     # (plain gradient descent as the rule "sgd": the same new values, and its change recorded)
-    decay, run, record = as_float(spec.weight_decay), optimizer_of(spec) or numeric.Running("sgd", {}, 0.0), {}
+    decay, run = as_float(spec.weight_decay), optimizer_of(spec) or numeric.Running("sgd", {}, 0.0)
+    record: dict[tuple, dict] = {}
     run.lr = float(spec.learning_rate)
     bwd = numeric.backward(layers, X, Y, spec.loss, spec.batch, fwd_b, decay)
     new_layers = numeric.update(layers, bwd, float(spec.learning_rate), run, record)
