@@ -26,7 +26,7 @@ adam       m = beta1 m_prev + (1 - beta1) g;  v = beta2 v_prev + (1 - beta2) g^2
 >>> RULES["momentum"].formulas(1, {})[0]  # the buffer starts as the gradient
 [('m', g)]
 >>> RULES["adam"].float_update({"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "eta": 0.1}, 1.0, 0.5, {}, 1)[0]
-0.9000000002
+0.900000002
 """
 
 from __future__ import annotations

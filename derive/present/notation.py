@@ -83,19 +83,42 @@ def latex_name(name: str) -> str:
     return base(name.replace("_", r"\_"))
 
 
-def _sup(sample: int | None) -> str:
-    """The superscript of a per-sample quantity: ``^{(2)}`` for sample index 1."""
-    return "" if sample is None else "^{(%d)}" % (sample + 1)
+def _sup(sample: int | None, update: int | None = None) -> str:
+    """The superscript of a per-sample quantity, ``^{(2)}`` for sample index 1, and of a
+    quantity of update t >= 2 of an unrolled ``steps: N``, ``^{[t]}``."""
+    marks = ("" if sample is None else "(%d)" % (sample + 1)) + ("" if not update else "[%d]" % (update + 1))
+    return "^{%s}" % marks if marks else ""
+
+
+#: An optimizer's state steps: m_{w_1}, v_{w_1}, \hat m_{w_1}, \hat v_{w_1}; the change Delta w_1.
+_STATE = {"m": "m", "v": "v", "mhat": r"\hat m", "vhat": r"\hat v"}
+#: The LaTeX of the optimizer settings' and the weight decay's symbols.
+SETTING_LATEX = {
+    "beta": r"\beta",
+    "rho": r"\rho",
+    "beta1": r"\beta_1",
+    "beta2": r"\beta_2",
+    "eps": r"\epsilon",
+    "lam": r"\lambda",
+}
 
 
 def step_latex(sid: StepId) -> str:
-    """The LaTeX of a step, from its id's parts."""
-    n, sup = sid.subject or "", _sup(sid.sample)  # only the loss has no subject
+    """The LaTeX of a step, from its id's parts (a parameter's value after update t >= 2 of
+    an unrolled ``steps: N`` is ``w_1^{[t]}``; after the first, ``w_1^{new}``).
+
+    >>> step_latex(StepId("mhat", "w1", update=1)), step_latex(StepId("new", "w1", update=2))
+    ('\\\\hat m_{w_{1}}^{[2]}', 'w_{1}^{[3]}')
+    """
+    n, sup = sid.subject or "", _sup(sid.sample, sid.update)  # only the loss has no subject
     if sid.kind == "grad":
         return r"\frac{\partial J%s}{\partial %s}" % (sup, latex_name(n))
+    if sid.kind in _STATE:
+        return r"%s_{%s}%s" % (_STATE[sid.kind], latex_name(n), sup)
+    if sid.kind == "change":
+        return r"\Delta %s%s" % (latex_name(n), sup)
     if sid.kind == "new":
-        tex = latex_name(n)
-        return r"{%s}^{\text{new}}" % tex if "^" in tex else r"%s^{\text{new}}" % tex
+        return _marked(n, "[%d]" % (sid.update + 1) if sid.update else r"\text{new}")
     return {
         "net": r"\mathrm{net}_{%s}%s" % (n, sup),
         "out": r"\mathrm{out}_{%s}%s" % (n, sup),
@@ -106,10 +129,18 @@ def step_latex(sid: StepId) -> str:
     }[sid.kind]
 
 
+def _marked(name: str, mark: str) -> str:
+    """A parameter with a superscript mark: ``w_{1}^{\text{new}}``, ``{w^{(2)}_{13}}^{[2]}``."""
+    tex = latex_name(name)
+    return r"{%s}^{%s}" % (tex, mark) if "^" in tex else r"%s^{%s}" % (tex, mark)
+
+
 def given_latex(given: Given) -> str:
     """The LaTeX of a given number: a parameter, an input or target (of one sample), eta."""
     if given.role == "rate":
         return r"\eta"
+    if given.role == "setting":
+        return SETTING_LATEX[given.subject]
     if given.role == "target":
         return r"y_{%s}%s" % (given.subject, _sup(given.sample))
     return latex_name(given.subject) + _sup(given.sample)
@@ -119,6 +150,8 @@ def symbol_names(graph) -> dict:
     """Every symbol of ``graph`` (steps and given numbers) -> its LaTeX."""
     names = {graph.leaves[name]: given_latex(g) for name, g in graph.givens.items()}
     names.update({st.symbol: step_latex(st.sid) for st in graph})
+    if any(st.update for st in graph):  # an unrolled steps: N numbers every new value: w^{[1]}, w^{[2]}, ...
+        names.update({st.symbol: _marked(st.subject, "[1]") for st in graph if st.kind == "new" and st.update is None})
     return names
 
 

@@ -10,12 +10,24 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.model.names import StepId
+from derive.graph.optimizers import rule_of
+from derive.model.names import StepId, update_suffix
 from derive.present.document import Eq, M, P, Para, Parts, Section, T, Table
 from derive.present.numbers import fmt
 from derive.verify.chains import RTOL_CHAIN
 from derive.verify.history import rounded_steps
 from derive.verify.three_way import RTOL_FD, RTOL_NUMPY
+
+#: The steps of an update, in the order each parameter's are made.
+UPDATE_KINDS = ("m", "v", "mhat", "vhat", "change", "new")
+#: How a section names each optimizer's update.
+OPTIMIZER_TITLES = {
+    "sgd": "Gradient-descent",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov momentum",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
 
 
 class ClosingSections:
@@ -25,6 +37,10 @@ class ClosingSections:
     spec: Any
     d: int
     names: dict
+    u: int | None
+    updates: int
+    values: dict
+    exact: set
 
     if TYPE_CHECKING:  # the builder's helpers these sections use
 
@@ -38,36 +54,36 @@ class ClosingSections:
         sec = Section("Batch gradients")
         word = "mean" if self.spec.batch == "mean" else "sum"
         sec.blocks.append(Para(P(f"The batch loss and each gradient are the {word} over the samples:")))
-        sec.blocks.append(self.eq(self.g["loss"]))
+        sec.blocks.append(self.eq(self.g["loss" + update_suffix(self.u)]))
         for st in self.g:
-            if st.kind == "grad" and st.sample is None:
+            if st.kind == "grad" and st.sample is None and st.update == self.u:
                 sec.blocks.append(self.eq(st))
         return sec
 
     def update(self) -> Section:
-        sec = Section("Gradient-descent update")
-        sec.blocks.append(
-            Para(
-                P(
-                    "Every trainable parameter moves against its gradient, ",
-                    ("m", r"p^{\text{new}} = p - \eta\,\frac{\partial J}{\partial p}"),
-                    ":",
-                )
+        u, rule = self.u, rule_of(self.spec)
+        tag = f" (step {(u or 0) + 1})" if self.updates > 1 else ""
+        sec = Section(("Gradient-descent" if rule is None else OPTIMIZER_TITLES[rule.name]) + " update" + tag)
+        if rule is None:
+            rule_tex = r"p^{\text{new}} = p - \eta\,\frac{\partial J}{\partial p}"
+            say(sec, "Every trainable parameter moves against its gradient, ", ("m", rule_tex), ":")
+        else:
+            say(sec, rule.explain + " With g the gradient of parameter p at step t:")
+            sec.blocks += [Para(P(("m", line))) for line in rule.textbook]
+        if "change" in self.spec.show:
+            say(
+                sec, "The change of each parameter, ", ("m", r"\Delta p = p^{\text{new}} - p"), ", is shown on its own."
             )
-        )
         rows = []
         for st in self.g:
+            if st.update != u or st.kind not in UPDATE_KINDS:
+                continue
+            sec.blocks.append(self.eq(st))
             if st.kind == "new":
-                sec.blocks.append(self.eq(st))
-                sym = self.g.leaves[st.param]
-                rows.append(
-                    [
-                        M(self.names[sym]),
-                        M(self.given(sym)),
-                        M(self.val(self.g[str(StepId("grad", st.param))])),
-                        M(self.val(st)),
-                    ]
-                )
+                before = self.g.leaves[st.param] if not u else self.g[f"new_{st.param}" + update_suffix(u - 1)].symbol
+                grad = self.g[str(StepId("grad", st.param, update=u))]
+                shown = fmt(self.values[before], self.d, before in self.exact)
+                rows.append([M(self.names[self.g.leaves[st.param]]), M(shown), M(self.val(grad)), M(self.val(st))])
         sec.blocks.append(Table([T("parameter"), T("before"), T("gradient"), T("after")], rows))
         frozen = self.spec.frozen()
         if frozen:
@@ -80,7 +96,9 @@ class ClosingSections:
         spec, N = self.spec, self.spec.steps
         rounded = spec.carry == "rounded"
         # the chain the text works with: the rounded one, or the exact one (verified)
-        hist, final = rounded_steps(self.g, N) if rounded else (self.wt.loss_history, self.wt.final_parameters)
+        params: list = []
+        hist, final = rounded_steps(self.g, N, params) if rounded else (self.wt.loss_history, self.wt.final_parameters)
+        params = params if rounded else self.wt.param_history
         sec = Section(f"Training for {N} steps")
         how = f", every value rounded to {self.d} decimal places before it is used again" if rounded else ""
         sec.blocks.append(
@@ -105,9 +123,19 @@ class ClosingSections:
                     )
                 )
             )
-        rows = [[M(self.names[self.g.leaves[p]]), M(self._shown(v))] for p, v in final.items()]
-        sec.blocks.append(Para(T(f"The parameters after {N} steps:")))
-        sec.blocks.append(Table([T("parameter"), T("value")], rows))
+        sec.blocks.append(
+            Para(
+                T(
+                    "The parameters before training and after each step"
+                    + (" shown above:" if len(shown) < N + 1 else ":")
+                )
+            )
+        )
+        names = list(final)
+        for lo in range(0, len(names), PARAM_COLUMNS):  # a wide network: several tables side by side in time
+            cols = names[lo : lo + PARAM_COLUMNS]
+            rows = [[T(str(i))] + [M(self._shown(params[i][p])) for p in cols] for i in shown]
+            sec.blocks.append(Table([T("step")] + [M(self.names[self.g.leaves[p]]) for p in cols], rows))
         return sec
 
     def _shown(self, v) -> str:
@@ -235,6 +263,8 @@ class ClosingSections:
 #: A run of up to this many steps shows the loss after every one; a longer run, the first
 #: FIRST_ROWS steps, then steps 10, 20, 50, 100, ... and the last.
 ALL_ROWS = 20
+#: The parameter table of a training run shows this many parameters a table.
+PARAM_COLUMNS = 6
 FIRST_ROWS = 5
 
 

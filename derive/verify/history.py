@@ -63,21 +63,31 @@ def _unrolled(graph, n: int, params: list | None) -> tuple[list[float], dict[str
     return losses + [_loss_at(graph, news)], final
 
 
-def rounded_steps(graph, n: int) -> tuple[list[sp.Expr], dict[str, sp.Expr]]:
+def rounded_steps(graph, n: int, params: list | None = None) -> tuple[list[sp.Expr], dict[str, sp.Expr]]:
     """``n`` updates of a ``carry: rounded`` graph as a student with a calculator makes them:
     every value rounded to the spec's decimals before it is used again, the updated
     parameters too. Returns the loss before and after each update and the final parameters,
-    as SymPy numbers. The first loss and parameters are the graph's own shown values; none
+    as SymPy numbers (``params`` receives the parameters before step 1 and after each).
+    The first loss and parameters are the graph's own shown values; none
     of these is compared with anything (rounding moves them from the exact chain, which
     :func:`run_steps` gives and the NumPy oracle checks)."""
-    news = [st for st in graph if st.kind == "new"]
+    news = [st for st in graph if _new(st, None)]
     given = dict(graph.given)
     values = graph.values()
     history = [values["loss"]]
+    rows = params if params is not None else []
+    rows.append({st.param: graph.numbers[st.param] for st in news})
+    if any(st.update for st in graph):  # every update is in the graph, its state with it
+        history += [values["loss" + update_suffix(u)] for u in range(1, n)]
+        rows += [{st.param: values[st.id] for st in graph if _new(st, u or None)} for u in range(n)]
+        last = rows[-1]
+        given.update({graph.leaves[p]: v for p, v in last.items()})
+        return history + [graph.run(given=given, decimals=graph.spec.decimals)["loss"]], last
     for _ in range(n):
         given.update({graph.leaves[st.param]: values[st.id] for st in news})
         values = graph.run(given=given, decimals=graph.spec.decimals)
         history.append(values["loss"])
+        rows.append({st.param: given[graph.leaves[st.param]] for st in news})
     return history, {st.param: given[graph.leaves[st.param]] for st in news}
 
 
