@@ -222,3 +222,52 @@ def l2_penalty(lam: str, weights: list[str], recipe: bool = False):
         squares = [("*", w, w) for w in weights]
         return ("*", sp.Rational(1, 2), lam, ("+", *squares) if len(squares) > 1 else squares[0])
     return sp.Symbol(lam) / 2 * sp.Add(*[sp.Symbol(w) ** 2 for w in weights])
+
+
+def adam_sheet():
+    """The derivation sheet ``adam``: why Adam divides its running mean by 1 - beta1^t.
+
+    >>> [line.why.split(":")[0] for line in adam_sheet().lines][2:]
+    ['put $j = t - k$', 'the sum of a geometric series', 'cancel']
+    """
+    from derive.graph.functions.sheet import Derivation, Line
+
+    b = sp.Symbol("beta1", positive=True)
+    g = sp.Symbol("g", real=True)
+    t, k, j = sp.symbols("t k j", integer=True, positive=True)
+    corr = 1 - b**t
+    s = sp.Symbol("s", positive=True)  # beta1 = 1/(1 + s): every beta1 with 0 < beta1 < 1
+    return Derivation(
+        "adam",
+        "Adam's bias correction: $\\hat m_t = m_t / (1 - \\beta_1^t)$",
+        "Adam keeps a running mean of the gradients, $m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t$, "
+        "that starts at $m_0 = 0$. Unrolled, $m_t = (1 - \\beta_1) \\sum_{k=1}^{t} \\beta_1^{t-k} g_k$: "
+        "the weights of the gradients sum to $1 - \\beta_1^t$, not 1, so the mean is pulled towards its "
+        "start at 0. For a constant gradient $g$ (or in expectation, $E[g_k] = E[g]$) the lines below show "
+        "$E[m_t] = (1 - \\beta_1^t) E[g]$, so dividing by $1 - \\beta_1^t$ gives an unbiased estimate. At "
+        "the first step with $\\beta_1 = 0.9$, $m_1 = 0.1\\, g$: used uncorrected it would be ten times "
+        "too small. ($v_t$ and $1 - \\beta_2^t$ are corrected the same way; with both left out, the "
+        "first step is $\\eta (1 - \\beta_1)/\\sqrt{1 - \\beta_2} \\approx 3.16\\,\\eta$ instead of $\\eta$.)",
+        (
+            Line(r"\hat m_t", (1 - b) * sp.Sum(b ** (t - k), (k, 1, t)) * g / corr),
+            Line(
+                r"\frac{(1 - \beta_1) \sum_{k=1}^{t} \beta_1^{t-k} g}{1 - \beta_1^t}",
+                (1 - b) * sp.Sum(b ** (t - k), (k, 1, t)) * g / corr,
+                "$m_t$ unrolled from $m_0 = 0$, every $g_k = g$",
+            ),
+            Line(
+                r"\frac{(1 - \beta_1)\, g \sum_{j=0}^{t-1} \beta_1^{j}}{1 - \beta_1^t}",
+                (1 - b) * g * sp.Sum(b**j, (j, 0, t - 1)) / corr,
+                "put $j = t - k$: the same terms, counted from the newest",
+            ),
+            Line(
+                r"\frac{(1 - \beta_1)\, g\, \frac{1 - \beta_1^t}{1 - \beta_1}}{1 - \beta_1^t}",
+                (1 - b) * g * ((1 - b**t) / (1 - b)) / corr,
+                "the sum of a geometric series: $\\sum_{j=0}^{t-1} \\beta_1^j = (1 - \\beta_1^t)/(1 - \\beta_1)$",
+            ),
+            Line("g", g, "cancel: the corrected mean is the gradient itself, whatever t"),
+        ),
+        cases=(((b, 1 / (1 + s)),),),
+        checked="each line simplified to the one before for every t (the sums by SymPy's summation), "
+        "for every 0 < beta1 < 1 (beta1 = 1/(1 + s) with s > 0)",
+    )

@@ -64,16 +64,16 @@ class ClosingSections:
         u, rule = self.u, rule_of(self.spec)
         tag = f" (step {(u or 0) + 1})" if self.updates > 1 else ""
         sec = Section(("Gradient-descent" if rule is None else OPTIMIZER_TITLES[rule.name]) + " update" + tag)
+        change = "change" in self.spec.show
         if rule is None:
             rule_tex = r"p^{\text{new}} = p - \eta\,\frac{\partial J}{\partial p}"
-            say(sec, "Every trainable parameter moves against its gradient, ", ("m", rule_tex), ":")
+            say(sec, "Every trainable parameter moves against its gradient, ", ("m", rule_tex), "." if change else ":")
         else:
             say(sec, rule.explain + " With g the gradient of parameter p at step t:")
             sec.blocks += [Para(P(("m", line))) for line in rule.textbook]
-        if "change" in self.spec.show:
-            say(
-                sec, "The change of each parameter, ", ("m", r"\Delta p = p^{\text{new}} - p"), ", is shown on its own."
-            )
+        if change:
+            delta = r"\Delta p = p^{\text{new}} - p"
+            say(sec, "The change of each parameter, ", ("m", delta), ", is a step of its own:")
         rows = []
         for st in self.g:
             if st.update != u or st.kind not in UPDATE_KINDS:
