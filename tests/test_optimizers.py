@@ -13,15 +13,17 @@ not decayed, the textbook convention).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from derive.graph import optimizers
 from derive.graph.builder import derive
-from derive.model.spec import load_spec_text
+from derive.model.spec import load_spec, load_spec_text
 from derive.verify import rules
 from derive.verify.three_way import VerificationError, verify
 
+ROOT = Path(__file__).resolve().parent.parent
 X, Y = (0.5, -0.3), 0.8
 W0, B0, LR = (0.4, -0.2), 0.1, 0.3
 SETTINGS = {
@@ -148,3 +150,54 @@ def test_weight_decay_is_in_the_loss_and_every_weights_gradient_not_the_biases()
     assert "lam" not in str(g["grad_b_o1"].formula)
     report = verify(g)
     assert report.n_gradients == 3  # finite differences of the same J agree with the full gradient
+
+
+def test_a_worksheet_of_an_adam_spec_blanks_its_steps_and_the_checker_marks_them():
+    from derive.present.worksheet import worksheet_files
+    from derive.teach.marking import Checker
+    from derive.teach.worksheet import build_worksheet
+
+    spec = load_spec(ROOT / "worked" / "adam.yaml")
+    ws = build_worksheet(spec, "adam", variants=1, seed=7, blanks="m_w1,new_w1")
+    files = worksheet_files(ws)
+    key = next(text for name, text in files.items() if name.endswith("-key.md"))
+    assert key.count(r"\boxed{") == 2 and r"m_{w_{1}}" in key
+    checker = Checker(spec, "adam")
+    g = checker.graph_for(None)
+    right = {"m_w1": f"{float(g['m_w1'].value):.6f}", "new_w1": f"{float(g['new_w1'].value):.6f}"}
+    r = checker.mark(right)
+    assert r.steps["m_w1"].verdict == "correct" and r.steps["new_w1"].verdict == "correct"
+    r = checker.mark({**right, "m_w1": "0.5"})
+    assert r.steps["m_w1"].verdict == "wrong"
+
+
+def test_step_ids_of_unrolled_steps_and_reserved_suffixes():
+    from derive.model.names import StepId, reserved
+
+    assert StepId.parse("new_w1_t3") == StepId("new", "w1", update=2)
+    assert str(StepId("m", "w1", sample=1, update=1)) == "m_w1_s2_t2"
+    with pytest.raises(ValueError):
+        StepId.parse("m_w1_t1")  # the first step has no suffix
+    assert reserved("x_t2") and not reserved("xt2")
+    g = derive(load_spec(ROOT / "worked" / "adam.yaml"))
+    assert all(StepId.parse(st.id) == st.sid for st in g)  # the id and the step's parts agree
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("optimizer: {name: adam, beta: 0.9}", "optimizer.beta: adam takes no beta"),
+        ("optimizer: {name: lion}", "optimizer"),
+        ("weight_decay: -1", "weight_decay"),
+        ("show: [changes]", "show[0]"),
+    ],
+)
+def test_bad_optimizer_input_is_one_line_naming_the_field(tmp_path, capsys, change, message):
+    from derive.cli import main
+
+    text = spec_text("sgd", 1, 0).replace("optimizer: {name: sgd}", change)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["walkthrough", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.yaml" in err and message in err, err
