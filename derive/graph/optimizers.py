@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -185,6 +186,24 @@ def symbol_of(kind: str) -> sp.Symbol:
     return _KIND_SYMBOL[kind]
 
 
+@lru_cache(maxsize=64)
+def _templates(rule: Rule, t: int, carried: frozenset) -> tuple[list[tuple[str, sp.Expr]], sp.Expr]:
+    """The rule's recipes of update ``t`` in its generic symbols, the state in ``carried``
+    kept as a symbol and the rest 0 (made once per update, not once per parameter)."""
+    return rule.formulas(t, {CARRIED[k]: CARRIED[k] for k in carried})
+
+
+def _rename(e: sp.Expr, names: dict) -> sp.Expr:
+    """``e`` with its generic symbols replaced by the graph's, rebuilt without evaluating
+    again (the template is in canonical form already; re-evaluating every node of every
+    parameter's formulas took most of the time of a large graph)."""
+    if e.is_Symbol:
+        return names.get(e, e)
+    if not e.args or e.is_Number:
+        return e
+    return e.func(*(_rename(a, names) for a in e.args), evaluate=False)
+
+
 def update_steps(b, name: str, g: str, at: int | None) -> str:
     """The steps of one parameter's update, appended by the step-graph builder ``b`` (its
     ``add``, ``current``, ``state``, ``t``, ``rule``): the rule's state steps, ``change_<p>``
@@ -199,13 +218,13 @@ def update_steps(b, name: str, g: str, at: int | None) -> str:
     state = b.state.setdefault(name, {})
     names = {G: sp.Symbol(g), P: sp.Symbol(old)}
     names.update({CARRIED[k]: sp.Symbol(v) for k, v in state.items()})
-    kinds, change = b.rule.formulas(b.t, names)
+    kinds, change = _templates(b.rule, b.t, frozenset(state))
     for kind, recipe in kinds:
-        st = b.add(kind, name, recipe.xreplace(names), at, param=name)
+        st = b.add(kind, name, _rename(recipe, names), at, param=name)
         names[_KIND_SYMBOL[kind]] = st.symbol
         if kind in CARRIED:
             state[kind] = st.id
-    change = change.xreplace(names)
+    change = _rename(change, names)
     if show:
         change = b.add("change", name, change, at, param=name).symbol
     return b.add("new", name, sp.Symbol(old) + change, at, param=name).id
