@@ -201,3 +201,36 @@ def test_bad_optimizer_input_is_one_line_naming_the_field(tmp_path, capsys, chan
     assert main(["walkthrough", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.yaml" in err and message in err, err
+
+
+@pytest.mark.parametrize("name", ["momentum", "nesterov", "rmsprop", "adam"])
+def test_the_training_core_follows_pytorchs_rules(name):
+    """derive train's optimizers on the gradient of sum(theta^2), against the plain loop."""
+    import numpy as np
+
+    from derive.train.optimizers import optimizer
+    from derive.train.options import TrainOptions
+
+    s = SETTINGS[name]
+    opts = TrainOptions(
+        optimizer=name, lr=0.1, momentum=s.get("beta", 0.9), rho=s.get("rho", 0.99), eps=s.get("eps", 1e-8)
+    )
+    theta, G = np.array([1.0, -2.0]), np.zeros(2)
+    scale, step = optimizer(opts, theta, G)
+    ref, buf, sq, m = [1.0, -2.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
+    for t in range(1, 11):
+        G[:] = scale * 2 * theta
+        step()
+        for i in range(2):
+            g = 2 * ref[i]
+            if name in ("momentum", "nesterov"):
+                buf[i] = g if t == 1 else opts.momentum * buf[i] + g
+                ref[i] -= 0.1 * (buf[i] if name == "momentum" else g + opts.momentum * buf[i])
+            elif name == "rmsprop":
+                sq[i] = opts.rho * sq[i] + (1 - opts.rho) * g * g
+                ref[i] -= 0.1 * g / (math.sqrt(sq[i]) + opts.eps)
+            else:
+                m[i] = 0.9 * m[i] + 0.1 * g
+                sq[i] = 0.999 * sq[i] + 0.001 * g * g
+                ref[i] -= 0.1 * (m[i] / (1 - 0.9**t)) / (math.sqrt(sq[i] / (1 - 0.999**t)) + 1e-8)
+    assert _agree([theta.tolist()], [ref])

@@ -62,7 +62,7 @@ WEIGHT_NAMING = ("input-major", "neuron-major", "indexed")
 #: Activations a hidden layer may use (softmax belongs to the output layer only).
 HIDDEN_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")
 #: The training core's optimizers, starting-weight schemes and float types.
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 INITS = ("auto", "xavier", "he")
 DTYPES = ("float64", "float32")
 
