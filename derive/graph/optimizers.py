@@ -287,6 +287,6 @@ def adam_sheet():
             Line("g", g, "cancel: the corrected mean is the gradient itself, whatever t"),
         ),
         cases=(((b, 1 / (1 + s)),),),
-        checked="each line simplified to the one before for every t (the sums by SymPy's summation), "
-        "for every 0 < beta1 < 1 (beta1 = 1/(1 + s) with s > 0)",
+        checked="each line simplified to the one before for every t (the sums worked out symbolically), "
+        "for every $0 < \\beta_1 < 1$ (written $\\beta_1 = 1/(1 + s)$ with $s > 0$)",
     )

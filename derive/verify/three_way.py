@@ -207,7 +207,9 @@ def _history(report: Report, graph, side) -> None:
             "exactly 0, on the kink of a ReLU, where two float computations may take "
             "different branches."
         )
+    upto = compared  # the parameters are compared where the loss was (the loss after step i is at them)
     for i, (a, b) in enumerate(zip(history[:compared], np_history[:compared])):
+        upto = i
         if not (np.isfinite(a) or np.isfinite(b)):
             # Beyond float64: from the start (the exact loss is finite but too large), or a
             # learning rate too large for the network, where both overflow at the same step
@@ -226,10 +228,11 @@ def _history(report: Report, graph, side) -> None:
         rel = _rel(a, b, ATOL_NUMPY / RTOL_HISTORY)
         if rel >= report.max_history[0]:
             report.max_history = (rel, f"loss after step {i}")
+        upto = i + 1
     report.loss_history = history
     report.final_parameters = final
     report.param_history = params
-    _compare_params(report, side, params[:compared], np_params)
+    _compare_params(report, side, params[:upto], np_params)
 
 
 def _compare_params(report: Report, side, params: list[dict], np_params: list) -> None:
