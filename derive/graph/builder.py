@@ -392,6 +392,7 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
 
 
 def derive(spec: Spec) -> StepGraph:
-    """The evaluated step graph of ``spec`` (one update from the spec's parameters)."""
+    """The evaluated step graph of ``spec``: one update from the spec's parameters, or with
+    an optimizer every one of its ``steps: N`` while :func:`~derive.graph.optimizers.unrolled` allows."""
     with paused_collector():  # (tens of thousands of objects without cycles)
         return _Builder(spec).build()

@@ -38,6 +38,7 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.model.limits import UNROLL
+from derive.model.options import SETTING_SYMBOLS
 
 G, P, T = sp.symbols("g p t")
 M_PREV, V_PREV = sp.symbols("m_prev v_prev")
@@ -175,8 +176,6 @@ def settings_of(spec) -> dict:
     """The symbols of the optimizer's settings (and ``eta``) -> their exact values."""
     out = {"eta": spec.learning_rate}
     if spec.optimizer is not None:
-        from derive.model.options import SETTING_SYMBOLS
-
         out.update({SETTING_SYMBOLS[k]: n.value for k, n in spec.optimizer.settings.items()})
     return out
 

@@ -217,6 +217,14 @@ class Printer(LatexPrinter):
                 out += " + " + s
         return out
 
+    def _print_Pow(self, expr):
+        # a symbol written as a fraction (a gradient, dJ/dw) squared needs its parentheses,
+        # which SymPy leaves out for a symbol: (dJ/dw)^2, not dJ/dw^2
+        b = expr.base
+        if b.is_Symbol and b not in self.values and expr.exp.is_Integer and r"\frac" in self.names.get(b, ""):
+            return r"\left(%s\right)^{%s}" % (self.names[b], self._print(expr.exp))
+        return super()._print_Pow(expr)
+
     def _print_Function(self, expr, exp=None):
         # SymPy's dispatch skips intermediate classes of a Function, so ours are caught here
         if not isinstance(expr, NodeFunction):

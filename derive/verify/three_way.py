@@ -4,7 +4,8 @@ Every step value (exact carry) is compared with the NumPy oracle's number for th
 quantity; every batch gradient also with central finite differences of the loss; every
 chain-rule product the walkthrough prints with the gradient it multiplies out to
 (:mod:`derive.verify.chains`); and the loss before and after each of the ``steps: N``
-updates with the oracle's training loop (:mod:`derive.verify.history`). Agreement means
+updates, and the parameters after each, with the oracle's training loop (its optimizer and
+weight decay too; :mod:`derive.verify.history`). Agreement means
 ``|a - b| <= rtol * max(|a|, |b|) + atol``:
 
 ====================  ======  =====================
@@ -14,6 +15,7 @@ SymPy vs NumPy        1e-9    1e-12
 finite differences    1e-6    1e-9 * max(1, loss)
 chain-rule products   1e-9    (see verify.chains)
 loss history          1e-9    1e-12
+parameter history     1e-9    1e-12
 ====================  ======  =====================
 
 Any disagreement raises :class:`VerificationError` naming the quantity.
