@@ -234,3 +234,37 @@ def test_the_training_core_follows_pytorchs_rules(name):
                 sq[i] = 0.999 * sq[i] + 0.001 * g * g
                 ref[i] -= 0.1 * (m[i] / (1 - 0.9**t)) / (math.sqrt(sq[i] / (1 - 0.999**t)) + 1e-8)
     assert _agree([theta.tolist()], [ref])
+
+
+def test_show_change_with_an_optimizer_puts_the_change_before_new():
+    text = spec_text("adam", 2, 0.05) + "show: [change]\n"
+    g = derive(load_spec_text(text, "opt.yaml"))
+    ids = [st.id for st in g if st.param == "w1" and st.update is None]
+    assert ids[-2:] == ["change_w1", "new_w1"] and str(g["new_w1"].formula) == "change_w1 + w1"
+    assert str(g["new_w1_t2"].formula) == "change_w1_t2 + new_w1"
+    report = verify(g)  # change steps compared with the oracle's own new - old
+    assert report.ok and "change_w1_t2" in report.ids
+
+
+def test_rounded_carry_with_an_optimizer_must_be_worked_by_hand(tmp_path, capsys):
+    from derive.cli import main
+
+    path = tmp_path / "long.yaml"
+    path.write_text(spec_text("adam", 100, 0) + "rounding: {decimals: 4, carry: rounded}\n", encoding="utf-8")
+    assert main(["walkthrough", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "long.yaml" in err and "steps" in err and "carry: rounded" in err
+
+
+def test_json_param_history_is_every_step_and_the_verified_one(tmp_path):
+    import json
+
+    from derive.present.render import render_json
+    from derive.present.walkthrough import Walkthrough
+
+    wt = Walkthrough(load_spec_text(spec_text("rmsprop", 4, 0.05), "opt.yaml"))
+    data = json.loads(render_json(wt))
+    assert len(data["param_history"]) == 5 and data["param_history"][0] == {"w1": 0.4, "w2": -0.2, "b_o1": 0.1}
+    assert _agree([[r["w1"], r["w2"], r["b_o1"]] for r in data["param_history"]], torch_reference("rmsprop", 4, 0.05))
+    md = wt.markdown()
+    assert "The parameters before training and after each step:" in md and r"| 4 | $" in md
