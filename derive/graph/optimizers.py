@@ -67,7 +67,7 @@ class Rule:
         sub = {CARRIED[k]: sp.S.Zero for k in CARRIED}
         sub[T] = sp.Integer(t)
         sub.update(names)
-        return [(k, e.xreplace(sub)) for k, e in self.states], self.change.xreplace(sub)
+        return [(k, _rename(e, sub)) for k, e in self.states], _rename(self.change, sub)
 
     def float_update(self, settings: dict, p: float, g: float, state: dict, t: int) -> tuple[float, dict]:
         """The same update in floats: ``settings`` names every setting's symbol and ``eta``;
@@ -97,6 +97,33 @@ def _floats(e: sp.Expr, env: dict) -> float:
     raise TypeError(f"no float form of {e}")
 
 
+def _rename(e: sp.Expr, names: dict) -> sp.Expr:
+    """``e`` with its symbols replaced by ``names`` (the graph's symbols, 0 for a state before
+    the first update, the update's number for t), rebuilt without evaluating: the rules are
+    written in the textbook's order (m = beta1 m + (1 - beta1) g), which SymPy's canonical
+    order would turn round, and re-evaluating every parameter's formulas took most of the
+    time of a large graph. A product with a 0 is 0, a 0 term is dropped, x^1 is x."""
+    if e.is_Symbol:
+        return names.get(e, e)
+    if not e.args or e.is_Number:
+        return e
+    args = [_rename(a, names) for a in e.args]
+    if e.is_Mul and any(a.is_zero for a in args):
+        return sp.S.Zero
+    if e.is_Add:
+        args = [a for a in args if not a.is_zero]
+        if len(args) == 1:
+            return args[0]
+    if e.is_Pow and args[1] == 1:
+        return args[0]
+    return e.func(*args, evaluate=False)
+
+
+def _ordered(op, *args) -> sp.Expr:
+    """A sum or product kept in the order written (see :func:`_rename`)."""
+    return op(*args, evaluate=False)
+
+
 RULES = {
     "sgd": Rule(
         "sgd",
@@ -107,24 +134,24 @@ RULES = {
     ),
     "momentum": Rule(
         "momentum",
-        (("m", BETA * M_PREV + G),),
-        -ETA * M,
+        (("m", _ordered(sp.Add, _ordered(sp.Mul, BETA, M_PREV), G)),),
+        _ordered(sp.Mul, -1, ETA, M),
         (r"m_t = \beta\, m_{t-1} + g_t \quad (m_1 = g_1)", r"p \leftarrow p - \eta\, m_t"),
         "Momentum (PyTorch's SGD with momentum, dampening 0): a running sum of the gradients, "
         "each earlier one weighted by a further factor beta; the first buffer is the gradient itself.",
     ),
     "nesterov": Rule(
         "nesterov",
-        (("m", BETA * M_PREV + G),),
-        -ETA * (G + BETA * M),
+        (("m", _ordered(sp.Add, _ordered(sp.Mul, BETA, M_PREV), G)),),
+        _ordered(sp.Mul, -1, ETA, _ordered(sp.Add, G, _ordered(sp.Mul, BETA, M))),
         (r"m_t = \beta\, m_{t-1} + g_t \quad (m_1 = g_1)", r"p \leftarrow p - \eta\,(g_t + \beta\, m_t)"),
         "Nesterov momentum (PyTorch's SGD with nesterov=True, dampening 0): the momentum buffer "
         "as in momentum, and a step that looks ahead along it.",
     ),
     "rmsprop": Rule(
         "rmsprop",
-        (("v", RHO * V_PREV + (1 - RHO) * G**2),),
-        -ETA * G / (sp.sqrt(V) + EPS),
+        (("v", _ordered(sp.Add, _ordered(sp.Mul, RHO, V_PREV), _ordered(sp.Mul, 1 - RHO, G**2))),),
+        _ordered(sp.Mul, -1, ETA, G, _ordered(sp.Pow, _ordered(sp.Add, sp.sqrt(V), EPS), -1)),
         (
             r"v_t = \rho\, v_{t-1} + (1 - \rho)\, g_t^2 \quad (v_0 = 0)",
             r"p \leftarrow p - \eta\, g_t / (\sqrt{v_t} + \epsilon)",
@@ -134,12 +161,12 @@ RULES = {
     "adam": Rule(
         "adam",
         (
-            ("m", BETA1 * M_PREV + (1 - BETA1) * G),
-            ("v", BETA2 * V_PREV + (1 - BETA2) * G**2),
-            ("mhat", M / (1 - BETA1**T)),
-            ("vhat", V / (1 - BETA2**T)),
+            ("m", _ordered(sp.Add, _ordered(sp.Mul, BETA1, M_PREV), _ordered(sp.Mul, 1 - BETA1, G))),
+            ("v", _ordered(sp.Add, _ordered(sp.Mul, BETA2, V_PREV), _ordered(sp.Mul, 1 - BETA2, G**2))),
+            ("mhat", _ordered(sp.Mul, M, _ordered(sp.Pow, 1 - BETA1**T, -1))),
+            ("vhat", _ordered(sp.Mul, V, _ordered(sp.Pow, 1 - BETA2**T, -1))),
         ),
-        -ETA * MHAT / (sp.sqrt(VHAT) + EPS),
+        _ordered(sp.Mul, -1, ETA, MHAT, _ordered(sp.Pow, _ordered(sp.Add, sp.sqrt(VHAT), EPS), -1)),
         (
             r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t",
             r"v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \quad (m_0 = v_0 = 0)",
@@ -192,17 +219,6 @@ def _templates(rule: Rule, t: int, carried: frozenset) -> tuple[list[tuple[str, 
     return rule.formulas(t, {CARRIED[k]: CARRIED[k] for k in carried})
 
 
-def _rename(e: sp.Expr, names: dict) -> sp.Expr:
-    """``e`` with its generic symbols replaced by the graph's, rebuilt without evaluating
-    again (the template is in canonical form already; re-evaluating every node of every
-    parameter's formulas took most of the time of a large graph)."""
-    if e.is_Symbol:
-        return names.get(e, e)
-    if not e.args or e.is_Number:
-        return e
-    return e.func(*(_rename(a, names) for a in e.args), evaluate=False)
-
-
 def update_steps(b, name: str, g: str, at: int | None) -> str:
     """The steps of one parameter's update, appended by the step-graph builder ``b`` (its
     ``add``, ``current``, ``state``, ``t``, ``rule``): the rule's state steps, ``change_<p>``
@@ -226,7 +242,7 @@ def update_steps(b, name: str, g: str, at: int | None) -> str:
     change = _rename(change, names)
     if show:
         change = b.add("change", name, change, at, param=name).symbol
-    return b.add("new", name, sp.Symbol(old) + change, at, param=name).id
+    return b.add("new", name, _ordered(sp.Add, sp.Symbol(old), change), at, param=name).id
 
 
 def l2_penalty(lam: str, weights: list[str], recipe: bool = False):
