@@ -108,13 +108,14 @@ def _rename(e: sp.Expr, names: dict) -> sp.Expr:
     if not e.args or e.is_Number:
         return e
     args = [_rename(a, names) for a in e.args]
-    if e.is_Mul and any(a.is_zero for a in args):
+    # (structural tests: the 0 is the one put in; asking SymPy's assumptions was most of the time)
+    if e.is_Mul and any(a is sp.S.Zero for a in args):
         return sp.S.Zero
     if e.is_Add:
-        args = [a for a in args if not a.is_zero]
+        args = [a for a in args if a is not sp.S.Zero]
         if len(args) == 1:
             return args[0]
-    if e.is_Pow and args[1] == 1:
+    if e.is_Pow and args[1] is sp.S.One:
         return args[0]
     return e.func(*args, evaluate=False)
 
