@@ -105,7 +105,9 @@ class ClosingSections:
             Para(
                 P(
                     f"Repeating the update {N} times{how} (each step uses the whole batch; the hidden deltas of a "
-                    "step use the weights from before that step's update):"
+                    "step use the weights from before that step's update"
+                    + ("; the optimizer's state carries from each step to the next" if self.spec.optimizer else "")
+                    + "):"
                 )
             )
         )
