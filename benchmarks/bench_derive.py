@@ -29,6 +29,10 @@ sample's forward pass reading the previous update), ``--online`` networks (defau
 16-8-4 with 4, 8, 16 and 32 samples): ours alone, as the reference does full batches, with
 ms/step to show that the time still grows linearly with the samples.
 
+``--adam`` adds a table of each single-sample network with ``optimizer: adam`` (one step:
+its m, v, mhat, vhat and new steps) beside plain gradient descent, ours only: its ms/step
+must stay flat as the network grows, as the plain one's does.
+
 ``--naive`` adds the naive SymPy approach (the expanded loss differentiated by
 ``sympy.diff`` for every parameter, single samples only; stopped after
 ``--naive-timeout`` seconds). ``--profile NET`` runs derive() and verify() for one network
@@ -57,8 +61,9 @@ TARGET = 2.0  # ours / reference
 
 
 def parse_net(net: str) -> tuple[int, int, int, int]:
-    """``64-16-10x32`` -> (64, 16, 10, 32); the sample count defaults to 1."""
-    shape, _, samples = net.partition("x")
+    """``64-16-10x32`` -> (64, 16, 10, 32); the sample count defaults to 1 (an optimizer
+    suffix, ``+adam``, is read by :func:`spec_text`)."""
+    shape, _, samples = net.partition("+")[0].partition("x")
     n_in, n_hid, n_out = (int(v) for v in shape.split("-"))
     return n_in, n_hid, n_out, int(samples or 1)
 
@@ -80,6 +85,8 @@ def spec_text(net: str, seed: int = SEED) -> str:
     weights = f"h: {matrix(n_hid, n_in)}\n    o: {matrix(n_out, n_hid)}"
     biases = f"h: {vector(n_hid, -50, 50)}\n    o: {vector(n_out, -50, 50)}"
     samples = [f"{{x: {vector(n_in, 0, 100)}, y: {vector(n_out, 0, 100)}}}" for _ in range(n_samples)]
+    opt = net.partition("+")[2]
+    optimizer = f"optimizer: {opt}\n" if opt else ""
     data = f"sample: {samples[0]}" if n_samples == 1 else "samples:\n" + "".join(f"  - {s}\n" for s in samples)
     return f"""\
 title: benchmark {net}
@@ -96,7 +103,7 @@ parameters:
     {biases}
 {data}
 learning_rate: 0.5
-"""
+{optimizer}"""
 
 
 def load(net: str, seed: int, online: bool = False):
@@ -525,6 +532,44 @@ def naive_table(nets: list[str], seed: int, timeout: float) -> None:
     _table(["network", "ours s", "naive SymPy s", "naive/ours", "gradients"], rows)
 
 
+def optimizer_table(nets: list[str], repeat: int, seed: int, opt: str = "adam") -> None:
+    """Ours with plain gradient descent and with ``opt`` (its moments, bias corrections and
+    update worked as steps of the graph): the time per step must stay flat as the network grows."""
+    rows = []
+    for net in nets:
+        plain = _best([run_worker("ours", net, seed, None) for _ in range(max(1, repeat))])
+        other = _best([run_worker("ours", f"{net}+{opt}", seed, None) for _ in range(max(1, repeat))])
+        ms, ms_opt = (1e3 * r["total"] / r["steps"] for r in (plain, other))
+        rows.append(
+            [
+                net,
+                str(plain["weights"]),
+                str(plain["steps"]),
+                f"{plain['total']:.3f}",
+                f"{ms:.4f}",
+                str(other["steps"]),
+                f"{other['total']:.3f}",
+                f"{ms_opt:.4f}",
+                f"{other['total'] / plain['total']:.2f}x",
+            ]
+        )
+    print()
+    _table(
+        [
+            "network",
+            "weights",
+            "steps",
+            "sgd s",
+            "sgd ms/step",
+            f"{opt} steps",
+            f"{opt} s",
+            f"{opt} ms/step",
+            f"{opt}/sgd",
+        ],
+        rows,
+    )
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -540,6 +585,7 @@ def main(argv=None) -> int:
     ap.add_argument("--online", default=",".join(ONLINE), help="online batches to time (empty: none)")
     ap.add_argument("--naive", action="store_true", help="also time the naive SymPy approach (single samples)")
     ap.add_argument("--naive-timeout", type=float, default=120.0, metavar="SECONDS")
+    ap.add_argument("--adam", action="store_true", help="also time each single-sample network with optimizer: adam")
     ap.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
     ap.add_argument("--profile", metavar="NET", help="cProfile derive() and verify() for one network instead")
     ap.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
@@ -563,6 +609,8 @@ def main(argv=None) -> int:
         online_table(online, args.seed, args.repeat)
     if args.naive:
         naive_table(nets, args.seed, args.naive_timeout)
+    if args.adam:
+        optimizer_table([n for n in nets if parse_net(n)[3] == 1], args.repeat, args.seed)
     print(f"machine at the end:{_load()[1:]}")
     return 0
 

@@ -633,7 +633,7 @@ def test_a_spec_network_with_another_activation_or_new_weights():
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("optimizer", "rmsprop", "unknown optimizer"),
+        ("optimizer", "lion", "unknown optimizer"),
         ("activation", "softmax", "unknown activation"),
         ("loss", "hinge", "unknown loss"),
         ("lr", 0.0, "learning rate"),

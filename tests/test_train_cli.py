@@ -362,7 +362,7 @@ SOFTMAX = str(WORKED / "softmax.yaml")
     [
         (["train", "mnist"], "neither a data set"),
         (["train", "digits", "--hidden", "0"], "--hidden"),
-        (["train", "digits", "--optimizer", "rmsprop"], "invalid choice"),
+        (["train", "digits", "--optimizer", "lion"], "invalid choice"),
         (["train", "digits", "--loss", "hinge"], "invalid choice"),
         (["train", "digits", "--lr", "-1"], "--lr"),
         (["train", "digits", "--data", "xor"], "--data is for a spec file"),

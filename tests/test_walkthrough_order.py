@@ -170,6 +170,17 @@ def _section(md: str, title: str) -> str:
     return md.split(title, 1)[1].split("\n## ", 1)[0]
 
 
+def _tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    """Each Markdown table in ``text``: its header and its body rows, cells stripped of $."""
+    tables: list = []
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if line.startswith("| ")]
+        if len(lines) >= 2 and lines[1].startswith("| ---"):
+            cells = [[c.strip().strip("$") for c in line.strip().strip("|").split("|")] for line in lines]
+            tables.append((cells[0], cells[2:]))
+    return tables
+
+
 def _cells(table_text: str) -> list[list[str]]:
     """The body rows of the Markdown tables in ``table_text``, their cells stripped of $."""
     rows = []
@@ -202,11 +213,14 @@ def test_rounded_carry_tables_show_the_rounded_chain_the_text_uses():
     text_loss = fmt(g["loss"].value, 4)
     assert f"= {text_loss}$$" in md  # the loss the text works out
     training = _section(md, "Training for 3 steps")
-    rows = _cells(training)
+    (_, rows), *param_tables = _tables(training)
     losses, final = _rounded_chain(g, 3, 4)
-    assert rows[:4] == [[str(i), fmt(v, 4)] for i, v in enumerate(losses)]
+    assert rows == [[str(i), fmt(v, 4)] for i, v in enumerate(losses)]
     assert rows[0][1] == text_loss
-    params = {r[0]: r[1] for r in rows[4:]}
+    params = {}  # the parameter tables' last rows: after step 3
+    for header, body in param_tables:
+        assert [r[0] for r in body] == ["0", "1", "2", "3"]
+        params.update(zip(header[1:], body[-1][1:]))
     names = symbol_names(g)
     assert params == {names[g.leaves[p]]: fmt(v, 4) for p, v in final.items()}
     # the rounded chain ends elsewhere than the exact one here, so the test tells them apart
@@ -232,8 +246,9 @@ def test_rounded_carry_verification_claims_only_what_was_checked():
 @pytest.mark.parametrize("carry", ["exact", "rounded"])
 def test_a_short_run_shows_every_step_at_the_spec_decimals(carry):
     wt = Walkthrough(load_spec_text(ROUNDED.format(steps=8, carry=carry), "short.yaml"))
-    rows = [r for r in _cells(_section(wt.markdown(), "Training for 8 steps")) if r[0].isdigit()]
+    (_, rows), *params = _tables(_section(wt.markdown(), "Training for 8 steps"))
     assert [r[0] for r in rows] == [str(i) for i in range(9)]
+    assert params and all([r[0] for r in body] == [r[0] for r in rows] for _, body in params)
     for _, v in rows:  # four places, or four significant figures when that would show 0
         assert re.fullmatch(r"-?\d+\.\d{4}|\d\.\d{3} \\times 10\^\{-\d+\}", v), v
     if carry == "exact":
@@ -243,7 +258,8 @@ def test_a_short_run_shows_every_step_at_the_spec_decimals(carry):
 def test_a_long_run_says_how_many_rows_it_leaves_out():
     wt = Walkthrough(load_spec_text(ROUNDED.format(steps=40, carry="exact"), "long.yaml"))
     training = _section(wt.markdown(), "Training for 40 steps")
-    shown = [r for r in _cells(training) if r[0].isdigit()]
+    (_, shown), *params = _tables(training)
+    assert params and all([r[0] for r in body] == [r[0] for r in shown] for _, body in params)
     assert 2 < len(shown) < 41 and shown[0][0] == "0" and shown[-1][0] == "40"
     left_out = 41 - len(shown)
     assert f"{left_out} of the 41 rows" in training

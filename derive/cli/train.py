@@ -226,7 +226,13 @@ def _write(out: Path, setup: _Setup, runs: dict) -> None:
 
 def _summary(setup: _Setup, opts, net, hist) -> dict:
     """What was trained (read from the trained network and the options it ran with), and how it went."""
-    settings = {"sgd": (), "momentum": ("momentum",), "adam": ("beta1", "beta2", "eps")}[opts.optimizer]
+    settings = {
+        "sgd": (),
+        "momentum": ("momentum",),
+        "nesterov": ("momentum",),
+        "rmsprop": ("rho", "eps"),
+        "adam": ("beta1", "beta2", "eps"),
+    }[opts.optimizer]
     return {
         "dataset": setup.name,
         "spec": setup.spec,

@@ -32,10 +32,12 @@ import sympy as sp
 from derive.graph.chain import NodePaths
 from derive.graph.collector import paused_collector
 from derive.graph.functions import ACTIVATIONS, LOSSES
+from derive.graph.optimizers import l2_penalty, rule_of, settings_of, unrolled
 from derive.graph.passes import Passes
 from derive.graph.passes import recipe_sum as _sum
-from derive.graph.steps import Given, Step, StepGraph
-from derive.model.names import AFTER, sample_suffix
+from derive.graph.steps import Given, Step, StepGraph, check_order
+from derive.graph.updates import Updates
+from derive.model.names import AFTER, sample_suffix, update_suffix
 from derive.model.spec import Spec, SpecError
 
 
@@ -63,7 +65,7 @@ class _Pass:
         return self.x if li == 0 else [o.id for o in self.outs[li - 1]]
 
 
-class _Builder(Passes):
+class _Builder(Passes, Updates):
     """Builds the steps in the order a student works: for each sample the forward pass, the
     loss and the backward pass; then the batch values and the updates. Sums and products are
     kept as recipes (:mod:`derive.graph.arith`); other formulas are SymPy expressions.
@@ -84,6 +86,16 @@ class _Builder(Passes):
         self.trainable = [p for p in spec.iter_parameters() if p.trainable]
         # gradients are emitted in backprop order: the output layer's parameters first
         self.order = sorted(self.trainable, key=lambda p: -p.layer)
+        self.params = {q.name: q for q in spec.iter_parameters()}
+        self.update: int | None = None  # the update being built (None: the first)
+        self.rule = rule_of(spec)
+        #: the optimizer's state between updates: parameter -> {"m": step id, "v": step id}
+        self.state: dict[str, dict[str, str]] = {}
+        self.t = 0  # updates made so far
+        self.lam = "lam" if spec.weight_decay else None
+        #: the L2 term in each sample's own loss and gradients: with one sample, or online
+        #: (each sample's update descends its own J); a batch adds it to the batch values
+        self.decay = self.lam if not self.multi or spec.batch == "online" else None
 
     # ---- names
     def leaf(self, name: str, role: str, subject: str, sample: int | None = None) -> str:
@@ -95,7 +107,7 @@ class _Builder(Passes):
         """A step's id (the grammar of derive.model.names.StepId): per-sample steps carry their
         sample only when there are several."""
         head = kind if subject is None else f"{kind}_{subject}"
-        return head + (AFTER if after else "") + sample_suffix(s if self.multi else None)
+        return head + (AFTER if after else "") + sample_suffix(s if self.multi else None) + update_suffix(self.update)
 
     def add(self, kind: str, subject: str | None, recipe, s: int | None = None, deps=None, **meta) -> Step:
         """Append a step. ``deps`` lists the ids of the steps it reads; without it they are
@@ -111,6 +123,7 @@ class _Builder(Passes):
             tuple(sorted(deps)),
             sample=s,
             subject=subject,
+            update=self.update,
             **meta,
         )
         if symbols is not None:
@@ -123,6 +136,11 @@ class _Builder(Passes):
         spec = self.spec
         if self.loss is not None:
             self.eta = self.leaf("eta", "rate", "eta")
+        for name in settings_of(spec):
+            if name != "eta":
+                self.leaf(name, "setting", name)
+        if self.lam:
+            self.leaf(self.lam, "setting", self.lam)
         self.W: list[list[list[str]]] = []
         self.B: list[list[str] | None] = []
         for layer in spec.layers:
@@ -136,8 +154,10 @@ class _Builder(Passes):
             else:
                 self.B.append(None)
         #: each parameter's current value: its given name, then the step of its latest update
-        self.current = {p.name: p.name for p in spec.iter_parameters()}
-        self.passes()
+        self.latest = {p.name: p.name for p in spec.iter_parameters()}
+        for u in range(unrolled(spec, len(self.trainable)) if self.loss is not None else 1):
+            self.update = u or None
+            self.passes()
         check_order(self.steps)
         ids = {s.id for s in self.steps}
         for pid in spec.published:
@@ -166,10 +186,10 @@ class _Builder(Passes):
         return grads
 
     def new_pass(self, s: int, after: bool = False) -> _Pass:
-        """A pass over sample ``s`` reading the parameters' current values (:attr:`current`)."""
+        """A pass over sample ``s`` reading the parameters' current values (:attr:`latest`)."""
         spec, sfx = self.spec, sample_suffix(s if self.multi else None)
         one = s if self.multi else None
-        cur = self.current
+        cur = self.latest
         W = [[[cur[w] for w in row] for row in layer] for layer in self.W]
         B = [None if b is None else [cur[n] for n in b] for b in self.B]
         p = _Pass(s, [self.leaf(f"{n}{sfx}", "input", n, one) for n in spec.inputs], W=W, B=B, after=after)
@@ -182,7 +202,11 @@ class _Builder(Passes):
         ys = [sp.Symbol(y) for y in p.ys]
         loss_expr = self.loss.expr([o.symbol for o in p.outs[-1]], ys)
         p.stable = self.loss.logit_forms([n.symbol for n in p.nets[-1]], ys) or (None, None, None)
-        return self.add("loss", None, loss_expr, p.s, stable=p.stable[0], after=p.after)
+        stable = p.stable[0]
+        if self.decay:  # this sample's loss is the J its update descends: with the L2 penalty
+            pen = l2_penalty(self.decay, [w for layer in p.W for row in layer for w in row])
+            loss_expr, stable = loss_expr + pen, stable and stable + pen
+        return self.add("loss", None, loss_expr, p.s, stable=stable, after=p.after)
 
     def forward(self, p: _Pass, li: int) -> None:
         """The nets and outputs of layer ``li``: net_j = sum_k w_jk in_k (+ b_j), out = f(net)."""
@@ -273,18 +297,24 @@ class _Builder(Passes):
         paths = NodePaths(self.spec, self._ids(p), p.W)
         ins = [p.inputs(li) for li in range(len(self.spec.layers))]
         deltas = [[d.id for d in layer] for layer in p.deltas]
-        sfx, s, append = sample_suffix(p.s if self.multi else None), p.s, self.steps.append
+        sfx, s, append = self.step_id("", None, p.s), p.s, self.steps.append
+        decay = self.decay  # (one sample, or online: this sample's gradient is the update's)
         grads = {}
         for q in self.order:
             li, name = q.layer, q.name
             if q.kind == "weight":
                 j = q.nodes[0]
                 d, v = deltas[li][j], ins[li][q.k or 0]  # a weight always has its input index k
-                deps = (d,) if li == 0 else ((d, v) if d < v else (v, d))
+                deps: tuple = (d,) if li == 0 else ((d, v) if d < v else (v, d))
+                recipe: tuple = ("*", d, v)
+                w = p.W[li][j][q.k or 0]
+                if decay:
+                    recipe = ("+", recipe, ("*", decay, w))
+                    deps = tuple(sorted(set(deps) | ({w} - self.givens.keys())))
                 st = grads[name] = Step(
                     f"grad_{name}{sfx}",
                     "grad",
-                    ("*", d, v),
+                    recipe,
                     deps,
                     li,
                     j,
@@ -295,6 +325,8 @@ class _Builder(Passes):
                     None,
                     None,
                     name,
+                    update=self.update,
+                    decay=w if decay else None,
                 )
                 append(st)
                 continue
@@ -331,53 +363,14 @@ class _Builder(Passes):
 
         return ids
 
-    def batch(self, per_sample: list[dict[str, Step]]) -> dict[str, Step]:
-        """With several samples: the batch loss and gradients (mean or sum over samples)."""
-        if not self.multi:
-            return per_sample[0]
-        losses = [st.id for st in self.steps if st.kind == "loss"]
-        self.add("loss", None, self.reduce(losses), None, losses)
-        out = {}
-        for p in per_sample[0]:
-            ids = [g[p].id for g in per_sample]
-            out[p] = self.add("grad", p, self.reduce(ids), None, ids, param=p)
-        return out
-
-    def reduce(self, ids: list[str]):
-        """The batch value of per-sample steps: their mean or sum."""
-        if self.spec.batch == "sum":
-            return ("+", *ids)
-        return ("*", sp.Rational(1, len(ids)), ("+", *ids))
-
-    def updates(self, grads: dict[str, Step], at: int | None = None) -> dict[str, str]:
-        """p_new = p - eta dJ/dp: the one place updates are made. ``at`` is None for the one
-        update of a spec, or the 0-based position of the update (online: the sample, whose
-        ids end in ``_s<at+1>``). Each update reads the parameter's current value (the
-        given one, or the previous update's step) and becomes it; returns the new step ids."""
-        made = {}
-        for q in self.trainable:
-            g, old = grads[q.name].id, self.current[q.name]
-            deps = [g] if old in self.givens else sorted([g, old])
-            st = self.add("new", q.name, ("+", old, ("*", sp.S.NegativeOne, self.eta, g)), at, deps, param=q.name)
-            made[q.name] = self.current[q.name] = st.id
-        return made
-
-
-def check_order(steps: list[Step]) -> None:
-    """The step graph's order rule: each step after every step it reads."""
-    seen: set[str] = set()
-    for st in steps:
-        if not seen.issuperset(st.deps):
-            early = sorted(set(st.deps) - seen)
-            raise RuntimeError(f"step {st.id} is built before {', '.join(early)}, which it reads")
-        seen.add(st.id)
-
 
 def given_values(spec: Spec) -> dict[str, sp.Rational]:
     """Every given number by the name of its symbol: eta, weights, biases, and each
     sample's inputs and targets (``i1``, ``y_o1``; ``i1_s2`` with several samples)."""
     multi = len(spec.samples) > 1
-    values: dict[str, sp.Rational] = {} if spec.learning_rate is None else {"eta": spec.learning_rate}
+    values: dict[str, sp.Rational] = settings_of(spec)
+    if spec.weight_decay:
+        values["lam"] = spec.weight_decay
     values.update({p.name: p.value for p in spec.iter_parameters()})
     for s, smp in enumerate(spec.samples):
         sfx = sample_suffix(s if multi else None)
@@ -387,6 +380,7 @@ def given_values(spec: Spec) -> dict[str, sp.Rational]:
 
 
 def derive(spec: Spec) -> StepGraph:
-    """The evaluated step graph of ``spec`` (one update from the spec's parameters)."""
+    """The evaluated step graph of ``spec``: one update from the spec's parameters, or with
+    an optimizer every one of its ``steps: N`` while :func:`~derive.graph.optimizers.unrolled` allows."""
     with paused_collector():  # (tens of thousands of objects without cycles)
         return _Builder(spec).build()

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from derive.graph.functions import derivations, sigma
 from derive.graph.functions.sheet import N_CLASSES, Derivation, Line, x
+from derive.graph.optimizers import adam_sheet
 
 #: Every derivation, by the name the CLI uses.
-DERIVATIONS: dict[str, Derivation] = {d.name: d for d in derivations()}
+DERIVATIONS: dict[str, Derivation] = {d.name: d for d in derivations() + [adam_sheet()]}
 
 
 def get(name) -> Derivation:

@@ -12,7 +12,10 @@ function (sigma, tanh, exp, log); :mod:`derive.graph.arith` computes them.
 Step ids (one sample): ``net_<node>``, ``out_<node>``, ``loss``, ``dloss_dout_<node>``,
 ``dout_dnet_<node>``, ``delta_<node>``, ``grad_<param>``, ``new_<param>``. With several
 samples the per-sample steps end in ``_s1``, ``_s2``, ... (``net_h1_s2``, ``loss_s2``,
-``grad_w1_s2``) and ``loss``, ``grad_<param>``, ``new_<param>`` are the batch values.
+``grad_w1_s2``) and ``loss``, ``grad_<param>``, ``new_<param>`` are the batch values. An
+optimizer's state steps (``m_<param>``, ``v_<param>``, ``mhat_<param>``, ``vhat_<param>``)
+and ``change_<param>`` come before ``new_<param>`` (:mod:`derive.graph.optimizers`); the
+steps of update t >= 2 of an unrolled ``steps: N`` end in ``_t<t>``.
 
 Besides its formula a step keeps references: the ids it reads (``deps``), the chain-rule
 paths of a gradient (``chain``, of :class:`Factor`) and the terms of a hidden delta's sum
@@ -36,10 +39,10 @@ import sympy as sp
 from derive.graph.arith import MAX_DIGITS, PRECISION, RawValues, evaluate, recipe_formula, recipe_value, to_number
 from derive.graph.magnitude import magnitude_problem
 from derive.model.load import SpecError
-from derive.model.names import AFTER, StepId
+from derive.model.names import AFTER, StepId, update_suffix
 from derive.model.numbers import round_half_up
 
-__all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "evaluate", "to_number"]
+__all__ = ["MAX_DIGITS", "PRECISION", "Factor", "Given", "Step", "StepGraph", "check_order", "evaluate", "to_number"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,11 @@ class Step:
     stable: Any = None
     #: a forward step at the updated parameters (``net_h1_after``, ``loss_after_s2``)
     after: bool = False
+    #: the 0-based update of an unrolled ``steps: N`` the step belongs to (None: the first)
+    update: int | None = None
+    #: a weight's batch gradient with weight decay: the name (given or step id) of the weight
+    #: whose lam * w it adds to the chain rule's products
+    decay: str | None = None
     # made when first read (most steps of a large graph never need them)
     _symbol: Any = field(default=None, init=False, repr=False)
     _formula: Any = field(default=None, init=False, repr=False)
@@ -104,8 +112,8 @@ class Step:
         """The id's parts: kind, node or parameter, the sample when the id carries one, and
         whether it is a forward step at the updated parameters."""
         head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
-        bare = head + AFTER if self.after else head
-        return StepId(self.kind, self.subject, None if self.id == bare else self.sample, self.after)
+        bare = (head + AFTER if self.after else head) + update_suffix(self.update)
+        return StepId(self.kind, self.subject, None if self.id == bare else self.sample, self.after, self.update)
 
     @property
     def symbol(self) -> sp.Symbol:
@@ -247,3 +255,13 @@ class StepGraph:
         for d in s.deps:
             env[self.by_id[d].symbol] = upstream.get(d, self.by_id[d].value)
         return evaluate(s.formula, env)
+
+
+def check_order(steps: list[Step]) -> None:
+    """The step graph's order rule: each step after every step it reads."""
+    seen: set[str] = set()
+    for st in steps:
+        if not seen.issuperset(st.deps):
+            early = sorted(set(st.deps) - seen)
+            raise RuntimeError(f"step {st.id} is built before {', '.join(early)}, which it reads")
+        seen.add(st.id)

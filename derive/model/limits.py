@@ -37,6 +37,11 @@ WORK = 50_000
 #: The most weights and biases times samples times ``steps``: the loss history's updates.
 TRAINING = 10_000_000
 
+#: The most ``steps`` times trainable weights and biases for which a spec with ``optimizer:``
+#: has every one of its ``steps: N`` worked by hand in the step graph (the optimizer's state
+#: carried from step to step); beyond it step 1 is worked and the rest is the loss history.
+UNROLL = 200
+
 #: The largest magnitude of a number given in a spec: float64's largest, so that the float
 #: check holds every given number (computed values may go beyond it: they are not compared).
 NUMBER_MAX = sys.float_info.max

@@ -11,6 +11,13 @@ StepId(kind='dout_dnet', subject='h1', sample=1)
 ('grad_w9', 'loss_s1')
 >>> sample_suffix(None), sample_suffix(2)
 ('', '_s3')
+
+An optimizer's ``steps: N`` worked by hand (unrolled) repeats the forward pass, the backward
+pass and the update once per step; the ids of step t >= 2 end in ``_t<t>`` after every other
+suffix (``net_h1_t2``, ``grad_w1_s2_t3``, ``m_w1_t2``, ``new_w1_t2`` = w1 after step 2):
+
+>>> StepId.parse("grad_w1_s2_t3"), update_suffix(1)
+(StepId(kind='grad', subject='w1', sample=1, update=2), '_t2')
 """
 
 from __future__ import annotations
@@ -57,7 +64,7 @@ WEIGHT_NAMING = ("input-major", "neuron-major", "indexed")
 #: Activations a hidden layer may use (softmax belongs to the output layer only).
 HIDDEN_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "softmax")
 #: The training core's optimizers, starting-weight schemes and float types.
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 INITS = ("auto", "xavier", "he")
 DTYPES = ("float64", "float32")
 
@@ -131,11 +138,18 @@ FUNCTION_NAMES = frozenset(
     }
 ) | frozenset(keyword.kwlist)
 _SAMPLE = re.compile(r"_s(\d+)\Z")
+_UPDATE = re.compile(r"_t(\d+)\Z")
 
 
 def sample_suffix(sample: int | None) -> str:
     """The suffix of a per-sample id: ``_s1`` for sample index 0; none for a batch value."""
     return "" if sample is None else f"_s{sample + 1}"
+
+
+def update_suffix(update: int | None) -> str:
+    """The suffix of a step of update ``update`` (0-based) of an unrolled ``steps: N``:
+    none for the first update, ``_t2`` for index 1."""
+    return "" if not update else f"_t{update + 1}"
 
 
 def learning_rate_problem(v) -> str | None:
@@ -158,6 +172,7 @@ def reserved(name: str) -> str | None:
         or name.startswith(RESERVED_PREFIXES)
         or name.endswith(RESERVED_SUFFIXES)
         or _SAMPLE.search(name)
+        or _UPDATE.search(name)
     ):
         return "reserved for the tool's own quantities"
     if name in FUNCTION_NAMES:
@@ -169,7 +184,8 @@ def reserved(name: str) -> str | None:
 class StepId:
     """A parsed step id: ``kind``, its node or parameter (``subject``, none for the loss), the
     0-based ``sample`` of a per-sample step (None for one sample or a batch value) and
-    whether it is a forward step at the updated parameters (``after``: ``net_h1_after``).
+    whether it is a forward step at the updated parameters (``after``: ``net_h1_after``), and
+    the 0-based ``update`` of an unrolled ``steps: N`` (None for the first: no suffix).
 
     >>> StepId.parse("out_o1_after_s2"), str(StepId("loss", after=True))
     (StepId(kind='out', subject='o1', sample=1, after=True), 'loss_after')
@@ -179,18 +195,25 @@ class StepId:
     subject: str | None = None
     sample: int | None = None
     after: bool = False
+    update: int | None = None
 
     def __repr__(self) -> str:
         extra = ", after=True" if self.after else ""
+        extra += f", update={self.update!r}" if self.update else ""
         return f"StepId(kind={self.kind!r}, subject={self.subject!r}, sample={self.sample!r}{extra})"
 
     def __str__(self) -> str:
         head = self.kind if self.subject is None else f"{self.kind}_{self.subject}"
-        return head + (AFTER if self.after else "") + sample_suffix(self.sample)
+        return head + (AFTER if self.after else "") + sample_suffix(self.sample) + update_suffix(self.update)
 
     @classmethod
     def parse(cls, text: str) -> "StepId":
         """The parts of a step id; ValueError for text that is not one."""
+        u = _UPDATE.search(text)
+        update = int(u.group(1)) - 1 if u and int(u.group(1)) >= 2 else None
+        if u and update is None:
+            raise ValueError(f"{text!r} is not a step id (the first step has no _t suffix)")
+        text = text[: u.start()] if u else text
         m = _SAMPLE.search(text)
         sample = int(m.group(1)) - 1 if m else None
         body = text[: m.start()] if m else text
@@ -198,12 +221,12 @@ class StepId:
         if after:
             body = body[: -len(AFTER)]
         if body == "loss":
-            return cls("loss", None, sample, after)
+            return cls("loss", None, sample, after, update)
         for kind in sorted(STEP_KINDS, key=len, reverse=True):  # dloss_dout before delta
             if body.startswith(kind + "_") and len(body) > len(kind) + 1:
                 if after and kind not in ("net", "out"):
                     break
-                return cls(kind, body[len(kind) + 1 :], sample, after)
+                return cls(kind, body[len(kind) + 1 :], sample, after, update)
         raise ValueError(f"{text!r} is not a step id")
 
 

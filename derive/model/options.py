@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from derive.model.checks import FieldChecker
 from derive.model.fields import OPTIMIZER, TOP
+from derive.model.limits import UNROLL, count_parameters
 from derive.model.names import NO_LOSS, OPTIMIZER_SETTINGS
 from derive.model.numbers import Number, read_number
 
@@ -75,10 +76,11 @@ def check_options(c: FieldChecker, d: dict, out: dict) -> None:
     out["optimizer"] = None if d.get("optimizer") is None else read_optimizer(c, d["optimizer"])
     decay = c.field(d, "weight_decay", TOP)
     out["weight_decay"] = decay.value if isinstance(decay, Number) else decay
+    out["settings_written"] = {}  # (joined to the Spec's written numbers when they are settled)
     if isinstance(decay, Number) and decay.value != 0:
-        out["written"]["lam"] = decay
+        out["settings_written"]["lam"] = decay
     if out["optimizer"] is not None:
-        out["written"].update({SETTING_SYMBOLS[k]: n for k, n in out["optimizer"].settings.items()})
+        out["settings_written"].update({SETTING_SYMBOLS[k]: n for k, n in out["optimizer"].settings.items()})
     show = c.field(d, "show", TOP)
     if not isinstance(show, (list, tuple)):
         c.fail("show", "expected a list such as [change, after]")
@@ -90,6 +92,7 @@ def check_options(c: FieldChecker, d: dict, out: dict) -> None:
         _no_loss(c, d, out)
     elif out["learning_rate"] is None:
         c.fail("learning_rate", "missing")
+    _rounded_optimizer(c, out)
     if out["batch"] == "online" and len(out["samples"]) < 2:
         c.fail("batch", "online updates need several samples (samples: [...])")
     if out["batch"] == "online" and out["steps"] > 1:
@@ -107,3 +110,19 @@ def _no_loss(c: FieldChecker, d: dict, out: dict) -> None:
             c.fail(key, "loss: none has no target and no update; remove it")
     if out["show"]:
         c.fail("show", "loss: none has no update, so no change or after steps")
+
+
+def _rounded_optimizer(c: FieldChecker, out: dict) -> None:
+    """``carry: rounded`` rounds every value before it is used again, an optimizer's state
+    too: its ``steps: N`` must then all be worked by hand (at most limits.UNROLL steps times
+    weights and biases)."""
+    if out["optimizer"] is None or out["carry"] != "rounded" or (out["steps"] or 1) <= 1:
+        return
+    biases = [layer["bias"] for layer in out["layers"]]
+    n = count_parameters(out["sizes"], biases)
+    if out["steps"] * n > UNROLL:
+        c.fail(
+            "steps",
+            f"with carry: rounded an optimizer's {out['steps']} steps are all worked by hand, and "
+            f"{out['steps']} steps x {n} weights and biases exceed {UNROLL} (use carry: exact, or fewer steps)",
+        )

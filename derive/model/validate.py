@@ -82,14 +82,13 @@ class _Validator(FieldChecker):
             where = [f"samples[{i}]" for i in range(len(raw))]
         out["samples"] = [self.sample(s, w, out) for s, w in zip(raw, where, strict=True)]
         self.settings(d, out)
+        check_options(self, d, out)
         self.check_unique_names(out)
         self.published(self.field(d, "published", TOP), out)
         out["vary"] = self.vary(self.field(d, "vary", TOP))
         sheet = self.field(d, "sheet", TOP)
         out["sheet"] = {k: self.field(sheet, k, SHEET, "sheet") for k in SHEET.fields}
-        out = _settle(out)
-        check_options(self, d, out)  # (after _settle: the optimizer's settings join ``written``)
-        return self.story(out)
+        return self.story(_settle(out))
 
     def network(self, net: dict, d: dict, out: dict):
         out["inputs"] = self.inputs(net["inputs"])
@@ -377,7 +376,7 @@ def _settle(out: dict) -> dict:
     (the names the step graph gives them: eta, w1, b_h1, i1, y_o1; i1_s2 with several
     samples; a target given as a class index is not a written number)."""
     eta = out.pop("eta")
-    out["written"] = written = {} if eta is None else {"eta": eta}
+    out["written"] = written = ({} if eta is None else {"eta": eta}) | out.pop("settings_written")
     for layer in out["layers"]:
         name = layer["name"]
         for names, row in zip(out["weight_names"][name], out["weights"][name], strict=True):

@@ -83,27 +83,50 @@ def latex_name(name: str) -> str:
     return base(name.replace("_", r"\_"))
 
 
-def _sup(sample: int | None) -> str:
-    """The superscript of a per-sample quantity: ``^{(2)}`` for sample index 1."""
-    return "" if sample is None else "^{(%d)}" % (sample + 1)
+def _sup(sample: int | None, update: int | None = None) -> str:
+    """The superscript of a per-sample quantity, ``^{(2)}`` for sample index 1, and of a
+    quantity of update t >= 2 of an unrolled ``steps: N``, ``^{[t]}``."""
+    marks = ("" if sample is None else "(%d)" % (sample + 1)) + ("" if not update else "[%d]" % (update + 1))
+    return "^{%s}" % marks if marks else ""
+
+
+#: An optimizer's state steps: m_{w_1}, v_{w_1}, \hat m_{w_1}, \hat v_{w_1}; the change Delta w_1.
+_STATE = {"m": "m", "v": "v", "mhat": r"\hat m", "vhat": r"\hat v"}
+#: The LaTeX of the optimizer settings' and the weight decay's symbols.
+SETTING_LATEX = {
+    "beta": r"\beta",
+    "rho": r"\rho",
+    "beta1": r"\beta_1",
+    "beta2": r"\beta_2",
+    "eps": r"\epsilon",
+    "lam": r"\lambda",
+}
 
 
 def step_latex(sid: StepId, top: str = "J", inputs=()) -> str:
     """The LaTeX of a step, from its id's parts. ``top`` is what the gradients differentiate
     (the loss J, or with ``loss: none`` the output); a gradient whose subject is one of
     ``inputs`` is by that sample's input. A forward step at the updated parameters carries
-    "after" beside its sample (``\\mathrm{out}_{o1}^{(2)\\,\\text{after}}``).
+    "after" beside its sample (``\\mathrm{out}_{o1}^{(2)\\,\\text{after}}``); a parameter's
+    value after update t >= 2 of an unrolled ``steps: N`` is ``w_1^{[t]}``.
 
     >>> print(step_latex(StepId("grad", "x0", 1), inputs=("x0",)), step_latex(StepId("new", "w1", 1)))
     \\frac{\\partial J^{(2)}}{\\partial x_{0}^{(2)}} w_{1}^{\\text{new}\\,(2)}
+    >>> step_latex(StepId("mhat", "w1", update=1)), step_latex(StepId("new", "w1", update=2))
+    ('\\\\hat m_{w_{1}}^{[2]}', 'w_{1}^{[3]}')
     """
-    n, sup = sid.subject or "", _sup(sid.sample)  # only the loss has no subject
+    n, sup = sid.subject or "", _sup(sid.sample, sid.update)  # only the loss has no subject
     if sid.kind == "grad":
         own = top + sup if top == "J" else top
         return r"\frac{\partial %s}{\partial %s}" % (own, latex_name(n) + (sup if n in inputs else ""))
+    if sid.kind in _STATE:
+        return r"%s_{%s}%s" % (_STATE[sid.kind], latex_name(n), sup)
+    if sid.kind == "change":
+        return r"\Delta %s%s" % (latex_name(n), sup)
     if sid.kind == "new":
-        tex, when = latex_name(n), r"\text{new}" + ("" if sid.sample is None else r"\,(%d)" % (sid.sample + 1))
-        return r"{%s}^{%s}" % (tex, when) if "^" in tex else r"%s^{%s}" % (tex, when)
+        if sid.update:
+            return _marked(n, "[%d]" % (sid.update + 1))
+        return _marked(n, r"\text{new}" + ("" if sid.sample is None else r"\,(%d)" % (sid.sample + 1)))
     if sid.after:
         sup = "^{%s\\text{after}}" % ("" if sid.sample is None else "(%d)\\," % (sid.sample + 1))
     return {
@@ -121,10 +144,18 @@ def differentiated(spec) -> str:
     return "J" if spec.learning_rate is not None else r"\mathrm{out}_{%s}" % spec.outputs[0]
 
 
+def _marked(name: str, mark: str) -> str:
+    """A parameter with a superscript mark: ``w_{1}^{\text{new}}``, ``{w^{(2)}_{13}}^{[2]}``."""
+    tex = latex_name(name)
+    return r"{%s}^{%s}" % (tex, mark) if "^" in tex else r"%s^{%s}" % (tex, mark)
+
+
 def given_latex(given: Given) -> str:
     """The LaTeX of a given number: a parameter, an input or target (of one sample), eta."""
     if given.role == "rate":
         return r"\eta"
+    if given.role == "setting":
+        return SETTING_LATEX[given.subject]
     if given.role == "target":
         return r"y_{%s}%s" % (given.subject, _sup(given.sample))
     return latex_name(given.subject) + _sup(given.sample)
@@ -135,6 +166,8 @@ def symbol_names(graph) -> dict:
     names = {graph.leaves[name]: given_latex(g) for name, g in graph.givens.items()}
     top, inputs = differentiated(graph.spec), tuple(graph.spec.inputs)
     names.update({st.symbol: step_latex(st.sid, top, inputs) for st in graph})
+    if any(st.update for st in graph):  # an unrolled steps: N numbers every new value: w^{[1]}, w^{[2]}, ...
+        names.update({st.symbol: _marked(st.subject, "[1]") for st in graph if st.kind == "new" and st.update is None})
     return names
 
 
@@ -199,6 +232,14 @@ class Printer(LatexPrinter):
             else:
                 out += " + " + s
         return out
+
+    def _print_Pow(self, expr):
+        # a symbol written as a fraction (a gradient, dJ/dw) squared needs its parentheses,
+        # which SymPy leaves out for a symbol: (dJ/dw)^2, not dJ/dw^2
+        b = expr.base
+        if b.is_Symbol and b not in self.values and expr.exp.is_Integer and r"\frac" in self.names.get(b, ""):
+            return r"\left(%s\right)^{%s}" % (self.names[b], self._print(expr.exp))
+        return super()._print_Pow(expr)
 
     def _print_Function(self, expr, exp=None):
         # SymPy's dispatch skips intermediate classes of a Function, so ours are caught here

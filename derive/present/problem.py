@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from derive.graph.functions import ACTIVATIONS, LOSSES
 from derive.model.names import sample_suffix
+from derive.model.options import SETTING_SYMBOLS
 from derive.present.document import P, Parts
-from derive.present.notation import latex_name, symbol_names
+from derive.present.notation import SETTING_LATEX, latex_name, symbol_names
 from derive.present.numbers import fmt
 from derive.teach.story import fill_story
 
@@ -52,14 +53,33 @@ def statement(spec) -> Parts:
             r"J = \tfrac{1}{%d}\sum_s J^{(s)}" % len(spec.samples) if spec.batch == "mean" else r"J = \sum_s J^{(s)}"
         )
         parts += P(" for one sample; the batch loss is the ", ("u", spec.batch), " over the samples, ", ("m", batch))
-    parts += P(
-        ". The learning rate is ",
-        ("m", r"\eta = " + fmt(spec.learning_rate, spec.decimals, True)),
-        ", and " + ("each" if online else "one") + " gradient-descent step updates every trainable parameter by ",
-        ("m", r"p^{\text{new}} = p - \eta\, \frac{\partial J}{\partial p}"),
-        ".",
+    if spec.weight_decay:
+        lam = r"\lambda = " + spec.written["lam"].text
+        decay = r"J + \tfrac{\lambda}{2}\sum w^2"
+        parts += P(", plus L2 weight decay on the weights (not the biases), ", ("m", decay), " with ", ("m", lam))
+    eta = ("m", r"\eta = " + fmt(spec.learning_rate, spec.decimals, True))
+    if spec.optimizer is None:
+        rule = ("m", r"p^{\text{new}} = p - \eta\, \frac{\partial J}{\partial p}")
+        return parts + P(
+            ". The learning rate is ",
+            eta,
+            ", and " + ("each" if online else "one") + " gradient-descent step updates every trainable parameter by ",
+            rule,
+            ".",
+        )
+    settings = [SETTING_LATEX[SETTING_SYMBOLS[k]] + " = " + n.text for k, n in spec.optimizer.settings.items()]
+    named = P(" (", ("m", r",\ ".join(settings)), ")") if settings else P()
+    return (
+        parts
+        + P(
+            ". The learning rate is ",
+            eta,
+            ", and every trainable parameter is updated by the optimizer ",
+            ("u", spec.optimizer.name),
+        )
+        + named
+        + P(", PyTorch's update rule.")
     )
-    return parts
 
 
 class ProblemView:

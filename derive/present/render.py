@@ -43,4 +43,6 @@ def render_json(wt) -> str:
         "steps": wt.spec.steps,
         "rounding": {"decimals": wt.spec.decimals, "carry": wt.spec.carry},
     }
+    if wt.spec.steps > 1:  # the parameters before step 1 and after every step
+        data["param_history"] = [{k: json_number(v) for k, v in row.items()} for row in wt.param_history]
     return json.dumps(data, indent=2, allow_nan=False) + "\n"

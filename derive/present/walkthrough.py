@@ -52,6 +52,11 @@ class Walkthrough:
     def final_parameters(self) -> dict[str, float]:
         return self.report.final_parameters
 
+    @property
+    def param_history(self) -> list[dict[str, float]]:
+        """The trainable parameters before step 1 and after every step (verified floats)."""
+        return self.report.param_history
+
     def markdown(self) -> str:
         return render(self, "md")
 

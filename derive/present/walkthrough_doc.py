@@ -5,7 +5,7 @@ published numbers (marked by :mod:`derive.teach.published`) and the verification
 from __future__ import annotations
 
 from derive.graph.functions import ACTIVATIONS
-from derive.model.names import sample_suffix
+from derive.model.names import sample_suffix, update_suffix
 from derive.present.document import Doc, Eq, M, P, Para, Parts, Section, T, Table
 from derive.present.notation import Printer, differentiated, latex_name, symbol_names
 from derive.present.numbers import fmt
@@ -31,6 +31,8 @@ class _Builder(ClosingSections, FormSections):
         # printed as typed: the given numbers, and steps whose exact value is a short decimal
         self.exact = set(self.g.given) | {st.symbol for st in self.g if _is_exact(st)}
         self.sp_ = Printer(self.names, self.values, self.d, self.exact)
+        self.u: int | None = None  # the update whose steps are being shown (unrolled steps: N)
+        self.updates = 1 + max((st.update or 0) for st in self.g)
 
     # ---- helpers
     def tex(self, expr) -> str:
@@ -70,20 +72,24 @@ class _Builder(ClosingSections, FormSections):
         spec = self.spec
         secs = [self.problem()]
         S, online, after = len(spec.samples), spec.batch == "online", "after" in spec.show
-        for s in range(S):
-            suffix = f" (sample {s + 1})" if S > 1 else ""
-            secs.append(self.forward(s, suffix))
-            secs.append(self.backward(s, suffix))
-            if online:  # each sample's update, then that sample at the new parameters
-                secs.append(self.update(s))
+        for u in range(self.updates):
+            self.u = u or None
+            step = [f"step {u + 1}"] if self.updates > 1 else []
+            for s in range(S):
+                tags = ([f"sample {s + 1}"] if S > 1 else []) + step
+                suffix = f" ({', '.join(tags)})" if tags else ""
+                secs.append(self.forward(s, suffix))
+                secs.append(self.backward(s, suffix))
+                if online:  # each sample's update, then that sample at the new parameters
+                    secs.append(self.update(s))
+                    if after:
+                        secs.append(self.after(s))
+            if S > 1 and not online:
+                secs.append(self.batch())
+            if spec.learning_rate is not None and not online:
+                secs.append(self.update())
                 if after:
-                    secs.append(self.after(s))
-        if S > 1 and not online:
-            secs.append(self.batch())
-        if spec.learning_rate is not None and not online:
-            secs.append(self.update())
-            if after:
-                secs.append(self.after())
+                    secs.append(self.after())
         if spec.steps > 1:
             secs.append(self.training())
         if spec.published:
@@ -185,7 +191,7 @@ class _Builder(ClosingSections, FormSections):
                 sec.blocks += [self.eq(st) for st in self._layer_steps(s, li, kinds)]
         if spec.learning_rate is None:
             return sec
-        loss = g["loss" + self._sfx(s)]
+        loss = g["loss" + self._sfx(s) + update_suffix(self.u)]
         sec.blocks.append(Para(T("The loss of this sample:" if len(spec.samples) > 1 else "The loss:")))
         sec.blocks.append(self.eq(loss))
         return sec
@@ -287,6 +293,10 @@ class _Builder(ClosingSections, FormSections):
         if st.chain:
             sym_paths = [r" \cdot ".join(self._fraction(f) for f in path) for path in st.chain]
             num_paths = ["".join(f"({self._factor_value(f)})" for f in path) for path in st.chain]
+            if st.decay:  # the L2 penalty's own term, lam * w, after the chain rule's paths
+                lam, w = self.g.leaves["lam"], self._symbol(st.decay)
+                sym_paths.append(rf"{self.names[lam]}\, {self.names[w]}")
+                num_paths.append(rf"{self.given(lam)} \cdot ({fmt(self.values[w], self.d, w in self.exact)})")
             # one path a line: a line that starts with "+" continues the sum above it
             lines += [
                 sym_paths[0],
@@ -327,10 +337,16 @@ class _Builder(ClosingSections, FormSections):
         graph lists every step after the steps it reads (:mod:`derive.graph.builder`), so a
         walkthrough that keeps its order never shows a value before those it is made from
         (a softmax output reads every net of its layer)."""
-        return [st for st in self.g if st.layer == li and st.kind in kinds and st.sample == s and not st.after]
+        return [
+            st
+            for st in self.g
+            if st.layer == li and st.kind in kinds and st.sample == s and st.update == self.u and not st.after
+        ]
 
     def _grads(self, s):
-        return [st for st in self.g if st.kind == "grad" and st.sample == s and st.param is not None]
+        return [
+            st for st in self.g if st.kind == "grad" and st.sample == s and st.param is not None and st.update == self.u
+        ]
 
 
 def _is_exact(step) -> bool:

@@ -10,12 +10,24 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.model.names import StepId
+from derive.graph.optimizers import rule_of
+from derive.model.names import StepId, update_suffix
 from derive.present.document import Eq, M, P, Para, Parts, Section, T, Table
 from derive.present.numbers import fmt
 from derive.verify.chains import RTOL_CHAIN
 from derive.verify.history import rounded_steps
 from derive.verify.three_way import RTOL_FD, RTOL_NUMPY
+
+#: The steps of an update, in the order each parameter's are made.
+UPDATE_KINDS = ("m", "v", "mhat", "vhat", "change", "new")
+#: How a section names each optimizer's update.
+OPTIMIZER_TITLES = {
+    "sgd": "Gradient-descent",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov momentum",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
 
 
 class ClosingSections:
@@ -25,6 +37,10 @@ class ClosingSections:
     spec: Any
     d: int
     names: dict
+    u: int | None
+    updates: int
+    values: dict
+    exact: set
 
     if TYPE_CHECKING:  # the builder's helpers these sections use
 
@@ -38,40 +54,42 @@ class ClosingSections:
         sec = Section("Batch gradients")
         word = "mean" if self.spec.batch == "mean" else "sum"
         sec.blocks.append(Para(P(f"The batch loss and each gradient are the {word} over the samples:")))
-        sec.blocks.append(self.eq(self.g["loss"]))
+        sec.blocks.append(self.eq(self.g["loss" + update_suffix(self.u)]))
         for st in self.g:
-            if st.kind == "grad" and st.sample is None:
+            if st.kind == "grad" and st.sample is None and st.update == self.u:
                 sec.blocks.append(self.eq(st))
         return sec
 
     def update(self, s: int | None = None) -> Section:
-        """The update (online: the one after sample ``s``, from the parameters the one before left)."""
-        sec = Section("Gradient-descent update" + ("" if s is None else f" after sample {s + 1}"))
-        sec.blocks.append(
-            Para(
-                P(
-                    "Every trainable parameter moves against its gradient"
-                    + ("" if s is None else " of this sample's loss")
-                    + ", ",
-                    ("m", r"p^{\text{new}} = p - \eta\,\frac{\partial J}{\partial p}"),
-                    ":",
-                )
+        """The update of the steps shown (online: the one after sample ``s``, from the
+        parameters the one before left; unrolled steps: N, update ``self.u``)."""
+        u, rule = self.u, rule_of(self.spec)
+        tag = f" (step {(u or 0) + 1})" if self.updates > 1 else ""
+        title = ("Gradient-descent" if rule is None else OPTIMIZER_TITLES[rule.name]) + " update" + tag
+        sec = Section(title + ("" if s is None else f" after sample {s + 1}"))
+        change = "change" in self.spec.show
+        if rule is None:
+            rule_tex = r"p^{\text{new}} = p - \eta\,\frac{\partial J}{\partial p}"
+            whose = "" if s is None else " of this sample's loss"
+            say(
+                sec,
+                f"Every trainable parameter moves against its gradient{whose}, ",
+                ("m", rule_tex),
+                "." if change else ":",
             )
-        )
+        else:
+            say(sec, rule.explain + " With g the gradient of parameter p at step t:")
+            sec.blocks += [Para(P(("m", line))) for line in rule.textbook]
+        if change:
+            delta = r"\Delta p = p^{\text{new}} - p"
+            say(sec, "The change of each parameter, ", ("m", delta), ", is a step of its own:")
         rows = []
         for st in self.g:
-            if st.kind == "new" and st.sample == s:
-                sec.blocks.append(self.eq(st))
-                sym = self.g.leaves[st.param]
-                before = self.given(sym) if not s else self.val(self.g[str(StepId("new", st.param, s - 1))])
-                rows.append(
-                    [
-                        M(self.names[sym]),
-                        M(before),
-                        M(self.val(self.g[str(StepId("grad", st.param, s))])),
-                        M(self.val(st)),
-                    ]
-                )
+            if st.update != u or st.kind not in UPDATE_KINDS or st.sample != s:
+                continue
+            sec.blocks.append(self.eq(st))
+            if st.kind == "new":
+                rows.append(self._update_row(st, s))
         sec.blocks.append(Table([T("parameter"), T("before"), T("gradient"), T("after")], rows))
         frozen = self.spec.frozen()
         if frozen:
@@ -80,18 +98,35 @@ class ClosingSections:
             )
         return sec
 
+    def _update_row(self, st, s: int | None) -> list:
+        """A parameter's row of the update table: its value before, its gradient, after."""
+        u, p = self.u, st.param
+        if s:  # online: what the previous sample's update left
+            before = self.g[str(StepId("new", p, s - 1))].symbol
+        elif u:  # unrolled steps: N: what the previous step left
+            before = self.g[f"new_{p}" + update_suffix(u - 1)].symbol
+        else:
+            before = self.g.leaves[p]
+        grad = self.g[str(StepId("grad", p, s, update=u))]
+        shown = fmt(self.values[before], self.d, before in self.exact)
+        return [M(self.names[self.g.leaves[p]]), M(shown), M(self.val(grad)), M(self.val(st))]
+
     def training(self) -> Section:
         spec, N = self.spec, self.spec.steps
         rounded = spec.carry == "rounded"
         # the chain the text works with: the rounded one, or the exact one (verified)
-        hist, final = rounded_steps(self.g, N) if rounded else (self.wt.loss_history, self.wt.final_parameters)
+        params: list = []
+        hist, final = rounded_steps(self.g, N, params) if rounded else (self.wt.loss_history, self.wt.final_parameters)
+        params = params if rounded else self.wt.param_history
         sec = Section(f"Training for {N} steps")
         how = f", every value rounded to {self.d} decimal places before it is used again" if rounded else ""
         sec.blocks.append(
             Para(
                 P(
                     f"Repeating the update {N} times{how} (each step uses the whole batch; the hidden deltas of a "
-                    "step use the weights from before that step's update):"
+                    "step use the weights from before that step's update"
+                    + ("; the optimizer's state carries from each step to the next" if self.spec.optimizer else "")
+                    + "):"
                 )
             )
         )
@@ -109,9 +144,19 @@ class ClosingSections:
                     )
                 )
             )
-        rows = [[M(self.names[self.g.leaves[p]]), M(self._shown(v))] for p, v in final.items()]
-        sec.blocks.append(Para(T(f"The parameters after {N} steps:")))
-        sec.blocks.append(Table([T("parameter"), T("value")], rows))
+        sec.blocks.append(
+            Para(
+                T(
+                    "The parameters before training and after each step"
+                    + (" shown above:" if len(shown) < N + 1 else ":")
+                )
+            )
+        )
+        names = list(final)
+        for lo in range(0, len(names), PARAM_COLUMNS):  # a wide network: several tables side by side in time
+            cols = names[lo : lo + PARAM_COLUMNS]
+            rows = [[T(str(i))] + [M(self._shown(params[i][p])) for p in cols] for i in shown]
+            sec.blocks.append(Table([T("step")] + [M(self.names[self.g.leaves[p]]) for p in cols], rows))
         return sec
 
     def _shown(self, v) -> str:
@@ -242,6 +287,8 @@ class ClosingSections:
 #: A run of up to this many steps shows the loss after every one; a longer run, the first
 #: FIRST_ROWS steps, then steps 10, 20, 50, 100, ... and the last.
 ALL_ROWS = 20
+#: The parameter table of a training run shows this many parameters a table.
+PARAM_COLUMNS = 6
 FIRST_ROWS = 5
 
 

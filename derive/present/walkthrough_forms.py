@@ -18,6 +18,7 @@ class FormSections:
     spec: Any
     names: dict
     top: str  # what the gradients differentiate (J, or the output)
+    u: int | None  # the update whose steps are shown (unrolled steps: N)
 
     if TYPE_CHECKING:
 
@@ -39,10 +40,10 @@ class FormSections:
             ("m", r"p^{\text{new}}"),
             ", to check that the loss went down:",
         )
-        steps = [st for st in self.g if st.after and (not online or st.sample == s)]
+        steps = [st for st in self.g if st.after and st.update == self.u and (not online or st.sample == s)]
         sec.blocks += [self.eq(st) for st in steps]
-        before = self.g[str(StepId("loss", sample=s if online else None))]
-        after = self.g[str(StepId("loss", sample=s if online else None, after=True))]
+        before = self.g[str(StepId("loss", sample=s if online else None, update=self.u))]
+        after = self.g[str(StepId("loss", sample=s if online else None, after=True, update=self.u))]
         went = "down" if after.exact < before.exact else ("up" if after.exact > before.exact else "nowhere")
         whose = "This sample's loss" if online else ("The batch loss" if len(self.spec.samples) > 1 else "The loss")
         say(
@@ -57,7 +58,9 @@ class FormSections:
 
     def input_grads(self, sec: Section, s: int) -> None:
         """The gradients by the inputs: the chain one step past the first layer's nets."""
-        steps = [st for st in self.g if st.kind == "grad" and st.param is None and st.sample == s]
+        steps = [
+            st for st in self.g if st.kind == "grad" and st.param is None and st.sample == s and st.update == self.u
+        ]
         if not steps:
             return
         say(

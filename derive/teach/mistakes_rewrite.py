@@ -198,15 +198,21 @@ def mean_sum(g, st, places, d):
 # ---- the update and the backward pass
 
 
+def _plain_update(g, st) -> bool:
+    """A plain gradient-descent update of a given parameter (p - eta g), which the update's
+    misconceptions rewrite; an optimizer's update reads its own steps instead."""
+    return st.kind == "new" and st.update is None and bool(_deps(g, st, "grad")) and st.param in g.leaves
+
+
 def plus(g, st, places, d):
-    if st.kind == "new":
+    if _plain_update(g, st):
         p, eta, grad = g.leaves[st.param], g.leaves["eta"], _deps(g, st, "grad")[0].symbol
         return [p + eta * grad]
     return []
 
 
 def no_eta(g, st, places, d):
-    if st.kind == "new":
+    if _plain_update(g, st):
         return [g.leaves[st.param] - _deps(g, st, "grad")[0].symbol]
     return []
 
@@ -214,7 +220,7 @@ def no_eta(g, st, places, d):
 def updated_weights(g, st, places, d):
     if st.kind == "delta" and st.back:
         new = {w: _sym(g, str(StepId("new", w))) for w, _ in st.back}
-        swap = {g.leaves[w]: sym for w, sym in new.items() if sym is not None}
+        swap = {g.leaves[w]: sym for w, sym in new.items() if sym is not None and w in g.leaves}
         return [st.formula.xreplace(swap)] if swap else []
     return []
 

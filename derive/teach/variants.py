@@ -237,8 +237,9 @@ def _number_reason(spec: Spec, rules: dict) -> str | None:
 
 
 def _graph_reason(spec: Spec, graph: StepGraph, rules: dict) -> str | None:
-    """Why a draw is not hand-friendly, or None: a saturated unit, a gradient that rounds to
-    0 at the sheet's places, or a new parameter that rounds to the old one (with
+    """Why a draw is not hand-friendly, or None: a saturated unit, a gradient or an
+    optimizer's square average that rounds to 0 at the sheet's places, or a new parameter
+    that rounds to the old one (with
     ``allow_zero``, those a zero input makes so are kept)."""
     max_net = rules["max_net"]
     for st in graph:
@@ -250,6 +251,10 @@ def _graph_reason(spec: Spec, graph: StepGraph, rules: dict) -> str | None:
     multi, d = len(spec.samples) > 1, spec.decimals
     unit = 10.0**-d  # (a float at least a unit from 0, or from the old value, cannot round to it)
     for st in graph:
+        if (
+            st.kind == "v" and round_half_up(st.exact, d) == 0
+        ):  # (then the step is -eta mhat / eps at the sheet's places)
+            return "a square average rounds to zero"
         if st.kind not in ("grad", "new") or st.param in structural or (st.sample is not None and multi):
             continue
         if st.param is None:  # an input's gradient (input_gradients) may well be small

@@ -19,7 +19,7 @@ GROUPS = {
     "forward": ("net", "out"),
     "loss": ("loss",),
     "backward": ("dloss_dout", "dout_dnet", "delta", "grad"),
-    "update": ("new",),
+    "update": ("m", "v", "mhat", "vhat", "change", "new"),
 }
 DESCRIBE = {
     "net": "the net input of {node}",
@@ -29,6 +29,11 @@ DESCRIBE = {
     "dout_dnet": "the derivative of the output of {node} with respect to its net input",
     "delta": "the error signal (delta) of {node}",
     "grad": "the gradient of the loss with respect to {param}",
+    "m": "the optimizer's running mean (momentum buffer) m of {param}",
+    "v": "the optimizer's running mean square v of {param}",
+    "mhat": "the bias-corrected mean of {param}",
+    "vhat": "the bias-corrected mean square of {param}",
+    "change": "the change of {param} in the update",
     "new": "the new value of {param} after the update",
 }
 
@@ -85,6 +90,8 @@ class Worksheet:
                 text += " at the updated parameters"
             if st.sample is not None and len(variant.spec.samples) > 1:
                 text += f" (sample {st.sample + 1})"
+            if st.update:  # a later step of an unrolled steps: N
+                text += f" (step {st.update + 1})"
             out.append(Question(len(out) + 1, sid, text, float(self.points.get(st.kind, 1.0))))
         return out
 

@@ -8,6 +8,9 @@
   the step is ``lr * m_hat / (sqrt(v_hat) + eps)`` (computed in an equivalent form with
   fewer array operations, see :func:`_adam`), so the first step moves each weight by
   about ``lr * sign(g)``.
+- Nesterov momentum and RMSprop: the oracle's own float rules (:mod:`derive.verify.rules`,
+  PyTorch's documented ones), applied to the flat array in place, so the training core and
+  the walkthrough's check cannot mean different things by them.
 
 >>> import numpy as np
 >>> from derive.train.options import TrainOptions
@@ -24,6 +27,7 @@ from typing import Callable
 import numpy as np
 
 from derive.train.options import TrainOptions
+from derive.verify.rules import Running
 
 
 def optimizer(opts: TrainOptions, theta: np.ndarray, G: np.ndarray) -> tuple[float, Callable[[], None]]:
@@ -33,7 +37,21 @@ def optimizer(opts: TrainOptions, theta: np.ndarray, G: np.ndarray) -> tuple[flo
         return opts.lr, _sgd(theta, G)
     if opts.optimizer == "momentum":
         return opts.lr, _momentum(theta, G, opts.momentum)
+    if opts.optimizer == "nesterov":
+        return 1.0, _shared(theta, G, "nesterov", {"beta": opts.momentum}, opts.lr)
+    if opts.optimizer == "rmsprop":
+        return 1.0, _shared(theta, G, "rmsprop", {"rho": opts.rho, "eps": opts.eps}, opts.lr)
     return 1.0 - opts.beta1, _adam(theta, G, opts.lr, opts.beta1, opts.beta2, opts.eps)
+
+
+def _shared(theta, G, name: str, settings: dict, lr: float):
+    run = Running(name, settings, lr)
+
+    def step():  # G holds the gradient itself (scale 1)
+        run.next()
+        theta[...] = run.step("theta", theta, G)[0]
+
+    return step
 
 
 def _sgd(theta, G):

@@ -71,7 +71,7 @@ class TrainOptions:
     hidden: tuple[int, ...] = (32,)
     activation: str = "sigmoid"  # hidden layers of a new network: one of HIDDEN_ACTIVATIONS
     loss: str = "cross-entropy"  # one of LOSSES that fits the output layer (see refusal)
-    optimizer: str = "sgd"  # sgd | momentum | adam
+    optimizer: str = "sgd"  # sgd | momentum | nesterov | rmsprop | adam
     lr: float = 0.1
     epochs: int = 50
     batch: int = 32
@@ -81,6 +81,7 @@ class TrainOptions:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    rho: float = 0.99  # rmsprop's square-average decay (PyTorch's alpha)
     init: str = "auto"  # auto (He for relu-family, Xavier otherwise) | xavier | he
     alpha: float = 0.01  # leaky-relu slope for net <= 0 (new networks)
     reduction: str = "mean"  # a mini-batch's gradient: of the mean or of the sum of its losses
@@ -114,7 +115,7 @@ class TrainOptions:
         problem = learning_rate_problem(self.lr) if _finite(self.lr) else "must be a finite number"
         if problem:
             raise TrainError(f"the learning rate {problem}, got {self.lr!r}")
-        for name in ("momentum", "beta1", "beta2", "alpha"):
+        for name in ("momentum", "beta1", "beta2", "alpha", "rho"):
             v = getattr(self, name)
             if not _finite(v) or not 0 <= v < 1:
                 raise TrainError(f"{name} must be a number from 0 up to (not including) 1, got {v!r}")

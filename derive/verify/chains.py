@@ -49,9 +49,10 @@ class _Values:
         return self.fl[name]
 
 
-def _sums(chain, value, one) -> tuple:
-    """The sum over paths of the product of the factors' values, and the sum of |products|."""
-    total, size = None, None
+def _sums(chain, value, one, decay: str | None = None) -> tuple:
+    """The sum over paths of the product of the factors' values, and the sum of |products|
+    (with weight decay, the penalty's lam * w is one more term)."""
+    total, size = (None, None) if decay is None else (value("lam") * value(decay), abs(value("lam") * value(decay)))
     for path in chain:
         prod = one
         for f in path:
@@ -75,12 +76,12 @@ def check_chains(graph, floats: dict[str, float] | None = None) -> tuple[int, li
         if not st.chain:
             continue
         n += 1
-        total, size = _sums(st.chain, values.float_of, 1.0)
+        total, size = _sums(st.chain, values.float_of, 1.0, st.decay)
         g = values.float_of(st.id)
         normal = abs(g) > 1e-290 or st.exact.is_zero  # no underflow hides a difference
         if normal and math.isfinite(total) and _agree(total, size, g):
             continue
-        total, size = _sums(st.chain, values.exact_of, sp.S.One)  # floats can underflow: decide exactly
+        total, size = _sums(st.chain, values.exact_of, sp.S.One, st.decay)  # floats can underflow: decide exactly
         if not _agree(total, size, st.exact):
             failures.append(
                 f"{st.id} (chain rule): its {len(st.chain)} path(s) multiply out to {float(total)!r}, "

@@ -29,6 +29,8 @@ from derive.model.spec import Spec
 from derive.verify import oracle as numeric
 
 FD_H = 1e-5  # the finite differences' step
+#: the steps of an optimizer's update, compared with the oracle's quantities of the same name
+OPTIMIZER_KINDS = ("m", "v", "mhat", "vhat", "change")
 
 
 @dataclass
@@ -46,9 +48,21 @@ class NumPySide:
     straddled: dict  # parameter -> the net its finite differences move across a kink
     after: numeric.Forward | None = None  # show: [after]: the forward pass at new_layers
     fd_X: np.ndarray | None = None  # input_gradients: (S, n_in) differences of each sample's loss
+    #: the optimizer's quantities of the update by (layer, "W" or "b"): kind -> array
+    record: dict = dataclasses.field(default_factory=dict)
     #: batch: online: one side per sample, each of that sample alone at the parameters the
     #: previous sample's update left (this side is then the first sample's)
     online: list = dataclasses.field(default_factory=list)
+    #: the updates t >= 2 of an unrolled ``steps: N``, each a NumPySide of its own
+    later: list = dataclasses.field(default_factory=list)
+
+
+def optimizer_of(spec: Spec) -> numeric.Running | None:
+    """The spec's optimizer as the oracle runs it (None: plain gradient descent)."""
+    if spec.optimizer is None:
+        return None
+    settings = {k: as_float(n.value) for k, n in spec.optimizer.settings.items()}
+    return numeric.Running(spec.optimizer.name, settings, as_float(spec.learning_rate))
 
 
 def numpy_layers(spec: Spec, params: dict[str, float] | None = None) -> list[numeric.Layer]:
@@ -98,20 +112,28 @@ def numpy_side(graph) -> NumPySide:
     X, Y = _data(spec)
     layers = numpy_layers(spec)
     kinks = _exact_kinks(graph)
+    # plain gradient descent runs as the rule "sgd" (the same new values, its change recorded);
+    # one Running keeps an optimizer's state from each update to the next
+    run = optimizer_of(spec) or numeric.Running("sgd", {}, 0.0)
     if spec.batch != "online":
-        return _side(spec, layers, X, Y, spec.batch, kinks, None)
-    seen = numeric.train_online(layers, X, Y, spec.loss, float(spec.learning_rate))
-    subs = [
-        _side(spec, seen[s], X[s : s + 1], Y[s : s + 1], "mean", [k for k in kinks if k.sample == s], s)
-        for s in range(len(X))
-    ]
+        side = _side(spec, layers, X, Y, spec.batch, kinks, None, run)
+        for _ in range(max((st.update or 0) for st in graph.steps)):  # the unrolled updates
+            prev = side.later[-1] if side.later else side
+            side.later.append(_side(spec, prev.new_layers, X, Y, spec.batch, [], None, run))
+        return side
+    subs: list[NumPySide] = []
+    for s in range(len(X)):  # each sample alone, at the parameters the update before left
+        at = subs[-1].new_layers if subs else layers
+        subs.append(_side(spec, at, X[s : s + 1], Y[s : s + 1], "mean", [k for k in kinks if k.sample == s], s, run))
     straddled = {p: net for sub in subs for p, net in sub.straddled.items()}
     return dataclasses.replace(subs[0], kinks=kinks, straddled=straddled, online=subs)
 
 
-def _side(spec: Spec, layers, X, Y, reduction: str, kinks: list, sample: int | None) -> NumPySide:
-    """The oracle's numbers for ``X`` (every sample, or the one sample ``sample``) at ``layers``."""
-    fwd = numeric.forward(layers, X, Y, spec.loss, reduction)
+def _side(spec: Spec, layers, X, Y, reduction: str, kinks: list, sample: int | None, run) -> NumPySide:
+    """The oracle's numbers for ``X`` (every sample, or the one sample ``sample``) at ``layers``,
+    and one update by ``run`` (whose optimizer state it advances)."""
+    decay = as_float(spec.weight_decay)
+    fwd = numeric.forward(layers, X, Y, spec.loss, reduction, decay)
     fwd_b = fwd
     row = (lambda st: st.sample) if sample is None else (lambda st: 0)
     if any(fwd.nets[st.layer][row(st), st.node] != 0 for st in kinks):
@@ -122,15 +144,18 @@ def _side(spec: Spec, layers, X, Y, reduction: str, kinks: list, sample: int | N
         for st in kinks:
             nets[st.layer][row(st), st.node] = outs[st.layer][row(st), st.node] = 0.0
         fwd_b = dataclasses.replace(fwd, nets=nets, outs=outs)
-    bwd = numeric.backward(layers, X, Y, spec.loss, reduction, fwd_b)
-    rate = spec.learning_rate
-    new_layers = layers if rate is None else numeric.update(layers, bwd, float(rate))
-    after = numeric.forward(new_layers, X, Y, spec.loss, reduction) if "after" in spec.show else None
-    fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, reduction, h=FD_H)
+    bwd = numeric.backward(layers, X, Y, spec.loss, reduction, fwd_b, decay)
+    record: dict[tuple, dict] = {}
+    new_layers = layers
+    if spec.learning_rate is not None:  # (loss: none has no update)
+        run.lr = float(spec.learning_rate)
+        new_layers = numeric.update(layers, bwd, run.lr, run, record)
+    after = numeric.forward(new_layers, X, Y, spec.loss, reduction, decay) if "after" in spec.show else None
+    fd_W, fd_b = numeric.finite_difference_gradients(layers, X, Y, spec.loss, reduction, FD_H, decay)
     fd_X = numeric.input_differences(layers, X, Y, spec.loss, h=FD_H) if spec.input_gradients else None
     where = _locate(spec)
     straddled = _straddled(spec, layers, X, Y, fwd, where, reduction, sample)
-    return NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled, after, fd_X)
+    return NumPySide(layers, X, Y, fwd, bwd, new_layers, fd_W, fd_b, where, kinks, straddled, after, fd_X, record)
 
 
 class _Sources:
@@ -155,6 +180,9 @@ class _Sources:
                     ("new", "W", li): side.new_layers[li].W,
                 }
             )
+            for (rl, field), q in side.record.items():
+                if rl == li:  # the optimizer's quantities (a bias's as a 1-vector)
+                    arrays.update({("opt", kind, field, li): np.array(a, float, ndmin=1) for kind, a in q.items()})
             if layer.bias != "none":  # a shared bias is one number: index 0 of a 1-vector
                 shared = layer.bias == "shared"
                 arrays[("grad_s", "b", li)] = bwd.deltas[li].sum(axis=1) if shared else bwd.deltas[li]
@@ -189,6 +217,8 @@ class _Sources:
         field, li, *rest = self.side.where[st.param]
         if field == "W":
             j, k = rest
+            if kind in OPTIMIZER_KINDS:
+                return lists[("opt", kind, "W", li)][j][k], nan
             if kind == "new":
                 return lists[("new", "W", li)][j][k], nan
             if not batch:
@@ -196,6 +226,8 @@ class _Sources:
             fd = nan if st.param in self.side.straddled else lists[("fd", "W", li)][j][k]
             return lists[("grad", "W", li)][j][k], fd
         j = 0 if self.side.layers[li].bias == "shared" else rest[0][0]
+        if kind in OPTIMIZER_KINDS:
+            return lists[("opt", kind, "b", li)][j], nan
         if kind == "new":
             return lists[("new", "b", li)][j], nan
         if not batch:  # a sample's own gradient (a shared bias's sums its nodes' deltas)
@@ -208,14 +240,18 @@ class _Sources:
 def numpy_values(graph, side: NumPySide) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Three arrays in graph order: each step's exact value as a float, the oracle's value
     and the finite difference (NaN where none is compared)."""
-    steps = graph.steps
+    steps, multi = graph.steps, len(graph.spec.samples) > 1
     if side.online:  # each step of a sample from the side of that sample alone
         subs = [_Sources(sub, False).values for sub in side.online]
 
         def values(st):
             return subs[st.sample](st, 0)
     else:
-        values = _Sources(side, len(graph.spec.samples) > 1).values
+        sources = [_Sources(u, multi).values for u in [side] + side.later]
+
+        def values(st):
+            return sources[st.update or 0](st)
+
     a = np.fromiter((as_float(st.exact) for st in steps), float, len(steps))
     b, fd = np.array([values(st) for st in steps]).reshape(len(steps), 2).T
     return a, b, fd

@@ -23,6 +23,7 @@ import numpy as np
 from derive.model.names import ACTIVATIONS, BIAS_MODES, LOSSES, NO_LOSS, REDUCTIONS
 from derive.verify import differences, kernels
 from derive.verify.differences import FD_POINTS, Perturbed
+from derive.verify.rules import Running
 
 __all__ = [
     "ACTIVATIONS",
@@ -40,8 +41,8 @@ __all__ = [
     "loss_value",
     "perturbed_runs",
     "input_differences",
+    "Running",
     "train",
-    "train_online",
     "update",
 ]
 
@@ -108,9 +109,15 @@ def _reduce(a, reduction):
     return a.sum(axis=0) / len(a) if reduction == "mean" else a.sum(axis=0)
 
 
+def penalty(layers, decay: float) -> float:
+    """The L2 weight decay's (decay/2) sum w^2 over every weight (not the biases)."""
+    return 0.5 * decay * sum(float(np.sum(np.square(layer.W))) for layer in layers) if decay else 0.0
+
+
 @np.errstate(under="ignore")
-def forward(layers, X, Y, loss, reduction="mean") -> Forward:
-    """Run the network on every sample at once and evaluate the loss."""
+def forward(layers, X, Y, loss, reduction="mean", decay: float = 0.0) -> Forward:
+    """Run the network on every sample at once and evaluate the loss (the batch loss with
+    the L2 penalty of ``decay``; each sample's own loss without it)."""
     X, Y = _check(layers, X, Y, loss, reduction)
     nets, outs, a = [], [], X
     for layer in layers:
@@ -121,12 +128,13 @@ def forward(layers, X, Y, loss, reduction="mean") -> Forward:
         nets.append(net)
         outs.append(a)
     per_sample = kernels.loss_per_sample(loss, nets[-1], outs[-1], Y)
-    return Forward(nets, outs, per_sample, float(_reduce(per_sample, reduction)))
+    return Forward(nets, outs, per_sample, float(_reduce(per_sample, reduction)) + penalty(layers, decay))
 
 
 @np.errstate(under="ignore")
-def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -> Backward:
-    """Backpropagate per-sample deltas, then reduce them into batch gradients."""
+def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None, decay: float = 0.0) -> Backward:
+    """Backpropagate per-sample deltas, then reduce them into batch gradients (each weight's
+    gaining ``decay`` * w, the L2 penalty's)."""
     X, Y = _check(layers, X, Y, loss, reduction)
     fwd = fwd if fwd is not None else forward(layers, X, Y, loss, reduction)
     yhat, last = fwd.outs[-1], layers[-1]
@@ -146,12 +154,17 @@ def backward(layers, X, Y, loss, reduction="mean", fwd: Forward | None = None) -
             grad_b.append(_reduce(d, reduction))
         else:  # one scalar feeds every node of the layer
             grad_b.append(float(_reduce(d.sum(axis=1), reduction)))
+    grad_W = [_reduce(p, reduction) + decay * np.asarray(l.W, float) for p, l in zip(per_sample, layers)]
     grad_X = deltas[0] @ np.asarray(layers[0].W, float)  # one more step of the same recursion
-    return Backward(g, dout_dnet, deltas, [_reduce(p, reduction) for p in per_sample], grad_b, per_sample, grad_X)
+    return Backward(g, dout_dnet, deltas, grad_W, grad_b, per_sample, grad_X)
 
 
-def update(layers, grads: Backward, lr: float) -> list[Layer]:
-    """One gradient-descent step; returns new Layer objects and leaves the inputs alone."""
+def update(layers, grads: Backward, lr: float, run: Running | None = None, record: dict | None = None) -> list[Layer]:
+    """One gradient-descent step, or with ``run`` one step of that optimizer (its state kept
+    by (layer, "W" or "b")); returns new Layer objects and leaves the inputs alone.
+    ``record`` receives each array's quantities (m, v, mhat, vhat, change) by that key."""
+    if run is not None:
+        return _optimizer_update(layers, grads, run, record if record is not None else {})
     new = []
     for layer, gW, gb in zip(layers, grads.grad_W, grads.grad_b, strict=True):
         b = layer.b.copy() if isinstance(layer.b, np.ndarray) else layer.b
@@ -161,36 +174,53 @@ def update(layers, grads: Backward, lr: float) -> list[Layer]:
     return new
 
 
-def loss_value(layers, X, Y, loss, reduction="mean") -> float:
-    return forward(layers, X, Y, loss, reduction).loss
+def _optimizer_update(layers, grads: Backward, run: Running, record: dict) -> list[Layer]:
+    run.next()
+    new = []
+    for li, (layer, gW, gb) in enumerate(zip(layers, grads.grad_W, grads.grad_b, strict=True)):
+        W, record[(li, "W")] = run.step((li, "W"), layer.W, gW)
+        b = layer.b.copy() if isinstance(layer.b, np.ndarray) else layer.b
+        if gb is not None:
+            b, record[(li, "b")] = run.step((li, "b"), np.array(layer.b, float, ndmin=1), np.array(gb, float, ndmin=1))
+            b = float(b[0]) if layer.bias == "shared" else b
+        new.append(dataclasses.replace(layer, W=W, b=b))
+    return new
+
+
+def loss_value(layers, X, Y, loss, reduction="mean", decay: float = 0.0) -> float:
+    return forward(layers, X, Y, loss, reduction, decay).loss
 
 
 def train(
-    layers, X, Y, loss, lr, steps, reduction="mean", first: Forward | None = None
+    layers,
+    X,
+    Y,
+    loss,
+    lr,
+    steps,
+    reduction="mean",
+    first: Forward | None = None,
+    run: Running | None = None,
+    decay: float = 0.0,
+    params: list | None = None,
 ) -> tuple[list[Layer], list[float]]:
-    """`steps` full-batch gradient-descent updates; returns final layers and loss history
-    [loss before step 1, after step 1, ..., after step N] (length steps+1). ``first`` may
-    give the forward pass of ``layers`` when the caller has made it already."""
+    """`steps` full-batch updates (gradient descent, or the optimizer ``run``; ``decay``
+    the L2 weight decay); returns final layers and loss history [loss before step 1, after
+    step 1, ..., after step N] (length steps+1). ``first`` may give the forward pass of
+    ``layers`` when the caller has made it already; ``params`` receives the layers before
+    step 1 and after every step."""
     layers = list(layers)
-    fwd = first if first is not None else forward(layers, X, Y, loss, reduction)
+    fwd = first if first is not None else forward(layers, X, Y, loss, reduction, decay)
     history = [fwd.loss]
+    if params is not None:
+        params.append(layers)
     for _ in range(steps):
-        layers = update(layers, backward(layers, X, Y, loss, reduction, fwd), lr)
-        fwd = forward(layers, X, Y, loss, reduction)
+        layers = update(layers, backward(layers, X, Y, loss, reduction, fwd, decay), lr, run)
+        fwd = forward(layers, X, Y, loss, reduction, decay)
         history.append(fwd.loss)
+        if params is not None:
+            params.append(layers)
     return layers, history
-
-
-def train_online(layers, X, Y, loss, lr) -> list[list[Layer]]:
-    """Online gradient descent: one update per sample, in turn, each on the sample's own
-    loss at the parameters the previous update left. Returns the layers before sample 1's
-    update and after each sample's (length S + 1)."""
-    X, Y = _check(layers, X, Y, loss, "mean")
-    seen = [list(layers)]
-    for s in range(len(X)):
-        one_x, one_y = X[s : s + 1], Y[s : s + 1]
-        seen.append(update(seen[-1], backward(seen[-1], one_x, one_y, loss), lr))
-    return seen
 
 
 @np.errstate(under="ignore")
@@ -219,17 +249,24 @@ def perturbed_runs(layers, X, Y, loss, reduction="mean", h=1e-5):
     return differences.blocks(layers, X, Y, fwd.nets, fwd.outs, loss, reduction, h)
 
 
-def finite_difference_gradients(layers, X, Y, loss, reduction="mean", h=1e-5):
+def finite_difference_gradients(layers, X, Y, loss, reduction="mean", h=1e-5, decay: float = 0.0):
     """Central differences of the batch loss for every weight and every trainable bias
     (same shapes as Backward.grad_W/grad_b), with the 4-point Richardson formula
     (8(f(x+h)-f(x-h)) - (f(x+2h)-f(x-2h)))/(12h), whose error is O(h^4); the loss at the
-    moved points comes from :func:`perturbed_runs`."""
+    moved points comes from :func:`perturbed_runs`, plus the L2 penalty of ``decay`` at the
+    moved weight."""
+    base = penalty(layers, decay)
     grads = {(i, f): np.empty(np.size(getattr(layer, f))) for i, layer in enumerate(layers) for f in ("W", "b")}
     for run in perturbed_runs(layers, X, Y, loss, reduction, h):
         f = run.loss
+        if decay and run.field == "W":  # J at the moved weight: its penalty moves with it
+            x = np.asarray(layers[run.layer].W, float).ravel()[run.params][:, None]
+            f = f + base + 0.5 * decay * ((x + h * np.array(FD_POINTS)) ** 2 - x**2)
+        elif decay:
+            f = f + base
         grads[(run.layer, run.field)][run.params] = (8 * (f[:, 0] - f[:, 1]) - (f[:, 2] - f[:, 3])) / (12 * h)
     grad_W = [grads[(i, "W")].reshape(np.shape(layer.W)) for i, layer in enumerate(layers)]
-    grad_b = []
+    grad_b: list = []
     for i, layer in enumerate(layers):
         if layer.bias == "none" or not layer.train_bias:
             grad_b.append(None)

@@ -4,7 +4,8 @@ Every step value (exact carry) is compared with the NumPy oracle's number for th
 quantity; every batch gradient also with central finite differences of the loss; every
 chain-rule product the walkthrough prints with the gradient it multiplies out to
 (:mod:`derive.verify.chains`); and the loss before and after each of the ``steps: N``
-updates with the oracle's training loop (:mod:`derive.verify.history`). Agreement means
+updates, and the parameters after each, with the oracle's training loop (its optimizer and
+weight decay too; :mod:`derive.verify.history`). Agreement means
 ``|a - b| <= rtol * max(|a|, |b|) + atol``:
 
 ====================  ======  =====================
@@ -14,6 +15,7 @@ SymPy vs NumPy        1e-9    1e-12
 finite differences    1e-6    1e-9 * max(1, loss)
 chain-rule products   1e-9    (see verify.chains)
 loss history          1e-9    1e-12
+parameter history     1e-9    1e-12
 ====================  ======  =====================
 
 Any disagreement raises :class:`VerificationError` naming the quantity.
@@ -39,12 +41,13 @@ from functools import cached_property
 import numpy as np
 
 from derive.errors import VerificationError  # noqa: F401 (raised here, caught by the CLI)
+from derive.graph.arith import as_float
 from derive.graph.collector import paused_collector
 from derive.verify import oracle as numeric
 from derive.verify.beyond import not_comparable
 from derive.verify.chains import check_chains
 from derive.verify.history import run_steps
-from derive.verify.numpy_side import FD_H, numpy_layers, numpy_side, numpy_values  # noqa: F401 (API)
+from derive.verify.numpy_side import FD_H, numpy_layers, numpy_side, numpy_values, optimizer_of  # noqa: F401 (API)
 
 RTOL_NUMPY, ATOL_NUMPY = 1e-9, 1e-12
 RTOL_FD = 1e-6
@@ -85,6 +88,8 @@ class Report:
     fd_atol: float = 1e-9
     loss_history: list[float] = field(default_factory=list)
     final_parameters: dict[str, float] = field(default_factory=dict)
+    #: the parameters before step 1 and after every step (the step graph's, verified)
+    param_history: list[dict[str, float]] = field(default_factory=list)
     max_numpy: tuple[float, str | None] = (0.0, None)
     max_fd: tuple[float, str | None] = (0.0, None)
     max_history: tuple[float, str | None] = (0.0, None)
@@ -179,13 +184,23 @@ def _compare(report: Report, graph) -> None:
 
 def _history(report: Report, graph, side) -> None:
     """N updates: the step graph against the NumPy oracle's training loop."""
-    spec = graph.spec
+    spec, params, np_params = graph.spec, list[dict](), list[list]()
     if spec.learning_rate is None or spec.batch == "online":
         # no update (loss: none), or one per sample, whose every step was compared above
         return
-    history, final = run_steps(graph, spec.steps)
+    history, final = run_steps(graph, spec.steps, params)
     _, np_history = numeric.train(
-        side.layers, side.X, side.Y, spec.loss, float(spec.learning_rate), spec.steps, spec.batch, first=side.fwd
+        side.layers,
+        side.X,
+        side.Y,
+        spec.loss,
+        float(spec.learning_rate),
+        spec.steps,
+        spec.batch,
+        first=side.fwd,
+        run=optimizer_of(spec),
+        decay=as_float(spec.weight_decay),
+        params=np_params,
     )
     compared = len(history)
     if side.kinks:
@@ -197,7 +212,9 @@ def _history(report: Report, graph, side) -> None:
             "exactly 0, on the kink of a ReLU, where two float computations may take "
             "different branches."
         )
+    upto = compared  # the parameters are compared where the loss was (the loss after step i is at them)
     for i, (a, b) in enumerate(zip(history[:compared], np_history[:compared])):
+        upto = i
         if not (np.isfinite(a) or np.isfinite(b)):
             # Beyond float64: from the start (the exact loss is finite but too large), or a
             # learning rate too large for the network, where both overflow at the same step
@@ -216,8 +233,25 @@ def _history(report: Report, graph, side) -> None:
         rel = _rel(a, b, ATOL_NUMPY / RTOL_HISTORY)
         if rel >= report.max_history[0]:
             report.max_history = (rel, f"loss after step {i}")
+        upto = i + 1
     report.loss_history = history
     report.final_parameters = final
+    report.param_history = params
+    _compare_params(report, side, params[:upto], np_params)
+
+
+def _compare_params(report: Report, side, params: list[dict], np_params: list) -> None:
+    """The parameters after each step, the step graph's against the oracle's training loop."""
+    for i, (ours, layers) in enumerate(zip(params, np_params)):
+        for p, a in ours.items():
+            field_, li, *rest = side.where[p]
+            if field_ == "W":
+                b = float(layers[li].W[rest[0], rest[1]])
+            else:
+                b = float(np.array(layers[li].b, float, ndmin=1)[0 if layers[li].bias == "shared" else rest[0][0]])
+            if (np.isfinite(a) or np.isfinite(b)) and not _close(a, b, RTOL_HISTORY, ATOL_NUMPY):
+                report.failures.append(f"{p} after step {i}: step graph gives {a!r}, NumPy gives {b!r}")
+                return
 
 
 def verify(graph, strict: bool = True) -> Report:
