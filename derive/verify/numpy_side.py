@@ -203,7 +203,8 @@ class _Sources:
         kind, s, lists = st.kind, st.sample if row is None else row, self.lists
         if st.after:
             if kind == "loss":
-                return (lists["loss_after"][0] if st.sample is None else lists["loss_after_s"][s]), nan
+                whole = st.sample is None or not self.multi  # (online: the side of this sample alone)
+                return (lists["loss_after"][0] if whole else lists["loss_after_s"][s]), nan
             return lists[(kind + "_after", st.layer)][s][st.node], nan
         if kind == "grad" and st.param is None:  # the gradient of an input (input_gradients)
             return lists["grad_x"][s][st.node], lists["fd_x"][s][st.node]
