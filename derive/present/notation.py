@@ -128,7 +128,10 @@ def step_latex(sid: StepId, top: str = "J", inputs=()) -> str:
             return _marked(n, "[%d]" % (sid.update + 1))
         return _marked(n, r"\text{new}" + ("" if sid.sample is None else r"\,(%d)" % (sid.sample + 1)))
     if sid.after:
-        sup = "^{%s\\text{after}}" % ("" if sid.sample is None else "(%d)\\," % (sid.sample + 1))
+        marks = ("" if sid.sample is None else "(%d)" % (sid.sample + 1)) + (
+            "[%d]" % (sid.update + 1) if sid.update else ""
+        )
+        sup = "^{%s\\text{after}}" % (marks + "\\," if marks else "")
     return {
         "net": r"\mathrm{net}_{%s}%s" % (n, sup),
         "out": r"\mathrm{out}_{%s}%s" % (n, sup),
