@@ -83,8 +83,9 @@ def compile_graph(graph):
 _ELEMENTARY = {sp.exp: math.exp, sp.log: math.log, sp.tanh: math.tanh}
 
 
-def _float(e, env: dict) -> float:
-    """A formula or a recipe (:mod:`derive.graph.arith`) in floats; ``env`` maps names to floats."""
+def float_value(e, env: dict) -> float:
+    """A formula or a recipe (:mod:`derive.graph.arith`) in floats; ``env`` maps names to floats
+    (the one float evaluator of formulas: the loss history, an optimizer's long runs)."""
     if isinstance(e, str):
         return env[e]
     if isinstance(e, tuple):
@@ -93,7 +94,7 @@ def _float(e, env: dict) -> float:
             if type(a) is str
             else env[a[1]] * env[a[2]]
             if type(a) is tuple and len(a) == 3 and a[0] == "*" and type(a[1]) is str and type(a[2]) is str
-            else _float(a, env)
+            else float_value(a, env)
             for a in e[1:]
         ]  # (a net's terms w * in, at once)
         return math.prod(args) if e[0] == "*" else math.fsum(args)
@@ -101,7 +102,7 @@ def _float(e, env: dict) -> float:
         return env[e.name]
     if e.is_Number:
         return float(e)
-    args = [_float(a, env) for a in e.args]
+    args = [float_value(a, env) for a in e.args]
     if e.is_Add:
         return math.fsum(args)
     if e.is_Mul:
@@ -118,5 +119,5 @@ def float_run(steps, env: dict) -> dict:
     numbers and the steps before it); returns ``env`` with every step's value bound by its id.
     Raises OverflowError, ValueError or ZeroDivisionError where floats fail."""
     for st in steps:
-        env[st.id] = _float(st.recipe if st.stable is None else st.stable, env)
+        env[st.id] = float_value(st.recipe if st.stable is None else st.stable, env)
     return env

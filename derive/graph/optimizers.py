@@ -31,12 +31,12 @@ adam       m = beta1 m_prev + (1 - beta1) g;  v = beta2 v_prev + (1 - beta2) g^2
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sympy as sp
 
+from derive.graph.compile import float_value
 from derive.model.limits import UNROLL
 from derive.model.options import SETTING_SYMBOLS
 
@@ -77,24 +77,8 @@ class Rule:
         env.update({"g": g, "p": p, "t": t, "m_prev": state.get("m", 0.0), "v_prev": state.get("v", 0.0)})
         new = {}
         for kind, e in self.states:
-            env[kind] = new[kind] = _floats(e, env)
-        return p + _floats(self.change, env), {k: new[k] for k in CARRIED if k in new}
-
-
-def _floats(e: sp.Expr, env: dict) -> float:
-    """A rule's recipe in floats (sums, products, powers and square roots of symbols)."""
-    if e.is_Symbol:
-        return env[e.name]
-    if e.is_Number:
-        return float(e)
-    args = [_floats(a, env) for a in e.args]
-    if e.is_Add:
-        return math.fsum(args)
-    if e.is_Mul:
-        return math.prod(args)
-    if e.is_Pow:
-        return math.sqrt(args[0]) if e.exp == sp.S.Half else args[0] ** args[1]
-    raise TypeError(f"no float form of {e}")
+            env[kind] = new[kind] = float_value(e, env)
+        return p + float_value(self.change, env), {k: new[k] for k in CARRIED if k in new}
 
 
 def _rename(e: sp.Expr, names: dict) -> sp.Expr:
