@@ -59,6 +59,8 @@ class Rule:
     change: sp.Expr
     textbook: tuple[str, ...]  # LaTeX, one line per state and the update
     explain: str
+    #: what each state step is, in words, for a question ("the momentum buffer m of {param}")
+    words: tuple[tuple[str, str], ...] = ()
 
     def formulas(self, t: int, names: dict) -> tuple[list[tuple[str, sp.Expr]], sp.Expr]:
         """The state recipes and the change of update ``t`` with ``names`` (generic symbol ->
@@ -124,6 +126,7 @@ RULES = {
         (r"m_t = \beta\, m_{t-1} + g_t \quad (m_1 = g_1)", r"p \leftarrow p - \eta\, m_t"),
         "Momentum (PyTorch's SGD with momentum, dampening 0): a running sum of the gradients, "
         "each earlier one weighted by a further factor beta; the first buffer is the gradient itself.",
+        (("m", "the momentum buffer m of {param}"),),
     ),
     "nesterov": Rule(
         "nesterov",
@@ -132,6 +135,7 @@ RULES = {
         (r"m_t = \beta\, m_{t-1} + g_t \quad (m_1 = g_1)", r"p \leftarrow p - \eta\,(g_t + \beta\, m_t)"),
         "Nesterov momentum (PyTorch's SGD with nesterov=True, dampening 0): the momentum buffer "
         "as in momentum, and a step that looks ahead along it.",
+        (("m", "the momentum buffer m of {param}"),),
     ),
     "rmsprop": Rule(
         "rmsprop",
@@ -142,6 +146,7 @@ RULES = {
             r"p \leftarrow p - \eta\, g_t / (\sqrt{v_t} + \epsilon)",
         ),
         "RMSprop (PyTorch's, not centered): each step divided by a running root mean square of the gradients.",
+        (("v", "the running mean v of the squared gradients of {param}"),),
     ),
     "adam": Rule(
         "adam",
@@ -161,6 +166,12 @@ RULES = {
         "Adam (Kingma and Ba; PyTorch's, without amsgrad): running means of the gradient and of its "
         "square, each corrected for starting at 0 (the derivation sheet 'adam' shows why), and a step "
         "of about eta in each parameter's own scale.",
+        (
+            ("m", "the first moment m (running mean of the gradient) of {param}"),
+            ("v", "the second moment v (running mean of the squared gradient) of {param}"),
+            ("mhat", "the bias-corrected first moment of {param}"),
+            ("vhat", "the bias-corrected second moment of {param}"),
+        ),
     ),
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive.graph.functions import ACTIVATIONS, LOSSES
+from derive.graph.optimizers import RULES
 from derive.model.names import sample_suffix
 from derive.model.options import SETTING_SYMBOLS
 from derive.present.document import P, Parts
@@ -54,7 +55,7 @@ def statement(spec) -> Parts:
         )
         parts += P(" for one sample; the batch loss is the ", ("u", spec.batch), " over the samples, ", ("m", batch))
     if spec.weight_decay:
-        lam = r"\lambda = " + spec.written["lam"].text
+        lam = r"\lambda = " + fmt(spec.weight_decay, spec.decimals, True)
         decay = r"J + \tfrac{\lambda}{2}\sum w^2"
         parts += P(", plus L2 weight decay on the weights (not the biases), ", ("m", decay), " with ", ("m", lam))
     eta = ("m", r"\eta = " + fmt(spec.learning_rate, spec.decimals, True))
@@ -67,7 +68,10 @@ def statement(spec) -> Parts:
             rule,
             ".",
         )
-    settings = [SETTING_LATEX[SETTING_SYMBOLS[k]] + " = " + n.text for k, n in spec.optimizer.settings.items()]
+    settings = [
+        SETTING_LATEX[SETTING_SYMBOLS[k]] + " = " + fmt(n.value, spec.decimals, True)
+        for k, n in spec.optimizer.settings.items()
+    ]
     named = P(" (", ("m", r",\ ".join(settings)), ")") if settings else P()
     return (
         parts
@@ -78,7 +82,7 @@ def statement(spec) -> Parts:
             ("u", spec.optimizer.name),
         )
         + named
-        + P(", PyTorch's update rule.")
+        + P(", by PyTorch's rule: ", ("m", r",\quad ".join(RULES[spec.optimizer.name].textbook)), ".")
     )
 
 

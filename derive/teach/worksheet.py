@@ -11,6 +11,7 @@ from pathlib import Path
 
 from derive.files import UsageError
 from derive.graph.builder import derive
+from derive.graph.optimizers import RULES
 from derive.model.spec import Spec
 from derive.teach.variants import make_variants, parse_variant_id
 
@@ -29,10 +30,7 @@ DESCRIBE = {
     "dout_dnet": "the derivative of the output of {node} with respect to its net input",
     "delta": "the error signal (delta) of {node}",
     "grad": "the gradient of the loss with respect to {param}",
-    "m": "the optimizer's running mean (momentum buffer) m of {param}",
-    "v": "the optimizer's running mean square v of {param}",
-    "mhat": "the bias-corrected mean of {param}",
-    "vhat": "the bias-corrected mean square of {param}",
+    # (m, v, mhat, vhat: in the words of the sheet's optimizer, derive.graph.optimizers)
     "change": "the change of {param} in the update",
     "new": "the new value of {param} after the update",
 }
@@ -83,7 +81,8 @@ class Worksheet:
             node = None
             if st.layer is not None and st.node is not None:
                 node = variant.spec.layers[st.layer].nodes[st.node]
-            text = DESCRIBE[st.kind].format(node=node, param=st.param or st.subject)  # (or an input's)
+            words = DESCRIBE.get(st.kind) or dict(RULES[variant.spec.optimizer.name].words)[st.kind]
+            text = words.format(node=node, param=st.param or st.subject)  # (or an input's)
             if variant.spec.learning_rate is None:  # loss: none differentiates the output
                 text = text.replace("of the loss", f"of the output {variant.spec.outputs[0]}")
             if st.after:
