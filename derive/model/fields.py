@@ -372,6 +372,14 @@ TOP = Section(
 )
 
 
+EXPRESSION_VARY = Section(
+    {
+        "values": Field(GRID, doc="the grid every input is drawn from (default -5 to 5 in steps of 1)"),
+        "allow_zero": Field(Flag(), default=False, doc="let a drawn input be 0"),
+    },
+    "how worksheet variants of an expression draw their inputs",
+)
+
 #: An expression spec (``kind: expression``): the chain rule on a small computational graph.
 EXPRESSION = Section(
     {
@@ -394,6 +402,8 @@ EXPRESSION = Section(
         "title": Field(Text(300), default="The chain rule on a computational graph"),
         "story": Field(Text(20000), default="", doc="a paragraph above the problem (plain text)"),
         "rounding": Field(ROUNDING, default={}),
+        "vary": Field(EXPRESSION_VARY, default={}),
+        "sheet": Field(SHEET, default={}),
     },
     "a computational graph of scalar formulas, its values and its output",
 )
