@@ -42,7 +42,7 @@ from derive.model.spec import Spec, load_spec_text
 from derive.model.syntax import FormulaError, to_tree
 from derive.model.validate import grid
 
-__all__ = ["ExpressionSpec", "Node", "is_expression", "load_any", "load_expression", "load_expression_text", "names_in"]
+__all__ = ["ExpressionSpec", "Node", "is_expression", "load_any", "load_any_text", "load_expression", "load_expression_text", "names_in"]
 
 #: The step ids of an expression graph: ``val_<node>`` (a node's value), ``local_<node>__<name>``
 #: (the local gradient of a node with respect to a name it reads) and ``dfd_<name>`` (the
@@ -201,8 +201,12 @@ def load_expression(path: str | Path) -> ExpressionSpec:
 def load_any(path: str | Path) -> Spec | ExpressionSpec:
     """The spec at ``path``, of the kind it says (``kind: expression``, or a network)."""
     path = Path(path)
-    text = read_spec_file(path)
-    data = parse_spec(text, path.name)
+    return load_any_text(read_spec_file(path), path.name)
+
+
+def load_any_text(text: str, source: str = "<spec>") -> Spec | ExpressionSpec:
+    """A spec given as YAML text, of the kind it says (a worksheet's manifest keeps it)."""
+    data = parse_spec(text, source)
     if is_expression(data):
-        return _Checker(path.name).spec(data, text)
-    return load_spec_text(text, path.name)
+        return _Checker(source).spec(data, text)
+    return load_spec_text(text, source)
