@@ -50,8 +50,8 @@ def local_latex(node: str, name: str) -> str:
     """A local gradient, marked as one: the output's local gradient with respect to q is
     not the gradient of the output at q (the same fraction), which students confuse.
 
-    >>> local_latex("f", "q")
-    '\\left.\\frac{\\partial f}{\\partial q}\\right|_{\\mathrm{local}}'
+    >>> print(local_latex("f", "q"))
+    \left.\frac{\partial f}{\partial q}\right|_{\mathrm{local}}
     """
     return r"\left.%s\right|_{\mathrm{local}}" % _partial(node, name)
 

@@ -80,6 +80,9 @@ class Checker:
         self._d, self._rtol = spec.decimals, self.options.rtol
         self._step_fns: dict[str, tuple] = {}
         self._in_graph_order = list(self.questions.ids) == [s.id for s in self.base if s.id in self._numbers]
+        # an expression graph worked in whole numbers: a whole answer to a whole key is a
+        # claim of an exact value (-8), judged as one and carried exactly into later steps
+        self._whole = getattr(spec, "kind", "network") == "expression"
 
     @classmethod
     def from_handout(cls, handout, options: Options | None = None) -> Checker:
@@ -200,7 +203,8 @@ class Checker:
         if v == short:  # the exact key, however short: carried exactly
             r = StepResult("correct", raw, expected, q, points=pts, max_points=pts)
             return self._share(same, sid, raw, r, v, 0.0, work)
-        stated = Stated(v, places, False)  # the same rule as a parsed answer's (precision.py)
+        claim = self._whole and places == 0 and st.exact.is_Integer
+        stated = Stated(v, places, claim)  # the same rule as a parsed answer's (precision.py)
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         tol = self.standard.tolerance(stated, expected) + EPSILON
         # what the answer carries into later steps: nothing when it is a zero standing for a
@@ -256,7 +260,8 @@ class Checker:
             exact = short is not None and ans.value == short
         else:
             exact = st.exact.is_Rational and ans.exact == st.exact
-        stated = Stated(ans.value, ans.places, exact or (ans.number is not None and ans.places is None))
+        claim = self._whole and ans.number is not None and ans.places == 0 and st.exact.is_Integer
+        stated = Stated(ans.value, ans.places, exact or claim or (ans.number is not None and ans.places is None))
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         if worth.factor > 0 and not (ans.value == 0 and key[st.id] != 0):
             work.keep(st.id, ans.value, spread(stated, self.standard))
