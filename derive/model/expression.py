@@ -42,7 +42,16 @@ from derive.model.spec import Spec, load_spec_text
 from derive.model.syntax import FormulaError, to_tree
 from derive.model.validate import grid
 
-__all__ = ["ExpressionSpec", "Node", "is_expression", "load_any", "load_any_text", "load_expression", "load_expression_text", "names_in"]
+__all__ = [
+    "ExpressionSpec",
+    "Node",
+    "is_expression",
+    "load_any",
+    "load_any_text",
+    "load_expression",
+    "load_expression_text",
+    "names_in",
+]
 
 #: The step ids of an expression graph: ``val_<node>`` (a node's value), ``local_<node>__<name>``
 #: (the local gradient of a node with respect to a name it reads) and ``dfd_<name>`` (the

@@ -47,7 +47,7 @@ def _partial(top: str, bottom: str) -> str:
 
 
 def local_latex(node: str, name: str) -> str:
-    """A local gradient, marked as one: the output's local gradient with respect to q is
+    r"""A local gradient, marked as one: the output's local gradient with respect to q is
     not the gradient of the output at q (the same fraction), which students confuse.
 
     >>> print(local_latex("f", "q"))

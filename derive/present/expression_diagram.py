@@ -163,7 +163,10 @@ def _try(graph, shown, gap: float, late: bool) -> ExpressionLayout:
     texts = {n: (_value_text(graph, n, shown), _gradient_text(graph, n, shown)) for n in col}
     radius = {n.name: max(NODE_R, _size(op_label(n.tree, n.name), NODE_PT)[0] / 2 + 0.08) for n in spec.nodes}
     ncol = max(col.values()) + 1
-    stub = [max([max(_size(a)[0], _size(b)[0]) + 0.3 for n, (a, b) in texts.items() if col[n] == c] + [0.8]) for c in range(ncol)]
+    stub = [
+        max([max(_size(a)[0], _size(b)[0]) + 0.3 for n, (a, b) in texts.items() if col[n] == c] + [0.8])
+        for c in range(ncol)
+    ]
     rmax = [max([radius[n] for n in radius if col[n] == c] + [0.0]) for c in range(ncol)]
     left = [0.0] * ncol  # where the stubs of column c start (circles' centres sit rmax before it)
     for c in range(1, ncol):
@@ -270,8 +273,8 @@ def expression_tikz(graph, shown: set[str] | None = None) -> str:
         label = {"×": r"\times", "÷": r"\div", "σ": r"\sigma", "√": r"\sqrt{\ }", "−": "-", "x²": "x^2"}.get(c.op)
         label = label or (r"\mathrm{%s}" % c.op.replace("^", "}^{") if c.op.isascii() else c.op)
         out.append(
-            r"\node[circle, draw, line width=%gpt, minimum size=%.3fcm, inner sep=0pt, fill=white, font=%s] at (%.3f, %.3f) {$%s$};"
-            % (NODE_LINE_PT, 2 * c.r, f(NODE_PT), c.x, c.y, label)
+            r"\node[circle, draw, line width=%gpt, minimum size=%.3fcm, inner sep=0pt, fill=white, font=%s]"
+            r" at (%.3f, %.3f) {$%s$};" % (NODE_LINE_PT, 2 * c.r, f(NODE_PT), c.x, c.y, label)
         )
     out.append(r"\end{tikzpicture}")
     return "\n".join(out)
@@ -307,7 +310,9 @@ def expression_svg(graph, shown: set[str] | None = None) -> str:
     ]
     for wire in lay.wires:
         arrow = "" if wire.branches else ' marker-end="url(#arrow)"'
-        out.append(f'<line x1="{_px(wire.x0)}" y1="{_px(wire.y)}" x2="{_px(wire.x1)}" y2="{_px(wire.y)}" {line}{arrow}/>')
+        out.append(
+            f'<line x1="{_px(wire.x0)}" y1="{_px(wire.y)}" x2="{_px(wire.x1)}" y2="{_px(wire.y)}" {line}{arrow}/>'
+        )
         for x1, y1, x2, y2 in wire.branches:
             out.append(
                 f'<line x1="{_px(x1)}" y1="{_px(y1)}" x2="{_px(x2)}" y2="{_px(y2)}" {line} marker-end="url(#arrow)"/>'

@@ -34,7 +34,7 @@ from derive.teach.variants import BAND, CALIBRATION, MAX_DRAWS, Variant, Variant
 from derive.verify.expression import verify_expression
 
 #: The rules when the spec's ``vary:`` does not say: whole inputs from -5 to 5; none 0.
-DEFAULTS = {"values": ("-5", "5", "1"), "allow_zero": False}
+DEFAULTS = {"values": "-5 to 5 in steps of 1", "allow_zero": False}
 #: What :func:`difficulty` counts, in words (the manifest records it).
 MEASURE = "negative numbers among the drawn inputs and the values of the steps"
 DOMAIN = "a line outside its domain or on a kink"
@@ -42,7 +42,7 @@ DOMAIN = "a line outside its domain or on a kink"
 
 def draw_rules(spec: ExpressionSpec) -> dict:
     """The rules variants of ``spec`` are drawn by: :data:`DEFAULTS` and the spec's ``vary:``."""
-    own = {"values": tuple(read_number(t) for t in DEFAULTS["values"]), "allow_zero": DEFAULTS["allow_zero"]}
+    own = {"values": tuple(read_number(t) for t in ("-5", "5", "1")), "allow_zero": False}
     return {**own, **spec.vary}
 
 
@@ -109,7 +109,7 @@ def _variant(spec, base, rules, seed, band, seen: set, rejected: Counter, vid: s
                 reason = "difficulty outside the band"
             elif (report := verify_expression(graph, strict=False)).ok:
                 seen.add(tuple(cand.values.values()))
-                return Variant(vid, index, cand, graph, report, level, band)
+                return Variant(vid, index, cand, graph, report, level, band)  # type: ignore[arg-type]
             else:
                 reason = "failed verification"
         rejected[reason] += 1
@@ -135,11 +135,12 @@ def make_expression_variants(
     rules = draw_rules(spec)
     rejected: Counter = Counter()
     if count == 0:
-        own = Variant(variant_id(stem, seed, 0), 0, spec, base, verify_expression(base), difficulty(spec, base))
+        report = verify_expression(base)
+        own = Variant(variant_id(stem, seed, 0), 0, spec, base, report, difficulty(spec, base))  # type: ignore[arg-type]
         return [own], rejected
     out = list(start or [])
     band = out[0].band if out else difficulty_band(spec, base, seed, rules)
-    seen = {tuple(spec.values.values())} | {tuple(v.spec.values.values()) for v in out}
+    seen = {tuple(spec.values.values())} | {tuple(v.spec.values.values()) for v in out}  # type: ignore[attr-defined]
     last = count if upto is None else upto
     for i in range(len(out) + 1, last + 1):
         out.append(_variant(spec, base, rules, seed, band, seen, rejected, variant_id(stem, seed, i), i))

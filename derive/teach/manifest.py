@@ -22,8 +22,8 @@ from derive.errors import UsageError
 from derive.graph.expression import rebind_expression, with_values
 from derive.graph.magnitude import json_number
 from derive.graph.steps import StepGraph
-from derive.model.numbers import Number, NumberError, read_number
 from derive.model.expression import load_any_text
+from derive.model.numbers import Number, NumberError, read_number
 from derive.model.spec import SpecError
 from derive.teach.expression_variants import MEASURE as EXPRESSION_MEASURE
 from derive.teach.expression_variants import draw_rules as expression_rules
@@ -63,9 +63,9 @@ def draw_record(ws: Worksheet) -> dict:
     written), max_net, allow_zero and the difficulty band (None for the spec's own numbers,
     which are not drawn). An expression's: its one grid of values, and allow_zero."""
     expression = _expression(ws.spec)
-    rules = expression_rules(ws.spec) if expression else draw_rules(ws.spec)
+    rules = expression_rules(ws.spec) if expression else draw_rules(ws.spec)  # type: ignore[arg-type]
     keys = ("values",) if expression else ("weights", "biases", "x")
-    grids = {k: dict(zip(("low", "high", "step"), (n.text for n in rules[k]), strict=True)) for k in keys}
+    grids: dict = {k: dict(zip(("low", "high", "step"), (n.text for n in rules[k]), strict=True)) for k in keys}
     if not expression:
         grids["max_net"] = exact_text(rules["max_net"])
     band = ws.variants[0].band
@@ -193,7 +193,11 @@ def _questions(path: Path, items: list, base: StepGraph) -> tuple[list[str], dic
 def _variant(path: Path, where: str, v, spec, base: StepGraph) -> tuple[str, StepGraph]:
     if not isinstance(v, dict) or not isinstance(v.get("id"), str):
         raise _fail(path, where, "expected a variant with an id")
-    g = _expression_graph(path, where, v, spec, base) if _expression(spec) else _network_graph(path, where, v, spec, base)
+    g = (
+        _expression_graph(path, where, v, spec, base)
+        if _expression(spec)
+        else _network_graph(path, where, v, spec, base)
+    )
     _same_key(path, where, v, g)
     return v["id"], g
 

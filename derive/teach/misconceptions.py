@@ -120,7 +120,13 @@ CATALOGUE: list[Misconception] = [
         xm.upstream_forgotten,
         graphs="expression",
     ),
-    M("local-as-value", "node's value for its local gradient", xm.local_as_value_message, xm.local_as_value, graphs="expression"),
+    M(
+        "local-as-value",
+        "node's value for its local gradient",
+        xm.local_as_value_message,
+        xm.local_as_value,
+        graphs="expression",
+    ),
 ]
 BY_NAME = {m.name: m for m in CATALOGUE}
 

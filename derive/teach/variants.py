@@ -353,7 +353,7 @@ def make_variants(
     if getattr(spec, "kind", "network") == "expression":
         from derive.teach.expression_variants import make_expression_variants  # (it reads this module)
 
-        return make_expression_variants(spec, stem, seed, count, upto, base, start)
+        return make_expression_variants(spec, stem, seed, count, upto, base, start)  # type: ignore[arg-type]
     base = base or derive(spec)
     rules = draw_rules(spec)
     rejected: Counter = Counter()

@@ -69,7 +69,7 @@ def describe(spec, st) -> str:
         return DESCRIBE["local"].format(node=node, name=name)
     if st.kind in ("val", "dfd"):
         return DESCRIBE[st.kind].format(node=st.subject, name=st.subject, out=spec.output)
-    node = None
+    node: str | None = None
     if st.layer is not None and st.node is not None:
         node = spec.layers[st.layer].nodes[st.node]
     text = DESCRIBE[st.kind].format(node=node, param=st.param or st.subject)  # (or an input's)
@@ -153,7 +153,7 @@ def select_blanks(graph, option: str | None) -> list[str]:
                 f"--blanks: {w!r} is neither a group ({names}) "
                 f"nor a step id of this {what} (e.g. {', '.join(graph.ids[:4])}, ...)"
             )
-    one = f"dfd_{graph.spec.output}" if is_expression_graph(graph) else None
+    one = f"dfd_{graph.spec.output}" if is_expression_graph(graph) else ""
     return [s.id for s in graph if (s.kind in kinds and s.id != one) or s.id in ids]
 
 
