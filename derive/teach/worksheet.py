@@ -69,10 +69,10 @@ def describe(spec, st) -> str:
         return DESCRIBE["local"].format(node=node, name=name)
     if st.kind in ("val", "dfd"):
         return DESCRIBE[st.kind].format(node=st.subject, name=st.subject, out=spec.output)
-    node: str | None = None
+    where: str | None = None
     if st.layer is not None and st.node is not None:
-        node = spec.layers[st.layer].nodes[st.node]
-    text = DESCRIBE[st.kind].format(node=node, param=st.param or st.subject)  # (or an input's)
+        where = spec.layers[st.layer].nodes[st.node]
+    text = DESCRIBE[st.kind].format(node=where, param=st.param or st.subject)  # (or an input's)
     if spec.learning_rate is None:  # loss: none differentiates the output
         text = text.replace("of the loss", f"of the output {spec.outputs[0]}")
     if st.after:
