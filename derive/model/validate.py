@@ -328,15 +328,11 @@ class _Validator(FieldChecker):
                 claim(n, f"network.bias_names.{layer['name']}")
 
     def vary(self, v: dict) -> dict:
-        """How worksheet variants draw their numbers: ``weights``, ``biases`` and ``x`` each
-        ``{low, high, step}`` (a grid of Numbers), ``max_net`` (largest |net| allowed),
-        ``allow_zero`` (a drawn number may be 0)."""
+        """How variants draw their numbers: ``weights``, ``biases``, ``x`` grids, ``max_net``, ``allow_zero``."""
         out = {}
         for key in ("weights", "biases", "x"):
-            g = self.field(v, key, VARY, "vary")
-            if g is None:
-                continue
-            out[key] = grid(self, g, f"vary.{key}")
+            if (g := self.field(v, key, VARY, "vary")) is not None:
+                out[key] = grid(self, g, f"vary.{key}")
         if v.get("max_net") is not None:
             out["max_net"] = self.field(v, "max_net", VARY, "vary").value
         if v.get("allow_zero") is not None:
@@ -355,8 +351,7 @@ class _Validator(FieldChecker):
 
 
 def grid(checker: FieldChecker, g: dict, w: str) -> tuple:
-    """A checked ``{low, high, step}`` grid at field ``w``, as (low, high, step) Numbers:
-    the one check of the grids network and expression variants are drawn from."""
+    """A checked ``{low, high, step}`` grid at ``w``: (low, high, step) Numbers (both kinds of spec)."""
     low, high, step = (checker.field(g, k, GRID, w) for k in ("low", "high", "step"))
     if high.value < low.value:
         checker.fail(f"{w}.high", f"must be at least low ({low.text}), got {high.text}")

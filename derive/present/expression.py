@@ -9,7 +9,7 @@ network's walkthrough and rendered by the same templates in the one Jinja enviro
 >>> wt = ExpressionWalkthrough.from_file("worked/expression.yaml")
 >>> [float(wt.graph[i].value) for i in ("val_q", "val_f", "dfd_x", "dfd_y", "dfd_z")]
 [3.0, -12.0, -4.0, -4.0, 3.0]
->>> r"\\frac{\\partial f}{\\partial f} \\cdot \\frac{\\partial f}{\\partial q} = 1 \\cdot" in wt.markdown()
+>>> r"\\right|_{\\mathrm{local}} = 1 \\cdot" in wt.markdown()
 True
 """
 

@@ -8,7 +8,7 @@ where the templates and Moodle read both (``kind`` tells them apart).
 >>> ws = make_worksheet(load_expression("worked/expression.yaml"), "expression", 1, 7, "dfd_x,val_q")
 >>> view = ExpressionProblemView(ws, ws.variants[0])
 >>> [(q.number, q.id) for q in view.questions], len(view.known)
-([(1, 'val_q'), (2, 'dfd_x')], 4)
+([(1, 'val_q'), (2, 'dfd_x')], 6)
 >>> "q = " in view.svg, "q = " in expression_svg(ws.variants[0].graph)
 (False, True)
 """
@@ -19,7 +19,13 @@ from derive.present.expression import LinePrinter, names
 from derive.present.expression_diagram import expression_svg, expression_tikz
 from derive.present.notation import latex_name
 from derive.present.numbers import fmt
-from derive.present.problem import QuestionView, instructions
+from derive.present.problem import ProblemView, QuestionView, instructions
+
+
+def problem_view(ws, variant):
+    """What a sheet shows of one variant: a network's, or an expression graph's."""
+    expression = getattr(ws.spec, "kind", "network") == "expression"
+    return ExpressionProblemView(ws, variant) if expression else ProblemView(ws, variant)
 
 
 class ExpressionProblemView:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from derive.present.diagram import diagram_svg
+from derive.present.expression_sheet import problem_view
 from derive.present.numbers import fmt, plain_decimal
 from derive.teach.agreement import key_tolerance
 
@@ -128,7 +129,6 @@ def _question(v, view, q, problem: str, picture: str) -> list[str]:
 def moodle_xml(ws) -> str:
     """The whole worksheet as a Moodle question bank, one category per variant (an
     expression graph's picture is the variant's own, with the sheet's givens on it)."""
-    from derive.present.worksheet import problem_view  # (it writes this bank)
 
     def encoded(svg: str) -> str:
         return base64.b64encode(svg.encode("utf-8")).decode("ascii")

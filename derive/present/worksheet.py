@@ -19,7 +19,7 @@ from derive.present.derivation import derivation_section
 from derive.present.diagram import diagram_svg, diagram_tikz
 from derive.present.env import make_env
 from derive.present.expression import ExpressionWalkthrough
-from derive.present.expression_sheet import ExpressionProblemView
+from derive.present.expression_sheet import problem_view
 from derive.present.moodle import moodle_xml
 from derive.present.notation import yaml_scalar
 from derive.present.numbers import fmt
@@ -53,11 +53,6 @@ def make_worksheet(
 
 def _expression(ws: Worksheet) -> bool:
     return getattr(ws.spec, "kind", "network") == "expression"
-
-
-def problem_view(ws: Worksheet, variant):
-    """What a sheet shows of one variant: a network's, or an expression graph's."""
-    return ExpressionProblemView(ws, variant) if _expression(ws) else ProblemView(ws, variant)
 
 
 def picture_name(ws: Worksheet, variant) -> str:

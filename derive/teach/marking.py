@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 
-from derive.graph.builder import derive
 from derive.model.numbers import Number, is_short_decimal, round_half_up_float
 from derive.model.spec import Spec
 from derive.teach.agreement import EPSILON, equivalent, half_unit, within
@@ -31,9 +30,9 @@ from derive.teach.precision import Grade, Standard, Stated, grade, spread
 from derive.teach.questions import QuestionList
 from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
 from derive.teach.submissions import is_key
-from derive.teach.variants import VariantError, make_variants, parse_variant_id
+from derive.teach.variants import VariantError, parse_variant_id
 from derive.teach.work import Derivatives, Work
-from derive.teach.worksheet import select_blanks
+from derive.teach.worksheet import derive_any, select_blanks, variants_of
 
 #: A plain decimal, as most answers are typed (the quick path); its decimals are group 1.
 _plain_match = re.compile(r"[+-]?[0-9]{1,15}(?:\.([0-9]{1,15}))?").fullmatch
@@ -60,7 +59,7 @@ class Checker:
     def __init__(self, spec: Spec, stem: str, options: Options | None = None, base=None, questions=None):
         self.spec, self.stem = spec, stem
         self.options = options or Options()
-        self.base = base or derive(spec)
+        self.base = base or derive_any(spec)
         ids = tuple(questions) if questions is not None else tuple(select_blanks(self.base, None))
         self.questions = QuestionList(ids, tuple(self.base.ids))
         self.standard = Standard(spec.decimals, self.options.sigfigs, self.options.own_places)
@@ -118,7 +117,7 @@ class Checker:
             return self.base
         have = self._variants.get(seed, [])
         if len(have) < index:  # resume after the variants made so far: each is made once
-            have, _ = make_variants(self.spec, self.stem, seed, index, base=self.base, start=have)
+            have, _ = variants_of(self.spec, self.stem, seed, index, base=self.base, start=have)
             self._variants[seed] = have
         return have[index - 1].graph
 

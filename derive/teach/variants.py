@@ -348,12 +348,7 @@ def make_variants(
     already made with this seed: they are kept and drawing resumes at k + 1, with the same
     result as drawing from 1 (each index has its own random stream; only the earlier
     variants' numbers, which ``start`` carries, decide what is a repeat, and the band is
-    the one they were drawn in). An expression spec's are drawn by its own rules
-    (:mod:`derive.teach.expression_variants`)."""
-    if getattr(spec, "kind", "network") == "expression":
-        from derive.teach.expression_variants import make_expression_variants  # (it reads this module)
-
-        return make_expression_variants(spec, stem, seed, count, upto, base, start)  # type: ignore[arg-type]
+    the one they were drawn in). An expression spec's: :mod:`derive.teach.expression_variants`."""
     base = base or derive(spec)
     rules = draw_rules(spec)
     rejected: Counter = Counter()

@@ -13,6 +13,7 @@ from derive.files import UsageError
 from derive.graph.builder import derive
 from derive.graph.expression import derive_expression, local_parts
 from derive.model.spec import Spec
+from derive.teach.expression_variants import make_expression_variants
 from derive.teach.variants import make_variants, parse_variant_id
 
 #: ``--blanks`` groups, by step kind, in the order a student works.
@@ -53,6 +54,13 @@ def groups_of(graph) -> dict[str, tuple[str, ...]]:
 def derive_any(spec):
     """The step graph of a spec of either kind."""
     return derive_expression(spec) if getattr(spec, "kind", "network") == "expression" else derive(spec)
+
+
+def variants_of(spec, stem: str, seed: int, count: int, **kw):
+    """The variants of a spec of either kind (:func:`derive.teach.variants.make_variants`)."""
+    if getattr(spec, "kind", "network") == "expression":
+        return make_expression_variants(spec, stem, seed, count, **kw)
+    return make_variants(spec, stem, seed, count, **kw)
 
 
 def describe(spec, st) -> str:
@@ -210,9 +218,9 @@ def build_worksheet(
         v_stem, v_seed, index = parse_variant_id(only)
         if v_stem != stem:
             raise UsageError(f"--variant {only}: belongs to spec {v_stem!r}, not {stem!r}")
-        vs, rejected = make_variants(spec, stem, v_seed, index, base=base)
+        vs, rejected = variants_of(spec, stem, v_seed, index, base=base)
         return Worksheet(spec, stem, v_seed, vs[-1:], chosen, dict(rejected), given=extra, order=list(base.ids))
-    vs, rejected = make_variants(spec, stem, seed, variants, base=base)
+    vs, rejected = variants_of(spec, stem, seed, variants, base=base)
     return Worksheet(spec, stem, seed, vs, chosen, dict(rejected), given=extra, order=list(base.ids))
 
 
