@@ -109,11 +109,10 @@ def run(args) -> int:
 
 def _checker(args, options):
     """The checker (from the manifest, or from the spec and ``--blanks``) and the answer paths."""
-    from derive.graph.builder import derive
-    from derive.model.spec import load_spec
+    from derive.model.expression import load_any
     from derive.teach.manifest import read_manifest
     from derive.teach.marking import Checker
-    from derive.teach.worksheet import select_blanks, variant_stem
+    from derive.teach.worksheet import derive_any, select_blanks, variant_stem
 
     if args.worksheet:
         if args.blanks:
@@ -122,8 +121,8 @@ def _checker(args, options):
     if len(args.inputs) < 2:
         raise UsageError("give the spec and at least one answers file (or --worksheet DIR/worksheet.json)")
     spec_path = resolve_spec(args.inputs[0])
-    spec = load_spec(spec_path)
-    base = derive(spec)
+    spec = load_any(spec_path)  # a network, or an expression graph (kind: expression)
+    base = derive_any(spec)
     questions = select_blanks(base, args.blanks) if args.blanks else None
     return Checker(spec, variant_stem(spec_path), options, base, questions), args.inputs[1:]
 

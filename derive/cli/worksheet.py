@@ -45,14 +45,15 @@ def add_arguments(ws) -> None:
 
 def run(args) -> int:
     from derive.graph.derivations import DERIVATIONS
-    from derive.model.spec import SpecError, load_spec
+    from derive.model.expression import load_any
+    from derive.model.spec import Spec, SpecError
     from derive.present.worksheet import SheetStyle, check_destination, make_worksheet, worksheet_files, write_worksheet
     from derive.teach.story import story_warning
     from derive.teach.variants import VariantError
     from derive.teach.worksheet import variant_stem
 
     spec_path = resolve_spec(args.spec)
-    spec = load_spec(spec_path)
+    spec = load_any(spec_path)  # a network, or an expression graph (kind: expression)
     options = {
         "variants": args.variants,
         "seed": args.seed,
@@ -84,7 +85,8 @@ def run(args) -> int:
         raise SpecError(spec.source, "", str(e)) from None
     style = SheetStyle(args.layout, args.key, _header(spec, args))
     check_destination(Path(args.output), ws, args.force)  # refused before any work, not after
-    warning = story_warning(spec, ws.variants)
+    # (an expression's story is plain text, without placeholders)
+    warning = story_warning(spec, ws.variants) if isinstance(spec, Spec) else None
     if warning:
         print(f"derive: {warning}", file=sys.stderr)
     files = worksheet_files(ws, args.pdf, args.moodle, options, derivations, figures, style)

@@ -34,6 +34,8 @@ naming its node (:mod:`derive.graph.expression_domain`).
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from derive.graph.expression_domain import DomainError, line_value, sympy_of
@@ -42,7 +44,7 @@ from derive.graph.steps import Given, Step, StepGraph
 from derive.model.expression import ExpressionSpec, names_in
 from derive.model.load import SpecError
 
-__all__ = ["derive_expression", "local_id", "local_parts"]
+__all__ = ["derive_expression", "local_id", "local_parts", "rebind_expression", "with_values"]
 
 
 def local_id(node: str, name: str) -> str:
@@ -134,13 +136,38 @@ def derive_expression(spec: ExpressionSpec) -> StepGraph:
     b = _Builder(spec)
     b.forward()
     b.backward()
+    return _evaluated(spec, b.steps)
+
+
+def _evaluated(spec: ExpressionSpec, steps: list[Step]) -> StepGraph:
     givens = {name: Given(name, "input", name) for name in spec.values}
     try:
-        graph = StepGraph(spec, b.steps, dict(spec.values), givens)
+        graph = StepGraph(spec, steps, dict(spec.values), givens)
     except SpecError as e:  # a gradient beyond 10^±1000 (σ' at 2700): named by its node
-        step = next(s for s in b.steps if s.id == e.where)
+        step = next(s for s in steps if s.id == e.where)
         raise SpecError(spec.source, _where(spec, step), f"{step.id} is beyond float64; choose other values") from None
     for s in graph:
         if beyond_float(s.exact) or below_float(s.exact):
             raise SpecError(spec.source, _where(spec, s), f"{s.id} is beyond float64; choose other values")
     return graph
+
+
+def with_values(spec: ExpressionSpec, written: dict) -> ExpressionSpec:
+    """``spec`` with new inputs (name -> :class:`~derive.model.numbers.Number`), e.g. a
+    worksheet variant's.
+
+    >>> from derive.model.expression import load_expression
+    >>> from derive.model.numbers import read_number
+    >>> with_values(load_expression("worked/expression.yaml"), {"x": read_number("1")}).values
+    {'x': 1, 'y': 5, 'z': -4}
+    """
+    written = {**spec.written, **written}
+    return dataclasses.replace(spec, values={k: n.value for k, n in written.items()}, written=written)
+
+
+def rebind_expression(graph: StepGraph, spec: ExpressionSpec) -> StepGraph:
+    """The same graph evaluated at ``spec``'s values (its formulas do not depend on them,
+    so nothing is derived again); a SpecError naming the node, as :func:`derive_expression`,
+    when a line is outside its domain or on a kink there."""
+    check_values(spec)
+    return _evaluated(spec, [dataclasses.replace(s, value=None, exact=None) for s in graph.steps])

@@ -35,13 +35,23 @@ from pathlib import Path
 import sympy as sp
 
 from derive.model.checks import FieldChecker, kind, show
-from derive.model.fields import EXPRESSION, ROUNDING
+from derive.model.fields import EXPRESSION, EXPRESSION_VARY, ROUNDING, SHEET
 from derive.model.load import parse_spec, read_spec_file
 from derive.model.numbers import Number
 from derive.model.spec import Spec, load_spec_text
 from derive.model.syntax import FormulaError, to_tree
+from derive.model.validate import grid
 
-__all__ = ["ExpressionSpec", "Node", "is_expression", "load_any", "load_expression", "load_expression_text", "names_in"]
+__all__ = [
+    "ExpressionSpec",
+    "Node",
+    "is_expression",
+    "load_any",
+    "load_any_text",
+    "load_expression",
+    "load_expression_text",
+    "names_in",
+]
 
 #: The step ids of an expression graph: ``val_<node>`` (a node's value), ``local_<node>__<name>``
 #: (the local gradient of a node with respect to a name it reads) and ``dfd_<name>`` (the
@@ -74,6 +84,9 @@ class ExpressionSpec:
     carry: str = "exact"
     text: str = field(default="", repr=False)
     kind: str = "expression"
+    #: worksheet variants: {values: (low, high, step) Numbers, allow_zero}
+    vary: dict = field(default_factory=dict)
+    sheet: dict[str, str] = field(default_factory=dict)  # a worksheet header: school, course, date
 
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
@@ -128,7 +141,17 @@ class _Checker(FieldChecker):
             decimals=self.field(rounding, "decimals", ROUNDING, "rounding"),
             carry=self.field(rounding, "carry", ROUNDING, "rounding"),
             text=text,
+            vary=self.vary(self.field(d, "vary", EXPRESSION)),
+            sheet={k: self.field(self.field(d, "sheet", EXPRESSION), k, SHEET, "sheet") for k in SHEET.fields},
         )
+
+    def vary(self, v: dict) -> dict:
+        out = {}
+        if v.get("values") is not None:
+            out["values"] = grid(self, self.field(v, "values", EXPRESSION_VARY, "vary"), "vary.values")
+        if v.get("allow_zero") is not None:
+            out["allow_zero"] = self.field(v, "allow_zero", EXPRESSION_VARY, "vary")
+        return out
 
     def graph_name(self, v, where: str) -> str:
         name = self.name(v, where)
@@ -187,8 +210,12 @@ def load_expression(path: str | Path) -> ExpressionSpec:
 def load_any(path: str | Path) -> Spec | ExpressionSpec:
     """The spec at ``path``, of the kind it says (``kind: expression``, or a network)."""
     path = Path(path)
-    text = read_spec_file(path)
-    data = parse_spec(text, path.name)
+    return load_any_text(read_spec_file(path), path.name)
+
+
+def load_any_text(text: str, source: str = "<spec>") -> Spec | ExpressionSpec:
+    """A spec given as YAML text, of the kind it says (a worksheet's manifest keeps it)."""
+    data = parse_spec(text, source)
     if is_expression(data):
-        return _Checker(path.name).spec(data, text)
-    return load_spec_text(text, path.name)
+        return _Checker(source).spec(data, text)
+    return load_spec_text(text, source)

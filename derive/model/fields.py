@@ -1,14 +1,10 @@
 """The spec's fields, declared once.
 
-Every key a spec may hold is declared here with its rule (a number in a range, a whole
-number, one of some words, text, a story with placeholders, a name, a nested section, a
-list), whether it is required and its default. The validator (:mod:`derive.model.validate`) reads this table
-for the keys each mapping allows, the required ones, the defaults and the checks of
-single values, and :func:`derive.model.schema.json_schema` turns the same table into a JSON Schema, so the
-two cannot drift apart (scikit-learn's ``_param_validation`` declares its parameters the
-same way). Checks that relate fields to one another (a weight matrix's shape follows the
-layer sizes, a story's placeholders name given numbers) are :class:`Shaped` here, or a
-rule's method, and written out in the validator.
+Every key a spec may hold is declared here with its rule, whether it is required and its
+default. The validator (:mod:`derive.model.validate`) reads this table for the keys each
+mapping allows, the defaults and the checks of single values, and
+:func:`derive.model.schema.json_schema` turns it into a JSON Schema, so the two cannot drift
+apart (as scikit-learn's ``_param_validation``); checks across fields are :class:`Shaped`.
 
 >>> TOP["steps"].rule, TOP["steps"].default
 (Whole(low=1, high=100000), 1)
@@ -372,6 +368,9 @@ TOP = Section(
 )
 
 
+_GRID = Field(GRID, doc="every input's grid (default -5 to 5, step 1)")
+EXPRESSION_VARY = Section({"values": _GRID, "allow_zero": Field(Flag())}, "how expression variants draw their inputs")
+
 #: An expression spec (``kind: expression``): the chain rule on a small computational graph.
 EXPRESSION = Section(
     {
@@ -394,6 +393,8 @@ EXPRESSION = Section(
         "title": Field(Text(300), default="The chain rule on a computational graph"),
         "story": Field(Text(20000), default="", doc="a paragraph above the problem (plain text)"),
         "rounding": Field(ROUNDING, default={}),
+        "vary": Field(EXPRESSION_VARY, default={}),
+        "sheet": Field(SHEET, default={}),
     },
     "a computational graph of scalar formulas, its values and its output",
 )

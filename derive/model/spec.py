@@ -39,7 +39,7 @@ __all__ = ["Layer", "Param", "Sample", "Spec", "SpecError", "load_spec", "load_s
 
 _T = TypeVar("_T")
 #: The commands that read expression specs (``kind: expression``); the others refuse them.
-EXPRESSION_COMMANDS = "derive walkthrough and verify"
+EXPRESSION_COMMANDS = "derive walkthrough, verify, worksheet and check"
 
 
 @dataclass(frozen=True)

@@ -327,24 +327,11 @@ class _Validator(FieldChecker):
                 claim(n, f"network.bias_names.{layer['name']}")
 
     def vary(self, v: dict) -> dict:
-        """How worksheet variants draw their numbers: ``weights``, ``biases`` and ``x`` each
-        ``{low, high, step}`` (a grid of Numbers), ``max_net`` (largest |net| allowed),
-        ``allow_zero`` (a drawn number may be 0)."""
+        """How variants draw their numbers: ``weights``, ``biases``, ``x`` grids, ``max_net``, ``allow_zero``."""
         out = {}
         for key in ("weights", "biases", "x"):
-            g = self.field(v, key, VARY, "vary")
-            if g is None:
-                continue
-            w = f"vary.{key}"
-            low, high, step = (self.field(g, k, GRID, w) for k in ("low", "high", "step"))
-            if high.value < low.value:
-                self.fail(f"{w}.high", f"must be at least low ({low.text}), got {high.text}")
-            count = (high.value - low.value) / step.value
-            if count.q != 1:
-                self.fail(f"{w}.step", "high - low must be a whole number of steps")
-            if count > 100000:
-                self.fail(f"{w}.step", f"the grid has {count + 1} points; at most 100001")
-            out[key] = (low, high, step)
+            if (g := self.field(v, key, VARY, "vary")) is not None:
+                out[key] = grid(self, g, f"vary.{key}")
         if v.get("max_net") is not None:
             out["max_net"] = self.field(v, "max_net", VARY, "vary").value
         if v.get("allow_zero") is not None:
@@ -360,6 +347,19 @@ class _Validator(FieldChecker):
         raw = v["values"]
         vals = self.keys(raw, "published.values", optional=list(raw) if isinstance(raw, dict) else ())
         out["published"] = {k: self.number(x, f"published.values.{k}") for k, x in vals.items()}
+
+
+def grid(checker: FieldChecker, g: dict, w: str) -> tuple:
+    """A checked ``{low, high, step}`` grid at ``w``: (low, high, step) Numbers (both kinds of spec)."""
+    low, high, step = (checker.field(g, k, GRID, w) for k in ("low", "high", "step"))
+    if high.value < low.value:
+        checker.fail(f"{w}.high", f"must be at least low ({low.text}), got {high.text}")
+    count = (high.value - low.value) / step.value
+    if count.q != 1:
+        checker.fail(f"{w}.step", "high - low must be a whole number of steps")
+    if count > 100000:
+        checker.fail(f"{w}.step", f"the grid has {count + 1} points; at most 100001")
+    return low, high, step
 
 
 def _most(decl: Section, key: str) -> int:

@@ -48,6 +48,9 @@ class Doc:
     story: str
     sections: list[Section]
     claim: str = ""  # what was verified, in one sentence of ours, printed under the story
+    #: a picture of its own, by format ("md": an inline SVG, "tex": a tikzpicture): an
+    #: expression graph's circuit with this document's numbers (a network's is the spec's)
+    diagram: dict = field(default_factory=dict)
 
 
 def T(s):

@@ -9,7 +9,7 @@ network's walkthrough and rendered by the same templates in the one Jinja enviro
 >>> wt = ExpressionWalkthrough.from_file("worked/expression.yaml")
 >>> [float(wt.graph[i].value) for i in ("val_q", "val_f", "dfd_x", "dfd_y", "dfd_z")]
 [3.0, -12.0, -4.0, -4.0, 3.0]
->>> r"\\frac{\\partial f}{\\partial f} \\cdot \\frac{\\partial f}{\\partial q} = 1 \\cdot" in wt.markdown()
+>>> r"\\right|_{\\mathrm{local}} = 1 \\cdot" in wt.markdown()
 True
 """
 
@@ -24,14 +24,15 @@ from derive.graph.magnitude import json_number
 from derive.model.expression import ExpressionSpec, load_expression
 from derive.present.document import Doc, Eq, M, P, Para, Section, T, Table
 from derive.present.env import make_env
+from derive.present.expression_diagram import expression_svg, expression_tikz
 from derive.present.notation import Printer, latex_name
 from derive.present.numbers import fmt
 from derive.verify.expression import verify_expression
 
-__all__ = ["ExpressionWalkthrough", "names"]
+__all__ = ["ExpressionWalkthrough", "LinePrinter", "local_latex", "names"]
 
 
-class _Printer(Printer):
+class LinePrinter(Printer):
     """The notation's printer, with a line's number literals as a teacher typed them:
     ``x - 0.5``, not ``x - 1/2`` (a fraction that is no short decimal stays a fraction)."""
 
@@ -45,31 +46,43 @@ def _partial(top: str, bottom: str) -> str:
     return r"\frac{\partial %s}{\partial %s}" % (latex_name(top), latex_name(bottom))
 
 
+def local_latex(node: str, name: str) -> str:
+    r"""A local gradient, marked as one: the output's local gradient with respect to q is
+    not the gradient of the output at q (the same fraction), which students confuse.
+
+    >>> print(local_latex("f", "q"))
+    \left.\frac{\partial f}{\partial q}\right|_{\mathrm{local}}
+    """
+    return r"\left.%s\right|_{\mathrm{local}}" % _partial(node, name)
+
+
 def names(graph) -> dict:
     """Every symbol of an expression graph -> its LaTeX: an input or a node by its name,
-    a local gradient as d node / d name, a gradient as d output / d name."""
+    a local gradient as d node / d name marked local (:func:`local_latex`), a gradient as
+    d output / d name."""
     out = {graph.leaves[n]: latex_name(n) for n in graph.numbers}
     for s in graph:
         if s.kind == "val":
             out[s.symbol] = latex_name(s.subject)
         elif s.kind == "local":
-            out[s.symbol] = _partial(*local_parts(s.id))
+            out[s.symbol] = local_latex(*local_parts(s.id))
         else:
             out[s.symbol] = _partial(graph.spec.output, s.subject)
     return out
 
 
 class _Builder:
-    def __init__(self, wt: "ExpressionWalkthrough"):
+    def __init__(self, wt: "ExpressionWalkthrough", questions: dict[str, int] | None = None):
         self.wt, self.g, self.spec = wt, wt.graph, wt.spec
+        self.questions = questions or {}
         self.d = self.spec.decimals
         self.names = names(self.g)
         values = {s.symbol: s.value for s in self.g}
         values.update(self.g.given)
         # printed as typed: the given numbers, and the values that are exact short decimals
         self.exact = set(self.g.given) | {s.symbol for s in self.g if s.value.is_Rational and s.value == s.exact}
-        self.fp = _Printer(self.names)
-        self.sp_ = _Printer(self.names, values, self.d, self.exact)
+        self.fp = LinePrinter(self.names)
+        self.sp_ = LinePrinter(self.names, values, self.d, self.exact)
 
     def eq(self, step, label=None) -> Eq:
         lines = [self.names[step.symbol], self.fp.doprint(step.formula)]
@@ -77,11 +90,17 @@ class _Builder:
         for more in (*numbers, fmt(step.value, self.d, step.symbol in self.exact)):
             if more != lines[-1]:
                 lines.append(more)
-        return Eq(lines, list(label or []))
+        eq = Eq(lines, list(label or []))
+        n = self.questions.get(step.id)
+        if n is not None:  # an answer key: the answer boxed, its question named
+            eq.lines[-1] = r"\boxed{%s}" % eq.lines[-1]
+            eq.label = P(f"Question {n}: ") + eq.label
+        return eq
 
     def build(self) -> Doc:
         secs = [self.problem(), self.forward(), self.backward(), self.results(), self.verification()]
-        return Doc(self.spec.title, self.spec.story, secs, self.claim())
+        diagram = {"md": expression_svg(self.g), "tex": expression_tikz(self.g)}
+        return Doc(self.spec.title, self.spec.story, secs, self.claim(), diagram)
 
     def claim(self) -> str:
         checked = "checked against an independent floating-point evaluator and finite differences"
@@ -127,9 +146,11 @@ class _Builder:
                 P(
                     "From the output down: the gradient ",
                     ("m", _partial(self.spec.output, self.spec.output) + " = 1"),
-                    " starts it. The gradient at a node is the gradient arriving from the node that reads it "
-                    "(upstream) times that node's local gradient; a name read by several nodes adds up its "
-                    "paths. Each local gradient is the derivative of one line, with the line's own value put "
+                    " starts it. The gradient at a node is the upstream gradient (the gradient at the node "
+                    "that reads it) times that node's local gradient, written ",
+                    ("m", local_latex("g", "a")),
+                    " for a node g reading a; a name read by several nodes adds up its paths. Each local "
+                    "gradient is the derivative of one line, with the line's own value put "
                     "back where it appears (",
                     ("m", r"\sigma' = \sigma(1 - \sigma)"),
                     ", ",
@@ -140,7 +161,8 @@ class _Builder:
         )
         for s in self.g:
             if s.kind == "dfd" and s.subject not in self.spec.values:
-                sec.blocks.append(self.eq(s, P("Gradient at ", ("m", latex_name(s.subject)), ":")))
+                label = P("Gradient at ", ("m", latex_name(s.subject)), ", upstream gradient × local gradient:")
+                sec.blocks.append(self.eq(s, label))
             elif s.kind == "local":
                 node, name = local_parts(s.id)
                 label = P("Local gradient of ", ("m", latex_name(node)), " with respect to ", ("m", latex_name(name)))
@@ -194,12 +216,28 @@ class ExpressionWalkthrough:
     def from_file(cls, path: str | Path) -> "ExpressionWalkthrough":
         return cls(load_expression(path))
 
+    @classmethod
+    def from_parts(cls, spec: ExpressionSpec, graph, report) -> "ExpressionWalkthrough":
+        """A walkthrough of an already derived and verified graph (worksheet variants)."""
+        wt = cls.__new__(cls)
+        wt.spec, wt.graph, wt.report = spec, graph, report
+        return wt
+
     @cached_property
     def document(self) -> Doc:
         return _Builder(self).build()
 
-    def _render(self, fmt_name: str) -> str:
-        return make_env(fmt_name).get_template(f"walkthrough.{fmt_name}.j2").render(doc=self.document, diagram="")
+    def keyed(self, questions: dict[str, int]) -> Doc:
+        """The document as an answer key: each question's answer boxed and numbered."""
+        return _Builder(self, questions).build()
+
+    def _render(self, fmt_name: str, doc: Doc | None = None) -> str:
+        tpl = make_env(fmt_name).get_template(f"walkthrough.{fmt_name}.j2")
+        return tpl.render(doc=doc or self.document, diagram="")
+
+    def render(self, fmt_name: str, questions: dict[str, int] | None = None) -> str:
+        """Markdown or LaTeX; with ``questions`` (step id -> number), as an answer key."""
+        return self._render(fmt_name, self.keyed(questions) if questions else None)
 
     def markdown(self) -> str:
         return self._render("md")

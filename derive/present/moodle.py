@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from derive.present.diagram import diagram_svg
+from derive.present.expression_sheet import problem_view
 from derive.present.numbers import fmt, plain_decimal
-from derive.present.problem import ProblemView
 from derive.teach.agreement import key_tolerance
 
 #: The diagram's file name inside each question.
@@ -51,8 +51,30 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return f'<table border="1"><tr>{head}</tr>{body}</table>'
 
 
+def _known_html(view) -> str:
+    if not view.known:
+        return ""
+    rows = [(f"\\({n}\\)", f"\\({v}\\)") for n, v in view.known]
+    return "<p>You may use these values:</p>" + _table(("quantity", "value"), rows)
+
+
+def _expression_html(view) -> str:
+    """An expression graph's problem: its circuit (the sheet's givens only), inputs and lines."""
+    inputs = _table(("input", "value"), [(f"\\({n}\\)", f"\\({v}\\)") for n, v in view.inputs])
+    nodes = _table(("node", "formula"), [(f"\\({n}\\)", f"\\({f}\\)") for n, f in view.nodes])
+    return (
+        f"<p><b>{escape(view.title)}</b> (variant {escape(view.id)})</p>"
+        f'<p><img src="@@PLUGINFILE@@/{PICTURE}" alt="The computational graph"></p>'
+        f"<p>A computational graph: each line is one node, computed from the inputs and the nodes above it; "
+        f"the output is \\({view.output}\\). Each wire carries its value above it and the gradient of the output "
+        f"below it, where given.</p>{inputs}{nodes}{_known_html(view)}"
+    )
+
+
 def _problem_html(view) -> str:
     """The variant's problem, as every one of its questions states it."""
+    if view.kind == "expression":
+        return _expression_html(view)
     layers = "; ".join(f"layer {escape(n)} ({escape(nodes)}): \\({act}\\)" for n, nodes, act, _ in view.layers)
     params = _table(
         ("parameter", "connects", "value"), [(f"\\({n}\\)", escape(c), f"\\({v}\\)") for n, c, v in view.params]
@@ -62,10 +84,7 @@ def _problem_html(view) -> str:
         xs = ", ".join(f"{t} = {v}" for t, v in zip(view.inputs_tex, x, strict=True))
         ys = ", ".join(f"{t} = {v}" for t, v in zip(view.outputs_tex, y, strict=True))
         samples.append(f"<p>Sample {i + 1}: \\({xs}\\); target \\({ys}\\).</p>")
-    known = ""
-    if view.known:
-        rows = [(f"\\({n}\\)", f"\\({v}\\)") for n, v in view.known]
-        known = "<p>You may use these values:</p>" + _table(("quantity", "value"), rows)
+    known = _known_html(view)
     return (
         f"<p><b>{escape(view.title)}</b> (variant {escape(view.id)})</p>"
         f'<p><img src="@@PLUGINFILE@@/{PICTURE}" alt="The network"></p>'
@@ -108,11 +127,17 @@ def _question(v, view, q, problem: str, picture: str) -> list[str]:
 
 
 def moodle_xml(ws) -> str:
-    """The whole worksheet as a Moodle question bank, one category per variant."""
-    picture = base64.b64encode(diagram_svg(ws.spec).encode("utf-8")).decode("ascii")
+    """The whole worksheet as a Moodle question bank, one category per variant (an
+    expression graph's picture is the variant's own, with the sheet's givens on it)."""
+
+    def encoded(svg: str) -> str:
+        return base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+    network = None if getattr(ws.spec, "kind", "network") == "expression" else encoded(diagram_svg(ws.spec))
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for v in ws.variants:
-        view = ProblemView(ws, v)
+        view = problem_view(ws, v)
+        picture = network or encoded(view.svg)
         out += [
             '  <question type="category">',
             f"    <category><text>$course$/derive/{escape(v.id)}</text></category>",

@@ -86,8 +86,20 @@ def statement(spec) -> Parts:
     )
 
 
+def instructions(spec) -> str:
+    """How to give the answers: the sheet's places, and what is carried to later steps."""
+    carry = (
+        "round each answer to {d} decimal places and use the rounded values in later steps"
+        if spec.carry == "rounded"
+        else "give each answer to {d} decimal places, but keep full precision for later steps"
+    )
+    return carry.format(d=spec.decimals)
+
+
 class ProblemView:
     """What a template needs to show one variant's problem."""
+
+    kind = "network"
 
     def __init__(self, ws, variant):
         self.ws, self.v = ws, variant
@@ -127,9 +139,4 @@ class ProblemView:
         ]
         # the steps given besides the numbers: none a blank or computed from one (teach.worksheet.givens)
         self.known = [(names[s.symbol], fmt(s.value, self.d)) for s in ws.given_steps(variant)]
-        carry = (
-            "round each answer to {d} decimal places and use the rounded values in later steps"
-            if spec.carry == "rounded"
-            else "give each answer to {d} decimal places, but keep full precision for later steps"
-        )
-        self.instructions = carry.format(d=self.d)
+        self.instructions = instructions(spec)

@@ -18,6 +18,8 @@ from derive.files import UsageError, check_outputs, temp_folder, write_files
 from derive.present.derivation import derivation_section
 from derive.present.diagram import diagram_svg, diagram_tikz
 from derive.present.env import make_env
+from derive.present.expression import ExpressionWalkthrough
+from derive.present.expression_sheet import problem_view
 from derive.present.moodle import moodle_xml
 from derive.present.notation import yaml_scalar
 from derive.present.numbers import fmt
@@ -43,8 +45,20 @@ def make_worksheet(
     numbered in the order its answer key shows them: one order for the sheet, the key, the
     answers template, the manifest and Moodle."""
     ws = build_worksheet(spec, stem, variants, seed, blanks, only, given)
+    if _expression(ws):  # its walkthrough shows the steps in graph order
+        return ws.numbered(ws.variants[0].graph.ids)
     wt, _ = _key_view(ws, ws.variants[0])
     return ws.numbered(presented_order(wt))
+
+
+def _expression(ws: Worksheet) -> bool:
+    return getattr(ws.spec, "kind", "network") == "expression"
+
+
+def picture_name(ws: Worksheet, variant) -> str:
+    """The SVG a Markdown sheet shows: the network's (one for every variant), or the
+    variant's own circuit, with its given numbers on it."""
+    return f"{variant.id}-graph.svg" if _expression(ws) else "network.svg"
 
 
 @dataclass(frozen=True)
@@ -76,23 +90,23 @@ def render_sheet(
     ``figures`` are names of figure files (figure-<kind>.png) shown after the questions."""
     if fmt_name == "tex":
         return render_sheets(ws, [variant], derivations, figures, style)
-    view = ProblemView(ws, variant)
+    view = problem_view(ws, variant)
     return (
         make_env("md")
         .get_template("worksheet.md.j2")
-        .render(s=view, svg="network.svg", derivations=derivations, figures=figures, style=style)
+        .render(s=view, svg=picture_name(ws, variant), derivations=derivations, figures=figures, style=style)
     )
 
 
 def render_sheets(ws: Worksheet, variants, derivations: str, figures: tuple, style: SheetStyle) -> str:
     """The LaTeX of the sheets of ``variants``, one after the other (each on an odd page)."""
-    views = [ProblemView(ws, v) for v in variants]
+    views = [problem_view(ws, v) for v in variants]
     working = {view.id: _working(view) for view in views}
     template = make_env("tex").get_template("worksheet.tex.j2")
     return template.render(
         sheets=views,
         working=working,
-        diagram=diagram_tikz(ws.spec),
+        diagram="" if _expression(ws) else diagram_tikz(ws.spec),
         derivations=derivations,
         figures=figures,
         style=style,
@@ -102,18 +116,21 @@ def render_sheets(ws: Worksheet, variants, derivations: str, figures: tuple, sty
 def _key_view(ws: Worksheet, variant):
     """The variant as a walkthrough titled as its answer key."""
     spec = dataclasses.replace(variant.spec, title=f"{variant.spec.title}: answer key {variant.id}")
-    wt = Walkthrough.from_parts(spec, variant.graph, variant.report)
+    kind = ExpressionWalkthrough if _expression(ws) else Walkthrough
+    wt = kind.from_parts(spec, variant.graph, variant.report)
     return wt, {q.id: q.number for q in ws.questions(variant)}
 
 
 def render_key(ws: Worksheet, variant, fmt_name: str) -> str:
     wt, questions = _key_view(ws, variant)
+    if _expression(ws):
+        return wt.render(fmt_name, questions)
     return render(wt, fmt_name, questions)
 
 
 def answer_rows(ws: Worksheet, variant) -> list[tuple]:
     """(number, the quantity's LaTeX, the verified answer at the sheet's places, points) per question."""
-    view = ProblemView(ws, variant)
+    view = problem_view(ws, variant)
     g, d = variant.graph, variant.spec.decimals
     return [(q.number, q.tex, fmt(g[q.id].value, d), q.points) for q in view.questions]
 
@@ -135,8 +152,9 @@ def render_class(ws: Worksheet, kind: str, derivations: str = "", figures: tuple
     docs = []
     for v in ws.variants:
         wt, questions = _key_view(ws, v)
-        docs.append(document(wt, questions))
-    return make_env("tex").get_template("class-keys.tex.j2").render(docs=docs, diagram=diagram_tikz(ws.spec))
+        docs.append(wt.keyed(questions) if _expression(ws) else document(wt, questions))
+    diagram = "" if _expression(ws) else diagram_tikz(ws.spec)  # (an expression key's is its own)
+    return make_env("tex").get_template("class-keys.tex.j2").render(docs=docs, diagram=diagram)
 
 
 def answers_template(ws: Worksheet, variant) -> str:
@@ -175,7 +193,11 @@ def worksheet_files(
     style: SheetStyle = SheetStyle(),
 ) -> dict[str, str | bytes]:
     """Every output file of a worksheet run, by name."""
-    files: dict[str, str | bytes] = {"network.svg": diagram_svg(ws.spec)}
+    files: dict[str, str | bytes] = {}
+    if _expression(ws):
+        files.update((picture_name(ws, v), problem_view(ws, v).svg) for v in ws.variants)
+    else:
+        files["network.svg"] = diagram_svg(ws.spec)
     pictures = figure_files(figures) if figures else {}
     files.update(pictures)
     names = tuple(pictures)

@@ -24,7 +24,10 @@ from derive.teach.misconceptions import BY_NAME, CATALOGUE, Misconception
 
 TRUNCATED = BY_NAME["truncated"]  # detected here, on the step's value: see Diagnoser.slip
 ROUNDING = [m for m in CATALOGUE if m.slip and m is not TRUNCATED]
-MISCONCEPTIONS = [m for m in CATALOGUE if not m.slip]
+MISCONCEPTIONS = [m for m in CATALOGUE if not m.slip and m.graphs == "network"]
+#: An expression graph's (:mod:`derive.teach.expression_mistakes`): the network's read
+#: layers, losses and updates it does not have.
+EXPRESSION_MISCONCEPTIONS = [m for m in CATALOGUE if not m.slip and m.graphs == "expression"]
 
 
 @dataclass
@@ -109,7 +112,8 @@ class Diagnoser:
         return out
 
     def misconception(self, g, st, v, tol, places, envs) -> Explanation:
-        return self.explain(MISCONCEPTIONS, g, st, v, tol, places, envs)
+        expression = getattr(g.spec, "kind", "network") == "expression"
+        return self.explain(EXPRESSION_MISCONCEPTIONS if expression else MISCONCEPTIONS, g, st, v, tol, places, envs)
 
 
 def cut_off(v: float, a: float, spread: float, places: int) -> bool:

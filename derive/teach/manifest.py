@@ -19,13 +19,16 @@ from pathlib import Path
 import sympy as sp
 
 from derive.errors import UsageError
-from derive.graph.builder import derive
+from derive.graph.expression import rebind_expression, with_values
 from derive.graph.magnitude import json_number
 from derive.graph.steps import StepGraph
+from derive.model.expression import load_any_text
 from derive.model.numbers import Number, NumberError, read_number
-from derive.model.spec import SpecError, load_spec_text
+from derive.model.spec import SpecError
+from derive.teach.expression_variants import MEASURE as EXPRESSION_MEASURE
+from derive.teach.expression_variants import draw_rules as expression_rules
 from derive.teach.variants import BAND, CALIBRATION, DRAW_VERSION, MAX_DRAWS, MEASURE, draw_rules, rebind, with_numbers
-from derive.teach.worksheet import Worksheet
+from derive.teach.worksheet import Worksheet, derive_any
 
 #: The manifest's format; a manifest of another format is refused by name.
 FORMAT = 2
@@ -51,25 +54,29 @@ def exact_text(value: sp.Rational) -> str:
     return Number.of(value, places).text
 
 
+def _expression(spec) -> bool:
+    return getattr(spec, "kind", "network") == "expression"
+
+
 def draw_record(ws: Worksheet) -> dict:
     """The version and the rules of the draw that made the variants: the grids (as
     written), max_net, allow_zero and the difficulty band (None for the spec's own numbers,
-    which are not drawn)."""
-    rules = draw_rules(ws.spec)
-    grids = {
-        k: dict(zip(("low", "high", "step"), (n.text for n in rules[k]), strict=True))
-        for k in ("weights", "biases", "x")
-    }
+    which are not drawn). An expression's: its one grid of values, and allow_zero."""
+    expression = _expression(ws.spec)
+    rules = expression_rules(ws.spec) if expression else draw_rules(ws.spec)  # type: ignore[arg-type]
+    keys = ("values",) if expression else ("weights", "biases", "x")
+    grids: dict = {k: dict(zip(("low", "high", "step"), (n.text for n in rules[k]), strict=True)) for k in keys}
+    if not expression:
+        grids["max_net"] = exact_text(rules["max_net"])
     band = ws.variants[0].band
     return {
         "version": DRAW_VERSION,
         "rules": {
             **grids,
-            "max_net": exact_text(rules["max_net"]),
             "allow_zero": rules["allow_zero"],
             "max_draws": MAX_DRAWS,
             "difficulty": {
-                "measure": MEASURE,
+                "measure": EXPRESSION_MEASURE if expression else MEASURE,
                 "band": list(band) if band else None,
                 "rule": f"every drawn variant within ±{BAND} of the median measure of {CALIBRATION} fair draws",
             },
@@ -96,16 +103,24 @@ def manifest_data(ws: Worksheet, options: dict) -> dict:
             {
                 "id": v.id,
                 "index": v.index,
-                "parameters": {p.name: exact_text(p.value) for p in v.spec.iter_parameters()},
-                "samples": [
-                    {"x": [exact_text(a) for a in s.x], "y": [exact_text(a) for a in s.y]} for s in v.spec.samples
-                ],
+                **_numbers(v.spec),
                 "key": {s.id: json_number(s.value) for s in v.graph},
                 "difficulty": v.difficulty,
                 "verified": v.report.ok,
             }
             for v in ws.variants
         ],
+    }
+
+
+def _numbers(spec) -> dict:
+    """A variant's numbers, written exactly: an expression's ``values``, or a network's
+    ``parameters`` and ``samples``."""
+    if _expression(spec):
+        return {"values": {name: exact_text(v) for name, v in spec.values.items()}}
+    return {
+        "parameters": {p.name: exact_text(p.value) for p in spec.iter_parameters()},
+        "samples": [{"x": [exact_text(a) for a in s.x], "y": [exact_text(a) for a in s.y]} for s in spec.samples],
     }
 
 
@@ -147,10 +162,10 @@ def read_manifest(path: Path) -> Handout:
         if not isinstance(data.get(field), kind):
             raise _fail(path, field, f"missing or not a {kind.__name__}")
     try:
-        spec = load_spec_text(data["spec_text"], f"{path} (spec_text)")
+        spec = load_any_text(data["spec_text"], f"{path} (spec_text)")
+        base = derive_any(spec)
     except SpecError as e:
         raise _fail(path, "spec_text", str(e)) from None
-    base = derive(spec)
     questions, points = _questions(path, data["questions"], base)
     graphs = {}
     for i, v in enumerate(data["variants"]):
@@ -178,6 +193,27 @@ def _questions(path: Path, items: list, base: StepGraph) -> tuple[list[str], dic
 def _variant(path: Path, where: str, v, spec, base: StepGraph) -> tuple[str, StepGraph]:
     if not isinstance(v, dict) or not isinstance(v.get("id"), str):
         raise _fail(path, where, "expected a variant with an id")
+    g = (
+        _expression_graph(path, where, v, spec, base)
+        if _expression(spec)
+        else _network_graph(path, where, v, spec, base)
+    )
+    _same_key(path, where, v, g)
+    return v["id"], g
+
+
+def _expression_graph(path: Path, where: str, v: dict, spec, base: StepGraph) -> StepGraph:
+    values = v.get("values")
+    if not isinstance(values, dict) or sorted(values) != sorted(spec.values):
+        raise _fail(path, f"{where}.values", f"expected the spec's inputs {', '.join(spec.values)}")
+    numbers = {n: _number(path, f"{where}.values.{n}", values[n]) for n in spec.values}
+    try:
+        return rebind_expression(base, with_values(spec, numbers))
+    except SpecError as e:
+        raise _fail(path, f"{where}.values", str(e)) from None
+
+
+def _network_graph(path: Path, where: str, v: dict, spec, base: StepGraph) -> StepGraph:
     params, samples = v.get("parameters"), v.get("samples")
     names = [p.name for p in spec.iter_parameters()]
     if not isinstance(params, dict) or sorted(params) != sorted(names):
@@ -191,7 +227,11 @@ def _variant(path: Path, where: str, v, spec, base: StepGraph) -> tuple[str, Ste
         if not isinstance(x, list) or len(x) != len(own.x):
             raise _fail(path, f"{where}.samples[{j}].x", f"expected {len(own.x)} inputs")
         xs.append([_number(path, f"{where}.samples[{j}].x[{k}]", a) for k, a in enumerate(x)])
-    g = rebind(base, with_numbers(spec, numbers, xs))
+    return rebind(base, with_numbers(spec, numbers, xs))
+
+
+def _same_key(path: Path, where: str, v: dict, g: StepGraph) -> None:
+    """The recorded key is what the variant's numbers give (else the manifest was edited)."""
     key = v.get("key")
     if not isinstance(key, dict):
         raise _fail(path, f"{where}.key", "missing")
@@ -203,4 +243,3 @@ def _variant(path: Path, where: str, v, spec, base: StepGraph) -> tuple[str, Ste
             same = isinstance(recorded, (int, float)) and math.isclose(recorded, value, rel_tol=KEY_RTOL, abs_tol=1e-12)
         if not same:
             raise _fail(path, f"{where}.key.{st.id}", f"{recorded!r} is not what the variant's numbers give")
-    return v["id"], g

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 
-from derive.graph.builder import derive
 from derive.model.numbers import Number, is_short_decimal, round_half_up_float
 from derive.model.spec import Spec
 from derive.teach.agreement import EPSILON, equivalent, half_unit, within
@@ -31,9 +30,9 @@ from derive.teach.precision import Grade, Standard, Stated, grade, spread
 from derive.teach.questions import QuestionList
 from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
 from derive.teach.submissions import is_key
-from derive.teach.variants import VariantError, make_variants, parse_variant_id
+from derive.teach.variants import VariantError, parse_variant_id
 from derive.teach.work import Derivatives, Work
-from derive.teach.worksheet import select_blanks
+from derive.teach.worksheet import derive_any, select_blanks, variants_of
 
 #: A plain decimal, as most answers are typed (the quick path); its decimals are group 1.
 _plain_match = re.compile(r"[+-]?[0-9]{1,15}(?:\.([0-9]{1,15}))?").fullmatch
@@ -60,7 +59,7 @@ class Checker:
     def __init__(self, spec: Spec, stem: str, options: Options | None = None, base=None, questions=None):
         self.spec, self.stem = spec, stem
         self.options = options or Options()
-        self.base = base or derive(spec)
+        self.base = base or derive_any(spec)
         ids = tuple(questions) if questions is not None else tuple(select_blanks(self.base, None))
         self.questions = QuestionList(ids, tuple(self.base.ids))
         self.standard = Standard(spec.decimals, self.options.sigfigs, self.options.own_places)
@@ -80,6 +79,9 @@ class Checker:
         self._d, self._rtol = spec.decimals, self.options.rtol
         self._step_fns: dict[str, tuple] = {}
         self._in_graph_order = list(self.questions.ids) == [s.id for s in self.base if s.id in self._numbers]
+        # an expression graph worked in whole numbers: a whole answer to a whole key is a
+        # claim of an exact value (-8), judged as one and carried exactly into later steps
+        self._whole = getattr(spec, "kind", "network") == "expression"
 
     @classmethod
     def from_handout(cls, handout, options: Options | None = None) -> Checker:
@@ -115,7 +117,7 @@ class Checker:
             return self.base
         have = self._variants.get(seed, [])
         if len(have) < index:  # resume after the variants made so far: each is made once
-            have, _ = make_variants(self.spec, self.stem, seed, index, base=self.base, start=have)
+            have, _ = variants_of(self.spec, self.stem, seed, index, base=self.base, start=have)
             self._variants[seed] = have
         return have[index - 1].graph
 
@@ -200,7 +202,8 @@ class Checker:
         if v == short:  # the exact key, however short: carried exactly
             r = StepResult("correct", raw, expected, q, points=pts, max_points=pts)
             return self._share(same, sid, raw, r, v, 0.0, work)
-        stated = Stated(v, places, False)  # the same rule as a parsed answer's (precision.py)
+        claim = self._whole and places == 0 and st.exact.is_Integer
+        stated = Stated(v, places, claim)  # the same rule as a parsed answer's (precision.py)
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         tol = self.standard.tolerance(stated, expected) + EPSILON
         # what the answer carries into later steps: nothing when it is a zero standing for a
@@ -256,7 +259,8 @@ class Checker:
             exact = short is not None and ans.value == short
         else:
             exact = st.exact.is_Rational and ans.exact == st.exact
-        stated = Stated(ans.value, ans.places, exact or (ans.number is not None and ans.places is None))
+        claim = self._whole and ans.number is not None and ans.places == 0 and st.exact.is_Integer
+        stated = Stated(ans.value, ans.places, exact or claim or (ans.number is not None and ans.places is None))
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         if worth.factor > 0 and not (ans.value == 0 and key[st.id] != 0):
             work.keep(st.id, ans.value, spread(stated, self.standard))

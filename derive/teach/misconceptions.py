@@ -44,6 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from derive.teach import expression_mistakes as xm
 from derive.teach import mistakes_feedback as say
 from derive.teach import mistakes_rewrite as rw
 from derive.teach.mistakes_rewrite import evaluate_slips, rnd, trunc
@@ -56,6 +57,7 @@ class Misconception:
     feedback: str | Callable  # a sentence, or (graph, step) -> the sentence for this sheet
     alternatives: Callable  # (graph, step, places, decimals) -> list of SymPy formulas
     slip: bool = False  # a rounding slip (credit less a penalty), not a misconception
+    graphs: str = "network"  # the graphs it reads: network, expression, or any (the slips)
 
     def message(self, g, st) -> str:
         """The feedback sentence for step ``st`` of graph ``g``."""
@@ -100,6 +102,7 @@ CATALOGUE: list[Misconception] = [
         "The digits were cut off instead of rounded: round the last digit up when the next one is 5 or more.",
         rw.truncated,
         slip=True,
+        graphs="any",
     ),
     M(
         "rounded-too-early",
@@ -107,6 +110,22 @@ CATALOGUE: list[Misconception] = [
         "Earlier values were rounded too much before this step; carry more digits until the final answer.",
         rw.rounded_early,
         slip=True,
+        graphs="any",
+    ),
+    M("one-path-only", "only one path of a name read twice", xm.one_path_message, xm.one_path, graphs="expression"),
+    M(
+        "upstream-forgotten",
+        "local gradient without the upstream gradient",
+        xm.upstream_forgotten_message,
+        xm.upstream_forgotten,
+        graphs="expression",
+    ),
+    M(
+        "local-as-value",
+        "node's value for its local gradient",
+        xm.local_as_value_message,
+        xm.local_as_value,
+        graphs="expression",
     ),
 ]
 BY_NAME = {m.name: m for m in CATALOGUE}

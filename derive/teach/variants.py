@@ -147,18 +147,20 @@ def grid_places(rule: tuple[Number, Number, Number]) -> int | None:
 
 
 def _grid(rule, rng: random.Random) -> Number:
-    return _point(rule, rng.randint(0, _steps(rule)))
+    return grid_point(rule, rng.randint(0, grid_size(rule)))
 
 
 # A grid's size and points are worked out once: a draw picks a few dozen, many times over.
 @functools.lru_cache(maxsize=64)
-def _steps(rule) -> int:
+def grid_size(rule) -> int:
+    """How many steps a (low, high, step) grid has: its points are 0..grid_size."""
     low, high, step = rule
     return int((high.value - low.value) / step.value)
 
 
 @functools.lru_cache(maxsize=4096)
-def _point(rule, k: int) -> Number:
+def grid_point(rule, k: int) -> Number:
+    """Point ``k`` of a grid, with the grid's places (:func:`grid_places`)."""
     low, _, step = rule
     return Number.of(low.value + step.value * k, grid_places(rule))
 
@@ -351,7 +353,7 @@ def make_variants(
     already made with this seed: they are kept and drawing resumes at k + 1, with the same
     result as drawing from 1 (each index has its own random stream; only the earlier
     variants' numbers, which ``start`` carries, decide what is a repeat, and the band is
-    the one they were drawn in)."""
+    the one they were drawn in). An expression spec's: :mod:`derive.teach.expression_variants`."""
     base = base or derive(spec)
     rules = draw_rules(spec)
     rejected: Counter = Counter()

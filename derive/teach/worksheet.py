@@ -11,8 +11,10 @@ from pathlib import Path
 
 from derive.files import UsageError
 from derive.graph.builder import derive
+from derive.graph.expression import derive_expression, local_parts
 from derive.graph.optimizers import RULES
 from derive.model.spec import Spec
+from derive.teach.expression_variants import make_expression_variants
 from derive.teach.variants import make_variants, parse_variant_id
 
 #: ``--blanks`` groups, by step kind, in the order a student works.
@@ -22,6 +24,9 @@ GROUPS = {
     "backward": ("dloss_dout", "dout_dnet", "delta", "grad"),
     "update": ("m", "v", "mhat", "vhat", "change", "new"),
 }
+#: An expression graph's groups: its nodes' values, then its local gradients and gradients
+#: (not the output's own, which is 1: the sheet gives it as the start of the backward pass).
+EXPRESSION_GROUPS = {"forward": ("val",), "backward": ("local", "dfd")}
 DESCRIBE = {
     "net": "the net input of {node}",
     "out": "the output of {node}",
@@ -33,7 +38,62 @@ DESCRIBE = {
     # (m, v, mhat, vhat: in the words of the sheet's optimizer, derive.graph.optimizers)
     "change": "the change of {param} in the update",
     "new": "the new value of {param} after the update",
+    "val": "the value of {node}",
+    "local": "the local gradient ∂{node}/∂{name} of {node} with respect to {name}",
+    "dfd": "∂{out}/∂{name}, the gradient of {out} with respect to {name}",
 }
+
+
+def is_expression_graph(graph) -> bool:
+    """Whether ``graph`` is an expression spec's (``val_``, ``local_``, ``dfd_`` steps)."""
+    return getattr(graph.spec, "kind", "network") == "expression"
+
+
+def groups_of(graph) -> dict[str, tuple[str, ...]]:
+    """The ``--blanks`` groups of a graph's kind of spec."""
+    return EXPRESSION_GROUPS if is_expression_graph(graph) else GROUPS
+
+
+def derive_any(spec):
+    """The step graph of a spec of either kind."""
+    return derive_expression(spec) if getattr(spec, "kind", "network") == "expression" else derive(spec)
+
+
+def variants_of(spec, stem: str, seed: int, count: int, **kw):
+    """The variants of a spec of either kind (:func:`derive.teach.variants.make_variants`)."""
+    if getattr(spec, "kind", "network") == "expression":
+        return make_expression_variants(spec, stem, seed, count, **kw)
+    return make_variants(spec, stem, seed, count, **kw)
+
+
+def describe(spec, st) -> str:
+    """What step ``st`` of a graph of ``spec`` is, in words: the one wording of a question,
+    on sheets, keys, answer templates, manifests and Moodle.
+
+    >>> from derive.model.expression import load_expression
+    >>> g = derive_expression(load_expression("worked/expression.yaml"))
+    >>> describe(g.spec, g["local_f__q"]), describe(g.spec, g["dfd_x"])
+    ('the local gradient ∂f/∂q of f with respect to q', '∂f/∂x, the gradient of f with respect to x')
+    """
+    if st.kind == "local":
+        node, name = local_parts(st.id)
+        return DESCRIBE["local"].format(node=node, name=name)
+    if st.kind in ("val", "dfd"):
+        return DESCRIBE[st.kind].format(node=st.subject, name=st.subject, out=spec.output)
+    where: str | None = None
+    if st.layer is not None and st.node is not None:
+        where = spec.layers[st.layer].nodes[st.node]
+    words = DESCRIBE.get(st.kind) or dict(RULES[spec.optimizer.name].words)[st.kind]
+    text = words.format(node=where, param=st.param or st.subject)  # (or an input's)
+    if spec.learning_rate is None:  # loss: none differentiates the output
+        text = text.replace("of the loss", f"of the output {spec.outputs[0]}")
+    if st.after:
+        text += " at the updated parameters"
+    if st.sample is not None and len(spec.samples) > 1:
+        text += f" (sample {st.sample + 1})"
+    if st.update:  # a later step of an unrolled steps: N
+        text += f" (step {st.update + 1})"
+    return text
 
 
 @dataclass
@@ -78,43 +138,37 @@ class Worksheet:
         out: list[Question] = []
         for sid in self.blanks:
             st = g[sid]
-            node = None
-            if st.layer is not None and st.node is not None:
-                node = variant.spec.layers[st.layer].nodes[st.node]
-            words = DESCRIBE.get(st.kind) or dict(RULES[variant.spec.optimizer.name].words)[st.kind]
-            text = words.format(node=node, param=st.param or st.subject)  # (or an input's)
-            if variant.spec.learning_rate is None:  # loss: none differentiates the output
-                text = text.replace("of the loss", f"of the output {variant.spec.outputs[0]}")
-            if st.after:
-                text += " at the updated parameters"
-            if st.sample is not None and len(variant.spec.samples) > 1:
-                text += f" (sample {st.sample + 1})"
-            if st.update:  # a later step of an unrolled steps: N
-                text += f" (step {st.update + 1})"
+            text = describe(variant.spec, st)
             out.append(Question(len(out) + 1, sid, text, float(self.points.get(st.kind, 1.0))))
         return out
 
 
 def select_blanks(graph, option: str | None) -> list[str]:
-    """Step ids to leave blank, in graph order: groups (forward, loss, backward, update) or ids."""
+    """Step ids to leave blank, in graph order: groups (forward, loss, backward, update; an
+    expression's forward, backward) or ids. The groups leave out an expression's
+    ``dfd_<output>``, which is 1."""
+    groups = groups_of(graph)
+    names = ", ".join(groups)
     if not option:
-        option = ",".join(GROUPS)
+        option = ",".join(groups)
     wanted = [w.strip() for w in option.split(",") if w.strip()]
     if not wanted:
-        raise UsageError("--blanks: give groups (forward, loss, backward, update) or step ids")
+        raise UsageError(f"--blanks: give groups ({names}) or step ids")
     kinds: set[str] = set()
     ids: set[str] = set()
     for w in wanted:
-        if w in GROUPS:
-            kinds.update(GROUPS[w])
+        if w in groups:
+            kinds.update(groups[w])
         elif w in graph.by_id:
             ids.add(w)
         else:
+            what = "expression graph" if is_expression_graph(graph) else "network"
             raise UsageError(
-                f"--blanks: {w!r} is neither a group (forward, loss, backward, update) "
-                f"nor a step id of this network (e.g. {', '.join(graph.ids[:4])}, ...)"
+                f"--blanks: {w!r} is neither a group ({names}) "
+                f"nor a step id of this {what} (e.g. {', '.join(graph.ids[:4])}, ...)"
             )
-    return [s.id for s in graph if s.kind in kinds or s.id in ids]
+    one = f"dfd_{graph.spec.output}" if is_expression_graph(graph) else ""
+    return [s.id for s in graph if (s.kind in kinds and s.id != one) or s.id in ids]
 
 
 def descendants(graph, roots: Iterable[str]) -> set[str]:
@@ -163,16 +217,16 @@ def build_worksheet(
     """Draw the variants (all, or only the one with id ``only``), choose the blanks and the
     steps given on purpose. Its questions are in graph order; the sheets number them in the
     order the answer key shows them (:func:`derive.present.worksheet.make_worksheet`)."""
-    base = derive(spec)
+    base = derive_any(spec)
     chosen = select_blanks(base, blanks)
     extra = select_given(base, given, chosen)
     if only is not None:
         v_stem, v_seed, index = parse_variant_id(only)
         if v_stem != stem:
             raise UsageError(f"--variant {only}: belongs to spec {v_stem!r}, not {stem!r}")
-        vs, rejected = make_variants(spec, stem, v_seed, index, base=base)
+        vs, rejected = variants_of(spec, stem, v_seed, index, base=base)
         return Worksheet(spec, stem, v_seed, vs[-1:], chosen, dict(rejected), given=extra, order=list(base.ids))
-    vs, rejected = make_variants(spec, stem, seed, variants, base=base)
+    vs, rejected = variants_of(spec, stem, seed, variants, base=base)
     return Worksheet(spec, stem, seed, vs, chosen, dict(rejected), given=extra, order=list(base.ids))
 
 
