@@ -26,7 +26,7 @@ from derive.teach.agreement import EPSILON, equivalent, half_unit, within
 from derive.teach.answers import AnswerError, is_blank, parse_answer
 from derive.teach.compiled import Compiled, call
 from derive.teach.diagnosis import Diagnoser
-from derive.teach.precision import Grade, Standard, Stated, grade, spread
+from derive.teach.precision import Grade, Standard, Stated, grade, spread, whole_claim
 from derive.teach.questions import QuestionList
 from derive.teach.results import SYMBOL, VERDICTS, Options, Result, StepResult
 from derive.teach.submissions import is_key
@@ -79,9 +79,6 @@ class Checker:
         self._d, self._rtol = spec.decimals, self.options.rtol
         self._step_fns: dict[str, tuple] = {}
         self._in_graph_order = list(self.questions.ids) == [s.id for s in self.base if s.id in self._numbers]
-        # an expression graph worked in whole numbers: a whole answer to a whole key is a
-        # claim of an exact value (-8), judged as one and carried exactly into later steps
-        self._whole = getattr(spec, "kind", "network") == "expression"
 
     @classmethod
     def from_handout(cls, handout, options: Options | None = None) -> Checker:
@@ -202,7 +199,7 @@ class Checker:
         if v == short:  # the exact key, however short: carried exactly
             r = StepResult("correct", raw, expected, q, points=pts, max_points=pts)
             return self._share(same, sid, raw, r, v, 0.0, work)
-        claim = self._whole and places == 0 and st.exact.is_Integer
+        claim = whole_claim(places, st.exact)
         stated = Stated(v, places, claim)  # the same rule as a parsed answer's (precision.py)
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         tol = self.standard.tolerance(stated, expected) + EPSILON
@@ -259,7 +256,7 @@ class Checker:
             exact = short is not None and ans.value == short
         else:
             exact = st.exact.is_Rational and ans.exact == st.exact
-        claim = self._whole and ans.number is not None and ans.places == 0 and st.exact.is_Integer
+        claim = ans.number is not None and whole_claim(ans.places, st.exact)
         stated = Stated(ans.value, ans.places, exact or claim or (ans.number is not None and ans.places is None))
         worth = grade(stated, self.standard, self.options.imprecise_credit)
         if worth.factor > 0 and not (ans.value == 0 and key[st.id] != 0):

@@ -64,6 +64,19 @@ class Stated:
         return None if self.places is None else sigfigs(self.value, self.places)
 
 
+def whole_claim(places: int | None, key) -> bool:
+    """Whether an answer written as a whole number (``-8``) claims an exact value: when the
+    exact key is a whole number too (an expression graph worked in whole numbers, a derivative
+    of 1). Such an answer is judged and carried as exact, so a wrong ``-8`` is wrong by 1, not
+    "too rough to earn anything", and later steps can follow through from it.
+
+    >>> import sympy as sp
+    >>> whole_claim(0, sp.Integer(-12)), whole_claim(0, sp.Rational(1, 2)), whole_claim(1, sp.Integer(3))
+    (True, False, False)
+    """
+    return places == 0 and bool(getattr(key, "is_Integer", False))
+
+
 @dataclass(frozen=True)
 class Standard:
     """The sheet's precision: ``decimals`` places, or ``figures`` significant figures."""
