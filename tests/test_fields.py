@@ -172,7 +172,8 @@ def test_defaults_are_the_declared_ones():
 def test_the_schema_is_generated_from_the_declaration():
     schema = json_schema()
     assert set(schema["properties"]) == set(TOP.fields) and schema["additionalProperties"] is False
-    assert schema["properties"]["steps"] == {"type": "integer", "minimum": 1, "maximum": 100000}
+    steps = {"type": "integer", "minimum": 1, "maximum": 100000, "description": TOP["steps"].doc}
+    assert schema["properties"]["steps"] == steps
     layer = schema["properties"]["network"]["properties"]["layers"]["items"]
     assert layer["properties"]["alpha"]["anyOf"][0] == {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
     assert schema["properties"]["loss"]["enum"] == list(TOP["loss"].rule.options)

@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 
-from derive.cli import check, derivation, figure, train, verify, walkthrough, worksheet
+from derive.cli import check, derivation, examples, figure, new, schema, steps, train, verify, walkthrough, worksheet
 from derive.errors import DeriveError, UsageError, one_line
 
 #: The commands, in the order ``derive --help`` lists them.
@@ -38,6 +38,10 @@ COMMANDS = {
     "train": train,
     "figure": figure,
     "derivation": derivation,
+    "examples": examples,
+    "new": new,
+    "steps": steps,
+    "schema": schema,
 }
 
 

@@ -28,6 +28,12 @@ def resolve_spec(arg: str) -> Path:
         examples = builtin_examples()
         if arg in examples:
             return examples[arg]
+        if not p.parent.is_dir():  # (a path through a file, an unreadable folder: the reader says)
+            return p
+        raise UsageError(
+            f"{arg}: no such file, and not a built-in example (examples: {', '.join(sorted(examples))}; "
+            "derive examples describes them)"
+        )
     return p
 
 

@@ -112,7 +112,11 @@ def _is_spec(args) -> bool:
         if args.dataset:
             raise UsageError("--data is for a spec file; the data set is already named")
         return False
-    if not resolve_spec(args.data).exists():
+    try:
+        found = resolve_spec(args.data).exists()
+    except UsageError:  # (no such file, and not a built-in example)
+        found = False
+    if not found:
         raise UsageError(f"train: {args.data!r} is neither a data set ({', '.join(NAMES)}) nor a spec file")
     return True
 

@@ -35,7 +35,8 @@ from pathlib import Path
 import sympy as sp
 
 from derive.model.checks import FieldChecker, kind, show
-from derive.model.fields import EXPRESSION, EXPRESSION_VARY, ROUNDING, SHEET
+from derive.model.expression_fields import EXPRESSION, EXPRESSION_VARY
+from derive.model.fields import ROUNDING, SHEET
 from derive.model.load import parse_spec, read_spec_file
 from derive.model.numbers import Number
 from derive.model.spec import Spec, load_spec_text

@@ -338,18 +338,26 @@ SHEET = Section(
 TOP = Section(
     {
         "kind": Field(OneOf(SPEC_KINDS), default="network", doc="network (the default) or expression"),
-        "network": Field(NETWORK, True),
-        "loss": Field(OneOf(SPEC_LOSSES), True, doc="none: differentiate the single output itself"),
-        "parameters": Field(PARAMETERS, True),
-        "learning_rate": Field(
-            Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False), doc="required unless loss: none"
+        "network": Field(NETWORK, True, doc="the inputs and the layers (each: name, size, activation, bias)"),
+        "loss": Field(
+            OneOf(SPEC_LOSSES),
+            True,
+            doc=(
+                "half-sse, sse, mse, half-mse, cross-entropy (softmax output), bce (sigmoid output), "
+                "or none (the output itself is differentiated)"
+            ),
         ),
-        "title": Field(Text(300), default="Backpropagation walkthrough"),
+        "parameters": Field(PARAMETERS, True, doc="the weights (one row per node) and biases, per layer"),
+        "learning_rate": Field(
+            Real(sp.S.Zero, True, sp.Integer(LEARNING_RATE_MAX), False),
+            doc="eta, the size of the update's step (not with loss: none)",
+        ),
+        "title": Field(Text(300), default="Backpropagation walkthrough", doc="the heading of every output"),
         "story": Field(STORY, default="", doc="a paragraph above the problem; {w1} is w1's number"),
-        "sample": Field(SAMPLE),
-        "samples": Field(ListOf(SAMPLE, 1, 64)),
-        "steps": Field(Whole(1, 100000), default=1),
-        "rounding": Field(ROUNDING, default={}),
+        "sample": Field(SAMPLE, doc="the training sample: x (one number per input) and y (the target)"),
+        "samples": Field(ListOf(SAMPLE, 1, 64), doc="several samples (a batch), instead of sample"),
+        "steps": Field(Whole(1, 100000), default=1, doc="how many updates (N > 1 adds the loss over N steps)"),
+        "rounding": Field(ROUNDING, default={}, doc="decimals shown, and carry: exact or rounded"),
         "batch": Field(OneOf(BATCH_MODES), default="mean", doc="online: one update per sample, in turn"),
         "input_gradients": Field(Flag(), default=False, doc="add grad_<input> for every input"),
         "show": Field(ListOf(OneOf(SHOW_OPTIONS), 0, len(SHOW_OPTIONS)), default=(), doc="extra steps: change, after"),
@@ -359,42 +367,10 @@ TOP = Section(
             default=sp.S.Zero,
             doc="L2: J + (lambda/2) * the sum of the squared weights (not the biases)",
         ),
-        "published": Field(PUBLISHED),
-        "vary": Field(VARY, default={}),
-        "sheet": Field(SHEET, default={}),
+        "published": Field(PUBLISHED, doc="numbers printed in a source, checked like a student's answers"),
+        "vary": Field(VARY, default={}, doc="how worksheet variants draw their numbers"),
+        "sheet": Field(SHEET, default={}, doc="a printed worksheet's header: school, course, date"),
     },
     "a network, one sample (or a batch) and one gradient-descent step",
     one_of=(("sample", "samples"),),
-)
-
-
-_GRID = Field(GRID, doc="every input's grid (default -5 to 5, step 1)")
-EXPRESSION_VARY = Section({"values": _GRID, "allow_zero": Field(Flag())}, "how expression variants draw their inputs")
-
-#: An expression spec (``kind: expression``): the chain rule on a small computational graph.
-EXPRESSION = Section(
-    {
-        "kind": Field(OneOf(("expression",)), True),
-        "values": Field(
-            Shaped(
-                "input name -> its number",
-                {"type": "object", "minProperties": 1, "additionalProperties": {"$ref": "#/$defs/number"}},
-            ),
-            True,
-        ),
-        "define": Field(
-            Shaped(
-                "node name -> its formula in the inputs and earlier nodes, one node a line, in order",
-                {"type": "object", "minProperties": 1, "additionalProperties": {"type": ["string", "number"]}},
-            ),
-            True,
-        ),
-        "output": Field(Name(), True, doc="the node whose gradients are derived"),
-        "title": Field(Text(300), default="The chain rule on a computational graph"),
-        "story": Field(Text(20000), default="", doc="a paragraph above the problem (plain text)"),
-        "rounding": Field(ROUNDING, default={}),
-        "vary": Field(EXPRESSION_VARY, default={}),
-        "sheet": Field(SHEET, default={}),
-    },
-    "a computational graph of scalar formulas, its values and its output",
 )

@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import re
+
+from derive.model.expression_fields import EXPRESSION
 from derive.model.fields import (
     _NUMBER_TEXT,
-    EXPRESSION,
     TOP,
     Field,
     Flag,
@@ -23,7 +25,16 @@ from derive.model.fields import (
     Text,
     Whole,
 )
-from derive.model.names import MAX_NAME, NAME_RE
+from derive.model.names import (
+    _SAMPLE,
+    _UPDATE,
+    FUNCTION_NAMES,
+    MAX_NAME,
+    NAME_RE,
+    RESERVED_NAMES,
+    RESERVED_PREFIXES,
+    RESERVED_SUFFIXES,
+)
 
 
 def _bound(v):
@@ -77,6 +88,26 @@ def _field_schema(f: Field) -> dict:
     return out
 
 
+def _name_schema() -> dict:
+    """A plain name that is not one of the tool's own (:func:`derive.model.names.reserved`,
+    from the same tuples: reserved names and prefixes, the sample, update and after suffixes,
+    function names and Python keywords)."""
+    prefixes = "|".join(re.escape(p) for p in RESERVED_PREFIXES)
+    suffixes = "|".join([re.escape(x) for x in RESERVED_SUFFIXES] + [_SAMPLE.pattern[:-2], _UPDATE.pattern[:-2]])
+    return {
+        "type": "string",
+        "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"),
+        "maxLength": MAX_NAME,
+        "not": {
+            "anyOf": [
+                {"enum": sorted(set(RESERVED_NAMES) | FUNCTION_NAMES)},
+                {"pattern": f"^({prefixes})"},
+                {"pattern": f"({suffixes})$"},
+            ]
+        },
+    }
+
+
 def json_schema(kind: str = "network") -> dict:
     """A JSON Schema (draft 2020-12) of a spec's form, generated from the declaration (of a
     network spec, or with ``kind="expression"`` of an expression spec's).
@@ -86,6 +117,30 @@ def json_schema(kind: str = "network") -> dict:
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": f"derive {kind} spec", **_schema(top)}
     out["$defs"] = {
         "number": _schema(Real()),
-        "name": {"type": "string", "pattern": "^" + NAME_RE.pattern.replace(r"\Z", "$"), "maxLength": MAX_NAME},
+        "name": _name_schema(),
     }
     return out
+
+
+def spec_schema() -> dict:
+    """The JSON Schema of any spec, network or expression (by its ``kind``), as ``derive
+    schema`` prints it and ``worked/spec.schema.json`` holds it for editors (a spec's first
+    line ``# yaml-language-server: $schema=spec.schema.json`` names it).
+
+    >>> s = spec_schema()
+    >>> s["if"]["properties"], sorted(s["$defs"])
+    ({'kind': {'const': 'expression'}}, ['expression', 'name', 'network', 'number'])
+    """
+    network, expression = json_schema("network"), json_schema("expression")
+    defs = network.pop("$defs")
+    for part in (network, expression):
+        part.pop("$schema")
+        part.pop("$defs", None)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "derive spec (a network, or kind: expression)",
+        "if": {"properties": {"kind": {"const": "expression"}}, "required": ["kind"]},
+        "then": {"$ref": "#/$defs/expression"},
+        "else": {"$ref": "#/$defs/network"},
+        "$defs": {**defs, "network": network, "expression": expression},
+    }

@@ -25,7 +25,7 @@ from derive.model.expression import ExpressionSpec, load_expression
 from derive.present.document import Doc, Eq, M, P, Para, Section, T, Table
 from derive.present.env import make_env
 from derive.present.expression_diagram import expression_svg, expression_tikz
-from derive.present.notation import Printer, latex_name
+from derive.present.notation import Printer, latex_name, symbol_names
 from derive.present.numbers import fmt
 from derive.verify.expression import verify_expression
 
@@ -54,6 +54,12 @@ def local_latex(node: str, name: str) -> str:
     \left.\frac{\partial f}{\partial q}\right|_{\mathrm{local}}
     """
     return r"\left.%s\right|_{\mathrm{local}}" % _partial(node, name)
+
+
+def symbols_of(graph) -> dict:
+    """Every symbol of a step graph of either kind -> its LaTeX (an expression graph's
+    :func:`names`, a network's :func:`derive.present.notation.symbol_names`)."""
+    return names(graph) if getattr(graph.spec, "kind", "network") == "expression" else symbol_names(graph)
 
 
 def names(graph) -> dict:
