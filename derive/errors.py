@@ -8,9 +8,13 @@ from __future__ import annotations
 
 
 class DeriveError(Exception):
-    """An expected failure with a one-line message for the user."""
+    """An expected failure with a one-line message for the user (or several such lines)."""
 
     exit_status = 2
+
+    def lines(self) -> list[str]:
+        """The message, one line per fault (one, unless the error holds several)."""
+        return [one_line(str(self))]
 
 
 class UsageError(DeriveError, ValueError):

@@ -209,7 +209,7 @@ def test_bad_command_line_is_one_line(argv, expect, capsys):
 
 def test_file_name_with_a_newline_stays_one_line(tmp_path, capsys):
     path = tmp_path / "two\nlines.yaml"
-    path.write_text("learning_rat: 1\n", encoding="utf-8")
+    path.write_text("[1]\n", encoding="utf-8")  # (one fault: not a mapping)
     assert main(["walkthrough", str(path)]) == 2
     err = assert_one_line(capsys.readouterr().err)
     assert "two\\nlines.yaml" in err

@@ -144,12 +144,22 @@ def test_the_size_of_the_work_is_checked_before_any_weight_is_read(net, field, l
     text = _network(*net) if net[1] != [1024] * 7 else _network(8, [2], 1)
     if net[1] == [1024] * 7:  # the layer sizes alone: the weights given do not fit them and are never read
         text = text.replace("size: 2,", "size: 1024,").replace("size: 1,", "size: 1024,")
-    from derive.model import checks
+    from derive.model import checks, validate
 
-    def no_numbers(*a, **k):
-        raise AssertionError("a number was read before the size was checked")
+    checked = []
+    real_number, real_size = checks.FieldChecker.number, validate.size_problem
+
+    def no_numbers(*a, **k):  # (after the size check, the report of other faults may read some)
+        if not checked:
+            raise AssertionError("a number was read before the size was checked")
+        return real_number(*a, **k)
+
+    def size_problem(*a, **k):
+        checked.append(True)
+        return real_size(*a, **k)
 
     monkeypatch.setattr(checks.FieldChecker, "number", no_numbers)
+    monkeypatch.setattr(validate, "size_problem", size_problem)
     with pytest.raises(SpecError) as e:
         load_spec_text(text, "big.yaml")
     msg = str(e.value)

@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         with _stop_signals():
             return run(argv)
     except DeriveError as e:
-        print(f"derive: {one_line(str(e))}", file=sys.stderr)
+        for line in e.lines():
+            print(f"derive: {one_line(line)}", file=sys.stderr)
         return e.exit_status
     except (KeyboardInterrupt, Stopped) as e:
         signum = getattr(e, "signum", signal.SIGINT)

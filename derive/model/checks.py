@@ -47,19 +47,23 @@ class FieldChecker:
 
     # ---- mappings, by the declaration
     def keys(self, v, where, required=(), optional=()) -> dict:
+        problems = self.key_problems(v, where, required, optional)
+        if problems:
+            raise problems[0]
+        return v
+
+    def key_problems(self, v, where, required=(), optional=()) -> list[SpecError]:
+        """Every problem with the keys of mapping ``v`` (not a mapping, a key that is not
+        text; then each unknown key and each missing one), in that order."""
         if not isinstance(v, dict):
-            self.fail(where or "top level", f"expected a mapping, got {kind(v)}")
+            return [SpecError(self.source, where or "top level", f"expected a mapping, got {kind(v)}")]
         for k in v:
             if not isinstance(k, str):
-                self.fail(where or "top level", f"keys must be text, got {show(k)}")
+                return [SpecError(self.source, where or "top level", f"keys must be text, got {show(k)}")]
+        allowed = ", ".join(list(required) + list(optional))
         unknown = [k for k in v if k not in required and k not in optional]
-        if unknown:
-            allowed = ", ".join(list(required) + list(optional))
-            self.fail(join(where, unknown[0]), f"unknown key (allowed: {allowed})")
-        for k in required:
-            if k not in v:
-                self.fail(join(where, k), "missing")
-        return v
+        out = [SpecError(self.source, join(where, k), f"unknown key (allowed: {allowed})") for k in unknown]
+        return out + [SpecError(self.source, join(where, k), "missing") for k in required if k not in v]
 
     def section(self, v, where, decl: Section, one_of: bool = True) -> dict:
         v = self.keys(v, where, decl.required, [k for k in decl.allowed if k not in decl.required])

@@ -36,8 +36,9 @@ import sympy as sp
 
 from derive.model.checks import FieldChecker, kind, show
 from derive.model.expression_fields import EXPRESSION, EXPRESSION_VARY
+from derive.model.faults import all_faults
 from derive.model.fields import ROUNDING, SHEET
-from derive.model.load import parse_spec, read_spec_file
+from derive.model.load import SpecError, parse_spec, read_spec_file
 from derive.model.numbers import Number
 from derive.model.spec import Spec, load_spec_text
 from derive.model.syntax import FormulaError, to_tree
@@ -199,7 +200,14 @@ class _Checker(FieldChecker):
 
 def load_expression_text(text: str, source: str = "<spec>") -> ExpressionSpec:
     """Validate an expression spec given as YAML text; ``source`` names it in messages."""
-    return _Checker(source).spec(parse_spec(text, source), text)
+    return _expression(parse_spec(text, source), text, source)
+
+
+def _expression(data, text: str, source: str) -> ExpressionSpec:
+    try:
+        return _Checker(source).spec(data, text)
+    except SpecError as e:  # with the faults of other single fields, all at once
+        raise all_faults(data, EXPRESSION, source, e) from None
 
 
 def load_expression(path: str | Path) -> ExpressionSpec:
@@ -218,5 +226,5 @@ def load_any_text(text: str, source: str = "<spec>") -> Spec | ExpressionSpec:
     """A spec given as YAML text, of the kind it says (a worksheet's manifest keeps it)."""
     data = parse_spec(text, source)
     if is_expression(data):
-        return _Checker(source).spec(data, text)
+        return _expression(data, text, source)
     return load_spec_text(text, source)

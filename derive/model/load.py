@@ -57,6 +57,21 @@ class SpecError(DeriveError, ValueError):
         super().__init__(one_line(msg))
 
 
+class SpecErrors(SpecError):
+    """Several faults of one spec, found in one run: ``lines()`` gives one line each (at most
+    ``most``, then how many more), ``str()`` the first."""
+
+    def __init__(self, errors: list[SpecError], most: int = 10):
+        first = errors[0]
+        super().__init__(first.source, first.where, first.what)
+        self.errors, self.most = errors, most
+
+    def lines(self) -> list[str]:
+        shown = [str(e) for e in self.errors[: self.most]]
+        more = len(self.errors) - len(shown)
+        return shown + ([f"{self.source}: and {more} more fault{'s' if more > 1 else ''}"] if more else [])
+
+
 def _scan(text: str) -> Number | None:
     try:
         return scan_number(text)

@@ -28,6 +28,7 @@ from typing import Iterator, TypeVar
 import sympy as sp
 
 from derive.model.checks import FieldChecker
+from derive.model.faults import all_faults
 from derive.model.fields import TOP
 from derive.model.load import SpecError, parse_spec, read_spec_file
 from derive.model.names import natural_key
@@ -185,7 +186,10 @@ def load_spec_text(text: str, source: str = "<spec>") -> Spec:
     if isinstance(data, dict) and "kind" in data:  # network (the default), before the keys that depend on it
         if FieldChecker(source).field(data, "kind", TOP) == "expression":  # (derive.model.expression reads those)
             raise SpecError(source, "kind", f"not supported for expression specs yet ({EXPRESSION_COMMANDS} are)")
-    fields = validate(data, source)
+    try:
+        fields = validate(data, source)
+    except SpecError as e:  # with the faults of other single fields, all at once
+        raise all_faults(data, TOP, source, e) from None
     fields["layers"] = [Layer(**layer) for layer in fields["layers"]]
     fields["samples"] = [Sample(**smp) for smp in fields["samples"]]
     return Spec(**fields, text=text)
