@@ -130,6 +130,9 @@ class FieldChecker:
                 n = None
             if n is not None:
                 return n
+            parts = v.split()
+            if len(parts) > 1 and all(_is_number(p) for p in parts):  # [0.1 0.2]: a comma left out
+                self.fail(where, f"read {show(v)} as one value: a comma is missing (write {', '.join(parts)})")
             self.fail(where, f"expected a number, got {show(v)}")
         self.fail(where, f"expected a number, got {kind(v)}")
 
@@ -182,6 +185,23 @@ def whole(v) -> int | None:
     if isinstance(v, int) and not isinstance(v, bool):
         return v
     return None
+
+
+def comma_hint(rows: list) -> str:
+    """Why a matrix has too few numbers in a row, when a comma was left out (``[0.1 0.2]`` is
+    one value to YAML): ``"; row 1 read '0.1 0.2' as one value: a comma is missing"``, else ""."""
+    for j, row in enumerate(rows):
+        for v in row if isinstance(row, list) else ():
+            if isinstance(v, str) and len(v.split()) > 1 and all(_is_number(p) for p in v.split()):
+                return f"; row {j + 1} read {show(v)} as one value: a comma is missing (write {', '.join(v.split())})"
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return scan_number(text) is not None
+    except NumberError:
+        return False
 
 
 def join(where: str, key) -> str:

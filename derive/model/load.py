@@ -27,6 +27,7 @@ import yaml
 from derive.errors import DeriveError, one_line
 from derive.model.limits import SPEC_BYTES, YAML_NODES, text_problem
 from derive.model.numbers import Number, NumberError, scan_number
+from derive.model.yaml_words import explain
 
 __all__ = [
     "MAX_ANSWER_BYTES",
@@ -327,10 +328,7 @@ def parse_spec(text: str, source: str):
     except _TooManyValues as e:
         raise SpecError(source, "", f"{e}, the limit on a spec") from None
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or "malformed"
-        raise SpecError(source, "", f"not valid YAML{where}: {problem}") from None
+        raise SpecError(source, "", f"not valid YAML at {explain(e, text)}") from None
     except RecursionError:
         raise SpecError(source, "", "not valid YAML: nested too deeply") from None
     except (ValueError, OverflowError) as e:  # a tagged or oversized scalar, e.g. !!float abc

@@ -28,7 +28,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.model.checks import FieldChecker, count, kind, whole
+from derive.model.checks import FieldChecker, comma_hint, count, kind, whole
 from derive.model.fields import (
     GRID,
     LAYER,
@@ -254,7 +254,7 @@ class _Validator(FieldChecker):
             if not (len(rows) == size and all(len(r) == n_in for r in rows)):
                 lens = sorted({len(r) for r in rows})
                 got = count(len(rows), "row") + (f" of {'/'.join(map(str, lens))}" if lens else "")
-                self.fail(w, f"expected {expected}, got {got}")
+                self.fail(w, f"expected {expected}, got {got}{comma_hint(rows)}")
             result[name] = [[self.number(x, f"{w}[{j}][{k}]") for k, x in enumerate(r)] for j, r in enumerate(rows)]
         return result
 
