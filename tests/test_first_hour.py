@@ -134,3 +134,27 @@ def test_a_missing_spec_names_the_examples(tmp_path, capsys):
     assert main(["walkthrough", str(tmp_path / "forr.yaml")]) == 2
     err = capsys.readouterr().err
     assert "no such file" in err and "four" in err and "derive examples" in err and err.count("\n") == 1
+
+
+def test_long_work_shows_progress_on_a_terminal_only(tmp_path, monkeypatch, capsys):
+    from derive.cli.common import ProgressBar
+    from derive.teach.homework import mark_all
+    from derive.teach.marking import Checker
+    from derive.teach.submissions import read_submissions
+
+    seen = []
+    bar = ProgressBar("marking", on=True)
+    spec = load_any(WORKED / "four.yaml")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("out_h1: 0.5929\n")
+    checker = Checker(spec, "four")
+    subs = read_submissions([answers] * 3, checker.questions, None)
+    mark_all(checker, subs, lambda done, total: (seen.append((done, total)), bar.update(done, total)))
+    bar.close()
+    assert seen == [(3, 3)]
+    err = capsys.readouterr().err
+    assert "marking [" in err and "3/3" in err and err.endswith("\n")
+    quiet = ProgressBar("PDFs")  # standard error is not a terminal here: nothing is written
+    quiet.update(1, 2)
+    quiet.close()
+    assert capsys.readouterr().err == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from derive.cli.common import fraction, points_option, resolve_spec
+from derive.cli.common import ProgressBar, fraction, points_option, resolve_spec
 from derive.errors import UsageError, one_line
 
 HELP = "mark answers step by step (follow-through, misconceptions)"
@@ -136,7 +136,11 @@ def _mark_class(args, checker, paths: list[Path]) -> list:
 
     questions = checker.questions
     columns = read_columns(Path(args.columns), questions) if args.columns else None
-    marked = mark_all(checker, read_submissions(paths, questions, columns))
+    bar = ProgressBar("marking")
+    try:
+        marked = mark_all(checker, read_submissions(paths, questions, columns), bar.update)
+    finally:
+        bar.close()
     for line in warnings(marked):
         print(f"derive: {line}", file=sys.stderr)
     return marked

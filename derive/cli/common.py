@@ -103,18 +103,23 @@ def plots_available() -> None:
 
 
 class ProgressBar:
-    """An epoch counter on standard error, only when it is a terminal."""
+    """A counter on standard error for long work (epochs, PDFs, submissions), only when it is
+    a terminal: quiet in scripts, logs and tests. ``update(done, total)``, with the loss for
+    training."""
 
-    def __init__(self, label: str, total: int):
+    def __init__(self, label: str, total: int = 0, on: bool | None = None):
         self.label, self.total = label, total
-        self.on = sys.stderr.isatty()
+        self.on = sys.stderr.isatty() if on is None else on
+        self.shown = False
 
-    def update(self, epoch: int, total: int, loss: float) -> None:
+    def update(self, done: int, total: int, loss: float | None = None) -> None:
         if self.on:
-            done = int(30 * epoch / max(total, 1))
-            sys.stderr.write(f"\r{self.label} [{'#' * done}{'.' * (30 - done)}] {epoch}/{total} loss {loss:.4f}")
+            bar = int(30 * done / max(total, 1))
+            tail = "" if loss is None else f" loss {loss:.4f}"
+            sys.stderr.write(f"\r{self.label} [{'#' * bar}{'.' * (30 - bar)}] {done}/{total}{tail}")
             sys.stderr.flush()
+            self.shown = True
 
     def close(self) -> None:
-        if self.on:
+        if self.on and self.shown:
             sys.stderr.write("\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from derive.cli.common import count, names, plots_available, points_option, resolve_spec
+from derive.cli.common import ProgressBar, count, names, plots_available, points_option, resolve_spec
 from derive.errors import UsageError
 
 HELP = "printable worksheets: variants, sheets, answer keys, templates"
@@ -89,7 +89,11 @@ def run(args) -> int:
     warning = story_warning(spec, ws.variants) if isinstance(spec, Spec) else None
     if warning:
         print(f"derive: {warning}", file=sys.stderr)
-    files = worksheet_files(ws, args.pdf, args.moodle, options, derivations, figures, style)
+    bar = ProgressBar("PDFs")
+    try:
+        files = worksheet_files(ws, args.pdf, args.moodle, options, derivations, figures, style, bar.update)
+    finally:
+        bar.close()
     write_worksheet(files, Path(args.output), ws, force=args.force)
     n = len(ws.variants)
     print(

@@ -20,8 +20,9 @@ import shutil
 import signal
 import subprocess
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Callable
 
 from derive.errors import DeriveError
 from derive.files import temp_folder
@@ -113,15 +114,23 @@ def compile_pdf(
 
 
 def compile_pdfs(
-    jobs: dict[str, str], assets: dict[str, bytes] | None = None, workers: int = 2, timeout: float = 120
+    jobs: dict[str, str],
+    assets: dict[str, bytes] | None = None,
+    workers: int = 2,
+    timeout: float = 120,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, bytes]:
     """Several documents (name -> LaTeX), ``workers`` at a time (each pdflatex is a process
-    of its own), as name -> PDF. When one fails or the run is interrupted, the others stop:
-    queued ones never start, running ones are killed."""
+    of its own), as name -> PDF; ``progress(done, total)`` is told as each one finishes.
+    When one fails or the run is interrupted, the others stop: queued ones never start,
+    running ones are killed."""
     runs = Runs()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {name: pool.submit(compile_pdf, tex, timeout, assets, runs) for name, tex in jobs.items()}
         try:
+            if progress is not None:
+                for done, _ in enumerate(as_completed(futures.values()), 1):
+                    progress(done, len(futures))
             return {name: f.result() for name, f in futures.items()}
         except BaseException:
             runs.stop()

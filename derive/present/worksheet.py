@@ -191,8 +191,10 @@ def worksheet_files(
     derivations: list[str] | None = None,
     figures: list[str] | None = None,
     style: SheetStyle = SheetStyle(),
+    progress=None,
 ) -> dict[str, str | bytes]:
-    """Every output file of a worksheet run, by name."""
+    """Every output file of a worksheet run, by name; ``progress(done, total)`` is told as
+    each PDF is made."""
     files: dict[str, str | bytes] = {}
     if _expression(ws):
         files.update((picture_name(ws, v), problem_view(ws, v).svg) for v in ws.variants)
@@ -228,7 +230,7 @@ def worksheet_files(
             tex_jobs["class-keys.pdf"] = render_class(ws, "keys")
         if answers:
             tex_jobs["class-answer-keys.pdf"] = render_class(ws, "answers", style=style)
-        files.update(compile_pdfs(tex_jobs, assets=pictures))
+        files.update(compile_pdfs(tex_jobs, assets=pictures, progress=progress))
     files["worksheet.json"] = manifest(ws, options or {})
     return files
 

@@ -46,7 +46,9 @@ _SHOWN = 5  # the other submissions named in a "duplicate of" note
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission, Result | None]]:
+def mark_all(checker: Checker, subs: list[Submission], progress=None) -> list[tuple[Submission, Result | None]]:
+    """Every submission marked (each in isolation); ``progress(done, total)`` is told every
+    hundred submissions and at the end."""
     _flag_duplicates(subs)
     if any(s.answers and not is_blank(s.answers.get("variant")) for s in subs):
         for s in subs:  # the class uses variants: say which submissions have none
@@ -55,10 +57,9 @@ def mark_all(checker: Checker, subs: list[Submission]) -> list[tuple[Submission,
     out: list[tuple[Submission, Result | None]] = []
     with paused_collector():  # a class is a few hundred thousand small objects, no cycles
         for sub in subs:
-            if sub.answers is None:
-                out.append((sub, None))
-                continue
-            out.append((sub, _mark_one(checker, sub)))
+            out.append((sub, None if sub.answers is None else _mark_one(checker, sub)))
+            if progress is not None and (len(out) % 100 == 0 or len(out) == len(subs)):
+                progress(len(out), len(subs))
     return out
 
 
