@@ -143,7 +143,7 @@ def test_output_file_written_whole_with_no_temp_files(tmp_path, capsys):
     target = tmp_path / "out.md"
     assert main(["walkthrough", str(FOUR), "-o", str(target)]) == 0
     out, err = capsys.readouterr()
-    assert out == "" and err == ""
+    assert out == f"wrote {target}\n" and err == ""  # (the path, for a person to open)
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
     text = target.read_text(encoding="utf-8")
     assert main(["walkthrough", str(FOUR)]) == 0

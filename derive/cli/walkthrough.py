@@ -62,10 +62,9 @@ def run(args) -> int:
     with extreme_numbers(spec.source):
         wt = walkthrough_of(spec)
         text = {"md": wt.markdown, "tex": wt.latex, "json": wt.json, "pdf": wt.latex}[args.format]()
-    if args.format == "pdf":
-        write_atomic(Path(args.output), compile_pdf(text), protect=(spec_path,))
-    elif args.output:
-        write_atomic(Path(args.output), text, protect=(spec_path,))
-    else:
+    if not args.output:
         sys.stdout.write(text)
+        return 0
+    write_atomic(Path(args.output), compile_pdf(text) if args.format == "pdf" else text, protect=(spec_path,))
+    print(f"wrote {args.output}")  # (where to look, as derive worksheet says it)
     return 0
