@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from derive.present.diagram import hook
 from derive.present.layout import LABEL_PT, LINE_PT, NODE_LINE_PT, NODE_PT, PX_PER_CM
 from derive.present.numbers import fmt
 from derive.present.shapes import PT, Box, Parts, crosses, text_size
@@ -293,10 +294,13 @@ def _svg_text(text: str, box: Box, pt: float, colour: str = "black") -> str:
     )
 
 
-def expression_svg(graph, shown: set[str] | None = None) -> str:
+def expression_svg(graph, shown: set[str] | None = None, hooks: bool = False) -> str:
     """The same diagram as a standalone SVG (for Markdown), on one line per element and
-    without blank lines, so that it may stand inline in a Markdown file."""
+    without blank lines, so that it may stand inline in a Markdown file; with ``hooks``,
+    every node's circle and every input's wire is a :func:`~derive.present.diagram.hook`
+    for the web page."""
     lay = expression_layout(graph, shown)
+    nodes = {c.name for c in lay.circles}
     b = lay.bounds
     w, h = b.size
     line = f'stroke="#333" stroke-width="{_px(LINE_PT * PT)}"'
@@ -317,14 +321,21 @@ def expression_svg(graph, shown: set[str] | None = None) -> str:
             out.append(
                 f'<line x1="{_px(x1)}" y1="{_px(y1)}" x2="{_px(x2)}" y2="{_px(y2)}" {line} marker-end="url(#arrow)"/>'
             )
-        out.append(_svg_text(wire.above, wire.above_box, LABEL_PT))
+        texts = _svg_text(wire.above, wire.above_box, LABEL_PT)
         if wire.below:
-            out.append(_svg_text(wire.below, wire.below_box, LABEL_PT, GRADIENT))
+            texts += "\n" + _svg_text(wire.below, wire.below_box, LABEL_PT, GRADIENT)
+        # a node's wire lights up with its circle; an input's wire is the input itself
+        focus = wire.name not in nodes
+        out.append(hook(wire.name, f"input {wire.name}", texts, focus) if hooks else texts)
     for c in lay.circles:
-        out.append(
-            f'<circle cx="{_px(c.x)}" cy="{_px(c.y)}" r="{_px(c.r)}" fill="white" stroke="black" '
-            f'stroke-width="{_px(NODE_LINE_PT * PT)}"/>'
+        circle = (
+            (
+                f'<circle cx="{_px(c.x)}" cy="{_px(c.y)}" r="{_px(c.r)}" fill="white" stroke="black" '
+                f'stroke-width="{_px(NODE_LINE_PT * PT)}"/>'
+            )
+            + "\n"
+            + _svg_text(c.op, c.box, NODE_PT)
         )
-        out.append(_svg_text(c.op, c.box, NODE_PT))
+        out.append(hook(c.name, f"node {c.name}", circle) if hooks else circle)
     out.append("</svg>")
     return "\n".join(out) + "\n"
