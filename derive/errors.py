@@ -26,3 +26,8 @@ class VerificationError(DeriveError, RuntimeError):
 def one_line(s: str) -> str:
     """Escape line breaks and other control characters, so a message stays one line."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+
+
+def error_line(e: DeriveError) -> str:
+    """The one line the command line prints for ``e`` (the web page's preview shows it too)."""
+    return f"derive: {one_line(str(e))}"

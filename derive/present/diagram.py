@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from xml.sax.saxutils import escape
 
 from derive.model.spec import Spec
@@ -133,9 +134,9 @@ def hook(name: str, what: str, svg: str, focus: bool = True) -> str:
     return f'<g class="el" data-el="{escape(name, {chr(34): "&quot;"})}"{attrs}>{svg}</g>'
 
 
-def diagram_svg(spec: Spec, hooks: bool = False) -> str:
-    """The same diagram as a standalone SVG (for Markdown: ``![network](file.svg)``); with
-    ``hooks``, every node, weight and bias label is a :func:`hook` for the web page."""
+def diagram_svg(spec: Spec, hooks: Collection[str] = ()) -> str:
+    """The same diagram as a standalone SVG (for Markdown: ``![network](file.svg)``); the
+    nodes, weights and biases named in ``hooks`` are :func:`hook` s for the web page."""
     lay = layout(spec)
     on_edge = {l.edge: l.name for l in lay.labels if l.edge is not None}
     b = lay.bounds
@@ -155,7 +156,7 @@ def diagram_svg(spec: Spec, hooks: bool = False) -> str:
             f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#333" '
             f'stroke-width="{_px(LINE_PT * PT)}" marker-end="url(#arrow)"/>'
         )
-        out.append(hook(on_edge[i], "", line, focus=False) if hooks and i in on_edge else line)
+        out.append(hook(on_edge[i], "", line, focus=False) if on_edge.get(i) in hooks else line)
     for n in lay.nodes:
         node = (
             (
@@ -165,10 +166,10 @@ def diagram_svg(spec: Spec, hooks: bool = False) -> str:
             + "\n"
             + _svg_text(name_parts(n.name), n.x, n.y, NODE_PT)
         )
-        out.append(hook(n.name, f"node {n.name}", node) if hooks else node)
+        out.append(hook(n.name, f"node {n.name}", node) if n.name in hooks else node)
     for l in lay.labels:
         what = f"{'bias' if l.prefix else 'weight'} {l.name}"
-        out.append(hook(l.name, what, _svg_label(l)) if hooks else _svg_label(l))
+        out.append(hook(l.name, what, _svg_label(l)) if l.name in hooks else _svg_label(l))
     for b in lay.ellipses:
         out.append(_svg_text(Parts("⋮"), *b.centre, NODE_PT))
     for t in lay.titles:

@@ -32,6 +32,7 @@ be printed (a sheet's givens, :func:`derive.teach.worksheet.givens`); None shows
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -294,11 +295,11 @@ def _svg_text(text: str, box: Box, pt: float, colour: str = "black") -> str:
     )
 
 
-def expression_svg(graph, shown: set[str] | None = None, hooks: bool = False) -> str:
+def expression_svg(graph, shown: set[str] | None = None, hooks: Collection[str] = ()) -> str:
     """The same diagram as a standalone SVG (for Markdown), on one line per element and
-    without blank lines, so that it may stand inline in a Markdown file; with ``hooks``,
-    every node's circle and every input's wire is a :func:`~derive.present.diagram.hook`
-    for the web page."""
+    without blank lines, so that it may stand inline in a Markdown file; the nodes' circles
+    and the inputs' wires named in ``hooks`` are :func:`~derive.present.diagram.hook` s for
+    the web page (a node's wire lights up with its circle)."""
     lay = expression_layout(graph, shown)
     nodes = {c.name for c in lay.circles}
     b = lay.bounds
@@ -324,9 +325,8 @@ def expression_svg(graph, shown: set[str] | None = None, hooks: bool = False) ->
         texts = _svg_text(wire.above, wire.above_box, LABEL_PT)
         if wire.below:
             texts += "\n" + _svg_text(wire.below, wire.below_box, LABEL_PT, GRADIENT)
-        # a node's wire lights up with its circle; an input's wire is the input itself
-        focus = wire.name not in nodes
-        out.append(hook(wire.name, f"input {wire.name}", texts, focus) if hooks else texts)
+        focus = wire.name not in nodes  # an input's wire is the input itself
+        out.append(hook(wire.name, f"input {wire.name}", texts, focus) if wire.name in hooks else texts)
     for c in lay.circles:
         circle = (
             (
@@ -336,6 +336,6 @@ def expression_svg(graph, shown: set[str] | None = None, hooks: bool = False) ->
             + "\n"
             + _svg_text(c.op, c.box, NODE_PT)
         )
-        out.append(hook(c.name, f"node {c.name}", circle) if hooks else circle)
+        out.append(hook(c.name, f"node {c.name}", circle) if c.name in hooks else circle)
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -114,8 +114,10 @@ def explore_steps(doc, graph, expression: bool) -> tuple[list[dict], set[int]]:
     return out, anchors
 
 
-def _diagram(wt, expression: bool) -> Markup:
-    svg = expression_svg(wt.graph, hooks=True) if expression else diagram_svg(wt.spec, hooks=True)
+def _diagram(wt, expression: bool, elements: set[str]) -> Markup:
+    """The picture, its elements that have steps made buttons (an input without a gradient
+    has none: it is given)."""
+    svg = expression_svg(wt.graph, hooks=elements) if expression else diagram_svg(wt.spec, hooks=elements)
     return Markup(svg)
 
 
@@ -128,7 +130,7 @@ def page_html(wt, ws, watch: bool = False, version: int = 0) -> str:
     context = dict(
         doc=doc,
         anchor=lambda eq: id(eq) in anchors,
-        diagram=_diagram(wt, expression),
+        diagram=_diagram(wt, expression, {s["el"] for s in steps}),
         data=json_script({"steps": steps, "names": element_names(wt.spec)}, "explore-data"),
         practise=Markup(practise_html(ws)),
         watch=watch,
