@@ -93,7 +93,7 @@ class _Parser:
         """The text of a braced group as written (for \\mathrm, \\text, \\begin)."""
         if self.take() != "{":
             raise self.fail("a command without its {argument}")
-        depth, out = 1, []
+        depth, out = 1, list[str]()
         while True:
             if self.i >= len(self.toks):
                 raise self.fail("an unclosed '{'")
@@ -208,7 +208,9 @@ class _Parser:
         env = self.raw_group()
         if env not in ("aligned", "align*", "cases"):
             raise self.fail(f"the environment {env!r}")
-        rows, cells, cell = [], [], []
+        rows: list[list[str]] = []
+        cells: list[str] = []
+        cell: list[str] = []
         while (t := self.peek()) != r"\end":
             if t is None:
                 raise self.fail(f"an unclosed {env!r}")

@@ -22,7 +22,7 @@ from derive.present.numbers import fmt
 def practise_html(ws) -> str:
     """The worksheet ``ws``'s questions, variant by variant (no marking in this placeholder),
     and their keys as the JSON payload the marking will read."""
-    keys = {}
+    keys: dict[str, dict[int, str]] = {}
     out = ['<section id="practise" aria-labelledby="practise-title">', '<h2 id="practise-title">Practise</h2>']
     out.append("<p>Placeholder (branch <code>page</code>): the questions without marking.</p>")
     for v in ws.variants:
