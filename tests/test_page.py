@@ -123,7 +123,9 @@ def test_bad_input_is_one_line_status_2_nothing_written(argv, tmp_path, capsys, 
 def test_mathml_of_the_printers_latex():
     m = to_mathml(r"\frac{\partial J}{\partial \mathrm{out}_{o1}} = \sigma\left(0.376\right) \cdot \hat{m}")
     assert m.startswith("<math>") and "<mfrac>" in m and "<mi>out</mi>" in m and "<mi>σ</mi>" in m
-    assert '<mo fence="true" stretchy="true" lspace="0" rspace="0">(</mo>' in m and "<mover" in m
+    assert '<mo fence="true" stretchy="false" lspace="0" rspace="0">(</mo>' in m and "<mover" in m
+    assert 'stretchy="true"' in to_mathml(r"\left(\frac{1}{2}\right)")  # only tall content stretches
+    assert '<mo form="prefix">−</mo><mn>0.36</mn>' in to_mathml("= (-0.36)")  # a sign, not a minus
     assert "<msqrt>" in to_mathml(r"\sqrt{\hat{v}} + \epsilon")
     table = to_mathml(r"\begin{aligned} a &= b \\ &= c \end{aligned}")
     assert table.count("<mtr>") == 2 and table.count("<mtd>") == 4

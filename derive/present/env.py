@@ -65,5 +65,16 @@ def _html_filters(env: jinja2.Environment) -> None:
     env.filters["u"] = markupsafe.escape
     env.filters["math"] = lambda tex: markupsafe.Markup(to_mathml(tex))
     env.filters["parts"] = lambda ps: markupsafe.Markup("").join(
-        markupsafe.Markup(to_mathml(text)) if kind == "m" else markupsafe.escape(text) for kind, text in ps
+        _inline_math(text) if kind == "m" else markupsafe.escape(text) for kind, text in ps
     )
+
+
+#: inline math longer than this (LaTeX characters) may be wider than a phone: it scrolls in a box
+LONG_INLINE = 60
+
+
+def _inline_math(tex: str) -> markupsafe.Markup:
+    """Math in a line of text; MathML does not wrap, so a long formula gets a box that
+    scrolls on its own (short ones stay on the text's baseline)."""
+    math = to_mathml(tex)
+    return markupsafe.Markup(f'<span class="wide">{math}</span>' if len(tex) > LONG_INLINE else math)

@@ -325,8 +325,14 @@ def expression_svg(graph, shown: set[str] | None = None, hooks: Collection[str] 
         texts = _svg_text(wire.above, wire.above_box, LABEL_PT)
         if wire.below:
             texts += "\n" + _svg_text(wire.below, wire.below_box, LABEL_PT, GRADIENT)
-        focus = wire.name not in nodes  # an input's wire is the input itself
-        out.append(hook(wire.name, f"input {wire.name}", texts, focus) if wire.name in hooks else texts)
+        if wire.name in hooks:  # a box behind the texts, so that a click between them counts
+            boxes = (wire.above_box, wire.below_box) if wire.below else (wire.above_box,)
+            x0, y0 = min(b.x0 for b in boxes), min(b.y0 for b in boxes)
+            w, h = max(b.x1 for b in boxes) - x0, max(b.y1 for b in boxes) - y0
+            hit = f'<rect class="hit" x="{_px(x0)}" y="{_px(y0)}" width="{_px(w)}" height="{_px(h)}" fill="none"/>'
+            focus = wire.name not in nodes  # an input's wire is the input itself
+            texts = hook(wire.name, f"input {wire.name}", hit + texts, focus)
+        out.append(texts)
     for c in lay.circles:
         circle = (
             (

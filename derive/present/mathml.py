@@ -36,6 +36,8 @@ _OPERATORS = {
 _FUNCTIONS = ("tanh", "log", "ln", "exp", "max", "min", "sin", "cos", "sinh", "cosh", "arg")
 _SPACES = {"qquad": "2em", "quad": "1em", ",": "0.1667em", ";": "0.2778em", ":": "0.2222em", " ": "0.25em"}
 _CHAR_OPS = set("+=()[],/|<>!':;?*")
+#: parentheses set as written: Chromium spaces a stretchy or dictionary fence like an operator
+_TIGHT = 'lspace="0" rspace="0" stretchy="false"'
 
 
 def to_mathml(tex: str, display: bool = False) -> str:
@@ -132,12 +134,26 @@ class _Parser:
         if t.isalpha():
             return f"<mi>{escape(t)}</mi>"
         if t == "-":
-            return "<mo>−</mo>"
+            return self._minus()
+        if t == "(":  # a group of its own, so that its parentheses are fences, not infix operators
+            inner = self.row(stop=(")",))
+            close = f"<mo {_TIGHT}>)</mo>" if self.peek() == ")" and self.take() else ""
+            return f"<mrow><mo {_TIGHT}>(</mo>{inner}{close}</mrow>"
         if t in _CHAR_OPS:
             return f"<mo>{escape(t)}</mo>"
         if t == "&":  # an alignment point outside an aligned environment: nothing to show
             raise self.fail("'&' outside an aligned environment")
         raise self.fail(f"{t!r}")
+
+    def _minus(self) -> str:
+        """A sign (at the start, or after an operator) binds to what follows: -0.36, not - 0.36."""
+        before = self.toks[: self.i - 1]
+        while before and before[-1].isspace():
+            before.pop()
+        prev = before[-1] if before else "("
+        if prev in _CHAR_OPS or prev in ("{", "&", r"\cdot", r"	imes", r"\left", "\\", "^", "_"):
+            return f'<mrow><mo form="prefix">−</mo>{self.scripted() if self.peek() is not None else ""}</mrow>'
+        return "<mo>−</mo>"
 
     def command(self, name: str) -> str:
         if name in _GREEK:
@@ -185,7 +201,7 @@ class _Parser:
     def _cmd_boxed(self) -> str:
         return f'<mrow class="boxed">{self.group()}</mrow>'
 
-    def _delimiter(self) -> str:
+    def _delimiter(self, tall: bool) -> str:
         t = self.take()
         if t == ".":
             return ""
@@ -193,13 +209,19 @@ class _Parser:
         d = _OPERATORS.get(d, d) if t.startswith("\\") else d
         if len(d) != 1:
             raise self.fail(f"the delimiter {t!r}")
-        return f'<mo fence="true" stretchy="true" lspace="0" rspace="0">{escape(d)}</mo>'
+        return f'<mo fence="true" stretchy="{str(tall).lower()}" lspace="0" rspace="0">{escape(d)}</mo>'
 
     def _cmd_left(self) -> str:
-        opening = self._delimiter()
+        start = self.i
+        self._delimiter(False)  # (read again below, once the content's height is known)
         inner = self.row(stop=(r"\right",))
         self.take()
-        return f"<mrow>{opening}{inner}{self._delimiter()}</mrow>"
+        # only a tall content stretches the fences: a stretched glyph is set wider, even at text size
+        tall = any(tag in inner for tag in ("<mfrac", "<msqrt", "<mtable", "<msubsup", "<mover"))
+        end, self.i = self.i, start
+        opening = self._delimiter(tall)
+        self.i = end
+        return f"<mrow>{opening}{inner}{self._delimiter(tall)}</mrow>"
 
     def _cmd_right(self) -> str:
         raise self.fail(r"a \right without \left")
