@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.keys import Keys
 from browser import DESKTOP, PHONE, browser, screenshot  # noqa: F401 (browser: a fixture)
 from support import WORKED
 
@@ -105,6 +103,9 @@ def test_expression_circuit_explores_too(browser, pages):  # noqa: F811
 
 
 def test_tab_reaches_every_control_in_order_and_enter_works(browser, pages):  # noqa: F811
+    from selenium.webdriver.common.action_chains import ActionChains  # (with the browser: selenium is there)
+    from selenium.webdriver.common.keys import Keys
+
     open_page(browser, pages["four"])
     controls = browser.execute_script(
         """return [...document.querySelectorAll('button, [tabindex="0"]')]
