@@ -133,6 +133,7 @@ def page_html(wt, ws, watch: bool = False, version: int = 0) -> str:
         diagram=_diagram(wt, expression, {s["el"] for s in steps}),
         data=json_script({"steps": steps, "names": element_names(wt.spec)}, "explore-data"),
         practise=Markup(practise_html(ws)),
+        expression=expression,
         watch=watch,
         version=version,
         error="",
