@@ -8,7 +8,7 @@ refuses anything else with :class:`ValueError`, so that a new command fails the 
 (every worked example's page is built in them) instead of showing raw LaTeX.
 
 >>> to_mathml(r"\mathrm{out}_{h1} = \sigma\left(0.376\right)")  # doctest: +ELLIPSIS
-'<math><msub><mi>out</mi><mrow><mi>h</mi><mn>1</mn></mrow></msub><mo>=</mo><mi>σ</mi><mrow><mo>(</mo>...'
+'<math><msub><mi>out</mi><mrow><mi>h</mi><mn>1</mn></mrow></msub><mo>=</mo><mi>σ</mi><mrow><mo fence...'
 >>> to_mathml(r"\frac{\partial J}{\partial w_{1}}", display=True)  # doctest: +ELLIPSIS
 '<math display="block"><mfrac><mrow><mi>∂</mi><mi>J</mi></mrow>...'
 """
