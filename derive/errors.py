@@ -30,3 +30,9 @@ class VerificationError(DeriveError, RuntimeError):
 def one_line(s: str) -> str:
     """Escape line breaks and other control characters, so a message stays one line."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+
+
+def error_line(e: DeriveError) -> str:
+    """What the command line prints for ``e`` (the web page's preview shows it too): one
+    line, or one line per fault when ``e`` holds several."""
+    return "\n".join(f"derive: {one_line(line)}" for line in e.lines())

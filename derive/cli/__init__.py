@@ -26,14 +26,28 @@ import signal
 import sys
 import threading
 
-from derive.cli import check, derivation, examples, figure, new, schema, steps, train, verify, walkthrough, worksheet
-from derive.errors import DeriveError, UsageError, one_line
+from derive.cli import (
+    check,
+    derivation,
+    examples,
+    figure,
+    new,
+    page,
+    schema,
+    steps,
+    train,
+    verify,
+    walkthrough,
+    worksheet,
+)
+from derive.errors import DeriveError, UsageError, error_line, one_line
 
 #: The commands, in the order ``derive --help`` lists them.
 COMMANDS = {
     "walkthrough": walkthrough,
     "verify": verify,
     "worksheet": worksheet,
+    "page": page,
     "check": check,
     "train": train,
     "figure": figure,
@@ -113,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         with _stop_signals():
             return run(argv)
     except DeriveError as e:
-        for line in e.lines():
-            print(f"derive: {one_line(line)}", file=sys.stderr)
+        print(error_line(e), file=sys.stderr)
         return e.exit_status
     except (KeyboardInterrupt, Stopped) as e:
         signum = getattr(e, "signum", signal.SIGINT)

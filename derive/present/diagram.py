@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from xml.sax.saxutils import escape
 
 from derive.model.spec import Spec
@@ -126,9 +127,18 @@ def _svg_rect(b: Box, fill: str = "white") -> str:
     return f'<rect x="{_px(b.x0)}" y="{_px(b.y0)}" width="{_px(w)}" height="{_px(h)}" fill="{fill}"/>'
 
 
-def diagram_svg(spec: Spec) -> str:
-    """The same diagram as a standalone SVG (for Markdown: ``![network](file.svg)``)."""
+def hook(name: str, what: str, svg: str, focus: bool = True) -> str:
+    """``svg`` in a group the web page's script finds by ``data-el`` (a node's or a
+    parameter's name) and, with ``focus``, a keyboard reaches as a button."""
+    attrs = f' tabindex="0" role="button" aria-label="{escape(what, {chr(34): "&quot;"})}"' if focus else ""
+    return f'<g class="el" data-el="{escape(name, {chr(34): "&quot;"})}"{attrs}>{svg}</g>'
+
+
+def diagram_svg(spec: Spec, hooks: Collection[str] = ()) -> str:
+    """The same diagram as a standalone SVG (for Markdown: ``![network](file.svg)``); the
+    nodes, weights and biases named in ``hooks`` are :func:`hook` s for the web page."""
     lay = layout(spec)
+    on_edge = {l.edge: l.name for l in lay.labels if l.edge is not None}
     b = lay.bounds
     w, h = b.size
     out = [
@@ -140,19 +150,26 @@ def diagram_svg(spec: Spec) -> str:
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>',
         _svg_rect(b),
     ]
-    for e in lay.edges:
+    for i, e in enumerate(lay.edges):
         x1, y1, x2, y2 = map(_px, e.ends)
-        out.append(
+        line = (
             f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#333" '
             f'stroke-width="{_px(LINE_PT * PT)}" marker-end="url(#arrow)"/>'
         )
+        out.append(hook(on_edge[i], "", line, focus=False) if on_edge.get(i) in hooks else line)
     for n in lay.nodes:
-        out.append(
-            f'<circle cx="{_px(n.x)}" cy="{_px(n.y)}" r="{_px(n.r)}" fill="white" stroke="black" '
-            f'stroke-width="{_px(NODE_LINE_PT * PT)}"/>'
+        node = (
+            (
+                f'<circle cx="{_px(n.x)}" cy="{_px(n.y)}" r="{_px(n.r)}" fill="white" stroke="black" '
+                f'stroke-width="{_px(NODE_LINE_PT * PT)}"/>'
+            )
+            + "\n"
+            + _svg_text(name_parts(n.name), n.x, n.y, NODE_PT)
         )
-        out.append(_svg_text(name_parts(n.name), n.x, n.y, NODE_PT))
-    out += [_svg_label(l) for l in lay.labels]
+        out.append(hook(n.name, f"node {n.name}", node) if n.name in hooks else node)
+    for l in lay.labels:
+        what = f"{'bias' if l.prefix else 'weight'} {l.name}"
+        out.append(hook(l.name, what, _svg_label(l)) if l.name in hooks else _svg_label(l))
     for b in lay.ellipses:
         out.append(_svg_text(Parts("⋮"), *b.centre, NODE_PT))
     for t in lay.titles:

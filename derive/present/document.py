@@ -15,6 +15,7 @@ class Eq:
     # the one before); the first is the left-hand side
     label: Parts = field(default_factory=list)  # optional text before the equation
     kind: str = "eq"
+    step: str = ""  # the id of the step it shows, if one (the web page links it to the diagram)
 
     @property
     def multiline(self) -> bool:

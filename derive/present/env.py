@@ -7,7 +7,9 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
+from derive.present.mathml import to_mathml
 from derive.present.notation import md_escape, tex_escape
 
 
@@ -28,7 +30,8 @@ def make_env(fmt_name: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        # HTML escapes every value unless it is Markup (our MathML and SVG): safe by default
+        autoescape=fmt_name == "html",
     )
     if fmt_name == "tex":
         opts.update(
@@ -41,6 +44,9 @@ def make_env(fmt_name: str) -> jinja2.Environment:
             line_comment_prefix="%#",
         )
     env = jinja2.Environment(**opts)
+    if fmt_name == "html":
+        _html_filters(env)
+        return env
     esc = tex_escape if fmt_name == "tex" else md_escape
     env.filters["u"] = esc
 
@@ -52,3 +58,23 @@ def make_env(fmt_name: str) -> jinja2.Environment:
 
     env.filters["parts"] = parts
     return env
+
+
+def _html_filters(env: jinja2.Environment) -> None:
+    """HTML: every text escaped (ours too: it is plain text, not markup), math as MathML."""
+    env.filters["u"] = markupsafe.escape
+    env.filters["math"] = lambda tex: markupsafe.Markup(to_mathml(tex))
+    env.filters["parts"] = lambda ps: markupsafe.Markup("").join(
+        _inline_math(text) if kind == "m" else markupsafe.escape(text) for kind, text in ps
+    )
+
+
+#: inline math longer than this (LaTeX characters) may be wider than a phone: it scrolls in a box
+LONG_INLINE = 60
+
+
+def _inline_math(tex: str) -> markupsafe.Markup:
+    """Math in a line of text; MathML does not wrap, so a long formula gets a box that
+    scrolls on its own (short ones stay on the text's baseline)."""
+    math = to_mathml(tex)
+    return markupsafe.Markup(f'<span class="wide">{math}</span>' if len(tex) > LONG_INLINE else math)

@@ -96,7 +96,7 @@ class _Builder:
         for more in (*numbers, fmt(step.value, self.d, step.symbol in self.exact)):
             if more != lines[-1]:
                 lines.append(more)
-        eq = Eq(lines, list(label or []))
+        eq = Eq(lines, list(label or []), step=step.id)
         n = self.questions.get(step.id)
         if n is not None:  # an answer key: the answer boxed, its question named
             eq.lines[-1] = r"\boxed{%s}" % eq.lines[-1]

@@ -32,9 +32,11 @@ be printed (a sheet's givens, :func:`derive.teach.worksheet.givens`); None shows
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from derive.present.diagram import hook
 from derive.present.layout import LABEL_PT, LINE_PT, NODE_LINE_PT, NODE_PT, PX_PER_CM
 from derive.present.numbers import fmt
 from derive.present.shapes import PT, Box, Parts, crosses, text_size
@@ -293,10 +295,13 @@ def _svg_text(text: str, box: Box, pt: float, colour: str = "black") -> str:
     )
 
 
-def expression_svg(graph, shown: set[str] | None = None) -> str:
+def expression_svg(graph, shown: set[str] | None = None, hooks: Collection[str] = ()) -> str:
     """The same diagram as a standalone SVG (for Markdown), on one line per element and
-    without blank lines, so that it may stand inline in a Markdown file."""
+    without blank lines, so that it may stand inline in a Markdown file; the nodes' circles
+    and the inputs' wires named in ``hooks`` are :func:`~derive.present.diagram.hook` s for
+    the web page (a node's wire lights up with its circle)."""
     lay = expression_layout(graph, shown)
+    nodes = {c.name for c in lay.circles}
     b = lay.bounds
     w, h = b.size
     line = f'stroke="#333" stroke-width="{_px(LINE_PT * PT)}"'
@@ -317,14 +322,26 @@ def expression_svg(graph, shown: set[str] | None = None) -> str:
             out.append(
                 f'<line x1="{_px(x1)}" y1="{_px(y1)}" x2="{_px(x2)}" y2="{_px(y2)}" {line} marker-end="url(#arrow)"/>'
             )
-        out.append(_svg_text(wire.above, wire.above_box, LABEL_PT))
+        texts = _svg_text(wire.above, wire.above_box, LABEL_PT)
         if wire.below:
-            out.append(_svg_text(wire.below, wire.below_box, LABEL_PT, GRADIENT))
+            texts += "\n" + _svg_text(wire.below, wire.below_box, LABEL_PT, GRADIENT)
+        if wire.name in hooks:  # a box behind the texts, so that a click between them counts
+            boxes = (wire.above_box, wire.below_box) if wire.below else (wire.above_box,)
+            x0, y0 = min(b.x0 for b in boxes), min(b.y0 for b in boxes)
+            w, h = max(b.x1 for b in boxes) - x0, max(b.y1 for b in boxes) - y0
+            hit = f'<rect class="hit" x="{_px(x0)}" y="{_px(y0)}" width="{_px(w)}" height="{_px(h)}" fill="none"/>'
+            focus = wire.name not in nodes  # an input's wire is the input itself
+            texts = hook(wire.name, f"input {wire.name}", hit + texts, focus)
+        out.append(texts)
     for c in lay.circles:
-        out.append(
-            f'<circle cx="{_px(c.x)}" cy="{_px(c.y)}" r="{_px(c.r)}" fill="white" stroke="black" '
-            f'stroke-width="{_px(NODE_LINE_PT * PT)}"/>'
+        circle = (
+            (
+                f'<circle cx="{_px(c.x)}" cy="{_px(c.y)}" r="{_px(c.r)}" fill="white" stroke="black" '
+                f'stroke-width="{_px(NODE_LINE_PT * PT)}"/>'
+            )
+            + "\n"
+            + _svg_text(c.op, c.box, NODE_PT)
         )
-        out.append(_svg_text(c.op, c.box, NODE_PT))
+        out.append(hook(c.name, f"node {c.name}", circle) if c.name in hooks else circle)
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from derive.graph.builder import derive
 from derive.model.spec import Spec, load_spec
+from derive.present.document import Doc
 from derive.present.render import render, render_json
+from derive.present.walkthrough_doc import document
 from derive.teach.published import PublishedMark, mark_published
 from derive.verify.three_way import verify
 
@@ -56,6 +58,11 @@ class Walkthrough:
     def param_history(self) -> list[dict[str, float]]:
         """The trainable parameters before step 1 and after every step (verified floats)."""
         return self.report.param_history
+
+    @cached_property
+    def document(self) -> Doc:
+        """The format-neutral document every format renders (as an expression's has)."""
+        return document(self)
 
     def markdown(self) -> str:
         return render(self, "md")

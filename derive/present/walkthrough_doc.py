@@ -61,6 +61,7 @@ class _Builder(ClosingSections, FormSections):
     def _mark(self, step, eq: Eq) -> Eq:
         """In an answer key, box the answer to each question and say which question it is."""
         self.shown.append(step.id)
+        eq.step = step.id
         n = self.questions.get(step.id)
         if n is not None:
             eq.lines[-1] = r"\boxed{%s}" % eq.lines[-1]
