@@ -56,6 +56,7 @@ def run(args) -> int:
     html = build_page(spec_path, args)
     if args.output:
         write_atomic(Path(args.output), html, protect=(spec_path,))
+        print(f"wrote {args.output}; open it in a web browser (it works offline)")
     else:
         sys.stdout.write(html)
     return 0
