@@ -11,6 +11,11 @@ import jinja2
 from derive.present.notation import md_escape, tex_escape
 
 
+def template_text(name: str) -> str:
+    """A file of the templates folder as text (the web page's scripts and style)."""
+    return (_template_dir() / name).read_text(encoding="utf-8")
+
+
 def _template_dir() -> Path:
     installed = resources.files("derive") / "templates"
     if installed.is_dir():
