@@ -11,8 +11,8 @@ import sympy as sp
 
 from derive.graph.compile import compile_formula
 from derive.model.numbers import Number, round_half_up
-from derive.teach import marking as marking_module
 from derive.teach import agreement
+from derive.teach import marking as marking_module
 from derive.teach.diagnosis import EXPRESSION_MISCONCEPTIONS, MISCONCEPTIONS, ROUNDING
 from derive.teach.marking import Checker
 from derive.teach.misconceptions import on_key

@@ -46,7 +46,6 @@ from derive.teach.results import SYMBOL, VERDICTS, Options
 from derive.teach.work import derivative
 from derive.teach.worksheet import Worksheet, givens, is_expression_graph
 
-
 #: Decimal places the tables of half units and powers of ten cover (the browser computes
 #: a half unit beyond them itself: too small to matter; beyond 15 places nothing is cut).
 _PLACES = 31
