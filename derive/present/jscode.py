@@ -12,7 +12,7 @@ page's content security policy needs no ``eval``).
 >>> from derive.graph.functions import sigma
 >>> x, y = sp.symbols("x y")
 >>> js_function(sigma(x) * (1 - sigma(x)) + y**2)
-'function(e){return F.sigma(e.x)*(1 - F.sigma(e.x)) + F.pow(e.y, 2);}'
+'function(e){return F.pow(e.y, 2) + (1 - F.sigma(e.x))*F.sigma(e.x);}'
 """
 
 from __future__ import annotations
