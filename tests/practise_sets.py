@@ -10,7 +10,7 @@ import random
 import sympy as sp
 
 from derive.graph.compile import compile_formula
-from derive.model.numbers import Number, round_half_up
+from derive.model.numbers import Number, is_short_decimal, round_half_up
 from derive.teach import agreement
 from derive.teach import marking as marking_module
 from derive.teach.diagnosis import EXPRESSION_MISCONCEPTIONS, MISCONCEPTIONS, ROUNDING
@@ -97,6 +97,10 @@ def answer_sets(g, asked: list[str], d: int, seed: int = 0) -> list[dict]:
     sets += [{sid: text(g[sid].value, p) for sid in asked} for p in range(max(d - 3, 0), d)]
     sets += [{sid: cut(g[sid].value, d) for sid in asked}, {sid: cut(g[sid].value, d - 1) for sid in asked}]
     sets += _notations(key, g, d)
+    for sign in (1, -1):  # half a unit off the key, one place more: at the rounding boundary
+        half = sign * sp.Rational(5, 10 ** (d + 1))
+        at = [sid for sid in asked if is_short_decimal(g[sid].exact) and (g[sid].exact * 10**d).q == 1]
+        sets.append({sid: Number.of(g[sid].exact + half, d + 1).text for sid in at})
     mis = _misconceptions(g, asked, key, d)
     sets += mis if len(mis) <= 40 else rng.sample(mis, 40)
     for start in asked[:: max(1, len(asked) // 6)]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from derive.model.expression import load_any
 from derive.model.spec import load_spec
 from derive.present import practise
 from derive.present.practise import practise_css, practise_html
@@ -81,3 +82,12 @@ def test_nothing_in_the_payload_can_close_its_script(four10, monkeypatch):
     html = practise.practise_html(four10)
     assert "alert" in html and "</script><script>alert" not in html
     assert _payload(html) == {"x": "</script><script>alert(1)"}
+
+
+def test_a_boundary_case_is_recognised():
+    """val_q = 3 exactly: 3.0005 is half a unit off, inside only by the float epsilon."""
+    from practise_sets import at_boundary
+
+    spec = load_any(ROOT / "worked" / "expression.yaml")
+    assert at_boundary(((spec, "expression"), {}), None, {"val_q": "3.0005"}, "val_q")
+    assert not at_boundary(((spec, "expression"), {}), None, {"val_q": "3.0004"}, "val_q")
