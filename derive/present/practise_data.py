@@ -14,6 +14,7 @@ The payload (JSON) holds:
 - ``rules``: verdicts, credit options, the standard, the grade table, epsilon, sentences;
 - ``reader``: the whitelist the JavaScript answer reader (``mark.js``) follows;
 - ``names``: every given symbol and step id (the order of each variant's ``key``);
+- ``order``: the questions in graph order (a step's inputs are marked before it);
 - ``questions``: number, step id, wording, points, in question order;
 - ``steps``: per step id its ``deps``, the index of its formula's function ``f``, its
   derivatives ``d`` by each input, its rounding slips ``slips`` and misconceptions ``mis``
@@ -194,7 +195,6 @@ def practise_data(ws: Worksheet, options: Options | None = None) -> tuple[dict, 
     data = {
         "rules": rules(ws, options),
         "reader": reader(sorted(symbols)),
-        "symbolNames": symbols,
         "names": names,
         "order": [sid for sid in base.ids if sid in asked],
         "questions": [{"n": q.number, "id": q.id, "text": q.text, "points": q.points} for q in questions],
