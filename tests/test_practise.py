@@ -91,3 +91,12 @@ def test_a_boundary_case_is_recognised():
     spec = load_any(ROOT / "worked" / "expression.yaml")
     assert at_boundary(((spec, "expression"), {}), None, {"val_q": "3.0005"}, "val_q")
     assert not at_boundary(((spec, "expression"), {}), None, {"val_q": "3.0004"}, "val_q")
+
+
+def test_every_verdict_word_in_the_scripts_and_style_is_the_checkers():
+    code = "".join(p.read_text(encoding="utf-8") for p in sorted(PAGE.iterdir()))
+    used = set(re.findall(r"""verdict\s*(?:[!=]==?|=)\s*["']([^"']+)["']""", code))
+    used |= set(re.findall(r"""verdict === "([^"]+)" \?""", code))
+    used |= set(re.findall(r"""data-verdict="([^"]+)"\]""", code))
+    assert {"correct", "follow-through", "wrong", "invalid", "slip", "imprecise", "missing"} <= used
+    assert used <= set(VERDICTS)

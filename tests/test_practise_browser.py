@@ -15,9 +15,13 @@ from browser import PHONE, browser, screenshot  # noqa: F401 (the fixture)
 from practise_corpus import JS_READ, corpus, disagreement, python_read
 from practise_sets import MIN_SETS, answer_sets, at_boundary, compare, python_marks, text
 
+from derive.graph.functions.sigmoid import stable_sigma
+from derive.graph.functions.softplus import stable_softplus
 from derive.model.expression import load_any
+from derive.model.numbers import round_half_up_float
 from derive.present.practise import standalone_page
 from derive.present.worksheet import make_worksheet
+from derive.teach.compiled import trunc_float
 from derive.teach.marking import Checker
 from derive.teach.submissions import read_submissions
 from derive.teach.worksheet import givens
@@ -103,6 +107,27 @@ def test_reader_agrees_on_the_corpus(browser, tmp_path):  # noqa: F811
     invalid = sum(python_read(t, checker.symbols)["invalid"] for t in texts)
     assert 50 <= invalid <= len(texts) - 200  # both kinds are well represented
     assert [f for f in found if f] == []
+
+
+def test_float_helpers_are_as_stable_as_python(browser, tmp_path):  # noqa: F811
+    """The compiled formulas' sigma, softplus and rounding give Python's floats, also at
+    +-1000 (no overflow), and exp of 1000 fails as math.exp does."""
+    _open(browser, tmp_path, EXAMPLES[[Path(p).stem for p in EXAMPLES].index("four")], 1)
+    got = browser.execute_script(
+        "var F = window.deriveF, out = [];"
+        "[-1000, -30, -0.376, 0, 0.376, 30, 1000].forEach(function (x) { out.push([F.sigma(x), F.softplus(x)]); });"
+        "out.push([F.rnd(0.125, 2), F.rnd(-0.125, 2), F.trunc(0.59999999, 4), F.trunc(-0.12345, 3)]);"
+        "var failed = false; try { F.exp(1000); } catch (e) { failed = true; } out.push([failed]); return out;"
+    )
+    xs = [-1000, -30, -0.376, 0, 0.376, 30, 1000]
+    assert got[: len(xs)] == [[stable_sigma(x), stable_softplus(x)] for x in xs]
+    assert got[len(xs)] == [
+        round_half_up_float(0.125, 2),
+        round_half_up_float(-0.125, 2),
+        trunc_float(0.59999999, 4),
+        trunc_float(-0.12345, 3),
+    ]
+    assert got[-1] == [True]
 
 
 def test_typed_keystrokes_and_downstream_remarking(browser, tmp_path):  # noqa: F811

@@ -40,7 +40,7 @@ from derive.present.jscode import js_function
 from derive.present.numbers import fmt
 from derive.teach import marking
 from derive.teach.agreement import EPSILON, half_unit
-from derive.teach.diagnosis import EXPRESSION_MISCONCEPTIONS, MISCONCEPTIONS, ROUNDING, TRUNCATED
+from derive.teach.diagnosis import EXPRESSION_MISCONCEPTIONS, MISCONCEPTIONS, NOISE, ROUNDING, TRUNCATED
 from derive.teach.misconceptions import CATALOGUE
 from derive.teach.precision import FULL_SIGFIGS, Standard, Stated, grade
 from derive.teach.results import SYMBOL, VERDICTS, Options
@@ -88,6 +88,7 @@ def rules(ws: Worksheet, options: Options) -> dict:
         "symbols": SYMBOL,
         "decimals": standard.decimals,
         "epsilon": EPSILON,
+        "noise": NOISE,
         "options": {
             "follow_through_credit": options.follow_through_credit,
             "imprecise_credit": options.imprecise_credit,
@@ -166,7 +167,7 @@ def variant_data(ws: Worksheet, v, names: list[str]) -> dict:
     return {
         "id": v.id,
         "key": [_float(key[n]) for n in names],
-        "drift": [abs(float(s.value) - float(s.exact)) for s in asked],
+        "drift": [_float(abs(float(s.value) - float(s.exact))) for s in asked],
         "short": [float(s.exact) if is_short_decimal(s.exact) else None for s in asked],
         "whole": [bool(s.exact.is_Integer) for s in asked],
         "rational": [f"{s.exact.p}/{s.exact.q}" if s.exact.is_Rational else None for s in asked],

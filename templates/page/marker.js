@@ -13,6 +13,7 @@
     this.rules = data.rules;
     this.o = data.rules.options;
     this.EPS = data.rules.epsilon;
+    this.noise = data.rules.noise;  // diagnosis.NOISE
     this.dec = data.rules.decimals;
     this.halfD = data.rules.half[this.dec] + this.EPS;  // Checker._half
     M.F.P10 = data.rules.pow10;
@@ -83,7 +84,7 @@
     if (worth.factor > 0 && !(ans.value === 0 && key[sid] !== 0)) {
       work.mine[sid] = this.spread(stated); work.cur[sid] = ans.value;
     }
-    var drift = v.drift[qi];
+    var drift = v.drift[qi] === null ? NaN : v.drift[qi];  // (a key beyond float64)
     if (worth.factor === 0) {
       this.tooRough(sid, key, drift, stated, r);
       if (worth.remark) r.remarks.push(worth.remark);
@@ -177,7 +178,7 @@
 
   Marker.prototype.cutOff = function (v, a, spread, places) {  // diagnosis.cut_off
     if (places > 15) return false;
-    var lo = M.F.trunc(a - spread, places), hi = M.F.trunc(a + spread, places), eps = 1e-9 * (1 + Math.abs(a));
+    var lo = M.F.trunc(a - spread, places), hi = M.F.trunc(a + spread, places), eps = this.noise * (1 + Math.abs(a));
     return lo - eps <= v && v <= hi + eps && !this.within(v, a, this.half(places) + spread);
   };
 
@@ -187,7 +188,7 @@
       pairs.forEach(function (pair) {
         var a = call(self.fns[pair[1]], e[1]);
         if (a === null) return;
-        if (self.within(v, a, tol + e[2] + 1e-9 * (1 + Math.abs(a)))) out.add(pair[0], e[0], false);
+        if (self.within(v, a, tol + e[2] + self.noise * (1 + Math.abs(a)))) out.add(pair[0], e[0], false);
         else if (places && self.cutOff(v, a, e[2], places)) out.add(pair[0], e[0], true);
       });
     });

@@ -114,7 +114,11 @@
     fields[q.id] = input;
     outputs[q.id] = out;
   });
-  root.querySelector(".new-numbers").addEventListener("click", function () { variant(current + 1); });
+  root.querySelector(".new-numbers").addEventListener("click", function () {
+    // new numbers, a fresh start: the answers to the old ones would all be wrong
+    Object.keys(fields).forEach(function (sid) { fields[sid].value = ""; });
+    variant(current + 1);
+  });
   root.querySelector(".download").addEventListener("click", download);
   if (data.variants.length < 2) root.querySelector(".new-numbers").hidden = true;
   showVariant();
