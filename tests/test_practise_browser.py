@@ -177,9 +177,12 @@ def test_new_numbers_and_the_downloaded_answers(browser, tmp_path):  # noqa: F81
 def test_screenshots(browser, tmp_path):  # noqa: F811
     ws, _ = _open(browser, tmp_path, EXAMPLES[[Path(p).stem for p in EXAMPLES].index("four")], 3)
     g = ws.variants[0].graph
-    answers = {"net_h1": text(g["net_h1"].value, 4), "net_h2": "0.3", "out_h1": "0.5", "out_h2": "abc"}
-    answers |= {"net_o1": text(g["net_o1"].value, 3)}
-    browser.execute_script("window.derive.setAnswers(arguments[0])", answers)
+    net_h1 = float(g["net_h1"].value)
+    answers = {"net_h1": text(g["net_h1"].value, 4), "out_h1": text(sp.Float(1 / (1 + math.exp(net_h1)), 30), 4)}
+    answers |= {"net_h2": "0.3000", "out_h2": text(sp.Float(1 / (1 + math.exp(-0.3)), 30), 4), "net_o1": "abc"}
+    answers |= {"out_o1": text(g["out_o1"].value, 3), "loss": "0.1"}
+    marked = browser.execute_script("return window.derive.setAnswers(arguments[0])", answers)
+    assert marked["out_h1"]["misconception"] == "sigma-of-minus-x" and marked["out_h2"]["verdict"] == "follow-through"
     assert screenshot(browser, "practise-desktop").stat().st_size > 10_000
     browser.set_window_size(*PHONE)
     try:

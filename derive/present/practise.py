@@ -26,7 +26,11 @@ UI = "practise.js"
 
 
 def practise_css() -> str:
-    """The practise section's style (also inside :func:`practise_html`'s fragment)."""
+    """The practise section's style (also inside :func:`practise_html`'s fragment).
+
+    >>> practise_css().startswith("#practise")
+    True
+    """
     return template_text("page/practise.css")
 
 
@@ -44,7 +48,11 @@ def _script(text: str) -> str:
 
 
 def functions_script(sources: list[str]) -> str:
-    """The compiled step functions as one script: ``window.deriveFns``, a list."""
+    """The compiled step functions as one script: ``window.deriveFns``, a list.
+
+    >>> functions_script(["function(e){return e.x;}"]).splitlines()[1]
+    'function(e){return e.x;}'
+    """
     body = ",\n".join(sources)
     return f"window.deriveFns = (function (F) {{ return [\n{body}\n]; }})(window.deriveF);\n"
 
@@ -83,7 +91,13 @@ def practise_html(ws: Worksheet, options: Options | None = None) -> str:
 
 def standalone_page(ws: Worksheet, title: str = "Practise") -> str:
     """A minimal HTML document around :func:`practise_html` (for development and tests;
-    ``derive page`` makes the real page)."""
+    ``derive page`` makes the real page).
+
+    >>> from derive.model.spec import load_spec
+    >>> from derive.teach.worksheet import build_worksheet
+    >>> standalone_page(build_worksheet(load_spec("worked/four.yaml"), "four", blanks="net_h1"))[:15]
+    '<!DOCTYPE html>'
+    """
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
