@@ -58,6 +58,12 @@ def _chain(g, asked, d: int, start: str, factor) -> dict:
     return out
 
 
+def _written_out(g, st):
+    """A step's formula with its inputs written out by their own formulas (sigma(net) for
+    out, with net's sum in it)."""
+    return st.formula.xreplace({g[dep].symbol: g[dep].formula for dep in st.deps})
+
+
 def _notations(key: dict, g, d: int) -> list[dict]:
     """The right answers written in the notations derive check accepts."""
     styles = [
@@ -105,7 +111,7 @@ def answer_sets(g, asked: list[str], d: int, seed: int = 0) -> list[dict]:
     sets += mis if len(mis) <= 40 else rng.sample(mis, 40)
     for start in asked[:: max(1, len(asked) // 6)]:
         sets.append(key | _chain(g, set(asked), d, start, rng.choice([1.1, 0.9, -1])))
-    kinds = ["right", "round", "cut", "wrong", "blank", "junk", "formula"]
+    kinds = ["right", "round", "cut", "wrong", "blank", "junk", "formula", "written-out", "wrong-formula"]
     mixed = len(sets) + RANDOM
     while len(sets) < max(MIN_SETS, mixed):
         s = {}
@@ -119,6 +125,8 @@ def answer_sets(g, asked: list[str], d: int, seed: int = 0) -> list[dict]:
                 "blank": "",
                 "junk": rng.choice(["abc", "1..2", "0.5 0.6", "__import__('os')", "?", "1/0", "log(-1)"]),
                 "formula": str(g[sid].formula),
+                "written-out": str(_written_out(g, g[sid])),
+                "wrong-formula": str(-g[sid].formula if g[sid].formula.free_symbols else g[sid].formula + 1),
             }[k]
         sets.append(s)
     return sets
