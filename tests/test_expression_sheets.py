@@ -220,9 +220,10 @@ def test_cli_worksheet_and_check(tmp_path, capsys):
     assert main(["check", str(ROOT / "worked/expression.yaml"), str(template)]) == 0
 
 
-def test_bad_vary_is_one_line(tmp_path, capsys):
+def test_bad_vary_is_one_line_a_fault(tmp_path, capsys):
     spec = tmp_path / "e.yaml"
     spec.write_text("kind: expression\nvalues: {x: 1}\ndefine: {f: x * x}\noutput: f\nvary: {values: {low: 1}}\n")
     assert main(["worksheet", str(spec), "-o", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "\n" not in err and "e.yaml" in err and "vary.values" in err
+    lines = capsys.readouterr().err.strip().splitlines()  # (both missing fields, one line each)
+    assert lines == ["derive: e.yaml: vary.values.high: missing", "derive: e.yaml: vary.values.step: missing"]
+    assert not (tmp_path / "o").exists()

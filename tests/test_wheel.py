@@ -49,6 +49,8 @@ def test_every_subpackage_template_and_example_ships(wheel):
     assert modules <= {p.relative_to(wheel).as_posix() for p in (wheel / "derive").rglob("*.py")}
     templates = {p.name for p in (ROOT / "templates").glob("*.j2")}
     assert templates == {p.name for p in (wheel / "derive" / "templates").glob("*.j2")}
+    page = {p.name for p in (ROOT / "templates" / "page").iterdir()}  # the web page's scripts and style
+    assert page and page == {p.name for p in (wheel / "derive" / "templates" / "page").iterdir()}
     examples = {p.name for p in (ROOT / "worked").glob("*.yaml")}
     assert examples == {p.name for p in (wheel / "derive" / "worked").glob("*.yaml")}
 

@@ -13,6 +13,15 @@ from derive.present.mathml import to_mathml
 from derive.present.notation import md_escape, tex_escape
 
 
+def template_text(name: str) -> str:
+    """A file of the templates folder as text (the web page's scripts and style).
+
+    >>> "deriveMark" in template_text("page/mark.js")
+    True
+    """
+    return (_template_dir() / name).read_text(encoding="utf-8")
+
+
 def _template_dir() -> Path:
     installed = resources.files("derive") / "templates"
     if installed.is_dir():

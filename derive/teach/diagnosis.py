@@ -22,6 +22,9 @@ from derive.teach.agreement import within
 from derive.teach.compiled import Compiled, call, trunc_float
 from derive.teach.misconceptions import BY_NAME, CATALOGUE, Misconception
 
+#: How far (relative, and absolute near zero) a rewrite's float value may sit from the
+#: answer's and still reproduce it: the noise of evaluating a rewrite in floats.
+NOISE = 1e-9
 TRUNCATED = BY_NAME["truncated"]  # detected here, on the step's value: see Diagnoser.slip
 ROUNDING = [m for m in CATALOGUE if m.slip and m is not TRUNCATED]
 MISCONCEPTIONS = [m for m in CATALOGUE if not m.slip and m.graphs == "network"]
@@ -85,7 +88,7 @@ class Diagnoser:
             for m, a in zip(owners, values, strict=True):
                 if a is None or not math.isfinite(a):
                     continue
-                if within(v, a, tol + spread + 1e-9 * (1 + abs(a))):
+                if within(v, a, tol + spread + NOISE * (1 + abs(a))):
                     out.add(m, own, False)
                 elif places and cut_off(v, a, spread, places):
                     out.add(m, own, True)
@@ -122,5 +125,5 @@ def cut_off(v: float, a: float, spread: float, places: int) -> bool:
     if places > 15:
         return False
     lo, hi = trunc_float(a - spread, places), trunc_float(a + spread, places)
-    eps = 1e-9 * (1 + abs(a))
+    eps = NOISE * (1 + abs(a))
     return lo - eps <= v <= hi + eps and not within(v, a, 0.5 * 10.0**-places + spread)

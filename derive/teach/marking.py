@@ -49,6 +49,10 @@ CARRIED = "agrees with the rounded values carried from earlier steps"
 
 #: The remark on an answer a misconception explains only once it is cut off, not rounded.
 THEN_CUT = "the result was then cut off instead of rounded"
+#: The start of a diagnosis listing several misconceptions, of a slip's remark from the
+#: student's own values, and the reason a percent is refused (the browser's marking reads them).
+SEVERAL, FOLLOWS = "Several mistakes give this number: ", "follows from your "
+NOT_A_PROPORTION = "a percentage, but this value is not a proportion"
 
 __all__ = ["MAX_VARIANT_INDEX", "THEN_CUT", "Checker", "Options", "Result", "StepResult", "SYMBOL", "VERDICTS"]
 
@@ -250,7 +254,7 @@ class Checker:
         if ans.value is None:  # parse_answer gives every answer without symbols a value
             raise AssertionError(f"answer {ans.text!r} has no value")
         if ans.percent and not 0 <= float(st.exact) <= 1:
-            r.verdict, r.remarks = "invalid", ["a percentage, but this value is not a proportion"]
+            r.verdict, r.remarks = "invalid", [NOT_A_PROPORTION]
             return r
         if ans.number is not None:  # a plain number: equal to a short exact key as floats
             exact = short is not None and ans.value == short
@@ -308,7 +312,7 @@ class Checker:
             from_own = slips.own[m.name] and bool(off)
             r.verdict, r.follows, r.misconception = "slip", off if from_own else [], m.name
             r.diagnosis = m.message(g, st)
-            r.remark(("follows from your " + ", ".join(off) + "; " if from_own else "") + m.title)
+            r.remark((FOLLOWS + ", ".join(off) + "; " if from_own else "") + m.title)
             return
         r.verdict = "wrong"
         self._name_misconception(g, st, v, tol, places, envs, off, r)
@@ -373,7 +377,7 @@ class Checker:
                 r.remark(THEN_CUT)
         elif found.found:
             r.possibilities = [m.title for m in found.found]
-            r.diagnosis = "Several mistakes give this number: " + "; ".join(r.possibilities) + "."
+            r.diagnosis = SEVERAL + "; ".join(r.possibilities) + "."
 
     def _mark_formula(self, g, st, ans, r: StepResult) -> StepResult:
         """A formula answer is right when it is equivalent to the step's formula; the step's

@@ -33,7 +33,12 @@ class Derivatives(dict):
         self.g, self.st = g, st
 
     def __missing__(self, dep: str):
-        d = sp.diff(self.st.formula, self.g[dep].symbol)
-        d = d.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.S.Zero)
-        f = self[dep] = compile_formula(d)
+        f = self[dep] = compile_formula(derivative(self.g, self.st, dep))
         return f
+
+
+def derivative(g, st, dep: str) -> sp.Expr:
+    """The partial derivative of step ``st``'s formula by its input ``dep`` (0 where a
+    piecewise-constant function's derivative would be)."""
+    d = sp.diff(st.formula, g[dep].symbol)
+    return d.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.S.Zero)
