@@ -66,7 +66,8 @@ def test_no_console_errors_and_no_csp_violations(browser, pages, name):  # noqa:
 
 
 def test_the_csp_check_can_fail(browser, pages, tmp_path):  # noqa: F811
-    html = pages["four"].read_text(encoding="utf-8").replace('"use strict";', '"use strict"; ', 1)
+    explore = "// Explore: the diagram's elements open their steps"  # (the explore script's own first comment)
+    html = pages["four"].read_text(encoding="utf-8").replace(explore, explore + " ", 1)
     bad = tmp_path / "tampered.html"
     bad.write_text(html, encoding="utf-8")
     open_page(browser, bad)
