@@ -15,7 +15,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from support import WORKED
+from support import WORKED, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,6 +103,6 @@ def test_the_server_listens_on_loopback_only(server):
     spec, base, proc = server
     port = int(base.rsplit(":", 1)[1].strip("/"))
     if not os.path.exists("/proc/net/tcp"):
-        pytest.skip("no /proc/net/tcp to read the listening address from")
+        unavailable("no /proc/net/tcp to read the listening address from")  # (a failure in CI)
     assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, little-endian hex; not 0.0.0.0
     assert version(base) >= 1

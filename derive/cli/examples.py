@@ -23,7 +23,7 @@ def shape(spec) -> str:
     >>> shape(load_any("worked/four.yaml")), shape(load_any("worked/expression.yaml"))
     ('4-2-1 sigmoid, half-sse', 'expression graph, 2 nodes')
     """
-    if getattr(spec, "kind", "network") == "expression":
+    if spec.kind == "expression":
         return f"expression graph, {len(spec.nodes)} nodes"
     sizes = "-".join(str(n) for n in [len(spec.inputs)] + [layer.size for layer in spec.layers])
     acts = "/".join(dict.fromkeys(layer.activation for layer in spec.layers))

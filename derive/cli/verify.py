@@ -19,7 +19,7 @@ def verify_table(wt) -> str:
 
     r = wt.report
     # an expression graph's oracle is plain Python floats (derive/verify/expression_oracle.py)
-    floats = "floats" if getattr(wt.spec, "kind", "network") == "expression" else "NumPy"
+    floats = "floats" if wt.spec.kind == "expression" else "NumPy"
     head = f"{'step':<22} {'SymPy':>22} {floats:>22} {'rel.diff':>9} {'finite diff':>22} {'rel.diff':>9}"
     lines = [head, "-" * len(head)]
     for row in r.rows:
@@ -42,7 +42,7 @@ def verify_table(wt) -> str:
         lines.append(
             f"{r.n_chains} chain-rule products: factors multiplied out vs the gradient, tolerance {RTOL_CHAIN:g}"
         )
-    if getattr(wt.spec, "kind", "network") == "network":  # (an expression graph has no training)
+    if wt.spec.kind == "network":  # (an expression graph has no training)
         lines.append(
             f"loss over {wt.spec.steps} step(s): step graph vs NumPy max rel. diff {r.max_history[0]:.1e}, "
             f"tolerance {RTOL_HISTORY:g}"

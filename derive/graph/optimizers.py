@@ -111,6 +111,12 @@ def _ordered(op, *args) -> sp.Expr:
     return op(*args, evaluate=False)
 
 
+#: The momentum buffer of momentum and nesterov (PyTorch's: m = beta m_prev + g, so m_1 = g),
+#: its textbook line and its words.
+_BUFFER = (("m", _ordered(sp.Add, _ordered(sp.Mul, BETA, M_PREV), G)),)
+_BUFFER_LINE = r"m_t = \beta\, m_{t-1} + g_t \quad (m_1 = g_1)"
+_BUFFER_WORDS = (("m", "the momentum buffer m of {param}"),)
+
 RULES = {
     "sgd": Rule(
         "sgd",
@@ -121,21 +127,21 @@ RULES = {
     ),
     "momentum": Rule(
         "momentum",
-        (("m", _ordered(sp.Add, _ordered(sp.Mul, BETA, M_PREV), G)),),
+        _BUFFER,
         _ordered(sp.Mul, -1, ETA, M),
-        (r"m_t = \beta\, m_{t-1} + g_t \quad (m_1 = g_1)", r"p \leftarrow p - \eta\, m_t"),
+        (_BUFFER_LINE, r"p \leftarrow p - \eta\, m_t"),
         "Momentum (PyTorch's SGD with momentum, dampening 0): a running sum of the gradients, "
         "each earlier one weighted by a further factor beta; the first buffer is the gradient itself.",
-        (("m", "the momentum buffer m of {param}"),),
+        _BUFFER_WORDS,
     ),
     "nesterov": Rule(
         "nesterov",
-        (("m", _ordered(sp.Add, _ordered(sp.Mul, BETA, M_PREV), G)),),
+        _BUFFER,
         _ordered(sp.Mul, -1, ETA, _ordered(sp.Add, G, _ordered(sp.Mul, BETA, M))),
-        (r"m_t = \beta\, m_{t-1} + g_t \quad (m_1 = g_1)", r"p \leftarrow p - \eta\,(g_t + \beta\, m_t)"),
+        (_BUFFER_LINE, r"p \leftarrow p - \eta\,(g_t + \beta\, m_t)"),
         "Nesterov momentum (PyTorch's SGD with nesterov=True, dampening 0): the momentum buffer "
         "as in momentum, and a step that looks ahead along it.",
-        (("m", "the momentum buffer m of {param}"),),
+        _BUFFER_WORDS,
     ),
     "rmsprop": Rule(
         "rmsprop",

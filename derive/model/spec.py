@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TypeVar
+from typing import ClassVar, Iterator, TypeVar
 
 import sympy as sp
 
@@ -82,6 +82,8 @@ class Param:
 
 @dataclass
 class Spec:
+    #: which kind of spec (an expression spec's is "expression"): read as ``spec.kind``
+    kind: ClassVar[str] = "network"
     source: str
     title: str
     story: str

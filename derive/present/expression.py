@@ -59,7 +59,7 @@ def local_latex(node: str, name: str) -> str:
 def symbols_of(graph) -> dict:
     """Every symbol of a step graph of either kind -> its LaTeX (an expression graph's
     :func:`names`, a network's :func:`derive.present.notation.symbol_names`)."""
-    return names(graph) if getattr(graph.spec, "kind", "network") == "expression" else symbol_names(graph)
+    return names(graph) if graph.spec.kind == "expression" else symbol_names(graph)
 
 
 def names(graph) -> dict:
@@ -275,7 +275,7 @@ class ExpressionWalkthrough:
 
 def walkthrough_of(spec, strict: bool = True):
     """The walkthrough of a spec of either kind (a network's, or an expression's)."""
-    if getattr(spec, "kind", "network") == "expression":
+    if spec.kind == "expression":
         return ExpressionWalkthrough(spec, strict)
     from derive.present.walkthrough import Walkthrough
 

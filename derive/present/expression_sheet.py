@@ -24,7 +24,7 @@ from derive.present.problem import ProblemView, QuestionView, instructions
 
 def problem_view(ws, variant):
     """What a sheet shows of one variant: a network's, or an expression graph's."""
-    expression = getattr(ws.spec, "kind", "network") == "expression"
+    expression = ws.spec.kind == "expression"
     return ExpressionProblemView(ws, variant) if expression else ProblemView(ws, variant)
 
 

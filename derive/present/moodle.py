@@ -133,7 +133,7 @@ def moodle_xml(ws) -> str:
     def encoded(svg: str) -> str:
         return base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
-    network = None if getattr(ws.spec, "kind", "network") == "expression" else encoded(diagram_svg(ws.spec))
+    network = None if ws.spec.kind == "expression" else encoded(diagram_svg(ws.spec))
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for v in ws.variants:
         view = problem_view(ws, v)

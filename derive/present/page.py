@@ -87,7 +87,7 @@ def _element(graph, step, expression: bool) -> str:
 
 def element_names(spec) -> dict[str, str]:
     """What each diagram element is called in the page's text: "node h1", "weight w1"."""
-    if getattr(spec, "kind", "network") == "expression":
+    if spec.kind == "expression":
         out = {n: f"input {n}" for n in spec.values}
         out.update({n.name: f"node {n.name}" for n in spec.nodes})
         return out
@@ -125,7 +125,7 @@ def _diagram(wt, expression: bool, elements: set[str]) -> Markup:
 def page_html(wt, ws, watch: bool = False, version: int = 0) -> str:
     """The page of a verified walkthrough ``wt`` (network or expression) and the worksheet
     ``ws`` its Practise tab asks (:func:`derive.present.worksheet.make_worksheet`)."""
-    expression = getattr(wt.spec, "kind", "network") == "expression"
+    expression = wt.spec.kind == "expression"
     doc = wt.document
     steps, anchors = explore_steps(doc, wt.graph, expression)
     context = dict(

@@ -52,7 +52,7 @@ def make_worksheet(
 
 
 def _expression(ws: Worksheet) -> bool:
-    return getattr(ws.spec, "kind", "network") == "expression"
+    return ws.spec.kind == "expression"
 
 
 def picture_name(ws: Worksheet, variant) -> str:

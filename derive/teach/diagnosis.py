@@ -115,7 +115,7 @@ class Diagnoser:
         return out
 
     def misconception(self, g, st, v, tol, places, envs) -> Explanation:
-        expression = getattr(g.spec, "kind", "network") == "expression"
+        expression = g.spec.kind == "expression"
         return self.explain(EXPRESSION_MISCONCEPTIONS if expression else MISCONCEPTIONS, g, st, v, tol, places, envs)
 
 

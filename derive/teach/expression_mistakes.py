@@ -30,7 +30,7 @@ from derive.graph.expression import local_parts
 
 
 def _expression(g) -> bool:
-    return getattr(g.spec, "kind", "network") == "expression"
+    return g.spec.kind == "expression"
 
 
 def _terms(st) -> list:

@@ -30,7 +30,7 @@ from derive.graph.steps import StepGraph
 from derive.model.expression import ExpressionSpec
 from derive.model.load import SpecError
 from derive.model.numbers import read_number, round_half_up
-from derive.teach.variants import BAND, CALIBRATION, MAX_DRAWS, Variant, VariantError, grid_point, grid_size, variant_id
+from derive.teach.variants import MAX_DRAWS, Variant, VariantError, band_of, grid_point, grid_size, variant_id
 from derive.verify.expression import verify_expression
 
 #: The rules when the spec's ``vary:`` does not say: whole inputs from -5 to 5; none 0.
@@ -81,20 +81,14 @@ def _judge(cand: ExpressionSpec, base: StepGraph, rules: dict, seen: set) -> tup
 
 
 def difficulty_band(spec: ExpressionSpec, base: StepGraph, seed: int, rules: dict) -> tuple[int, int] | None:
-    """±BAND around the median difficulty of CALIBRATION fair draws of the seed (None: none is fair)."""
-    rng = random.Random(f"derive-worksheet:{seed}:band")
-    levels: list[int] = []
-    for _ in range(MAX_DRAWS):
+    """The band the variants of ``seed`` are drawn in (:func:`derive.teach.variants.band_of`)."""
+
+    def fair_level(rng: random.Random) -> int | None:
         cand = _draw(spec, rng, rules)
         reason, graph = _judge(cand, base, rules, set())
-        if reason is None and graph is not None:
-            levels.append(difficulty(cand, graph))
-            if len(levels) == CALIBRATION:
-                break
-    if not levels:
-        return None
-    centre = sorted(levels)[len(levels) // 2]
-    return centre - BAND, centre + BAND
+        return difficulty(cand, graph) if reason is None and graph is not None else None
+
+    return band_of(seed, fair_level)
 
 
 def _variant(spec, base, rules, seed, band, seen: set, rejected: Counter, vid: str, index: int) -> Variant:

@@ -55,7 +55,7 @@ def exact_text(value: sp.Rational) -> str:
 
 
 def _expression(spec) -> bool:
-    return getattr(spec, "kind", "network") == "expression"
+    return spec.kind == "expression"
 
 
 def draw_record(ws: Worksheet) -> dict:

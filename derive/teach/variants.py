@@ -37,6 +37,7 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Callable
 
 import sympy as sp
 
@@ -285,16 +286,27 @@ def _judge(cand: Spec, base: StepGraph, rules: dict, seen: set) -> tuple[str | N
 
 
 def difficulty_band(spec: Spec, base: StepGraph, seed: int, rules: dict) -> tuple[int, int] | None:
-    """The band the variants of ``seed`` are drawn in: ±BAND around the median difficulty
-    of CALIBRATION fair draws from the seed's own stream (None when none is fair: the
-    variants then fail with the reasons counted)."""
-    rng = random.Random(f"derive-worksheet:{seed}:band")
-    levels = []
-    for _ in range(MAX_DRAWS):
+    """The band the variants of ``seed`` are drawn in (:func:`band_of`, a network's draws)."""
+
+    def fair_level(rng: random.Random) -> int | None:
         cand = _draw(spec, rng, rules)
         reason, graph = _judge(cand, base, rules, set())
-        if reason is None and graph is not None:
-            levels.append(difficulty(cand, graph))
+        return difficulty(cand, graph) if reason is None and graph is not None else None
+
+    return band_of(seed, fair_level)
+
+
+def band_of(seed: int, fair_level: Callable[[random.Random], int | None]) -> tuple[int, int] | None:
+    """±BAND around the median difficulty of CALIBRATION fair draws from the seed's own
+    stream (``fair_level(rng)``: one draw's difficulty, None when it is not fair); None when
+    none is fair (the variants then fail with the reasons counted). One rule for a network's
+    draws and an expression graph's."""
+    rng = random.Random(f"derive-worksheet:{seed}:band")
+    levels: list[int] = []
+    for _ in range(MAX_DRAWS):
+        level = fair_level(rng)
+        if level is not None:
+            levels.append(level)
             if len(levels) == CALIBRATION:
                 break
     if not levels:

@@ -46,7 +46,7 @@ DESCRIBE = {
 
 def is_expression_graph(graph) -> bool:
     """Whether ``graph`` is an expression spec's (``val_``, ``local_``, ``dfd_`` steps)."""
-    return getattr(graph.spec, "kind", "network") == "expression"
+    return graph.spec.kind == "expression"
 
 
 def groups_of(graph) -> dict[str, tuple[str, ...]]:
@@ -56,12 +56,12 @@ def groups_of(graph) -> dict[str, tuple[str, ...]]:
 
 def derive_any(spec):
     """The step graph of a spec of either kind."""
-    return derive_expression(spec) if getattr(spec, "kind", "network") == "expression" else derive(spec)
+    return derive_expression(spec) if spec.kind == "expression" else derive(spec)
 
 
 def variants_of(spec, stem: str, seed: int, count: int, **kw):
     """The variants of a spec of either kind (:func:`derive.teach.variants.make_variants`)."""
-    if getattr(spec, "kind", "network") == "expression":
+    if spec.kind == "expression":
         return make_expression_variants(spec, stem, seed, count, **kw)
     return make_variants(spec, stem, seed, count, **kw)
 
